@@ -1,0 +1,172 @@
+"""The `awaitwise` command line: option parsing only; the work is done by runner/fixer/report."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional, Tuple
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(value) -> Optional[Tuple[str, ...]]:
+    if not value:
+        return None
+    out = []
+    for item in value:
+        out.extend(c.strip().upper() for c in item.split(",") if c.strip())
+    return tuple(out)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"awaitwise: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def common_options(func):
+    options = [
+        click.option("--select", multiple=True, metavar="CODES", help="Rules to run (codes or prefixes, comma-separated); replaces the configured list."),
+        click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to run in addition to the selected ones."),
+        click.option("--ignore", multiple=True, metavar="CODES", help="Rules to skip (codes or prefixes)."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml."),
+        click.option("--output-format", type=click.Choice(["text", "json", "sarif", "github"]), default=None, help="How diagnostics are printed (default: text)."),
+        click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this glob (adds to the configured excludes)."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU count)."),
+        click.option("--target-version", type=click.Choice([f"py3{m}" for m in range(8, 15)]), default=None, help="Lowest Python version the code must run on."),
+        click.option("--stdin-filename", type=click.Path(), default=None, help="Read the source from stdin; this path selects config and per-file ignores."),
+        click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics remain."),
+        click.option("--statistics", is_flag=True, help="Print the number of diagnostics per rule instead of each one."),
+        click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit."),
+        click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, no summary."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="awaitwise", message="%(prog)s %(version)s")
+def main():
+    """Find and fix asyncio pitfalls: blocking calls in coroutines, coroutines that never run,
+    sync/async boundary mistakes and unstructured concurrency."""
+
+
+def _settings(paths, opts):
+    from .config import ConfigError, resolve_settings
+    from .registry import RegistryError, get_registry
+
+    try:
+        registry = get_registry()
+    except RegistryError as exc:
+        _fail(str(exc))
+    from .config import check_codes
+
+    cli = {}
+    try:
+        for key in ("select", "extend_select", "ignore"):
+            codes = _codes(opts[key])
+            if codes is not None:
+                cli[key] = check_codes(codes, registry, f"--{key.replace('_', '-')}")
+        cli["exclude"] = tuple(opts["exclude"]) or None
+        cli["target_version"] = opts["target_version"]
+        start = [opts["stdin_filename"]] if opts.get("stdin_filename") else list(paths)
+        settings = resolve_settings(start, opts["config_file"], cli, registry)
+    except ConfigError as exc:
+        _fail(str(exc))
+    return settings, registry
+
+
+def _show_settings(settings, registry) -> None:
+    import json
+
+    data = settings.to_toml_dict()
+    data["enabled_rules"] = list(settings.enabled_codes(registry))
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+def _read_stdin():
+    from .sourcefile import SourceError, decode
+
+    data = sys.stdin.buffer.read()
+    try:
+        return decode(data)
+    except SourceError as exc:
+        _fail(f"<stdin>: {exc}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@common_options
+def check(paths, **opts):
+    """Report asyncio pitfalls in PATHS (default: the current folder)."""
+    settings, registry = _settings(paths or (".",), opts)
+    if opts["show_settings"]:
+        _show_settings(settings, registry)
+        return
+    from .session import Session
+
+    session = Session(settings, registry, opts)
+    if opts["stdin_filename"]:
+        src = _read_stdin()
+        result = session.check_stdin(opts["stdin_filename"], src.text)
+    else:
+        result = session.check(paths or (".",))
+    sys.exit(session.report(result, mode="check"))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@common_options
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour.")
+@click.option("--diff", is_flag=True, help="Print the changes as a unified diff; write nothing.")
+def fix(paths, **opts):
+    """Apply fixes to PATHS (safe ones; unsafe ones too with --unsafe-fixes)."""
+    settings, registry = _settings(paths or (".",), opts)
+    if opts["show_settings"]:
+        _show_settings(settings, registry)
+        return
+    from .session import Session
+
+    session = Session(settings, registry, opts)
+    if opts["stdin_filename"]:
+        src = _read_stdin()
+        code, fixed = session.fix_stdin(opts["stdin_filename"], src)
+        if fixed is not None:
+            sys.stdout.buffer.write(src.encode(fixed))
+            sys.stdout.flush()
+        sys.exit(code)
+    result = session.fix(paths or (".",))
+    sys.exit(session.report(result, mode="fix"))
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Every rule's documentation, as markdown.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+def rule(code, show_all, output_format):
+    """Explain rule CODE, or list every rule."""
+    from .docs import render_rule, render_all, render_table
+    from .registry import RegistryError, get_registry
+
+    try:
+        registry = get_registry()
+    except RegistryError as exc:
+        _fail(str(exc))
+    if code:
+        cls = registry.get(code.upper())
+        if cls is None:
+            _fail(f"unknown rule code `{code}`; `awaitwise rule` lists them all")
+        click.echo(render_rule(cls, output_format))
+    elif show_all:
+        click.echo(render_all(registry, output_format))
+    else:
+        click.echo(render_table(registry, output_format))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

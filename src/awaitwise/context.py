@@ -1,0 +1,217 @@
+"""Shared per-file facts, computed once for every rule: the scope each node runs in, whether that
+is async context, and what a name or attribute chain refers to (through imports and aliases).
+
+Qualified names are dotted strings. A call's result is written with `()`, so the instance made by
+`requests.Session()` has methods `requests.Session().get`, and `f` in `with open(p) as f` has
+`builtins.open().read`. Project definitions resolve to `module.Class.method` names.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Dict, List, Optional
+
+import libcst as cst
+
+from .scopes import CLASS, FUNCTION, MODULE, Binding, Scope, dotted, is_first_param
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+_MAX_DEPTH = 12
+
+
+class PendingReport:
+    __slots__ = ("code", "node", "message", "fix")
+
+    def __init__(self, code, node, message, fix):
+        self.code = code
+        self.node = node
+        self.message = message
+        self.fix = fix
+
+
+class FileContext:
+    def __init__(self, path: str, source: str, module: cst.Module, settings, module_name: str = "",
+                 is_package: bool = False, project=None):
+        self.path = path
+        self.source = source
+        self.module = module
+        self.settings = settings
+        self.module_name = module_name
+        self.project = project
+        self.root = Scope(MODULE, module, None)
+        self.root.module_name = module_name
+        self.root.is_package = is_package
+        self.scope: Scope = self.root
+        self.stack: List[cst.CSTNode] = []  # ancestors of (and including) the node being visited
+        self.reports: List[PendingReport] = []
+        self.class_scopes: Dict[int, Scope] = {}  # id(ClassDef) -> its scope
+        self._qualname_cache: Dict[int, Optional[str]] = {}
+        self._instance_attrs: Dict[int, Dict[str, list]] = {}
+
+    # --- where are we? ---------------------------------------------------------------------------
+    @property
+    def in_async(self) -> bool:
+        """Lexically inside an `async def` body (comprehensions included, nested def/lambda/class not)."""
+        fs = self.scope.function_scope()
+        return fs.kind == FUNCTION and fs.is_async
+
+    @property
+    def function(self) -> Optional[cst.FunctionDef]:
+        fs = self.scope.function_scope()
+        return fs.node if fs.kind == FUNCTION else None
+
+    def parent(self, levels: int = 1) -> Optional[cst.CSTNode]:
+        """Ancestor of the node being visited (1 = direct parent)."""
+        idx = len(self.stack) - 1 - levels
+        return self.stack[idx] if idx >= 0 else None
+
+    def ancestors(self):
+        """Ancestors of the node being visited, nearest first."""
+        return reversed(self.stack[:-1])
+
+    def report(self, code: str, node: cst.CSTNode, message: str, fix=None) -> None:
+        self.reports.append(PendingReport(code, node, message, fix))
+
+    # --- names -----------------------------------------------------------------------------------
+    def qualname(self, node: cst.CSTNode, scope: Optional[Scope] = None) -> Optional[str]:
+        """Qualified name of a Name/Attribute/Call expression in the current scope, or None."""
+        if scope is None:
+            scope = self.scope
+            key = id(node)
+            if key in self._qualname_cache:
+                return self._qualname_cache[key]
+            result = self._resolve(node, scope, 0)
+            self._qualname_cache[key] = result
+            return result
+        return self._resolve(node, scope, 0)
+
+    def binding_of(self, name: str, scope: Optional[Scope] = None):
+        return (scope or self.scope).lookup_with_scope(name)
+
+    def module_alias(self, module: str) -> Optional[str]:
+        """Local name under which `module` is imported at module level (`import asyncio as aio`)."""
+        for name, b in self.root.bindings.items():
+            if b.kind == "import" and b.target == module:
+                return name
+        return None
+
+    def imports_module(self, module: str) -> bool:
+        """Does the file import `module` or anything from it, anywhere at module level?"""
+        return any(
+            b.kind == "import" and b.target is not None and (b.target == module or b.target.startswith(module + "."))
+            for b in self.root.bindings.values()
+        )
+
+    def _resolve(self, node, scope: Scope, depth: int) -> Optional[str]:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, cst.Name):
+            return self._resolve_name(node.value, scope, depth)
+        if isinstance(node, cst.Attribute):
+            base = self._resolve(node.value, scope, depth + 1)
+            if base is None:
+                return None
+            attr = node.attr.value
+            if base.endswith("()"):
+                via = self._instance_attribute(base, attr, depth)
+                if via is not None:
+                    return via
+            return f"{base}.{attr}"
+        if isinstance(node, cst.Call):
+            func = self._resolve(node.func, scope, depth + 1)
+            return func + "()" if func is not None else None
+        return None
+
+    def _resolve_name(self, name: str, scope: Scope, depth: int) -> Optional[str]:
+        binding, where = scope.lookup_with_scope(name)
+        if binding is None:
+            return f"builtins.{name}" if name in BUILTIN_NAMES else None
+        return self._resolve_binding(name, binding, where, depth)
+
+    def _resolve_binding(self, name: str, binding: Binding, where: Scope, depth: int) -> Optional[str]:
+        kind = binding.kind
+        if kind == "import":
+            return binding.target
+        if kind == "value":
+            value = binding.target
+            if isinstance(value, (cst.Call, cst.Name, cst.Attribute)):
+                return self._resolve(value, where, depth + 1)
+            return None
+        if kind in ("def", "class"):
+            return f"{where.qualname_prefix(self.module_name)}.{name}".lstrip(".")
+        if kind == "param" and where.kind == FUNCTION and where.class_scope is not None:
+            if is_first_param(where, binding):
+                decorators = {dotted(d.decorator) for d in where.node.decorators}
+                if "staticmethod" in decorators:
+                    return None
+                cls_name = where.class_scope.qualname_prefix(self.module_name)
+                return cls_name if "classmethod" in decorators else cls_name + "()"
+        return None
+
+    # --- self.attr assigned in the class's methods -----------------------------------------------
+    def _instance_attribute(self, base: str, attr: str, depth: int) -> Optional[str]:
+        scope = self._local_class_scope(base[:-2])
+        if scope is None:
+            return None
+        attrs = self._instance_attrs.get(id(scope))
+        if attrs is None:
+            attrs = self._instance_attrs[id(scope)] = _collect_instance_attrs(scope)
+        values = attrs.get(attr)
+        if not values:
+            return None
+        results = {self._resolve(value, method_scope, depth + 1) for value, method_scope in values}
+        if len(results) == 1:
+            only = results.pop()
+            if only is not None:
+                return only
+        return None
+
+    def _local_class_scope(self, qualname: str) -> Optional[Scope]:
+        for scope in self.class_scopes.values():
+            if scope.qualname_prefix(self.module_name) == qualname:
+                return scope
+        return None
+
+
+def _collect_instance_attrs(class_scope: Scope) -> Dict[str, list]:
+    """`self.x = <value>` in the methods of a class -> {x: [(value, method scope), ...]}."""
+    out: Dict[str, list] = {}
+    body = class_scope.node.body
+    for stmt in getattr(body, "body", ()):
+        if not isinstance(stmt, cst.FunctionDef):
+            continue
+        params = list(stmt.params.posonly_params) + list(stmt.params.params)
+        if not params:
+            continue
+        self_name = params[0].name.value
+        method_scope = Scope(FUNCTION, stmt, class_scope, is_async=stmt.asynchronous is not None, name=stmt.name.value)
+        for assign in _assignments(stmt.body):
+            value = assign.value
+            targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+            for t in targets:
+                if (isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name)
+                        and t.value.value == self_name and value is not None):
+                    out.setdefault(t.attr.value, []).append((value, method_scope))
+    return out
+
+
+def _assignments(block):
+    stack = [block]
+    while stack:
+        b = stack.pop()
+        if isinstance(b, cst.SimpleStatementLine) or isinstance(b, cst.SimpleStatementSuite):
+            for s in b.body:
+                if isinstance(s, (cst.Assign, cst.AnnAssign)):
+                    yield s
+            continue
+        if isinstance(b, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        for attr in ("body", "orelse", "handlers", "finalbody"):
+            child = getattr(b, attr, None)
+            if isinstance(child, (list, tuple)):
+                stack.extend(child)
+            elif isinstance(child, cst.CSTNode):
+                stack.append(child)
+
+
+__all__ = ["FileContext", "BUILTIN_NAMES", "CLASS"]

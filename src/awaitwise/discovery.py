@@ -1,0 +1,195 @@
+"""Which files to check: Python files under the given paths, skipping hidden folders, the usual
+venv/build/cache folders, `.gitignore`d paths and the configured excludes. Paths named explicitly
+are always checked unless an `exclude` pattern names them (so pre-commit honours the config)."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from typing import List, Optional, Tuple
+
+from .config import DEFAULT_EXCLUDE, path_matches, relative_posix
+
+PY_SUFFIXES = (".py", ".pyi")
+
+
+class GitIgnore:
+    """The patterns of one .gitignore file, matched relative to its folder (gitignore(5) subset:
+    negation, anchoring, dir-only patterns, `**`)."""
+
+    def __init__(self, base: str, lines: List[str]):
+        self.base = base
+        self.rules: List[Tuple[re.Pattern, bool, bool]] = []  # (regex, negated, dir_only)
+        for raw in lines:
+            line = raw.rstrip("\n").rstrip()
+            if not line or line.startswith("#"):
+                continue
+            negated = line.startswith("!")
+            if negated:
+                line = line[1:]
+            if line.startswith("\\"):
+                line = line[1:]
+            dir_only = line.endswith("/")
+            line = line.rstrip("/")
+            anchored = "/" in line
+            line = line.lstrip("/")
+            self.rules.append((_glob_to_regex(line, anchored), negated, dir_only))
+
+    @classmethod
+    def load(cls, folder: str) -> Optional["GitIgnore"]:
+        path = os.path.join(folder, ".gitignore")
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                return cls(folder, fh.readlines())
+        except OSError:
+            return None
+
+    def match(self, path: str, is_dir: bool) -> Optional[bool]:
+        """True if ignored, False if re-included, None if no pattern speaks of it."""
+        rel = os.path.relpath(path, self.base).replace(os.sep, "/")
+        result = None
+        for regex, negated, dir_only in self.rules:
+            if dir_only and not is_dir:
+                continue
+            if regex.match(rel):
+                result = not negated
+        return result
+
+
+def _glob_to_regex(pattern: str, anchored: bool) -> re.Pattern:
+    i, out = 0, []
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("/**", i) and i + 3 == len(pattern):
+            out.append("/.*")
+            i += 3
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = pattern.find("]", i + 1)
+            if j == -1:
+                out.append(re.escape(c))
+            else:
+                out.append("[" + pattern[i + 1:j].replace("!", "^", 1) + "]")
+                i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    body = "".join(out)
+    prefix = "" if anchored else "(?:.*/)?"
+    return re.compile(f"^{prefix}{body}$")
+
+
+def _excluded(path: str, name: str, settings) -> bool:
+    if any(fnmatch.fnmatchcase(name, p) for p in DEFAULT_EXCLUDE):
+        return True
+    patterns = settings.exclude + settings.extend_exclude
+    if not patterns:
+        return False
+    rel = relative_posix(path, settings.project_root)
+    return any(path_matches(rel, p) for p in patterns)
+
+
+def _ignored(path: str, is_dir: bool, ignores: List[GitIgnore]) -> bool:
+    state = None
+    for gi in ignores:
+        r = gi.match(path, is_dir)
+        if r is not None:
+            state = r
+    return bool(state)
+
+
+def _parent_ignores(folder: str) -> List[GitIgnore]:
+    """.gitignore files of the folders above `folder`, up to the repository root."""
+    chain = []
+    current = os.path.abspath(folder)
+    while True:
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+        gi = GitIgnore.load(current)
+        if gi:
+            chain.append(gi)
+        if os.path.exists(os.path.join(current, ".git")):
+            break
+    return list(reversed(chain))
+
+
+def discover(paths, settings) -> Tuple[List[str], List[Tuple[str, str]]]:
+    """(files to check, [(path, problem)]) for the given paths."""
+    files: List[str] = []
+    problems: List[Tuple[str, str]] = []
+    seen = set()
+
+    def add(path):
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            files.append(path)
+
+    for given in paths:
+        if not os.path.lexists(given):
+            problems.append((given, "no such file or directory"))
+            continue
+        if os.path.isfile(given) or not os.path.isdir(given):
+            if not os.path.exists(given):
+                problems.append((given, "broken symbolic link"))
+                continue
+            rel = relative_posix(given, settings.project_root)
+            if any(path_matches(rel, p) for p in settings.exclude + settings.extend_exclude):
+                continue
+            add(given)
+            continue
+        root_ignores = _parent_ignores(given)
+        visited_dirs = set()
+        for dirpath, dirnames, filenames in os.walk(given, followlinks=True, onerror=None):
+            real = os.path.realpath(dirpath)
+            if real in visited_dirs:  # a symlink loop or a second link to the same folder
+                dirnames[:] = []
+                continue
+            visited_dirs.add(real)
+            ignores = root_ignores + _dir_ignores(given, dirpath)
+            keep = []
+            for d in sorted(dirnames):
+                full = os.path.join(dirpath, d)
+                if d.startswith(".") or _excluded(full, d, settings) or _ignored(full, True, ignores):
+                    continue
+                keep.append(d)
+            dirnames[:] = keep
+            for f in sorted(filenames):
+                if not f.endswith(PY_SUFFIXES):
+                    continue
+                full = os.path.join(dirpath, f)
+                if _excluded(full, f, settings) or _ignored(full, False, ignores):
+                    continue
+                add(full)
+    return files, problems
+
+
+_DIR_CACHE: dict = {}
+
+
+def _dir_ignores(top: str, dirpath: str) -> List[GitIgnore]:
+    """.gitignore files from `top` down to `dirpath`."""
+    chain = []
+    rel = os.path.relpath(dirpath, top)
+    parts = [] if rel == "." else rel.split(os.sep)
+    current = top
+    for i in range(len(parts) + 1):
+        if i:
+            current = os.path.join(current, parts[i - 1])
+        if current not in _DIR_CACHE:
+            _DIR_CACHE[current] = GitIgnore.load(current)
+        if _DIR_CACHE[current]:
+            chain.append(_DIR_CACHE[current])
+    return chain
+

@@ -1,0 +1,220 @@
+"""Lint one source: screen, parse once, one batched pass for every selected rule, then turn the
+rules' reports into plain records (positions, text edits), and filter suppressions centrally."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from .diagnostics import Diagnostic, Edit, Fix, Location
+from .noqa import NoqaMap
+
+PARSE_ERROR = "AW001"
+_IDENT = re.compile(r"\w+")
+
+
+@dataclass
+class LintOutput:
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    # Internal errors: (rule code or "", message). A rule that raised is reported, the others still run.
+    internal_errors: List[Tuple[str, str]] = field(default_factory=list)
+    parsed: bool = False  # False when screening proved no selected rule could fire
+
+
+def identifiers(source: str) -> FrozenSet[str]:
+    """Every word in the source: a superset of its identifiers and keywords (for screening)."""
+    return frozenset(_IDENT.findall(source))
+
+
+def screen(rule_classes: Sequence[type], words: FrozenSet[str], settings, project=None) -> List[type]:
+    """The rules that could fire on a file with these words. Sound: a rule is dropped only when
+    a token it needs cannot be in the file."""
+    has_async = "async" in words or "await" in words
+    keep = []
+    for rule in rule_classes:
+        if rule.needs_async and not has_async:
+            continue
+        tokens = rule.screen_tokens(settings) if project is None else _project_tokens(rule, settings, project)
+        if tokens is not None and words.isdisjoint(tokens):
+            continue
+        keep.append(rule)
+    return keep
+
+
+def _project_tokens(rule, settings, project):
+    hook = getattr(rule, "screen_tokens_with_project", None)
+    return hook(settings, project) if hook is not None else rule.screen_tokens(settings)
+
+
+def lint_source(
+    source: str,
+    path: str,
+    settings,
+    rule_classes: Sequence[type],
+    *,
+    module_name: str = "",
+    is_package: bool = False,
+    project=None,
+    check_parse: bool = True,
+) -> LintOutput:
+    out = LintOutput()
+    words = identifiers(source)
+    active = screen(rule_classes, words, settings, project)
+    if not active and not check_parse:
+        return out
+    if not active:
+        # Nothing can fire; the only question left is whether the file parses (AW001).
+        if _compiles(source):
+            return out
+    import libcst as cst  # imported only when a file is really parsed
+
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        out.diagnostics.append(_parse_error(path, exc))
+        return out
+    except RecursionError:
+        out.internal_errors.append(("", "too deeply nested to parse"))
+        return out
+    out.parsed = True
+    if not active:
+        return out
+
+    from .context import FileContext
+    from .walker import walk
+
+    ctx = FileContext(path, source, module, settings, module_name, is_package, project)
+    rules = [cls(ctx) for cls in active]
+
+    def on_error(code, exc):
+        out.internal_errors.append((code, f"{type(exc).__name__}: {exc}"))
+
+    try:
+        walk(ctx, rules, on_error)
+    except RecursionError:
+        out.internal_errors.append(("", "too deeply nested to analyse"))
+    if ctx.reports:
+        out.diagnostics.extend(_materialize(ctx, path, source, module, on_error))
+    out.diagnostics = filter_noqa(out.diagnostics, source)
+    return out
+
+
+def _compiles(source: str) -> bool:
+    import ast
+
+    try:
+        ast.parse(source)
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+
+
+def _parse_error(path: str, exc) -> Diagnostic:
+    line = getattr(exc, "raw_line", None) or getattr(exc, "line", 1) or 1
+    col = (getattr(exc, "raw_column", None) or getattr(exc, "column", 0) or 0) + 1
+    message = str(getattr(exc, "message", None) or exc).splitlines()[0]
+    return Diagnostic(PARSE_ERROR, f"Could not parse file: {message}", path, Location(line, col), Location(line, col),
+                      None, line)
+
+
+def filter_noqa(diagnostics: Iterable[Diagnostic], source: str) -> List[Diagnostic]:
+    diagnostics = list(diagnostics)
+    if not diagnostics or "noqa" not in source.lower():
+        return diagnostics
+    noqa = NoqaMap(source)
+    return [d for d in diagnostics if not noqa.suppressed(d.noqa_row or d.location.row, d.code)]
+
+
+# ----------------------------------------------------------------------------------------------
+# From CST reports to plain records
+# ----------------------------------------------------------------------------------------------
+
+
+class _Lines:
+    def __init__(self, source: str):
+        starts = [0]
+        for m in re.finditer(r"\r\n|\r|\n", source):
+            starts.append(m.end())
+        self.starts = starts
+
+    def offset(self, line: int, col0: int) -> int:
+        return self.starts[line - 1] + col0
+
+
+def _materialize(ctx, path: str, source: str, module, on_error) -> List[Diagnostic]:
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    lines = _Lines(source)
+    import_edits: Dict[tuple, Optional[Edit]] = {}
+    result = []
+    for rep in ctx.reports:
+        rng = positions.get(rep.node)
+        if rng is None:
+            on_error(rep.code, RuntimeError("reported a node that is not in the module"))
+            continue
+        start = Location(rng.start.line, rng.start.column + 1)
+        end = Location(rng.end.line, rng.end.column + 1)
+        fix = None
+        if rep.fix is not None:
+            try:
+                fix = _make_fix(rep.fix, positions, lines, module, import_edits)
+            except Exception as exc:  # a broken fixer loses its fix, never the diagnostic
+                on_error(rep.code, exc)
+        result.append(Diagnostic(rep.code, rep.message, path, start, end, fix, start.row))
+    result.sort(key=lambda d: (d.location, d.code))
+    return result
+
+
+def _make_fix(spec, positions, lines: _Lines, module, import_edits) -> Optional[Fix]:
+    edits = []
+    for e in spec.edits:
+        rng = positions[e.node]
+        content = e.content if isinstance(e.content, str) else module.code_for_node(e.content)
+        if e.where == "replace":
+            s, t = (rng.start.line, rng.start.column), (rng.end.line, rng.end.column)
+        elif e.where == "before":
+            s = t = (rng.start.line, rng.start.column)
+        else:
+            s = t = (rng.end.line, rng.end.column)
+        edits.append(Edit(content, Location(s[0], s[1] + 1), Location(t[0], t[1] + 1),
+                          lines.offset(*s), lines.offset(*t)))
+    if spec.imports:
+        key = tuple(sorted(spec.imports, key=lambda i: (i[0], i[1] or "")))
+        if key not in import_edits:
+            import_edits[key] = _import_edit(module, key, lines)
+        if import_edits[key] is not None:
+            edits.append(import_edits[key])
+    edits.sort(key=lambda e: (e.start, e.end))
+    return Fix(spec.applicability, spec.message, tuple(edits))
+
+
+def _import_edit(module, imports, lines: _Lines) -> Optional[Edit]:
+    """The text edit libcst's AddImportsVisitor would make for these imports (None if present)."""
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    cctx = CodemodContext()
+    for mod, obj in imports:
+        AddImportsVisitor.add_needed_import(cctx, mod, obj)
+    new_code = AddImportsVisitor(cctx).transform_module(module).code
+    old_code = module.code
+    if new_code == old_code:
+        return None
+    old_lines = old_code.splitlines(keepends=True)
+    new_lines = new_code.splitlines(keepends=True)
+    pre = 0
+    while pre < min(len(old_lines), len(new_lines)) and old_lines[pre] == new_lines[pre]:
+        pre += 1
+    post = 0
+    while (post < min(len(old_lines), len(new_lines)) - pre
+           and old_lines[-1 - post] == new_lines[-1 - post]):
+        post += 1
+    removed_end = len(old_lines) - post
+    content = "".join(new_lines[pre:len(new_lines) - post])
+    start = lines.offset(pre + 1, 0) if pre < len(lines.starts) else len(old_code)
+    end = lines.offset(removed_end + 1, 0) if removed_end < len(lines.starts) else len(old_code)
+    srow = pre + 1
+    erow = removed_end + 1
+    return Edit(content, Location(srow, 1), Location(erow, 1), start, end)

@@ -1,0 +1,126 @@
+"""The fix loop: choose non-overlapping fixes, apply them as text edits, verify the result parses,
+re-lint, and repeat until nothing changes. A fix whose result does not parse is dropped and
+reported; the source is never left in a state that does not parse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from .diagnostics import SAFE, Diagnostic, Edit, Fix
+
+MAX_ITERATIONS = 12
+
+
+@dataclass
+class FixOutcome:
+    source: str
+    applied: Dict[str, int] = field(default_factory=dict)  # code -> number of fixes applied
+    remaining: List[Diagnostic] = field(default_factory=list)  # diagnostics left after fixing
+    errors: List[str] = field(default_factory=list)  # fixes dropped because they broke the file
+    internal_errors: List[Tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied)
+
+
+def applicable(fix: Optional[Fix], unsafe: bool) -> bool:
+    return fix is not None and (fix.applicability == SAFE or unsafe)
+
+
+def _overlaps(a: Edit, b: Edit) -> bool:
+    if (a.start, a.end, a.content) == (b.start, b.end, b.content):
+        return False  # identical edits (a shared import) are applied once
+    if a.start < b.end and b.start < a.end:
+        return True
+    # two insertions at one point, or an insertion touching a replacement's start: order unclear
+    return a.start == b.start and (a.start == a.end or b.start == b.end)
+
+
+def select_fixes(diagnostics: Sequence[Diagnostic], unsafe: bool, blocked=frozenset()) -> List[Diagnostic]:
+    """Fixable diagnostics whose edits do not overlap, first come first served in source order."""
+    chosen: List[Diagnostic] = []
+    taken: List[Edit] = []
+    candidates = [d for d in diagnostics if applicable(d.fix, unsafe) and _fix_key(d) not in blocked]
+    candidates.sort(key=lambda d: (d.fix.edits[0].start if d.fix.edits else 0, d.code))
+    for d in candidates:
+        if not d.fix.edits:
+            continue
+        if any(_overlaps(e, t) for e in d.fix.edits for t in taken):
+            continue
+        chosen.append(d)
+        taken.extend(d.fix.edits)
+    return chosen
+
+
+def apply_edits(source: str, edits: Sequence[Edit]) -> str:
+    unique = sorted({(e.start, e.end, e.content) for e in edits})
+    out, pos = [], 0
+    for start, end, content in unique:
+        out.append(source[pos:start])
+        out.append(content)
+        pos = max(pos, end)
+    out.append(source[pos:])
+    return "".join(out)
+
+
+def _fix_key(d: Diagnostic):
+    return (d.code, tuple((e.start, e.end, e.content) for e in d.fix.edits))
+
+
+def _parses(source: str) -> Optional[str]:
+    import libcst as cst
+
+    try:
+        cst.parse_module(source)
+        return None
+    except cst.ParserSyntaxError as exc:
+        return str(exc).splitlines()[0]
+    except RecursionError:
+        return "too deeply nested"
+
+
+def fix_loop(source: str, lint: Callable[[str], "object"], unsafe: bool) -> FixOutcome:
+    """`lint(source)` returns an engine.LintOutput for the current text."""
+    outcome = FixOutcome(source)
+    blocked = set()
+    current = source
+    result = lint(current)
+    for _ in range(MAX_ITERATIONS):
+        outcome.internal_errors.extend(result.internal_errors)
+        chosen = select_fixes(result.diagnostics, unsafe, blocked)
+        if not chosen:
+            break
+        candidate = apply_edits(current, [e for d in chosen for e in d.fix.edits])
+        problem = _parses(candidate) if candidate != current else None
+        if problem is not None:
+            if len(chosen) > 1:
+                # find the culprit: apply fixes one at a time in the next rounds
+                chosen = chosen[:1]
+                candidate = apply_edits(current, chosen[0].fix.edits)
+                problem = _parses(candidate)
+            if problem is not None:
+                d = chosen[0]
+                blocked.add(_fix_key(d))
+                outcome.errors.append(
+                    f"{d.code} fix at {d.location.row}:{d.location.column} was not applied: "
+                    f"the result would not parse ({problem})"
+                )
+                continue
+        if candidate == current:
+            break
+        for d in chosen:
+            outcome.applied[d.code] = outcome.applied.get(d.code, 0) + 1
+        current = candidate
+        result = lint(current)
+    else:
+        still = sorted({d.code for d in select_fixes(result.diagnostics, unsafe, blocked)})
+        if still:
+            outcome.errors.append(
+                f"fixes did not converge after {MAX_ITERATIONS} rounds; rules still fixing: {', '.join(still)}"
+            )
+    outcome.internal_errors = list(dict.fromkeys(outcome.internal_errors))
+    outcome.source = current
+    outcome.remaining = list(result.diagnostics)
+    return outcome

@@ -1,0 +1,206 @@
+"""The rule registry: the one list of rules that the CLI, config validation, docs and tests read.
+
+Rules are found automatically: every module under `awaitwise.rules` whose name does not start with
+an underscore holds one `Rule` subclass. Third-party rules register through the entry-point group
+`awaitwise.rules` (an entry point names a Rule subclass) and go through the same checks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+import sys
+from typing import ClassVar, Dict, Iterable, List, Optional, Tuple
+
+DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
+CODE_RE = re.compile(r"^[A-Z]{1,5}[0-9]{3}$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+DOCS_URL = "https://github.com/awaitwise/awaitwise/blob/main/docs/rules.md#"
+
+
+class RegistryError(Exception):
+    pass
+
+
+class Rule:
+    """Base class of every rule. One instance is made per checked file.
+
+    A subclass declares its metadata as class attributes, its documentation as the class
+    docstring (the five headings of DOC_HEADINGS), and handles nodes with `visit_<Node>` /
+    `leave_<Node>` methods that the engine dispatches in its single pass. Inside them,
+    `self.ctx` is the shared per-file context (scopes, async context, name resolution).
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    default_enabled: ClassVar[bool] = True
+    # "safe", "unsafe", "sometimes" (decided per finding) or None when the rule never fixes.
+    fix: ClassVar[Optional[str]] = None
+    # Screening (sound): the rule can only fire in a file that has `async def`/`await` syntax
+    # (needs_async) and that mentions at least one of `tokens` as an identifier (None: any file).
+    needs_async: ClassVar[bool] = True
+    tokens: ClassVar[Optional[frozenset]] = None
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def report(self, node, message: str, fix=None) -> None:
+        self.ctx.report(self.code, node, message, fix)
+
+    # --- metadata helpers -------------------------------------------------------------------
+    @classmethod
+    def doc(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def url(cls) -> str:
+        return DOCS_URL + f"{cls.code.lower()}-{cls.name}"
+
+    @classmethod
+    def screen_tokens(cls, settings) -> Optional[frozenset]:
+        """Identifiers one of which must appear in a file for this rule to fire; None = no limit.
+
+        Rules whose catalog grows with the user's config override this."""
+        return cls.tokens
+
+
+def _validate(rule: type) -> None:
+    where = f"{rule.__module__}.{rule.__qualname__}"
+    for attr in ("code", "name", "summary"):
+        if not isinstance(getattr(rule, attr, None), str):
+            raise RegistryError(f"{where}: missing `{attr}`")
+    if not CODE_RE.match(rule.code):
+        raise RegistryError(f"{where}: malformed code {rule.code!r}")
+    if not NAME_RE.match(rule.name):
+        raise RegistryError(f"{where}: rule name {rule.name!r} must be kebab-case")
+    doc = rule.doc()
+    missing = [h for h in DOC_HEADINGS if not re.search(rf"^## {re.escape(h)}\s*$", doc, re.M)]
+    if missing:
+        raise RegistryError(f"{where}: doc lacks the heading(s) {', '.join(missing)}")
+    if rule.fix not in (None, "safe", "unsafe", "sometimes"):
+        raise RegistryError(f"{where}: fix must be safe, unsafe, sometimes or None")
+
+
+class Registry:
+    def __init__(self, rules: Iterable[type]):
+        self._by_code: Dict[str, type] = {}
+        names: Dict[str, str] = {}
+        for rule in rules:
+            _validate(rule)
+            if rule.code in self._by_code:
+                other = self._by_code[rule.code]
+                raise RegistryError(
+                    f"rule code {rule.code} is declared twice: {other.__module__} and {rule.__module__}"
+                )
+            if rule.name in names:
+                raise RegistryError(
+                    f"rule name {rule.name!r} is declared twice: {names[rule.name]} and {rule.code}"
+                )
+            self._by_code[rule.code] = rule
+            names[rule.name] = rule.code
+        self._by_code = dict(sorted(self._by_code.items()))
+
+    def __iter__(self):
+        return iter(self._by_code.values())
+
+    def __len__(self):
+        return len(self._by_code)
+
+    def __contains__(self, code):
+        return code in self._by_code
+
+    def get(self, code: str) -> Optional[type]:
+        return self._by_code.get(code)
+
+    @property
+    def codes(self) -> List[str]:
+        return list(self._by_code)
+
+    def matching(self, selector: str) -> List[str]:
+        """Codes a selector (a code or a prefix such as `AW1`, or `ALL`) names."""
+        if selector == "ALL":
+            return self.codes
+        return [c for c in self._by_code if c.startswith(selector)]
+
+    def is_known_selector(self, selector: str) -> bool:
+        return bool(self.matching(selector))
+
+    def resolve(
+        self, select: Optional[Tuple[str, ...]], extend_select: Tuple[str, ...], ignore: Tuple[str, ...]
+    ) -> Tuple[str, ...]:
+        """Enabled codes. The most specific selector wins, so `--ignore AW1 --select AW100` keeps AW100."""
+        enabled = []
+        for code, rule in self._by_code.items():
+            best_on = -1
+            if select is None:
+                if rule.default_enabled:
+                    best_on = 0
+            else:
+                best_on = max((_spec(s) for s in select if _names(s, code)), default=-1)
+            best_on = max([best_on] + [_spec(s) for s in extend_select if _names(s, code)])
+            best_off = max((_spec(s) for s in ignore if _names(s, code)), default=-1)
+            if best_on >= 0 and best_on > best_off:
+                enabled.append(code)
+        return tuple(enabled)
+
+
+def _names(selector: str, code: str) -> bool:
+    return selector == "ALL" or code.startswith(selector)
+
+
+def _spec(selector: str) -> int:
+    return 0 if selector == "ALL" else len(selector)
+
+
+def _builtin_rules() -> List[type]:
+    from . import rules as pkg
+
+    found = []
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        mine = [
+            obj
+            for obj in vars(module).values()
+            if inspect.isclass(obj) and issubclass(obj, Rule) and obj.__module__ == module.__name__
+            and "code" in vars(obj)
+        ]
+        if len(mine) != 1:
+            raise RegistryError(f"{module.__name__} must define exactly one rule, found {len(mine)}")
+        found.append(mine[0])
+    return found
+
+
+def _plugin_rules() -> List[type]:
+    if sys.version_info >= (3, 10):
+        from importlib.metadata import entry_points
+
+        eps = entry_points(group="awaitwise.rules")
+    else:  # pragma: no cover - 3.9
+        from importlib.metadata import entry_points
+
+        eps = entry_points().get("awaitwise.rules", [])
+    found = []
+    for ep in eps:
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a broken plugin must not take the tool down
+            raise RegistryError(f"plugin entry point {ep.name!r} could not be loaded: {exc}") from None
+        if not (inspect.isclass(obj) and issubclass(obj, Rule)):
+            raise RegistryError(f"plugin entry point {ep.name!r} does not name an awaitwise Rule class")
+        found.append(obj)
+    return found
+
+
+_REGISTRY: Optional[Registry] = None
+
+
+def get_registry() -> Registry:
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = Registry(_builtin_rules() + _plugin_rules())
+    return _REGISTRY

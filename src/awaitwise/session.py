@@ -1,0 +1,145 @@
+"""One run of the tool for a front end: discover files, build the project index, check or fix,
+print the report, and decide the exit code (0 clean, 1 diagnostics remain, 2 errors)."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from typing import Optional, Sequence
+
+import click
+
+from .runner import RunResult, check_one, display_path, fix_one, run
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class Session:
+    def __init__(self, settings, registry, opts: dict):
+        self.settings = settings
+        self.registry = registry
+        self.opts = opts
+        self.problems = []
+
+    # --- building blocks ------------------------------------------------------------------------
+    def _files(self, paths: Sequence[str]):
+        from .discovery import discover
+
+        files, problems = discover(paths, self.settings)
+        self.problems.extend(f"{display_path(p)}: {why}" for p, why in problems)
+        return files
+
+    def _project(self, files, extra_root: Optional[str] = None):
+        try:
+            from .project import build_index
+        except ImportError:  # pragma: no cover - while the index module is absent
+            return None
+        return build_index(files, self.settings, extra_root=extra_root,
+                           use_cache=not self.opts.get("no_cache"))
+
+    # --- check ----------------------------------------------------------------------------------
+    def check(self, paths: Sequence[str]) -> RunResult:
+        files = self._files(paths)
+        project = self._project(files)
+        return self._run(files, "check", project)
+
+    def check_stdin(self, filename: str, text: str) -> RunResult:
+        project = self._project([], extra_root=filename)
+        result = RunResult()
+        fr = check_one(filename, self.settings, self.registry, project, source_text=text)
+        result.files.append(fr)
+        if fr.error:
+            result.problems.append(fr.error)
+        return result
+
+    # --- fix ------------------------------------------------------------------------------------
+    def fix(self, paths: Sequence[str]) -> RunResult:
+        files = self._files(paths)
+        project = self._project(files)
+        return self._run(files, "fix", project, unsafe=self.opts.get("unsafe_fixes", False),
+                         write=not self.opts.get("diff"))
+
+    def fix_stdin(self, filename: str, src):
+        """(exit code, fixed source or None). Diagnostics never go to stdout here: it carries source."""
+        project = self._project([], extra_root=filename)
+        fr = fix_one(filename, self.settings, self.registry, project,
+                     unsafe=self.opts.get("unsafe_fixes", False), write=False, source=src)
+        if fr.error:
+            click.echo(f"awaitwise: error: {fr.error}", err=True)
+        fixed = fr.fixed_source if fr.fixed_source is not None else src.text
+        if self.opts.get("diff"):
+            self._print_diff(filename, src.text, fixed)
+            return (EXIT_ERROR if fr.error else EXIT_OK), None
+        code = EXIT_ERROR if fr.error else (EXIT_FINDINGS if fr.diagnostics and not self.opts.get("exit_zero") else EXIT_OK)
+        return code, fixed
+
+    def _run(self, files, mode, project, unsafe=False, write=True) -> RunResult:
+        jobs = self.opts.get("jobs")
+        show_progress = mode == "fix" and sys.stderr.isatty() and len(files) > 50
+        if show_progress:
+            with click.progressbar(length=len(files), label="Fixing", file=sys.stderr) as bar:
+                result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
+                             jobs=jobs or 1, progress=bar.update, project=project)
+        else:
+            result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
+                         jobs=jobs or 1, project=project)
+        if mode == "fix" and self.opts.get("diff"):
+            from .sourcefile import read
+
+            for fr in result.files:
+                if fr.fixed_source is not None:
+                    try:
+                        before = read(fr.filename).text
+                    except Exception:
+                        continue
+                    self._print_diff(fr.filename, before, fr.fixed_source)
+        return result
+
+    def _print_diff(self, name, before, after):
+        diff = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                    fromfile=f"a/{name}", tofile=f"b/{name}")
+        text = "".join(diff)
+        if text:
+            click.echo(text, nl=not text.endswith("\n"))
+
+    # --- report ---------------------------------------------------------------------------------
+    def report(self, result: RunResult, mode: str) -> int:
+        from .report import render
+
+        fmt = self.opts.get("output_format") or "text"
+        diagnostics = result.diagnostics
+        problems = self.problems + result.problems
+        quiet = self.opts.get("quiet")
+        if self.opts.get("statistics"):
+            click.echo(self._statistics(diagnostics), nl=False)
+        elif mode == "fix" and self.opts.get("diff"):
+            pass
+        elif fmt == "text" and quiet:
+            text = render(fmt, diagnostics, self.registry)
+            click.echo("".join(line + "\n" for line in text.splitlines()[:len(diagnostics)]), nl=False)
+        else:
+            click.echo(render(fmt, diagnostics, self.registry, fixable_hint=(mode == "check")), nl=False)
+        if mode == "fix" and not self.opts.get("diff") and fmt == "text" and not quiet:
+            applied = result.fixes_applied
+            changed = sum(1 for f in result.files if f.fixes_applied)
+            if applied:
+                per_code = ", ".join(f"{c}: {n}" for c, n in sorted(applied.items()))
+                click.echo(f"Fixed {sum(applied.values())} error(s) in {changed} file(s) ({per_code}).", err=True)
+        for p in problems:
+            from .report import clean
+
+            click.echo(f"awaitwise: error: {clean(p)}", err=True)
+        if problems:
+            return EXIT_ERROR
+        if diagnostics and not self.opts.get("exit_zero"):
+            return EXIT_FINDINGS
+        return EXIT_OK
+
+    @staticmethod
+    def _statistics(diagnostics) -> str:
+        counts = {}
+        for d in diagnostics:
+            counts[d.code] = counts.get(d.code, 0) + 1
+        lines = [f"{n:>6}\t{code}" for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return "\n".join(lines) + ("\n" if lines else "")

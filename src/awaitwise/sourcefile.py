@@ -1,0 +1,93 @@
+"""Reading and writing Python source without losing anything: encoding (PEP 263 cookie, BOM),
+line endings and file mode are kept; writes are atomic (temp file in the same folder + rename)."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass
+
+BOM = codecs.BOM_UTF8
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+class SourceError(Exception):
+    """A file that cannot be read as Python source; the message is for the user."""
+
+
+@dataclass
+class Source:
+    text: str  # decoded, without BOM, newlines as in the file
+    encoding: str
+    bom: bool
+
+    def encode(self, text: str) -> bytes:
+        data = text.encode(self.encoding)
+        return (BOM + data) if self.bom else data
+
+
+def decode(data: bytes) -> Source:
+    if b"\x00" in data:
+        raise SourceError("file contains NUL bytes (binary file?)")
+    bom = data.startswith(BOM)
+    body = data[len(BOM):] if bom else data
+    encoding = "utf-8"
+    for line in body.split(b"\n", 2)[:2]:
+        m = _COOKIE.match(line)
+        if m:
+            declared = m.group(1).decode("ascii", "replace")
+            try:
+                encoding = codecs.lookup(declared).name
+            except LookupError:
+                raise SourceError(f"unknown encoding {declared!r} in coding cookie") from None
+            if bom and encoding != "utf-8":
+                raise SourceError(f"coding cookie {declared!r} conflicts with the UTF-8 BOM")
+            break
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            break
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"cannot decode as {encoding}: {exc.reason} at byte {exc.start}") from None
+    return Source(text, encoding, bom)
+
+
+def read(path: str) -> Source:
+    try:
+        if os.path.isdir(path):
+            raise SourceError("is a directory")
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except SourceError:
+        raise
+    except FileNotFoundError:
+        raise SourceError("no such file (deleted during the run?)") from None
+    except PermissionError:
+        raise SourceError("permission denied") from None
+    except OSError as exc:
+        raise SourceError(exc.strerror or str(exc)) from None
+    return decode(data)
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Replace `path` with `data` atomically, keeping its permission bits."""
+    directory = os.path.dirname(os.path.abspath(path))
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=".awaitwise-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
