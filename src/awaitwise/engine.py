@@ -72,7 +72,7 @@ def lint_source(
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        out.diagnostics.append(_parse_error(path, exc))
+        out.diagnostics.append(_parse_error(path, exc, source))
         return out
     except RecursionError:
         out.internal_errors.append(("", "too deeply nested to parse"))
@@ -110,10 +110,24 @@ def _compiles(source: str) -> bool:
         return False
 
 
-def _parse_error(path: str, exc) -> Diagnostic:
-    line = getattr(exc, "raw_line", None) or getattr(exc, "line", 1) or 1
-    col = (getattr(exc, "raw_column", None) or getattr(exc, "column", 0) or 0) + 1
-    message = str(getattr(exc, "message", None) or exc).splitlines()[0]
+def _parse_error(path: str, exc, source: str) -> Diagnostic:
+    """AW001, with CPython's own wording and position when it agrees the file is invalid."""
+    import ast
+
+    try:
+        ast.parse(source)
+        py_error = None
+    except SyntaxError as err:
+        py_error = err
+    except (ValueError, RecursionError, MemoryError):
+        py_error = None
+    if py_error is not None and py_error.lineno:
+        line, col = py_error.lineno, max(py_error.offset or 1, 1)
+        message = py_error.msg
+    else:
+        line = getattr(exc, "raw_line", None) or getattr(exc, "line", 1) or 1
+        col = (getattr(exc, "raw_column", None) or getattr(exc, "column", 0) or 0) + 1
+        message = str(getattr(exc, "message", None) or exc).splitlines()[0]
     return Diagnostic(PARSE_ERROR, f"Could not parse file: {message}", path, Location(line, col), Location(line, col),
                       None, line)
 
@@ -172,6 +186,8 @@ def _make_fix(spec, positions, lines: _Lines, module, import_edits) -> Optional[
     for e in spec.edits:
         rng = positions[e.node]
         content = e.content if isinstance(e.content, str) else module.code_for_node(e.content)
+        if module.default_newline != "\n" and "\n" in content:  # keep the file's line endings
+            content = content.replace("\r\n", "\n").replace("\n", module.default_newline)
         if e.where == "replace":
             s, t = (rng.start.line, rng.start.column), (rng.end.line, rng.end.column)
         elif e.where == "before":
