@@ -114,6 +114,8 @@ _KEYS = {
     "transitive-max-depth",
 }
 _QUALNAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*(\(\)(\.[A-Za-z_][\w]*)+)*$")
+# blocking-calls names may also use `*` for one or more attribute segments (`mylib.connect().*.fetch`)
+_BLOCKING_NAME = re.compile(r"^[A-Za-z_]\w*(\(\))?(\.([A-Za-z_]\w*(\(\))?|\*))*$")
 
 
 def find_pyproject(start: str) -> Optional[str]:
@@ -201,7 +203,7 @@ def parse_table(table: dict, where: str, registry) -> Dict[str, object]:
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise ConfigError(f"{where}: {k} must be a table of \"module.func\" = \"advice\"")
             for name in value:
-                if not _QUALNAME.match(name):
+                if not _BLOCKING_NAME.match(name):
                     raise ConfigError(f"{where}: {k}: {name!r} is not a dotted name like `pkg.mod.func`")
             opts["blocking_calls"] = tuple(sorted(value.items()))
         elif key == "transitive-max-depth":

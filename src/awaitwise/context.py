@@ -90,17 +90,26 @@ class FileContext:
 
     def module_alias(self, module: str) -> Optional[str]:
         """Local name under which `module` is imported at module level (`import asyncio as aio`)."""
-        for name, b in self.root.bindings.items():
-            if b.kind == "import" and b.target == module:
-                return name
-        return None
+        aliases = self.__dict__.get("_module_aliases")
+        if aliases is None:  # built once: a scan per call made big files quadratic
+            aliases = {}
+            for name, b in self.root.bindings.items():
+                if b.kind == "import" and b.target is not None:
+                    aliases.setdefault(b.target, name)
+            self._module_aliases = aliases
+        return aliases.get(module)
 
     def imports_module(self, module: str) -> bool:
         """Does the file import `module` or anything from it, anywhere at module level?"""
-        return any(
-            b.kind == "import" and b.target is not None and (b.target == module or b.target.startswith(module + "."))
-            for b in self.root.bindings.values()
-        )
+        imported = self.__dict__.get("_imported_modules")
+        if imported is None:  # every dotted prefix of every module-level import, built once
+            imported = set()
+            for b in self.root.bindings.values():
+                if b.kind == "import" and b.target is not None:
+                    parts = b.target.split(".")
+                    imported.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+            self._imported_modules = imported
+        return module in imported
 
     def _resolve(self, node, scope: Scope, depth: int) -> Optional[str]:
         if depth > _MAX_DEPTH:

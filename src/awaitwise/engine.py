@@ -11,6 +11,9 @@ from .diagnostics import Diagnostic, Edit, Fix, Location
 from .noqa import NoqaMap
 
 PARSE_ERROR = "AW001"
+# Screening skips rules (and the parse) a file cannot trigger. Turning it off must never change
+# the results; tests/test_screening.py and `bench.py --verify-screening` prove it.
+SCREENING = True
 _IDENT = re.compile(r"\w+")
 
 
@@ -59,8 +62,11 @@ def lint_source(
     check_parse: bool = True,
 ) -> LintOutput:
     out = LintOutput()
-    words = identifiers(source)
-    active = screen(rule_classes, words, settings, project)
+    if SCREENING:
+        words = identifiers(source)
+        active = screen(rule_classes, words, settings, project)
+    else:  # every selected rule sees every file (tests compare this with the screened run)
+        active = list(rule_classes)
     if not active and not check_parse:
         return out
     if not active:
@@ -95,7 +101,11 @@ def lint_source(
     except RecursionError:
         out.internal_errors.append(("", "too deeply nested to analyse"))
     if ctx.reports:
-        out.diagnostics.extend(_materialize(ctx, path, source, module, on_error))
+        try:
+            out.diagnostics.extend(_materialize(ctx, path, source, module, on_error))
+        except RecursionError:  # libcst's position pass recurses; deeply nested code can exhaust it
+            out.internal_errors.append(
+                ("", f"too deeply nested to locate {len(ctx.reports)} finding(s); they are not reported"))
     out.diagnostics = filter_noqa(out.diagnostics, source)
     return out
 
@@ -151,8 +161,11 @@ class _Lines:
         for m in re.finditer(r"\r\n|\r|\n", source):
             starts.append(m.end())
         self.starts = starts
+        self.length = len(source)
 
     def offset(self, line: int, col0: int) -> int:
+        if line - 1 >= len(self.starts):  # the line after a last line that has no newline
+            return self.length
         return self.starts[line - 1] + col0
 
 
@@ -190,6 +203,8 @@ def _make_fix(spec, positions, lines: _Lines, module, import_edits) -> Optional[
             content = content.replace("\r\n", "\n").replace("\n", module.default_newline)
         if e.where == "replace":
             s, t = (rng.start.line, rng.start.column), (rng.end.line, rng.end.column)
+        elif e.where == "lines":  # the node's whole lines, indentation and final newline included
+            s, t = (rng.start.line, 0), (rng.end.line + 1, 0)
         elif e.where == "before":
             s = t = (rng.start.line, rng.start.column)
         else:

@@ -19,7 +19,7 @@ Replacement = Union[str, cst.CSTNode]
 class NodeEdit:
     node: cst.CSTNode
     content: Replacement
-    where: str = "replace"  # "replace" | "before" | "after"
+    where: str = "replace"  # "replace" | "before" | "after" | "lines"
 
 
 @dataclass
@@ -32,6 +32,12 @@ class FixSpec:
 
 def replace(node: cst.CSTNode, content: Replacement) -> NodeEdit:
     return NodeEdit(node, content, "replace")
+
+
+def replace_lines(node: cst.CSTNode, text: str) -> NodeEdit:
+    """Replace the whole source lines the node spans (indentation and final newline included):
+    `text` is full lines, each ending with a newline. Lets a fix remove or re-indent statements."""
+    return NodeEdit(node, text, "lines")
 
 
 def insert_before(node: cst.CSTNode, text: str) -> NodeEdit:

@@ -24,6 +24,11 @@ class RegistryError(Exception):
     pass
 
 
+def anchor(code: str, name: str) -> str:
+    """The anchor GitHub gives the docs heading `## CODE name` (lower case, spaces to dashes)."""
+    return f"{code.lower()}-{name}"
+
+
 class Rule:
     """Base class of every rule. One instance is made per checked file.
 
@@ -55,9 +60,17 @@ class Rule:
     def doc(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or "")
 
+    # Where the rule is documented. Built-in rules link to their section of docs/rules.md
+    # (the anchor of its `## CODE name` heading); a plugin sets its own page, or has no link.
+    docs_url: ClassVar[Optional[str]] = None
+
     @classmethod
-    def url(cls) -> str:
-        return DOCS_URL + f"{cls.code.lower()}-{cls.name}"
+    def url(cls) -> Optional[str]:
+        if cls.docs_url:
+            return cls.docs_url
+        if cls.__module__.startswith("awaitwise.rules."):
+            return DOCS_URL + anchor(cls.code, cls.name)
+        return None
 
     @classmethod
     def screen_tokens(cls, settings) -> Optional[frozenset]:

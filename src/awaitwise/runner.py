@@ -110,19 +110,195 @@ def fix_one(path: str, settings, registry, project=None, *, unsafe: bool = False
     return result
 
 
+# ----------------------------------------------------------------------------------------------
+# Many files: cache, then the files that need work, in this process or in a pool
+# ----------------------------------------------------------------------------------------------
+
+# Below this many files needing work, the run stays in this process: starting workers (and
+# importing libcst in each) costs more than it saves on a pre-commit-sized run.
+POOL_THRESHOLD = 20
+
+
+def project_fingerprint(project) -> Optional[str]:
+    """A string that changes whenever the project index could change a file's results, or None
+    when the index offers none (then results are not cached)."""
+    if project is None:
+        return "-"
+    fp = getattr(project, "fingerprint", None)
+    if callable(fp):
+        fp = fp()
+    return fp if isinstance(fp, str) and fp else None
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
 def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check", unsafe: bool = False,
-        write: bool = True, jobs: int = 1, progress: Optional[Callable[[int], None]] = None,
-        project=None) -> RunResult:
-    """Check or fix `files` (already discovered)."""
+        write: bool = True, jobs: Optional[int] = 1, progress: Optional[Callable[[int], None]] = None,
+        project=None, cache=None) -> RunResult:
+    """Check or fix `files` (already discovered). Files whose cached result is still valid are not
+    read; the others run here or, when there are many, in `jobs` worker processes (None: one per
+    CPU). `progress(n)` is called as files complete. Results keep the order of the input."""
+    files = list(paths_or_files)
+    results: List[Optional[FileResult]] = [None] * len(files)
+    store = None
+    project_fp = project_fingerprint(project)
+    if cache is not None and cache.enabled and project_fp is not None:
+        store = cache.results(settings, settings.enabled_codes(registry), extra=mode)
+    todo: List[int] = []
+    sizes: Dict[int, int] = {}
+    for i, path in enumerate(files):
+        if store is not None:
+            shown = display_path(path)
+            st = _stat(path)
+            if st is not None:
+                sizes[i] = st[1]
+                value = store.lookup(path, shown, project_fp, st, read_hash=lambda p=path: _hash_file(p))
+                if value is not None and _usable(value, mode, unsafe):
+                    results[i] = FileResult(shown, list(value))
+                    continue
+        todo.append(i)
+    hits = len(files) - len(todo)
+    if progress and hits:
+        progress(hits)
+
+    job = _Job(settings, registry, project, mode, unsafe, write, store is not None)
+    workers = jobs if jobs is not None else default_jobs()
+    if workers > 1 and len(todo) >= POOL_THRESHOLD:
+        # biggest files first, so no worker is left alone with a large file at the end
+        todo.sort(key=lambda i: -sizes.get(i, 0))
+        done = _run_pool(job, [(i, files[i]) for i in todo], workers)
+    else:
+        done = ((i, job(files[i])) for i in todo)
+    for i, (fr, signature) in done:
+        results[i] = fr
+        if store is not None and signature is not None and fr.error is None and fr.fixed_source is None:
+            store.record(files[i], fr.filename, project_fp, signature, tuple(fr.diagnostics))
+        if progress:
+            progress(1)
+
     result = RunResult()
-    for path in paths_or_files:
-        if mode == "check":
-            fr = check_one(path, settings, registry, project)
-        else:
-            fr = fix_one(path, settings, registry, project, unsafe=unsafe, write=write)
+    for fr in results:
         result.files.append(fr)
         if fr.error:
             result.problems.append(fr.error)
-        if progress:
-            progress(1)
     return result
+
+
+def _usable(diagnostics, mode: str, unsafe: bool) -> bool:
+    """A cached check result also answers `fix` when none of its findings has a fix to apply."""
+    if mode == "check":
+        return True
+    from .fixer import applicable
+
+    return not any(applicable(d.fix, unsafe) for d in diagnostics)
+
+
+def _stat(path: str):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _hash_file(path: str) -> Optional[str]:
+    from .cache import content_hash
+
+    try:
+        with open(path, "rb") as fh:
+            return content_hash(fh.read())
+    except OSError:
+        return None
+
+
+class _Job:
+    """The work on one file, with everything it needs; workers receive it once, at start-up."""
+
+    def __init__(self, settings, registry, project, mode, unsafe, write, want_signature):
+        self.settings = settings
+        self.registry = registry
+        self.project = project
+        self.mode = mode
+        self.unsafe = unsafe
+        self.write = write
+        self.want_signature = want_signature
+
+    def __call__(self, path: str):
+        from .sourcefile import SourceError, decode
+
+        signature = None
+        source = None
+        if self.want_signature:
+            from .cache import content_hash
+
+            try:
+                st = os.stat(path)
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                pass  # check_one/fix_one read again and report the problem in their words
+            else:
+                signature = (st.st_mtime_ns, st.st_size, content_hash(data))
+                try:
+                    source = decode(data)
+                except SourceError as exc:
+                    fr = FileResult(display_path(path))
+                    fr.error = f"{fr.filename}: {exc}"
+                    return fr, None
+        if self.mode == "check":
+            fr = check_one(path, self.settings, self.registry, self.project,
+                           source_text=source.text if source is not None else None)
+        else:
+            fr = fix_one(path, self.settings, self.registry, self.project, unsafe=self.unsafe, write=self.write,
+                         source=source)
+        return fr, signature
+
+
+_WORKER_JOB: Optional[_Job] = None
+
+
+def _worker_init(job: _Job) -> None:
+    global _WORKER_JOB
+    _WORKER_JOB = job
+    try:  # workers are interrupted with their parent; let the parent report it once
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (ImportError, ValueError, OSError):  # pragma: no cover
+        pass
+
+
+def _worker_task(item):
+    i, path = item
+    return i, _WORKER_JOB(path)
+
+
+def _run_pool(job: _Job, items, workers: int):
+    """Yield (index, result) from a process pool. On Linux the workers are forked, inheriting the
+    job (and the project index) without pickling; elsewhere the job is pickled once per worker."""
+    import multiprocessing
+    import sys
+
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods:
+        ctx = multiprocessing.get_context("fork")
+        # import the parser once here rather than once per worker
+        import libcst  # noqa: F401
+
+        from . import context, walker  # noqa: F401
+    else:
+        ctx = multiprocessing.get_context("spawn")
+    workers = min(workers, len(items))
+    chunksize = max(1, min(16, len(items) // (workers * 16)))
+    pool = ctx.Pool(workers, initializer=_worker_init, initargs=(job,))
+    try:
+        for out in pool.imap_unordered(_worker_task, items, chunksize=chunksize):
+            yield out
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()

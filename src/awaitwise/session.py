@@ -30,13 +30,29 @@ class Session:
         self.problems.extend(f"{display_path(p)}: {why}" for p, why in problems)
         return files
 
+    def _cache(self):
+        """The run's result cache (a disabled one with --no-cache), opened once."""
+        if getattr(self, "_cache_obj", None) is None:
+            from .cache import Cache
+
+            self._cache_obj = Cache.open(self.settings, enabled=not self.opts.get("no_cache"))
+        return self._cache_obj
+
     def _project(self, files, extra_root: Optional[str] = None):
         try:
             from .project import build_index
         except ImportError:  # pragma: no cover - while the index module is absent
             return None
+        kwargs = {}
+        try:
+            import inspect
+
+            if "cache" in inspect.signature(build_index).parameters:
+                kwargs["cache"] = self._cache() if not self.opts.get("no_cache") else None
+        except (TypeError, ValueError):  # pragma: no cover
+            pass
         return build_index(files, self.settings, extra_root=extra_root,
-                           use_cache=not self.opts.get("no_cache"))
+                           use_cache=not self.opts.get("no_cache"), **kwargs)
 
     # --- check ----------------------------------------------------------------------------------
     def check(self, paths: Sequence[str]) -> RunResult:
@@ -75,15 +91,19 @@ class Session:
         return code, fixed
 
     def _run(self, files, mode, project, unsafe=False, write=True) -> RunResult:
-        jobs = self.opts.get("jobs")
+        jobs = self.opts.get("jobs")  # None: one worker per CPU
+        cache = self._cache()
         show_progress = mode == "fix" and sys.stderr.isatty() and len(files) > 50
-        if show_progress:
-            with click.progressbar(length=len(files), label="Fixing", file=sys.stderr) as bar:
+        try:
+            if show_progress:
+                with click.progressbar(length=len(files), label="Fixing", file=sys.stderr) as bar:
+                    result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
+                                 jobs=jobs, progress=bar.update, project=project, cache=cache)
+            else:
                 result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
-                             jobs=jobs or 1, progress=bar.update, project=project)
-        else:
-            result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
-                         jobs=jobs or 1, project=project)
+                             jobs=jobs, project=project, cache=cache)
+        finally:
+            cache.flush()
         if mode == "fix" and self.opts.get("diff"):
             from .sourcefile import read
 
@@ -119,7 +139,7 @@ class Session:
             text = render(fmt, diagnostics, self.registry)
             click.echo("".join(line + "\n" for line in text.splitlines()[:len(diagnostics)]), nl=False)
         else:
-            click.echo(render(fmt, diagnostics, self.registry, fixable_hint=(mode == "check")), nl=False)
+            click.echo(render(fmt, diagnostics, self.registry, fixable_hint=(mode == "check"), problems=problems), nl=False)
         if mode == "fix" and not self.opts.get("diff") and fmt == "text" and not quiet:
             applied = result.fixes_applied
             changed = sum(1 for f in result.files if f.fixes_applied)

@@ -1,9 +1,16 @@
-"""The shared shape of the blocking-call rules (AW101–AW109): a call, made in async context, whose
-qualified name is in the rule's catalog. Each rule module only names its catalog and fix."""
+"""The shared shape of the blocking-call rules (AW100–AW109): a call, made in async context, whose
+qualified name is in the rule's catalog. Each rule module only names its catalog and fix; the
+catalogs themselves are data (awaitwise.catalogs.blocking).
+
+Catalog names may contain `*`, which stands for one or more attribute segments (see the
+catalogs module). A name reached through a subscript (`client["shop"].orders.find`) is written
+with a `[]` segment, which only a `*` matches.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar, Dict
+import re
+from typing import ClassVar, Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
@@ -11,67 +18,16 @@ from .. import fixes
 from ..registry import Rule
 from ._helpers import await_code, call_args_code, can_add_await, module_ref
 
+_WORD = re.compile(r"\w+")
+_SEGMENTS = r"[^.]+(?:\.[^.]+)*"
+# Libraries that bring their own worker-thread helper; used by the fix in modules that use them.
+_THREAD_RUNNERS = ("trio", "anyio")
+_NOWAIT_MODES = frozenset({"P_NOWAIT", "P_NOWAITO", "P_DETACH"})
+_UNKNOWN = object()
+
 
 def _terminal(qualname: str) -> str:
     return qualname.rsplit(".", 1)[-1].rstrip("()") or qualname
-
-
-class BlockingCallRule(Rule):
-    """Base class; subclasses set `catalog` ({qualified name: advice}) and `fix`."""
-
-    catalog: ClassVar[Dict[str, str]] = {}
-    # names of the calls this rule can match, derived from the catalog (for cheap pre-checks)
-    _terminals: ClassVar[frozenset] = frozenset()
-
-    def __init_subclass__(cls, **kw):
-        super().__init_subclass__(**kw)
-        if "catalog" in vars(cls):
-            cls._terminals = frozenset(_terminal(q) for q in cls.catalog)
-            if cls.tokens is None:
-                cls.tokens = frozenset(_screen_word(q) for q in cls.catalog)
-
-    def catalog_for(self) -> Dict[str, str]:
-        return self.catalog
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.in_async:
-            return
-        func = node.func
-        # cheap pre-check on attribute calls; a plain name may be an alias (`sleep as nap`)
-        if isinstance(func, cst.Attribute) and func.attr.value not in self._terminals_for():
-            return
-        qualname = self.ctx.qualname(func)
-        if qualname is None:
-            return
-        advice = self.catalog_for().get(qualname)
-        if advice is None:
-            return
-        self.report(node, self.message(qualname, advice), self.make_fix(node, qualname))
-
-    def _terminals_for(self):
-        return self._terminals
-
-    def message(self, qualname: str, advice: str) -> str:
-        shown = qualname.replace("builtins.", "")
-        call = shown if shown.endswith(")") else shown + "()"
-        return f"Blocking call `{call}` in async function; {advice}"
-
-    def make_fix(self, node: cst.Call, qualname: str):
-        if self.fix not in ("unsafe", "safe") or not can_add_await(self.ctx):
-            return None
-        if self.ctx.settings.target < (3, 9):
-            return None
-        return to_thread_fix(self.ctx, node)
-
-
-def to_thread_fix(ctx, node: cst.Call):
-    """`f(a, b=1)` -> `await asyncio.to_thread(f, a, b=1)` (unsafe: runs in a worker thread)."""
-    asyncio_name, imports = module_ref(ctx, "asyncio")
-    func_code = ctx.module.code_for_node(node.func)
-    args = call_args_code(ctx, node)
-    inner = f"{asyncio_name}.to_thread({func_code}{', ' + args if args else ''})"
-    return fixes.fix("unsafe", "Run the call in a worker thread with `asyncio.to_thread`",
-                     fixes.replace(node, await_code(ctx, node, inner)), imports=imports)
 
 
 def _screen_word(qualname: str) -> str:
@@ -83,8 +39,314 @@ def _screen_word(qualname: str) -> str:
     return first
 
 
+class Matcher:
+    """Looks qualified names up in a catalog: exact names by dict, `*` names by regex.
+
+    `terminals` is the set of last segments a matching name can end with (None when a pattern
+    ends in `*`, so any attribute call may match): a cheap pre-check before resolving a name."""
+
+    def __init__(self, catalog: Dict[str, str]):
+        self.catalog = catalog
+        self.patterns: List[Tuple[re.Pattern, str]] = []
+        terminals = set()
+        open_ended = False
+        for key in catalog:
+            if "*" in key:
+                regex = "\\.".join(_SEGMENTS if part == "*" else re.escape(part) for part in key.split("."))
+                self.patterns.append((re.compile(regex + r"\Z"), key))
+                if key.endswith("*"):
+                    open_ended = True
+                    continue
+            terminals.add(_terminal(key))
+        self.terminals: Optional[FrozenSet[str]] = None if open_ended else frozenset(terminals)
+        self.screen_words = frozenset(_screen_word(k) for k in catalog)
+
+    def match(self, qualname: Optional[str]) -> Optional[str]:
+        """The catalog key that names `qualname`, or None."""
+        if qualname is None:
+            return None
+        if qualname in self.catalog and "*" not in qualname:
+            return qualname
+        for regex, key in self.patterns:
+            if regex.match(qualname):
+                return key
+        return None
+
+
+class BlockingCallRule(Rule):
+    """Base class; subclasses set `catalog` ({qualified name: advice}) and `fix`.
+
+    Optional data a subclass may add:
+    - `no_fix`: catalog keys reported without a fix;
+    - `non_blocking_args`: {key: ((position, keyword, test), ...)}: the call does not block when
+      one of these arguments says so (see awaitwise.catalogs.blocking);
+    - `receiver_markers`: {key: (text, ...)}: the call does not block when the coroutine also
+      calls `<same receiver>.<text>` (`sock.setblocking(False)`);
+    - `lazy`: keys whose call only builds an iterator: reported only where it is consumed on
+      the spot, never fixed;
+    - `report_receiver_once`: a method call on an object made by a call this rule reports in the
+      same coroutine (`with open(p) as f: f.read()`) is not reported again.
+    """
+
+    catalog: ClassVar[Dict[str, str]] = {}
+    no_fix: ClassVar[FrozenSet[str]] = frozenset()
+    non_blocking_args: ClassVar[Dict[str, tuple]] = {}
+    receiver_markers: ClassVar[Dict[str, tuple]] = {}
+    lazy: ClassVar[FrozenSet[str]] = frozenset()
+    report_receiver_once: ClassVar[bool] = False
+    _matcher: ClassVar[Optional[Matcher]] = None
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "catalog" in vars(cls):
+            cls._matcher = Matcher(cls.catalog)
+            if "tokens" not in vars(cls):
+                cls.tokens = cls._matcher.screen_words
+
+    def matcher(self) -> Matcher:
+        return self._matcher
+
+    # --- matching ----------------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.ctx.in_async:
+            return
+        matcher = self.matcher()
+        func = node.func
+        # cheap pre-check on attribute calls; a plain name may be an alias (`sleep as nap`)
+        if (isinstance(func, cst.Attribute) and matcher.terminals is not None
+                and func.attr.value not in matcher.terminals):
+            return
+        qualname = self.ctx.qualname(func)
+        if qualname is None and matcher.patterns:
+            qualname = loose_qualname(self.ctx, func, self.ctx.scope)
+        key = matcher.match(qualname)
+        if key is None or not self._word_in_file(key):
+            return
+        if self.does_not_block(node, key) or self._receiver_marked(func, key):
+            return
+        if key in self.lazy and not consumed_here(self.ctx, node):
+            return
+        if self.report_receiver_once and self._receiver_reported(func, matcher):
+            return
+        fix = None
+        if key not in self.no_fix and key not in self.lazy and fix_fits_here(self.ctx, node):
+            fix = self.make_fix(node, qualname)
+        self.report(node, self.message(qualname, matcher.catalog[key]), fix)
+
+    def _word_in_file(self, key: str) -> bool:
+        """Keeps results identical with and without screening: a name can reach a module's own
+        package without its top-level name being written (relative imports), and screening
+        would skip such a file."""
+        words = getattr(self, "_words", None)
+        if words is None:
+            words = self._words = frozenset(_WORD.findall(self.ctx.source))
+        return _screen_word(key) in words
+
+    def does_not_block(self, node: cst.Call, key: str) -> bool:
+        specs = self.non_blocking_args.get(key)
+        return bool(specs) and any(arg_says_no_wait(self.ctx, node, spec) for spec in specs)
+
+    def _receiver_marked(self, func, key: str) -> bool:
+        markers = self.receiver_markers.get(key)
+        if not markers or not isinstance(func, cst.Attribute) or self.ctx.function is None:
+            return False
+        code = self.ctx.module.code_for_node
+        receiver = code(func.value)
+        body = code(self.ctx.function)
+        return any(f"{receiver}.{m}" in body for m in markers)
+
+    def _receiver_reported(self, func, matcher: Matcher) -> bool:
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return False
+        binding, where = self.ctx.binding_of(func.value.value)
+        if binding is None or binding.kind != "value" or not isinstance(binding.target, cst.Call):
+            return False
+        if where is None or where is not self.ctx.scope.function_scope():
+            return False
+        made_by = binding.target
+        key = matcher.match(self.ctx.qualname(made_by.func, where))
+        return key is not None and not self.does_not_block(made_by, key)
+
+    # --- output ------------------------------------------------------------------------------
+    def message(self, qualname: str, advice: str) -> str:
+        shown = qualname.replace("builtins.", "")
+        call = shown if shown.endswith(")") else shown + "()"
+        return f"Blocking call `{call}` in async function; {advice}"
+
+    def make_fix(self, node: cst.Call, qualname: str):
+        if self.fix not in ("unsafe", "safe") or not can_add_await(self.ctx):
+            return None
+        return to_thread_fix(self.ctx, node)
+
+
+def fix_fits_here(ctx, node: cst.Call) -> bool:
+    """False where moving the call into a thread would not help or would change what the code
+    does: a `with` item (the result is a context manager entered on the loop) or the iterable
+    of a `for` (the iteration, not the call, does the blocking)."""
+    parent = ctx.parent()
+    if isinstance(parent, cst.WithItem) and parent.item is node:
+        return False
+    if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
+        return False
+    return True
+
+
+_CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "dict", "next", "any", "all",
+                        "sum", "min", "max"})
+_PASS_THROUGH = frozenset({"enumerate", "zip", "filter", "map", "iter", "reversed"})
+
+
+def consumed_here(ctx, node: cst.Call) -> bool:
+    """Is the iterator this call returns consumed right where it is made: the iterable of a
+    `for` or comprehension, or an argument of `list()`/`sorted()`/`next()`... (through
+    `enumerate()`/`zip()`/`map()`...)?"""
+    child = node
+    for anc in ctx.ancestors():
+        if isinstance(anc, (cst.For, cst.CompFor)):
+            return anc.iter is child
+        if isinstance(anc, cst.Arg):
+            child = anc
+            continue
+        if isinstance(anc, cst.Call) and isinstance(child, cst.Arg):
+            name = ctx.qualname(anc.func) or ""
+            if name.startswith("builtins."):
+                short = name[len("builtins."):]
+                if short in _CONSUMERS:
+                    return True
+                if short in _PASS_THROUGH:
+                    child = anc
+                    continue
+            return False
+        return False
+    return False
+
+
+def to_thread_fix(ctx, node: cst.Call):
+    """`f(a, b=1)` -> `await asyncio.to_thread(f, a, b=1)` (unsafe: runs in a worker thread).
+
+    In a module that uses trio or anyio the call goes to `trio.to_thread.run_sync` /
+    `anyio.to_thread.run_sync`, which take positional arguments only (keywords are bound with
+    `functools.partial`)."""
+    runner = next((m for m in _THREAD_RUNNERS if ctx.imports_module(m)), None)
+    if runner is None and ctx.settings.target < (3, 9):
+        return None  # asyncio.to_thread is new in 3.9
+    func_code = ctx.module.code_for_node(node.func)
+    args = call_args_code(ctx, node)
+    if runner is None:
+        asyncio_name, imports = module_ref(ctx, "asyncio")
+        inner = f"{asyncio_name}.to_thread({func_code}{', ' + args if args else ''})"
+        message = "Run the call in a worker thread with `asyncio.to_thread`"
+    else:
+        ref, imports = module_ref(ctx, runner)
+        if any(a.keyword is not None or a.star == "**" for a in node.args):
+            partial, more = module_ref(ctx, "functools")
+            imports = imports + more
+            target = f"{partial}.partial({func_code}, {args})"
+        else:
+            target = f"{func_code}{', ' + args if args else ''}"
+        inner = f"{ref}.to_thread.run_sync({target})"
+        message = f"Run the call in a worker thread with `{runner}.to_thread.run_sync`"
+    return fixes.fix("unsafe", message, fixes.replace(node, await_code(ctx, node, inner)), imports=imports)
+
+
+# --- names through subscripts --------------------------------------------------------------------
+def loose_qualname(ctx, node, scope, depth: int = 0) -> Optional[str]:
+    """Like ctx.qualname, but a subscript becomes a `[]` segment (`client["shop"]` ->
+    `pymongo.MongoClient().[]`), also through a local bound to a subscript
+    (`db = client["shop"]`). Only catalog patterns with `*` can match such names."""
+    if depth > 8:
+        return None
+    if isinstance(node, cst.Name):
+        found = ctx.qualname(node, scope)
+        if found is not None:
+            return found
+        binding, where = ctx.binding_of(node.value, scope)
+        if binding is not None and binding.kind == "value" and isinstance(binding.target, cst.Subscript):
+            return loose_qualname(ctx, binding.target, where, depth + 1)
+        return None
+    if isinstance(node, cst.Attribute):
+        found = ctx.qualname(node, scope)
+        if found is not None:
+            return found
+        base = loose_qualname(ctx, node.value, scope, depth + 1)
+        return f"{base}.{node.attr.value}" if base is not None else None
+    if isinstance(node, cst.Subscript):
+        base = loose_qualname(ctx, node.value, scope, depth + 1)
+        return f"{base}.[]" if base is not None else None
+    if isinstance(node, cst.Call):
+        found = ctx.qualname(node.func, scope)
+        if found is None:
+            found = loose_qualname(ctx, node.func, scope, depth + 1)
+        return found + "()" if found is not None else None
+    return None
+
+
+# --- "this argument makes the call return at once" -----------------------------------------------
+def argument_value(node: cst.Call, position: int, keyword: str):
+    positional = [a for a in node.args if a.keyword is None and not a.star]
+    for a in node.args:
+        if a.keyword is not None and a.keyword.value == keyword:
+            return a.value
+    if any(a.star for a in node.args):
+        return _UNKNOWN  # unknown: `*args` / `**kw` may carry it
+    if position < len(positional):
+        return positional[position].value
+    return None
+
+
+def arg_says_no_wait(ctx, node: cst.Call, spec) -> bool:
+    position, keyword, test = spec
+    value = argument_value(node, position, keyword)
+    if test == "absent":
+        return value is None
+    if value is None or value is _UNKNOWN:
+        return False
+    if test in ("false", "zero"):
+        if isinstance(value, (cst.Integer, cst.Float)):
+            try:
+                return float(value.value.replace("_", "")) == 0
+            except ValueError:
+                return False
+        return test == "false" and isinstance(value, cst.Name) and value.value == "False"
+    if test == "nowait-mode":
+        return _terminal(ctx.qualname(value) or "") in _NOWAIT_MODES
+    if test.startswith("mentions:"):
+        return test[len("mentions:"):] in ctx.module.code_for_node(value)
+    return False
+
+
 def user_catalog(settings) -> Dict[str, str]:
     return {name: advice for name, advice in settings.blocking_calls}
 
 
-__all__ = ["BlockingCallRule", "to_thread_fix", "user_catalog"]
+__all__ = ["BlockingCallRule", "Matcher", "fix_fits_here", "loose_qualname", "to_thread_fix", "user_catalog"]
+
+
+def constructor_call(ctx, expr, depth: int = 0) -> Optional[cst.Call]:
+    """The call that made the object `expr` refers to, when it is visible: `Queue(5)` itself, a
+    local bound by `q = Queue(5)` / `with Queue(5) as q`, or `self.q` set to a call in one of the
+    class's methods (the same assignments the resolver follows)."""
+    if depth > 8:
+        return None
+    if isinstance(expr, cst.Call):
+        return expr
+    if isinstance(expr, cst.Name):
+        binding, _ = ctx.binding_of(expr.value)
+        if binding is not None and binding.kind == "value" and isinstance(binding.target, cst.Call):
+            return binding.target
+        return None
+    if isinstance(expr, cst.Attribute):
+        owner = ctx.qualname(expr.value)
+        if not owner or not owner.endswith("()"):
+            return None
+        from ..context import (
+            _collect_instance_attrs,  # the resolver's own view of `self.x = ...`
+        )
+
+        scope = ctx._local_class_scope(owner[:-2])
+        if scope is None:
+            return None
+        values = _collect_instance_attrs(scope).get(expr.attr.value) or []
+        calls = [v for v, _ in values if isinstance(v, cst.Call)]
+        return calls[0] if len(calls) == 1 and len(values) == 1 else None
+    return None

@@ -1,0 +1,997 @@
+"""The project-wide index: which callables of the analysed project are coroutine functions, and
+what the names a module imports from another project module really are.
+
+It is built before the files are checked, from every Python file of the project around the given
+paths, with the stdlib `ast` parser (only definitions, imports, module-level aliases and class
+bases are kept). Everything in it is plain picklable data, so it can travel to worker processes
+and be cached per file: `extract(path, source) -> FileFacts` is a pure function of the source
+text, and module names (which depend on the folder layout) are attached when the index is built.
+
+Names are the dotted strings that `FileContext.qualname` produces: `pkg.mod.func`,
+`pkg.mod.Class.meth`, an instance method `pkg.mod.Class().meth`, a nested definition
+`pkg.mod.outer.<locals>.inner`. `ProjectIndex.resolve` follows them through re-exports
+(`from .db import fetch` in `pkg/__init__.py`), aliases, star imports and base classes.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import builtins
+import hashlib
+import os
+import re
+from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+
+FACTS_VERSION = "1"  # bump when FileFacts changes shape (it is part of cache keys)
+
+_WORD = re.compile(r"\w+")
+_MAX_DEPTH = 24
+
+# Decorators that leave an `async def` a coroutine function. Any other decorator may wrap it into
+# something else (a sync wrapper, a task factory, a property...), so such a def is not trusted.
+PRESERVING_DECORATORS = frozenset({
+    "builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod", "typing.override",
+    "typing_extensions.override", "typing.final", "typing_extensions.final",
+})
+# Bases that define nothing a project method could be confused with.
+TRANSPARENT_BASES = frozenset({
+    "builtins.object", "abc.ABC", "typing.Generic", "typing.Protocol", "typing_extensions.Protocol",
+})
+
+
+# ------------------------------------------------------------------------------------------------
+# Per-file facts (pure function of the source text)
+# ------------------------------------------------------------------------------------------------
+
+
+class FuncFacts(NamedTuple):
+    is_async: bool
+    is_generator: bool
+    decorators: Tuple[Optional[str], ...]  # dotted text as written, None for anything else
+    required: int  # required positional/keyword parameters, `self`/`cls` included
+    returns: str  # "none" (never returns a value), "data" (only obvious non-callables), "unknown"
+    line: int
+
+
+class ClassFacts(NamedTuple):
+    bases: Tuple[Optional[str], ...]  # dotted text (`Generic[T]` -> `Generic`), None when not a name
+    members: Dict[str, tuple]  # name -> ("def", path) | ("class", path) | ("other",)
+    line: int
+    instance_attrs: set  # names assigned as `self.<name> = ...` in the class's methods
+
+
+class FileFacts(NamedTuple):
+    source_hash: str
+    parsed: bool
+    # Module-level bindings: name -> ("def", path) | ("class", path) | ("import", level, module,
+    # name-or-None) | ("alias", dotted text, `()` allowed) | ("other",) (bound to something else,
+    # or bound more than once).
+    names: Dict[str, tuple]
+    star_imports: Tuple[Tuple[int, str], ...]  # (level, module) of `from m import *`
+    all_names: Optional[Tuple[str, ...]]  # a literal `__all__`
+    functions: Dict[str, FuncFacts]  # path ("f", "C.m", "f.<locals>.g") -> facts
+    classes: Dict[str, ClassFacts]  # path -> facts
+    words: FrozenSet[str]  # every identifier-like word in the file (a superset of names used)
+
+
+def source_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def extract(path: str, source_text: str) -> FileFacts:
+    """The facts of one file. Never raises: a file `ast` cannot parse (newer syntax, errors) gives
+    facts with `parsed=False`, which make every name looked up in that module unknown."""
+    digest = source_hash(source_text)
+    words = frozenset(_WORD.findall(source_text))
+    try:
+        tree = ast.parse(source_text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return FileFacts(digest, False, {}, (), None, {}, {}, words)
+    try:
+        x = _Extractor(source_text)
+        x.module(tree)
+    except RecursionError:
+        return FileFacts(digest, False, {}, (), None, {}, {}, words)
+    return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words)
+
+
+def _dotted(node) -> Optional[str]:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _alias_text(node) -> Optional[str]:
+    """`a.b`, `a.b()` or `A().b` as text for a module-level alias; None for other values."""
+    if isinstance(node, ast.Call):
+        inner = _alias_text(node.func)
+        return inner + "()" if inner is not None else None
+    if isinstance(node, ast.Attribute):
+        inner = _alias_text(node.value)
+        return f"{inner}.{node.attr}" if inner is not None else None
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+_DATA_NODES = (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp,
+               ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+class _Extractor:
+    def __init__(self, source: str):
+        self.names: Dict[str, tuple] = {}
+        self.star_imports: List[Tuple[int, str]] = []
+        self.all_names: Optional[Tuple[str, ...]] = None
+        self.functions: Dict[str, FuncFacts] = {}
+        self.classes: Dict[str, ClassFacts] = {}
+        self._dup_paths = set()
+        self._yield_lines = [i for i, line in enumerate(source.splitlines(), 1) if "yield" in line]
+
+    # --- bindings ---------------------------------------------------------------------------------
+    @staticmethod
+    def _bind(table: Dict[str, tuple], name: str, value: tuple) -> None:
+        prev = table.get(name)
+        table[name] = value if prev is None or prev == value else ("other",)
+
+    def module(self, tree: ast.Module) -> None:
+        self._statements(tree.body, "", self.names)
+        for path in self._dup_paths:
+            self.functions.pop(path, None)
+            self.classes.pop(path, None)
+
+    def _statements(self, body, prefix: str, table: Optional[Dict[str, tuple]]) -> None:
+        """Walk one scope's statements (not into nested scopes' bodies, which get their own call).
+        `table` receives the scope's bindings (module and class scopes), None for functions."""
+        stack = list(reversed(body))
+        while stack:
+            stmt = stack.pop()
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._function(stmt, prefix, table)
+            elif isinstance(stmt, ast.ClassDef):
+                self._class(stmt, prefix, table)
+            elif table is None:
+                for child in _child_blocks(stmt):
+                    stack.extend(reversed(child))
+            elif isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname:
+                        self._bind(table, alias.asname, ("import", 0, alias.name, None))
+                    else:
+                        top = alias.name.split(".")[0]
+                        self._bind(table, top, ("import", 0, top, None))
+            elif isinstance(stmt, ast.ImportFrom):
+                module = stmt.module or ""
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        if table is self.names:
+                            self.star_imports.append((stmt.level or 0, module))
+                        continue
+                    self._bind(table, alias.asname or alias.name, ("import", stmt.level or 0, module, alias.name))
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                value = stmt.value
+                if value is None:
+                    continue
+                text = _alias_text(value) if len(targets) == 1 else None
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        if t.id == "__all__" and table is self.names:
+                            self.all_names = _literal_strings(value)
+                        self._bind(table, t.id, ("alias", text) if text is not None else ("other",))
+                    else:
+                        for name in _target_names(t):
+                            self._bind(table, name, ("other",))
+            else:
+                for name in _bound_names(stmt):
+                    self._bind(table, name, ("other",))
+                for child in _child_blocks(stmt):
+                    stack.extend(reversed(child))
+
+    def _record_path(self, path: str) -> bool:
+        if path in self.functions or path in self.classes:
+            self._dup_paths.add(path)
+            return False
+        return True
+
+    def _function(self, node, prefix: str, table) -> None:
+        path = prefix + node.name
+        decorators = tuple(_dotted(d) for d in node.decorator_list)
+        overload = any(d is not None and d.split(".")[-1] == "overload" for d in decorators)
+        if overload:
+            return  # a typing stub; the implementation that follows decides
+        if table is not None:
+            self._bind(table, node.name, ("def", path))
+        if not self._record_path(path):
+            return
+        is_async = isinstance(node, ast.AsyncFunctionDef)
+        returns: List[ast.AST] = []
+        owner = self.classes.get(prefix[:-1]) if prefix else None
+        self_attrs = None
+        if owner is not None and owner.members is table:
+            params = list(node.args.posonlyargs) + list(node.args.args)
+            if params:
+                self_attrs = (params[0].arg, owner.instance_attrs)
+        self._function_body(node.body, path + ".<locals>.", returns, self_attrs)
+        is_generator = self._has_yield(node)
+        self.functions[path] = FuncFacts(is_async, is_generator, decorators, _required(node.args),
+                                         _returns_kind(returns, is_async, is_generator), node.lineno)
+
+    def _function_body(self, body, prefix: str, returns: List[ast.AST], self_attrs=None) -> None:
+        stack = list(reversed(body))
+        while stack:
+            stmt = stack.pop()
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._function(stmt, prefix, None)
+            elif isinstance(stmt, ast.ClassDef):
+                self._class(stmt, prefix, None)
+            elif isinstance(stmt, ast.Return):
+                returns.append(stmt.value)
+            elif self_attrs is not None and isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for t in targets:
+                    for el in _flat_targets(t):
+                        if (isinstance(el, ast.Attribute) and isinstance(el.value, ast.Name)
+                                and el.value.id == self_attrs[0]):
+                            self_attrs[1].add(el.attr)
+            else:
+                for child in _child_blocks(stmt):
+                    stack.extend(reversed(child))
+
+    def _has_yield(self, node) -> bool:
+        lines = self._yield_lines
+        i = bisect.bisect_left(lines, node.lineno)
+        if i >= len(lines) or lines[i] > (node.end_lineno or node.lineno):
+            return False
+        stack = list(node.body)
+        while stack:
+            n = stack.pop()
+            if isinstance(n, (ast.Yield, ast.YieldFrom)):
+                return True
+            if isinstance(n, _NESTED):
+                continue
+            stack.extend(ast.iter_child_nodes(n))
+        return False
+
+    def _class(self, node: ast.ClassDef, prefix: str, table) -> None:
+        path = prefix + node.name
+        if table is not None:
+            self._bind(table, node.name, ("class", path))
+        if not self._record_path(path):
+            return
+        bases = tuple(_dotted(b.value if isinstance(b, ast.Subscript) else b) for b in node.bases)
+        members: Dict[str, tuple] = {}
+        self.classes[path] = ClassFacts(bases, members, node.lineno, set())
+        self._statements(node.body, path + ".", members)
+
+
+_BLOCKS: Dict[type, Tuple[str, ...]] = {
+    ast.If: ("body", "orelse"), ast.For: ("body", "orelse"), ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"), ast.With: ("body",), ast.AsyncWith: ("body",),
+    ast.Try: ("body", "orelse", "finalbody", "handlers"),
+}
+for _name in ("TryStar",):
+    if hasattr(ast, _name):
+        _BLOCKS[getattr(ast, _name)] = ("body", "orelse", "finalbody", "handlers")
+if hasattr(ast, "Match"):
+    _BLOCKS[ast.Match] = ("cases",)
+
+
+def _child_blocks(stmt) -> Iterable[list]:
+    """The statement lists nested in a compound statement (none for simple statements)."""
+    fields = _BLOCKS.get(type(stmt))
+    if fields is None:
+        return ()
+    out = []
+    for field in fields:
+        value = getattr(stmt, field)
+        if field in ("handlers", "cases"):
+            out.extend(item.body for item in value)
+        elif value:
+            out.append(value)
+    return out
+
+
+def _target_names(node) -> Iterable[str]:
+    if isinstance(node, ast.Name):
+        yield node.id
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        for el in node.elts:
+            yield from _target_names(el)
+    elif isinstance(node, ast.Starred):
+        yield from _target_names(node.value)
+
+
+def _flat_targets(node) -> Iterable[ast.AST]:
+    if isinstance(node, (ast.Tuple, ast.List)):
+        for el in node.elts:
+            yield from _flat_targets(el)
+    elif isinstance(node, ast.Starred):
+        yield from _flat_targets(node.value)
+    else:
+        yield node
+
+
+def _bound_names(stmt) -> Iterable[str]:
+    """Names a compound or other simple statement binds in its scope (for ambiguity)."""
+    if isinstance(stmt, ast.AugAssign):
+        yield from _target_names(stmt.target)
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+        yield from _target_names(stmt.target)
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        for item in stmt.items:
+            if item.optional_vars is not None:
+                yield from _target_names(item.optional_vars)
+    elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+        for h in stmt.handlers:
+            if h.name:
+                yield h.name
+    elif isinstance(stmt, ast.Delete):
+        for t in stmt.targets:
+            yield from _target_names(t)
+    elif type(stmt).__name__ == "Match":
+        for case in stmt.cases:
+            for n in ast.walk(case.pattern):
+                name = getattr(n, "name", None)
+                if isinstance(name, str):
+                    yield name
+    elif type(stmt).__name__ == "TypeAlias":
+        yield from _target_names(stmt.name)
+
+
+def _literal_strings(node) -> Optional[Tuple[str, ...]]:
+    if isinstance(node, (ast.List, ast.Tuple)) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    return None
+
+
+def _required(args: ast.arguments) -> int:
+    positional = list(args.posonlyargs) + list(args.args)
+    required = len(positional) - len(args.defaults)
+    required += sum(1 for d in args.kw_defaults if d is None)
+    return required
+
+
+def _returns_kind(returns, is_async: bool, is_generator: bool) -> str:
+    if is_async or is_generator:
+        return "data"  # a coroutine, an (async) generator: never a callable
+    kind = "none"
+    for value in returns:
+        if value is None or (isinstance(value, ast.Constant) and value.value is None):
+            continue
+        if isinstance(value, _DATA_NODES) or (isinstance(value, ast.BinOp) and not isinstance(value.op, ast.BitOr)):
+            kind = "data"
+            continue
+        return "unknown"
+    return kind
+
+
+# ------------------------------------------------------------------------------------------------
+# The index
+# ------------------------------------------------------------------------------------------------
+
+
+class Callee(NamedTuple):
+    """A resolved project callable."""
+
+    module: str
+    path: str
+    facts: FuncFacts
+    bound: bool  # reached through an instance (`obj.meth`), so `self` is already supplied
+    is_method: bool  # defined directly in a class body
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.path}"
+
+    @property
+    def is_coroutine_function(self) -> bool:
+        f = self.facts
+        return f.is_async and not f.is_generator
+
+    def required_args(self) -> int:
+        """Arguments a call must pass (the implicit `self`/`cls` not counted)."""
+        n = self.facts.required
+        if not self.is_method:
+            return n
+        decorators = {d.split(".")[-1] for d in self.facts.decorators if d}
+        if "staticmethod" in decorators:
+            return n
+        if self.bound or "classmethod" in decorators:
+            return max(n - 1, 0)
+        return n
+
+
+def _split(qualname: str) -> List[Tuple[str, int]]:
+    """`a.B().c` -> [("a", 0), ("B", 1), ("c", 0)] (name, number of calls)."""
+    out = []
+    for part in qualname.split("."):
+        calls = 0
+        while part.endswith("()"):
+            part = part[:-2]
+            calls += 1
+        out.append((part, calls))
+    return out
+
+
+class ProjectIndex:
+    """Facts of every module of the project, and queries over them.
+
+    `modules` maps a module name to its FileFacts; `packages` holds the names of packages
+    (`__init__` files). A module name claimed by two files is left out (unknown)."""
+
+    def __init__(self, modules: Dict[str, FileFacts], packages: FrozenSet[str], paths: Dict[str, str]):
+        self.modules = modules
+        self.packages = packages
+        self.paths = paths
+        self._top = frozenset(m.split(".", 1)[0] for m in modules)
+        self._caches()
+
+    def _caches(self):
+        self._resolved: Dict[str, object] = {}
+        self._mros: Dict[Tuple[str, str], Optional[list]] = {}
+        self._memo: Dict[object, object] = {}
+
+    def __getstate__(self):
+        return {"modules": self.modules, "packages": self.packages, "paths": self.paths}
+
+    def __setstate__(self, state):
+        self.__init__(state["modules"], state["packages"], state["paths"])
+
+    def has_top_level(self, name: str) -> bool:
+        return name in self._top
+
+    def fingerprint(self) -> str:
+        """Changes whenever a definition, import, alias or base class anywhere in the project
+        changes (edits inside function bodies that leave these alone keep it)."""
+        fp = self._memo.get("fingerprint")
+        if fp is None:
+            h = hashlib.sha1(FACTS_VERSION.encode())
+            for name in sorted(self.modules):
+                f = self.modules[name]
+                functions = {p: ff._replace(line=0) for p, ff in f.functions.items()}
+                classes = {p: cf._replace(line=0, instance_attrs=sorted(cf.instance_attrs))
+                           for p, cf in f.classes.items()}
+                h.update(repr((name, name in self.packages, f.parsed, f.names, f.star_imports, f.all_names,
+                               functions, classes)).encode("utf-8", "surrogatepass"))
+            fp = self._memo["fingerprint"] = h.hexdigest()
+        return fp
+
+    # --- overlay for the file being checked ---------------------------------------------------------
+    def for_file(self, module_name: str, facts: FileFacts, is_package: bool = False) -> "ProjectIndex":
+        """This index with `module_name` described by `facts` (the text being checked, which may
+        differ from the file on disk, or a file outside the indexed tree)."""
+        if not module_name:
+            return self
+        current = self.modules.get(module_name)
+        if current is not None and current.source_hash == facts.source_hash:
+            return self
+        modules = dict(self.modules)
+        modules[module_name] = facts
+        packages = self.packages | {module_name} if is_package else self.packages
+        return ProjectIndex(modules, packages, self.paths)
+
+    # --- resolution ---------------------------------------------------------------------------------
+    def resolve(self, qualname: str):
+        """What a dotted name refers to:
+        ("module", m) | ("def", m, path, bound) | ("class", m, path) | ("instance", m, path) |
+        ("external", dotted name outside the project) | None (unknown)."""
+        if qualname in self._resolved:
+            return self._resolved[qualname]
+        self._resolved[qualname] = None  # cycle guard
+        result = self._resolve(qualname, 0)
+        self._resolved[qualname] = result
+        return result
+
+    def _resolve(self, qualname: str, depth: int):
+        if depth > _MAX_DEPTH:
+            return None
+        parts = _split(qualname)
+        if parts[0][0] not in self._top:
+            return ("external", qualname)
+        # longest module prefix
+        for i in range(len(parts), 0, -1):
+            if any(calls for _, calls in parts[:i]):
+                continue
+            name = ".".join(p for p, _ in parts[:i])
+            if name in self.modules:
+                ref = ("module", name)
+                return self._walk(ref, parts[i:], depth)
+        return None  # a project top-level package, but no such module in it
+
+    def _walk(self, ref, parts, depth: int):
+        for name, calls in parts:
+            if ref is None:
+                return None
+            ref = self._attr(ref, name, depth)
+            for _ in range(calls):
+                ref = self._call(ref)
+                if ref is None:
+                    return None
+        return ref
+
+    def _call(self, ref):
+        if ref is None:
+            return None
+        kind = ref[0]
+        if kind == "class":
+            return ("instance", ref[1], ref[2])
+        if kind == "external":
+            return ("external", ref[1] + "()")
+        return None
+
+    def _attr(self, ref, name: str, depth: int):
+        kind = ref[0]
+        if kind == "external":
+            return ("external", f"{ref[1]}.{name}")
+        if kind == "module":
+            return self._module_attr(ref[1], name, depth)
+        if kind in ("class", "instance"):
+            return self._member(ref[1], ref[2], name, bound=(kind == "instance"))
+        if kind == "def":
+            if name == "<locals>":
+                return ("locals", ref[1], ref[2])
+            return None
+        if kind == "locals":
+            path = f"{ref[2]}.<locals>.{name}"
+            facts = self.modules.get(ref[1])
+            if facts is None:
+                return None
+            if path in facts.functions:
+                return ("def", ref[1], path, False)
+            if path in facts.classes:
+                return ("class", ref[1], path)
+        return None
+
+    def _module_attr(self, module: str, name: str, depth: int, seen=()):
+        facts = self.modules.get(module)
+        if facts is None or not facts.parsed:
+            return None
+        binding = facts.names.get(name)
+        if binding is not None:
+            return self._binding(module, binding, depth)
+        sub = f"{module}.{name}"
+        if sub in self.modules:
+            return ("module", sub)
+        if name.startswith("_") or module in seen:
+            return None
+        for level, target in facts.star_imports:
+            source = self._absolute(module, level, target)
+            star = self.modules.get(source) if source else None
+            if star is None:
+                continue
+            if star.all_names is not None and name not in star.all_names:
+                continue
+            found = self._module_attr(source, name, depth + 1, seen + (module,))
+            if found is not None:
+                return found
+        return None
+
+    def _binding(self, module: str, binding: tuple, depth: int):
+        if depth > _MAX_DEPTH:
+            return None
+        kind = binding[0]
+        if kind == "def":
+            return ("def", module, binding[1], False)
+        if kind == "class":
+            return ("class", module, binding[1])
+        if kind == "import":
+            _, level, target, name = binding
+            absolute = self._absolute(module, level, target)
+            if absolute is None:
+                return None
+            if name is None:
+                return self._resolve_nested(absolute, depth)
+            as_module = f"{absolute}.{name}" if absolute else name
+            if as_module in self.modules and (absolute not in self.modules
+                                              or name not in self.modules[absolute].names):
+                return ("module", as_module)
+            return self._resolve_nested(as_module, depth)
+        if kind == "alias":
+            parts = _split(binding[1])
+            first, calls = parts[0]
+            facts = self.modules[module]
+            if first in facts.names:
+                ref = self._binding(module, facts.names[first], depth + 1)
+            elif first in _BUILTINS:
+                ref = ("external", f"builtins.{first}")
+            else:
+                return None
+            for _ in range(calls):
+                ref = self._call(ref)
+            return self._walk(ref, parts[1:], depth + 1)
+        return None
+
+    def _resolve_nested(self, qualname: str, depth: int):
+        if qualname in self._resolved:
+            return self._resolved[qualname]
+        return self._resolve(qualname, depth + 1)
+
+    def _absolute(self, module: str, level: int, target: str) -> Optional[str]:
+        if not level:
+            return target
+        parts = module.split(".")
+        if module not in self.packages:
+            parts = parts[:-1]
+        if level - 1 > len(parts):
+            return None
+        if level > 1:
+            parts = parts[: len(parts) - (level - 1)]
+        return ".".join(p for p in (".".join(parts), target) if p) or None
+
+    # --- classes ------------------------------------------------------------------------------------
+    def mro(self, module: str, path: str) -> Optional[list]:
+        """Linearised (module, path) of the project classes, with ("external", name) entries for
+        bases outside the project (None entries for bases that cannot be resolved)."""
+        key = (module, path)
+        if key in self._mros:
+            return self._mros[key]
+        self._mros[key] = None  # cycle guard
+        result = self._compute_mro(module, path)
+        self._mros[key] = result
+        return result
+
+    def _compute_mro(self, module: str, path: str) -> Optional[list]:
+        facts = self.modules.get(module)
+        cls = facts.classes.get(path) if facts else None
+        if cls is None:
+            return None
+        seqs = []
+        for base in cls.bases:
+            ref = self._base_ref(module, base)
+            if ref is not None and ref[0] == "class":
+                sub = self.mro(ref[1], ref[2])
+                seqs.append(list(sub) if sub is not None else [("opaque", base)])
+            elif ref is not None and ref[0] == "external":
+                seqs.append([] if ref[1] in TRANSPARENT_BASES else [("opaque", ref[1])])
+            else:
+                seqs.append([("opaque", base)])
+        merged = _c3([[(module, path)]] + seqs + [[s[0] for s in seqs if s]])
+        if merged is None:  # inconsistent hierarchy: a left-to-right walk is close enough
+            merged = [(module, path)]
+            for s in seqs:
+                merged.extend(e for e in s if e not in merged)
+        return merged
+
+    def _base_ref(self, module: str, base: Optional[str]):
+        if base is None:
+            return None
+        first, _, rest = base.partition(".")
+        facts = self.modules[module]
+        if first in facts.names:
+            ref = self._binding(module, facts.names[first], 0)
+        elif first in _BUILTINS:
+            ref = ("external", f"builtins.{first}")
+        else:
+            return None
+        if rest and ref is not None:
+            ref = self._walk(ref, _split(rest), 0)
+        return ref
+
+    def _member(self, module: str, path: str, name: str, bound: bool, skip_first: bool = False):
+        mro = self.mro(module, path)
+        if mro is None:
+            return None
+        if bound and any(e[0] != "opaque" and name in self.modules[e[0]].classes[e[1]].instance_attrs
+                         for e in mro):
+            return None  # `self.name = ...` somewhere: the instance attribute hides the method
+        for entry in mro[1:] if skip_first else mro:
+            if entry[0] == "opaque":
+                return None  # a base we cannot see may define the name
+            m, p = entry
+            facts = self.modules[m]
+            member = facts.classes[p].members.get(name)
+            if member is None:
+                continue
+            if member[0] == "def" and member[1] in facts.functions:
+                return ("def", m, member[1], bound)
+            if member[0] == "class" and member[1] in facts.classes:
+                return ("class", m, member[1])
+            return None
+        return None
+
+    def super_member(self, class_qualname: str, name: str):
+        """`super().name` inside a method of the class `class_qualname` (bound)."""
+        ref = self.resolve(class_qualname)
+        if ref is None or ref[0] != "class":
+            return None
+        return self._member(ref[1], ref[2], name, bound=True, skip_first=True)
+
+    # --- queries for rules ----------------------------------------------------------------------------
+    def callee(self, qualname: str) -> Optional[Callee]:
+        """The project function/method a dotted name refers to, or None."""
+        ref = self.resolve(qualname)
+        return self.callee_of(ref)
+
+    def callee_of(self, ref) -> Optional[Callee]:
+        if ref is None or ref[0] != "def":
+            return None
+        module = self.modules[ref[1]]
+        facts = module.functions.get(ref[2])
+        if facts is None:
+            return None
+        owner = ref[2].rsplit(".", 1)[0] if "." in ref[2] else ""
+        return Callee(ref[1], ref[2], facts, ref[3], owner in module.classes)
+
+    def canonical(self, qualname: str) -> Optional[str]:
+        """The name outside the project a dotted name stands for (through project re-exports),
+        or None when it is a project definition or unknown."""
+        ref = self.resolve(qualname)
+        return ref[1] if ref is not None and ref[0] == "external" else None
+
+    def is_coroutine_callee(self, callee: Optional[Callee]) -> bool:
+        if callee is None or not callee.is_coroutine_function:
+            return False
+        for text in callee.facts.decorators:
+            if text is None:
+                return False
+            if self._decorator_name(callee.module, text) not in PRESERVING_DECORATORS:
+                return False
+        return True
+
+    def is_coroutine_function(self, qualname: str) -> bool:
+        return self.is_coroutine_callee(self.callee(qualname))
+
+    def _decorator_name(self, module: str, text: str) -> Optional[str]:
+        first, _, rest = text.partition(".")
+        facts = self.modules[module]
+        if first in facts.names:
+            ref = self._binding(module, facts.names[first], 0)
+            if ref is not None and rest:
+                ref = self._walk(ref, _split(rest), 0)
+        elif first in _BUILTINS and not rest:
+            ref = ("external", f"builtins.{first}")
+        else:
+            return None
+        return ref[1] if ref is not None and ref[0] == "external" else None
+
+    # --- screening ----------------------------------------------------------------------------------
+    def coroutine_names(self) -> FrozenSet[str]:
+        """Every identifier under which a project coroutine function can be reached: the names of
+        the coroutine defs (functions and methods) and of the module-level names that alias them
+        (`from .db import fetch as get`). A file mentioning none of them cannot call one."""
+        key = "coroutine_names"
+        if key not in self._memo:
+            names = set()
+            for module, facts in self.modules.items():
+                for path, f in facts.functions.items():
+                    if f.is_async and not f.is_generator:
+                        names.add(path.rsplit(".", 1)[-1])
+            names |= self.alias_names(lambda ref: ref is not None and ref[0] == "def"
+                                      and self.is_coroutine_callee(self.callee_of(ref)))
+            self._memo[key] = frozenset(names)
+        return self._memo[key]
+
+    def alias_names(self, predicate) -> FrozenSet[str]:
+        """Module-level names bound by import or assignment whose target satisfies predicate(ref)."""
+        out = set()
+        for module, facts in self.modules.items():
+            for name, binding in facts.names.items():
+                if binding[0] in ("import", "alias") and name not in out:
+                    try:
+                        ref = self._module_attr(module, name, 0)
+                    except RecursionError:  # pragma: no cover - absurd alias chains
+                        continue
+                    if predicate(ref):
+                        out.add(name)
+        return frozenset(out)
+
+    def external_alias_names(self, roots: FrozenSet[str]) -> FrozenSet[str]:
+        """Module-level project names that stand for something under the given external modules
+        (`from asyncio import sleep as nap` in a compat module)."""
+        key = ("external", roots)
+        if key not in self._memo:
+            self._memo[key] = self.alias_names(
+                lambda ref: ref is not None and ref[0] == "external" and ref[1].split(".", 1)[0].rstrip("()") in roots)
+        return self._memo[key]
+
+    def memo(self, key, compute):
+        """Per-index memo for rules (screen tokens and the like)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+
+def _c3(seqs: List[list]) -> Optional[list]:
+    seqs = [list(s) for s in seqs if s]
+    out = []
+    while seqs:
+        for seq in seqs:
+            head = seq[0]
+            if not any(head in s[1:] for s in seqs):
+                break
+        else:
+            return None
+        out.append(head)
+        for s in seqs:
+            if s and s[0] == head:
+                del s[0]
+        seqs = [s for s in seqs if s]
+    return out
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+# ------------------------------------------------------------------------------------------------
+# Building
+# ------------------------------------------------------------------------------------------------
+
+
+def project_files(files: Sequence[str], settings, extra_root: Optional[str] = None) -> List[str]:
+    """The Python files the index covers: the project around the checked files (its root and
+    the top-level package folders of files outside it)."""
+    from .discovery import discover
+    from .modules import module_name_for
+
+    roots = []
+    if settings.project_root and os.path.isdir(settings.project_root):
+        roots.append(os.path.abspath(settings.project_root))
+    loose = list(files) + ([extra_root] if extra_root else [])
+    for path in loose:
+        apath = os.path.abspath(path)
+        if any(apath.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
+            continue
+        name, is_pkg = module_name_for(apath)
+        depth = name.count(".") + (1 if is_pkg else 0)
+        top = os.path.dirname(apath)
+        for _ in range(depth):
+            top = os.path.dirname(top)
+        if depth and os.path.isdir(top):
+            roots.append(top)
+    found, _problems = discover(roots, settings) if roots else ([], [])
+    seen = {os.path.abspath(p) for p in found}
+    real = None
+    for path in files:
+        if os.path.abspath(path) in seen:
+            continue
+        if real is None:  # only when a checked file is not among the discovered ones
+            real = {os.path.realpath(p) for p in found}
+        if os.path.realpath(path) not in real and os.path.isfile(path):
+            found.append(path)
+            real.add(os.path.realpath(path))
+    return found
+
+
+def _rules_use_project(settings) -> bool:
+    try:
+        from .registry import get_registry
+
+        registry = get_registry()
+        codes = settings.enabled_codes(registry)
+    except Exception:  # pragma: no cover - a broken registry is reported elsewhere
+        return True
+    for code in codes:
+        rule = registry.get(code)
+        if rule is not None and (getattr(rule, "uses_project", False)
+                                 or hasattr(rule, "screen_tokens_with_project")):
+            return True
+    return False
+
+
+def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None, use_cache: bool = True,
+                cache=None, force: bool = False, jobs: Optional[int] = None) -> Optional[ProjectIndex]:
+    """Index of the project around `files` (and `extra_root`, the --stdin-filename path).
+
+    None when no enabled rule reads the index (unless `force`). `cache`, when given, has
+    `load(key)` / `store(key, value)`; FileFacts are stored under a key of the content hash.
+    Many files without cached facts are extracted in a process pool of `jobs` workers (default:
+    one per CPU)."""
+    if not force and not _rules_use_project(settings):
+        return None
+    from .modules import module_name_for
+    from .sourcefile import read
+
+    # 1. which file is which module (a name claimed by two files is left out: unknown)
+    chosen: Dict[str, str] = {}
+    packages = set()
+    clashes = set()
+    for path in project_files(files, settings, extra_root):
+        try:
+            name, is_pkg = module_name_for(path)
+        except Exception:
+            continue
+        if not name or name in clashes:
+            continue
+        if name in chosen:
+            other = chosen[name]
+            if other.endswith(".pyi") != path.endswith(".pyi"):
+                if path.endswith(".pyi"):
+                    continue  # the implementation wins over its stub
+            else:
+                clashes.add(name)
+                del chosen[name]
+                continue
+        chosen[name] = path
+        if is_pkg:
+            packages.add(name)
+    packages &= set(chosen)
+
+    # 2. facts from the cache, by content hash
+    modules: Dict[str, FileFacts] = {}
+    todo: List[Tuple[str, str, str, Optional[str]]] = []  # (module, path, text, cache key)
+    for name, path in chosen.items():
+        try:
+            text = read(path).text
+        except Exception:
+            continue
+        key = None
+        if cache is not None and use_cache:
+            key = f"facts-{FACTS_VERSION}-{source_hash(text)}"
+            try:
+                facts = cache.load(key)
+            except Exception:
+                facts = None
+            if isinstance(facts, FileFacts):
+                modules[name] = facts
+                continue
+        todo.append((name, path, text, key))
+
+    # 3. extract the rest
+    for (name, _path, _text, key), facts in zip(todo, _extract_many([(p, t) for _, p, t, _ in todo], jobs)):
+        modules[name] = facts
+        if key is not None:
+            try:
+                cache.store(key, facts)
+            except Exception:
+                pass
+    return ProjectIndex(modules, frozenset(packages), {n: chosen[n] for n in modules})
+
+
+_POOL_MIN_FILES = 400
+
+
+def _extract_pair(item):
+    return extract(*item)
+
+
+def _extract_many(items: List[Tuple[str, str]], jobs: Optional[int]) -> List[FileFacts]:
+    """extract() over many files; in worker processes when there are many of them."""
+    import gc
+
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers > 1 and len(items) >= _POOL_MIN_FILES:
+        try:
+            import multiprocessing
+            import sys
+
+            method = "fork" if sys.platform.startswith("linux") else "spawn"
+            ctx = multiprocessing.get_context(method)
+            with ctx.Pool(min(workers, 8)) as pool:
+                return pool.map(_extract_pair, items, chunksize=max(1, len(items) // (workers * 8)))
+        except (OSError, ImportError, RuntimeError):  # no pool here: do it in this process
+            pass
+    was_enabled = gc.isenabled()
+    gc.disable()  # ast trees hold no cycles; collecting while building them is wasted work
+    try:
+        return [extract(path, text) for path, text in items]
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def index_for_source(path: str, source: str, module_name: str, is_package: bool,
+                     project: Optional[ProjectIndex]) -> ProjectIndex:
+    """The index a rule should use for the file being checked: the project's, with this file's
+    current text in place of what is on disk (or an index of this file alone)."""
+    if project is not None and module_name:
+        current = project.modules.get(module_name)
+        if current is not None and current.source_hash == source_hash(source):
+            return project
+    facts = extract(path, source)
+    if project is None:
+        name = module_name or "__main__"
+        return ProjectIndex({name: facts}, frozenset({name}) if is_package else frozenset(), {name: path})
+    return project.for_file(module_name, facts, is_package)
+
+
+__all__ = ["FileFacts", "FuncFacts", "ClassFacts", "ProjectIndex", "Callee", "extract", "build_index",
+           "index_for_source", "project_files"]

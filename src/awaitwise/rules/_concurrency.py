@@ -1,0 +1,231 @@
+"""Helpers shared by the boundary (AW3xx) and structured-concurrency (AW4xx) rules: walking a
+function body without entering nested scopes, source text at the right indentation for fixes
+that rewrite whole statements, and the "is this await/async syntax allowed here?" question.
+
+Not a rule module: the leading underscore keeps it out of the registry.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, List, Optional, Set
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+
+from .. import fixes
+from ..scopes import CLASS, FUNCTION, LAMBDA, MODULE
+from ..walker import children
+
+_SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+
+
+# --------------------------------------------------------------------------------------------
+# Walking
+# --------------------------------------------------------------------------------------------
+
+
+def local_nodes(root: cst.CSTNode, include_root: bool = True) -> Iterator[cst.CSTNode]:
+    """Every node under `root` that runs in root's own frame: nested def/lambda/class bodies are
+    not entered (the nested node itself is yielded)."""
+    stack = [root]
+    first = True
+    while stack:
+        node = stack.pop()
+        if not first or include_root:
+            yield node
+        if not first and isinstance(node, _SCOPE_NODES):
+            continue
+        first = False
+        stack.extend(reversed(children(node)))
+
+
+def all_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under `root`, nested scopes included."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))
+
+
+def statements(block) -> List[cst.BaseStatement]:
+    """The statements of an IndentedBlock/SimpleStatementSuite/Module as a list."""
+    body = getattr(block, "body", ())
+    return list(body) if isinstance(body, (list, tuple)) else []
+
+
+def names_in(root: cst.CSTNode) -> Set[str]:
+    """Every identifier spelled under `root` (for choosing fresh names)."""
+    return {n.value for n in all_nodes(root) if isinstance(n, cst.Name)}
+
+
+def fresh_name(base: str, taken: Set[str]) -> str:
+    if base not in taken:
+        return base
+    i = 2
+    while f"{base}{i}" in taken:
+        i += 1
+    return f"{base}{i}"
+
+
+def terminal(func: cst.CSTNode) -> Optional[str]:
+    """`f` for `f`, `m` for `a.b.m`; None for anything else."""
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
+
+
+def is_call_to(node: cst.CSTNode, attr: str) -> bool:
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == attr
+
+
+# --------------------------------------------------------------------------------------------
+# Source text for statement-level fixes
+# --------------------------------------------------------------------------------------------
+
+
+def block_indents(ctx, block_stack=None) -> List[str]:
+    """Indentation units of the IndentedBlocks enclosing the node being visited, outermost first."""
+    default = ctx.module.default_indent
+    stack = ctx.stack if block_stack is None else block_stack
+    out = []
+    for node in stack[:-1] if block_stack is None else stack:
+        if isinstance(node, cst.IndentedBlock):
+            out.append(default if node.indent is None else node.indent)
+    return out
+
+
+def block_indent(ctx, block: cst.IndentedBlock) -> str:
+    return ctx.module.default_indent if block.indent is None else block.indent
+
+
+def code_at(ctx, node: cst.CSTNode, indents: List[str]) -> str:
+    """Source of `node` as if it sat inside blocks indented by `indents` (statements come out
+    as full lines, nested blocks correctly indented, string contents untouched)."""
+    state = CodegenState(default_indent=ctx.module.default_indent, default_newline=ctx.module.default_newline,
+                         indent_tokens=list(indents))
+    node._codegen(state)
+    return "".join(state.tokens)
+
+
+def code(ctx, node: cst.CSTNode) -> str:
+    return ctx.module.code_for_node(node)
+
+
+def has_comment(ctx, *nodes) -> bool:
+    """Do any of these whitespace/line nodes carry a comment?"""
+    for node in nodes:
+        if node is None:
+            continue
+        if isinstance(node, (list, tuple)):
+            if has_comment(ctx, *node):
+                return True
+            continue
+        if "#" in code(ctx, node):
+            return True
+    return False
+
+
+_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString,
+          cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
+          cst.Await, cst.ConcatenatedString, cst.FormattedString)
+
+
+def operand_code(ctx, expr: cst.BaseExpression) -> str:
+    """Source of `expr` safe to put after `await ` (parenthesized when it is not an atom)."""
+    text = code(ctx, expr).strip()
+    if isinstance(expr, _ATOMS) or expr.lpar:
+        return text
+    return f"({text})"
+
+
+# --------------------------------------------------------------------------------------------
+# AW300 / AW301: await and async syntax where the language does not allow them
+# --------------------------------------------------------------------------------------------
+
+_ASYNC_DUNDERS = frozenset({"__aenter__", "__aexit__", "__anext__"})
+
+
+def allowed_by_generator_expression(ctx) -> bool:
+    """`await` and `async for` inside a generator expression are legal anywhere: they make it an
+    async generator expression. Its first iterable is evaluated outside, though."""
+    path = list(ctx.stack)
+    for i in range(len(path) - 2, -1, -1):
+        anc = path[i]
+        if isinstance(anc, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return False
+        if isinstance(anc, cst.GeneratorExp):
+            child = path[i + 1]
+            grandchild = path[i + 2] if i + 2 < len(path) else None
+            if child is anc.for_in and grandchild is not None and grandchild is anc.for_in.iter:
+                continue  # the outermost iterable runs in the enclosing scope
+            return True
+    return False
+
+
+def boundary_finding(ctx, what: str, rule_code: str):
+    """(message, fix) for async syntax (`what`) outside async context, or None when allowed."""
+    if ctx.in_async or allowed_by_generator_expression(ctx):
+        return None
+    scope = ctx.scope.function_scope()
+    if scope.kind == LAMBDA:
+        return (f"{what} inside a lambda does not compile: a lambda cannot be async; use an `async def`", None)
+    if scope.kind == MODULE:
+        return (f"{what} at module level does not compile outside an async function", None)
+    if scope.kind == CLASS:
+        return (f"{what} in a class body does not compile outside an async function", None)
+    if scope.kind != FUNCTION:  # pragma: no cover - comprehension scopes resolve to their function
+        return None
+    func = scope.node
+    name = func.name.value
+    message = f"{what} inside sync function `{name}` does not compile; make `{name}` an `async def`"
+    return message, _make_async_fix(ctx, func)
+
+
+def _make_async_fix(ctx, func: cst.FunctionDef):
+    name = func.name.value
+    if name.startswith("__") and name.endswith("__") and name not in _ASYNC_DUNDERS:
+        return None  # `__init__`, `__iter__`, ... must stay sync
+    for dec in func.decorators:
+        q = ctx.qualname(dec.decorator)
+        if q in ("contextlib.contextmanager", "builtins.property"):
+            return None
+    has_yield = has_value_return = False
+    for node in local_nodes(func.body):
+        if isinstance(node, cst.Yield):
+            if isinstance(node.value, cst.From):
+                return None  # `yield from` is not allowed in an async generator
+            has_yield = True
+        elif isinstance(node, cst.Return) and node.value is not None:
+            has_value_return = True
+    if has_yield and has_value_return:
+        return None  # an async generator cannot `return value`
+    return fixes.fix("unsafe", f"Make `{name}` an `async def`", fixes.insert_before(func, "async "))
+
+
+# --------------------------------------------------------------------------------------------
+# AW402: evidence that something bounds the concurrency
+# --------------------------------------------------------------------------------------------
+
+_LIMITER_CALLS = frozenset({"Semaphore", "BoundedSemaphore", "CapacityLimiter", "Limiter", "AsyncLimiter",
+                            "acquire", "acquire_on_behalf_of", "Queue", "LifoQueue", "PriorityQueue",
+                            "create_memory_object_stream", "open_memory_channel"})
+_LIMITER_WORD = re.compile(r"semaphore|limiter|throttl|concurrency|(^|_)sem(s|aphore)?(_|$)|(^|_)limit", re.I)
+
+
+def limiter_evidence(root: cst.CSTNode) -> bool:
+    """Does `root` show something that bounds concurrency (a semaphore, limiter, bounded queue
+    or channel, an `acquire()`), by the calls it makes or the names it uses?"""
+    for node in all_nodes(root):
+        if isinstance(node, cst.Call):
+            t = terminal(node.func)
+            if t in _LIMITER_CALLS:
+                return True
+        if isinstance(node, cst.Name) and _LIMITER_WORD.search(node.value):
+            return True
+        if isinstance(node, cst.Attribute) and _LIMITER_WORD.search(node.attr.value):
+            return True
+    return False

@@ -1,0 +1,195 @@
+"""What the coroutine rules (AW200–AW204, AW400) share: is this expression a coroutine function,
+through the project index, the library catalog and the user's `coroutine-functions`; and the
+screening tokens that keep those rules sound.
+
+A callable counts as a coroutine function only when that is known: an `async def` of the project
+(reached by name, through imports and re-exports, through `self`/`cls`/`super()` and project
+base classes) that is not an async generator and carries no decorator that could wrap it into
+something else; a catalog entry; or a configured name. Calls on objects of unknown type resolve
+to nothing and are never reported.
+"""
+
+from __future__ import annotations
+
+from typing import FrozenSet, NamedTuple, Optional
+
+import libcst as cst
+
+from ..catalogs.coroutines import COROUTINE_FUNCTIONS, COROUTINE_MODULES
+from ..project import Callee, index_for_source
+from ..scopes import FUNCTION
+
+
+class Target(NamedTuple):
+    qualname: str  # canonical name (for messages and catalog lookups)
+    origin: str  # "project" | "library" | "config"
+    callee: Optional[Callee]  # the project definition, when there is one
+
+
+def index(ctx):
+    """The project index as seen from the file being checked (its current text included)."""
+    idx = ctx.__dict__.get("_coroutine_index")
+    if idx is None:
+        idx = index_for_source(ctx.path, ctx.source, ctx.module_name, ctx.root.is_package, ctx.project)
+        ctx._coroutine_index = idx
+    return idx
+
+
+def qualname(ctx, node) -> Optional[str]:
+    """ctx.qualname, also through a local bound to an awaited call (`resp = await s.get(u)`:
+    `resp.json` -> `aiohttp.ClientSession().get().json`)."""
+    q = ctx.qualname(node)
+    if q is not None:
+        return q
+    attrs = []
+    root = node
+    while isinstance(root, cst.Attribute):
+        attrs.append(root.attr.value)
+        root = root.value
+    if not attrs or not isinstance(root, cst.Name):
+        return None
+    binding, where = ctx.scope.lookup_with_scope(root.value)
+    if binding is None or binding.kind != "value" or not isinstance(binding.target, cst.Await):
+        return None
+    inner = binding.target.expression
+    if not isinstance(inner, cst.Call):
+        return None
+    base = ctx.qualname(inner, where)
+    if base is None:
+        return None
+    return ".".join([base] + list(reversed(attrs)))
+
+
+def _enclosing_class_qualname(ctx) -> Optional[str]:
+    fs = ctx.scope.function_scope()
+    if fs.kind != FUNCTION or fs.class_scope is None:
+        return None
+    return fs.class_scope.qualname_prefix(ctx.module_name)
+
+
+def _super_target(ctx, node) -> Optional[Target]:
+    """`super().meth` / `super(Cls, self).meth` inside a method."""
+    if not (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Call)):
+        return None
+    call = node.value
+    if ctx.qualname(call.func) != "builtins.super":
+        return None
+    if not call.args:
+        cls = _enclosing_class_qualname(ctx)
+    elif len(call.args) == 2:
+        cls = ctx.qualname(call.args[0].value)
+    else:
+        return None
+    if cls is None:
+        return None
+    idx = index(ctx)
+    ref = idx.super_member(cls, node.attr.value)
+    callee = idx.callee_of(ref)
+    if idx.is_coroutine_callee(callee):
+        return Target(callee.qualname, "project", callee)
+    return None
+
+
+def coroutine_target(ctx, node) -> Optional[Target]:
+    """The coroutine function `node` (the callee expression of a call, or a function passed
+    as a value) refers to, or None when it is not one or not known to be one."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Call):
+        found = _super_target(ctx, node)
+        if found is not None:
+            return found
+    q = qualname(ctx, node)
+    if q is None:
+        return None
+    configured = ctx.settings.coroutine_functions
+    if q in configured:
+        return Target(q, "config", None)
+    ref, idx = _resolve_with_index(ctx, q)
+    if ref is None:
+        return None
+    if ref[0] == "external":
+        name = ref[1]
+        if name in configured:
+            return Target(name, "config", None)
+        if name in COROUTINE_FUNCTIONS:
+            return Target(name, "library", None)
+        return None
+    callee = idx.callee_of(ref)
+    if idx.is_coroutine_callee(callee):
+        return Target(callee.qualname, "project", callee)
+    if callee is not None and callee.qualname in configured:
+        return Target(callee.qualname, "config", callee)
+    return None
+
+
+def _resolve_with_index(ctx, q: str):
+    top = q.split(".", 1)[0]
+    if top == ctx.module_name.split(".", 1)[0]:
+        idx = index(ctx)
+        return idx.resolve(q), idx
+    project = ctx.project
+    if project is None or not project.has_top_level(top):
+        return ("external", q), None
+    return project.resolve(q), project
+
+
+def resolve(ctx, q: str):
+    """ProjectIndex.resolve for a name seen in the checked file. Names outside the project are
+    answered without building the file's own index."""
+    return _resolve_with_index(ctx, q)[0]
+
+
+def canonical(ctx, node) -> Optional[str]:
+    """The library name an expression stands for (through project re-exports), or None."""
+    q = qualname(ctx, node)
+    if q is None:
+        return None
+    ref = resolve(ctx, q)
+    return ref[1] if ref is not None and ref[0] == "external" else None
+
+
+def shown(ctx, node, limit: int = 60) -> str:
+    """The callee as written, for messages."""
+    text = ctx.module.code_for_node(node).strip()
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- screening ------------------------------------------------------------------------------------
+
+
+def _terminal(name: str) -> str:
+    return name.rsplit(".", 1)[-1].rstrip("()") or name
+
+
+def coroutine_tokens(settings, project=None) -> FrozenSet[str]:
+    """Words one of which a file must contain for a coroutine-function call to be found in it.
+
+    Sound: a project coroutine is reached under its def name or a project alias of it; a
+    library one needs its module named (or a project alias of something in it); a configured one
+    needs its final name; a definition in the file itself needs `async`."""
+    configured = frozenset(_terminal(n) for n in settings.coroutine_functions)
+    base = frozenset({"async"}) | COROUTINE_MODULES | configured
+    if project is None:
+        return base
+
+    def compute():
+        roots = COROUTINE_MODULES | frozenset(n.split(".", 1)[0] for n in settings.coroutine_functions)
+        wanted = frozenset(settings.coroutine_functions)
+        extra = project.alias_names(
+            lambda ref: ref is not None and (
+                (ref[0] == "external" and (ref[1] in wanted or ref[1].split(".", 1)[0].rstrip("()") in roots))
+                or (ref[0] == "def" and f"{ref[1]}.{ref[2]}" in wanted)))
+        return base | project.coroutine_names() | extra
+
+    return project.memo(("coroutine_tokens", settings.coroutine_functions), compute)
+
+
+def module_tokens(modules: FrozenSet[str], project=None) -> FrozenSet[str]:
+    """The module names, plus the project's aliases of anything inside them."""
+    if project is None:
+        return modules
+    return modules | project.external_alias_names(modules)
+
+
+__all__ = ["Target", "index", "qualname", "coroutine_target", "canonical", "shown", "coroutine_tokens",
+           "module_tokens"]

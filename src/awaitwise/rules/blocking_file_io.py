@@ -1,0 +1,60 @@
+"""AW103 blocking-file-io."""
+
+from __future__ import annotations
+
+from ..catalogs import blocking as catalogs
+from ._blocking import BlockingCallRule
+
+
+class BlockingFileIo(BlockingCallRule):
+    """
+    ## What it does
+    Finds file-system calls inside an `async def` body: `open()`, `io.open`, `codecs.open`,
+    `os.fdopen` and the methods of the file objects they return (`f.read()`, `f.write()`...),
+    the `pathlib.Path` methods that touch the disk (`read_text`, `write_bytes`, `exists`,
+    `stat`, `iterdir`, `mkdir`, `unlink`...), the `os.path` functions that ask the file system
+    (`exists`, `isfile`, `getsize`, `getmtime`...), `os.listdir`/`scandir`/`remove`/`makedirs`...,
+    and `shutil` copies, moves and `rmtree`. Path arithmetic is never reported: `os.path.join`,
+    `basename`, `splitext`, `Path(a) / b`, `PurePath`. When a file is opened in the same
+    coroutine (`with open(p) as f: f.read()`), only the `open` is reported. Calls that only
+    build an iterator (`Path.iterdir()`, `glob()`, `rglob()`, `walk()`, `os.walk()`) are reported
+    where they are consumed on the spot (`for p in path.iterdir():`, `list(path.glob("*"))`), not
+    when the iterator is handed to a worker thread.
+
+    ## Why is this bad?
+    File-system calls hold the thread until the disk answers. That is usually quick, but not on
+    a busy disk, a network file system or a large file, and while it waits the event loop can run
+    no other task.
+
+    ## Example
+    ```python
+    async def load_config(path):
+        with open(path) as f:
+            return json.load(f)
+    ```
+
+    ## Use instead
+    ```python
+    async def load_config(path):
+        text = await anyio.Path(path).read_text()  # or aiofiles, or asyncio.to_thread
+        return json.loads(text)
+    ```
+
+    ## Fix safety
+    Unsafe. The fix moves the call into a worker thread with `await asyncio.to_thread(...)`
+    (`trio.to_thread.run_sync` / `anyio.to_thread.run_sync` in modules that use those
+    libraries); the loop stays free but the call runs concurrently with other tasks. No fix is
+    offered for `with open(...) as f:` (the file would be entered on the loop anyway; move the
+    whole block into a function run with `to_thread`), for a call that is the iterable of a
+    `for` or that builds an iterator (moving only its creation to a thread would leave the
+    iteration on the loop), on Python targets before 3.9, or inside a generator expression.
+    """
+
+    code = "AW103"
+    name = "blocking-file-io"
+    summary = "open() and file-object methods, pathlib/os.path disk access, shutil in async context"
+    fix = "unsafe"
+    catalog = catalogs.FILE_IO
+    no_fix = catalogs.FILE_IO_NO_FIX
+    report_receiver_once = True
+    lazy = catalogs.FILE_IO_LAZY

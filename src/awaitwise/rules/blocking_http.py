@@ -1,0 +1,52 @@
+"""AW101 blocking-http."""
+
+from __future__ import annotations
+
+from ..catalogs import blocking as catalogs
+from ._blocking import BlockingCallRule
+
+
+class BlockingHttp(BlockingCallRule):
+    """
+    ## What it does
+    Finds calls of synchronous HTTP clients inside an `async def` body: `requests` (module
+    functions and `Session` methods), `urllib.request.urlopen`, `urllib3`, the sync API of
+    `httpx` (`httpx.get`, `httpx.Client`) and `http.client` connections. Method calls count when
+    the object's constructor is visible: `s = requests.Session(); s.get(url)`,
+    `with httpx.Client() as c: c.get(url)`, `self.session.get(url)` when `__init__` set
+    `self.session = requests.Session()`.
+
+    ## Why is this bad?
+    A synchronous request holds the thread until the server answers. In a coroutine that thread
+    runs the event loop, so every other task waits for the network round trip, and a slow or
+    unreachable server freezes the whole program.
+
+    ## Example
+    ```python
+    async def fetch_user(user_id):
+        response = requests.get(f"https://api.example.com/users/{user_id}")
+        return response.json()
+    ```
+
+    ## Use instead
+    ```python
+    async def fetch_user(client: httpx.AsyncClient, user_id):
+        response = await client.get(f"https://api.example.com/users/{user_id}")
+        return response.json()
+    ```
+
+    ## Fix safety
+    Unsafe. The fix moves the call into a worker thread:
+    `await asyncio.to_thread(requests.get, url)` (`trio.to_thread.run_sync` / `anyio.to_thread.run_sync`
+    in modules that use those libraries). The loop stays free, but the call now runs
+    concurrently with other tasks in another thread, which matters when it shares a session or
+    other state that is not thread-safe. No fix is offered where the call is a `with` item, on
+    Python targets before 3.9, or inside a generator expression.
+    """
+
+    code = "AW101"
+    name = "blocking-http"
+    summary = "sync HTTP clients (requests, urllib, urllib3, httpx sync API, http.client) in async context"
+    fix = "unsafe"
+    catalog = catalogs.HTTP
+    no_fix = catalogs.HTTP_NO_FIX

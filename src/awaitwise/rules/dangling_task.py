@@ -1,0 +1,81 @@
+"""AW400 dangling-task."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..catalogs.coroutines import TASK_FACTORIES
+from ..registry import Rule
+from ._coroutines import canonical, module_tokens
+from .unawaited_coroutine import discarded
+
+_TERMINALS = frozenset(name.rsplit(".", 1)[-1] for name in TASK_FACTORIES)
+_MODULES = frozenset(name.split(".", 1)[0] for name in TASK_FACTORIES)
+
+
+class DanglingTask(Rule):
+    """
+    ## What it does
+    Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and `loop.create_task(...)`
+    (on a loop from `asyncio.get_running_loop()` / `get_event_loop()` / `new_event_loop()`)
+    whose result is thrown away: the call is a statement of its own, or assigned to `_`.
+
+    Returning the task, storing it (in a variable, a set, a list, an attribute) or awaiting it is
+    fine, and so is `TaskGroup.create_task`, since the group keeps its tasks. Calls on loops of
+    unknown origin (`self.loop.create_task(...)`) are not reported.
+
+    ## Why is this bad?
+    The event loop keeps only a weak reference to a running task. A task nobody references can
+    be garbage-collected before it finishes, so it silently stops halfway; its exceptions are
+    never retrieved, and nothing can cancel it or wait for it at shutdown.
+
+    ## Example
+    ```python
+    async def on_order(order):
+        asyncio.create_task(send_confirmation(order))
+    ```
+
+    ## Use instead
+    ```python
+    background_tasks = set()
+
+    async def on_order(order):
+        task = asyncio.create_task(send_confirmation(order))
+        background_tasks.add(task)
+        task.add_done_callback(background_tasks.discard)
+    ```
+    Or run the work inside an `asyncio.TaskGroup`, which keeps its tasks alive.
+
+    ## Fix safety
+    No fix is offered: where the task should be kept (a set, an attribute, a task group)
+    depends on the program.
+    """
+
+    code = "AW400"
+    name = "dangling-task"
+    summary = "`create_task`/`ensure_future` result discarded"
+    fix = None
+    needs_async = False
+
+    @classmethod
+    def screen_tokens(cls, settings):
+        return _MODULES
+
+    @classmethod
+    def screen_tokens_with_project(cls, settings, project):
+        return project.memo("dangling_task_tokens", lambda: module_tokens(_MODULES, project))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value not in _TERMINALS:
+            return
+        if not discarded(self.ctx, node):
+            return
+        name = canonical(self.ctx, func)
+        if name not in TASK_FACTORIES:
+            return
+        shown_name = name.replace("asyncio.get_running_loop()", "loop").replace(
+            "asyncio.get_event_loop()", "loop").replace("asyncio.new_event_loop()", "loop")
+        self.report(node, f"The task returned by `{shown_name}()` is not kept; the event loop holds only a weak "
+                          "reference to it, so it can be garbage-collected before it finishes. Store it "
+                          "(and discard it when done) or use a TaskGroup")
