@@ -72,3 +72,12 @@ def test_explicit_config_file(tmp_path):
     assert s.select == ("AW100",)
     with pytest.raises(ConfigError, match="not found"):
         resolve_settings(["."], str(tmp_path / "missing.toml"), {}, REG)
+
+
+def test_coroutine_functions_as_list_or_table(tmp_path):
+    write(tmp_path, '[tool.awaitwise]\ncoroutine-functions = ["mylib.fetch"]\n')
+    assert resolve_settings([str(tmp_path)], None, {}, REG).coroutine_functions == ("mylib.fetch",)
+    write(tmp_path, '[tool.awaitwise.coroutine-functions]\n"mylib.fetch" = "returns a coroutine"\n'
+                    '"mylib.Client().get" = ""\n')
+    assert resolve_settings([str(tmp_path)], None, {}, REG).coroutine_functions == (
+        "mylib.fetch", "mylib.Client().get")

@@ -74,7 +74,7 @@ def test_extract_definitions_imports_and_classes():
     assert fetch.is_async and not fetch.is_generator and fetch.required == 2
     assert facts.functions["rows"].is_generator
     assert facts.functions["outer.<locals>.inner"].required == 1
-    assert facts.functions["outer"].returns == "unknown"
+    assert facts.functions["outer"].returns == "async-wrapper"  # returns its async inner def
     client = facts.classes["Client"]
     assert client.bases == ("b.Base", "Generic")
     assert client.members["build"] == ("def", "Client.build")
@@ -198,7 +198,7 @@ def test_decorators_nested_defs_and_module_level_instances():
     index = _index({
         "m": """
             import functools, abc
-            def deco(f): return f
+            def deco(f): return lambda: f()
             @deco
             async def wrapped(): pass
             @functools.lru_cache
@@ -298,3 +298,34 @@ def test_single_file_index_for_rules_without_a_project():
 @pytest.mark.parametrize("bad", ["\x00", "def f(:", "x = (" * 300])
 def test_extract_never_raises(bad):
     assert extract("x.py", bad).parsed is False
+
+
+def test_project_decorators_that_keep_coroutine_functions():
+    index = _index({
+        "m": """
+            import functools
+            def mark(fn):
+                fn.marked = True
+                return fn
+            def guard(fn):
+                async def wrapper(*a):
+                    return await fn(*a)
+                return wrapper
+            def sync_wrap(fn):
+                @functools.wraps(fn)
+                def wrapper(*a):
+                    return fn(*a)
+                return wrapper
+            @mark
+            async def a(): pass
+            @guard
+            async def b(): pass
+            @sync_wrap
+            async def c(): pass
+        """,
+    })
+    assert index.is_coroutine_function("m.a")
+    assert index.is_coroutine_function("m.b")
+    assert not index.is_coroutine_function("m.c")
+    assert index.callee("m.mark").facts.returns == "param"
+    assert index.callee("m.guard").facts.returns == "async-wrapper"

@@ -68,7 +68,7 @@ PROGRAM = textwrap.dedent('''
 def _run(source: str, tmp_path, name: str) -> str:
     path = tmp_path / name
     path.write_text(source, encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, str(path)], check=False, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

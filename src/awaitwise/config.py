@@ -131,6 +131,8 @@ def find_pyproject(start: str) -> Optional[str]:
                     data = tomllib.load(fh)
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise ConfigError(f"{candidate}: invalid TOML: {exc}") from None
+            except UnicodeDecodeError as exc:
+                raise ConfigError(f"{candidate}: invalid TOML: not UTF-8 ({exc.reason} at byte {exc.start})") from None
             if "awaitwise" in data.get("tool", {}):
                 return candidate
         parent = os.path.dirname(current)
@@ -150,6 +152,8 @@ def load_file(path: str, registry) -> Dict[str, object]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     table = data.get("tool", {}).get("awaitwise") if os.path.basename(path) == "pyproject.toml" else data
     if table is None:
         table = data.get("tool", {}).get("awaitwise", {})
@@ -184,6 +188,9 @@ def parse_table(table: dict, where: str, registry) -> Dict[str, object]:
         if key in ("select", "ignore", "extend-select"):
             opts[key.replace("-", "_")] = check_codes(_str_list(value, where, k), registry, f"{where}: {k}")
         elif key in ("exclude", "extend-exclude", "coroutine-functions", "non-blocking-functions"):
+            if key == "coroutine-functions" and isinstance(value, dict):
+                # table form: `[tool.awaitwise.coroutine-functions]` with `"pkg.fetch" = "note"` entries
+                value = list(value)
             items = _str_list(value, where, k)
             if key in ("coroutine-functions", "non-blocking-functions"):
                 for item in items:

@@ -91,10 +91,16 @@ def lint_source(
     from .walker import walk
 
     ctx = FileContext(path, source, module, settings, module_name, is_package, project)
-    rules = [cls(ctx) for cls in active]
 
     def on_error(code, exc):
         out.internal_errors.append((code, f"{type(exc).__name__}: {exc}"))
+
+    rules = []
+    for cls in active:
+        try:
+            rules.append(cls(ctx))
+        except Exception as exc:  # a rule that cannot start loses itself, not the file
+            on_error(cls.code, exc)
 
     try:
         walk(ctx, rules, on_error)

@@ -50,7 +50,10 @@ class FuncFacts(NamedTuple):
     is_generator: bool
     decorators: Tuple[Optional[str], ...]  # dotted text as written, None for anything else
     required: int  # required positional/keyword parameters, `self`/`cls` included
-    returns: str  # "none" (never returns a value), "data" (only obvious non-callables), "unknown"
+    # "none" (never returns a value), "data" (only obvious non-callables), "param" (returns its
+    # first parameter: an identity decorator), "async-wrapper" (returns a coroutine function it
+    # defines inside: a decorator that keeps coroutine functions coroutine functions), "unknown"
+    returns: str
     line: int
 
 
@@ -221,8 +224,23 @@ class _Extractor:
                 self_attrs = (params[0].arg, owner.instance_attrs)
         self._function_body(node.body, path + ".<locals>.", returns, self_attrs)
         is_generator = self._has_yield(node)
-        self.functions[path] = FuncFacts(is_async, is_generator, decorators, _required(node.args),
-                                         _returns_kind(returns, is_async, is_generator), node.lineno)
+        kind = _returns_kind(returns, is_async, is_generator)
+        if kind == "unknown" and returns and all(isinstance(v, ast.Name) for v in returns):
+            kind = self._returned_function_kind(node, path, returns)
+        self.functions[path] = FuncFacts(is_async, is_generator, decorators, _required(node.args), kind,
+                                         node.lineno)
+
+    def _returned_function_kind(self, node, path: str, returns) -> str:
+        """'param' when every return gives back the first parameter, 'async-wrapper' when every
+        return gives a coroutine function defined in the body, else 'unknown'."""
+        params = list(node.args.posonlyargs) + list(node.args.args)
+        if params and all(v.id == params[0].arg for v in returns):
+            return "param"
+        for v in returns:
+            inner = self.functions.get(f"{path}.<locals>.{v.id}")
+            if inner is None or not inner.is_async or inner.is_generator:
+                return "unknown"
+        return "async-wrapper"
 
     def _function_body(self, body, prefix: str, returns: List[ast.AST], self_attrs=None) -> None:
         stack = list(reversed(body))
@@ -731,11 +749,27 @@ class ProjectIndex:
         if callee is None or not callee.is_coroutine_function:
             return False
         for text in callee.facts.decorators:
-            if text is None:
-                return False
-            if self._decorator_name(callee.module, text) not in PRESERVING_DECORATORS:
+            if text is None or not self._preserves_coroutines(callee.module, text):
                 return False
         return True
+
+    def _preserves_coroutines(self, module: str, text: str) -> bool:
+        """Does this decorator leave a coroutine function a coroutine function? Known library
+        ones, and project decorators that return their argument or an `async def` wrapper."""
+        name = self._decorator_name(module, text)
+        if name is not None:
+            return name in PRESERVING_DECORATORS
+        first, _, rest = text.partition(".")
+        facts = self.modules[module]
+        if first not in facts.names:
+            return False
+        ref = self._binding(module, facts.names[first], 0)
+        if ref is not None and rest:
+            ref = self._walk(ref, _split(rest), 0)
+        callee = self.callee_of(ref)
+        if callee is None or callee.facts.is_async or callee.facts.decorators:
+            return False
+        return callee.facts.returns in ("param", "async-wrapper")
 
     def is_coroutine_function(self, qualname: str) -> bool:
         return self.is_coroutine_callee(self.callee(qualname))
@@ -761,7 +795,7 @@ class ProjectIndex:
         key = "coroutine_names"
         if key not in self._memo:
             names = set()
-            for module, facts in self.modules.items():
+            for facts in self.modules.values():
                 for path, f in facts.functions.items():
                     if f.is_async and not f.is_generator:
                         names.add(path.rsplit(".", 1)[-1])
@@ -883,8 +917,9 @@ def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None
 
     None when no enabled rule reads the index (unless `force`). `cache`, when given, has
     `load(key)` / `store(key, value)`; FileFacts are stored under a key of the content hash.
-    Many files without cached facts are extracted in a process pool of `jobs` workers (default:
-    one per CPU)."""
+    With `jobs` > 1, many files without cached facts are extracted in a process pool (by default
+    everything runs in this process: on a loaded machine the transfer of the facts back costs
+    about what the pool saves)."""
     if not force and not _rules_use_project(settings):
         return None
     from .modules import module_name_for
@@ -957,7 +992,7 @@ def _extract_many(items: List[Tuple[str, str]], jobs: Optional[int]) -> List[Fil
     """extract() over many files; in worker processes when there are many of them."""
     import gc
 
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    workers = jobs or 1
     if workers > 1 and len(items) >= _POOL_MIN_FILES:
         try:
             import multiprocessing

@@ -81,8 +81,15 @@ def fix_one(path: str, settings, registry, project=None, *, unsafe: bool = False
         rules = rule_classes_for(settings, registry, path)
 
         def lint(text):
+            index = project
+            if project is not None and text != src.text:
+                # the fixes so far may have changed definitions (`def` -> `async def`): let the
+                # next round see this file as it is now
+                from .project import extract
+
+                index = project.for_file(module_name, extract(path, text), is_package)
             return lint_source(text, shown, settings, rules, module_name=module_name,
-                               is_package=is_package, project=project)
+                               is_package=is_package, project=index)
 
         outcome = fix_loop(src.text, lint, unsafe)
     except SourceError as exc:
@@ -99,7 +106,7 @@ def fix_one(path: str, settings, registry, project=None, *, unsafe: bool = False
         result.fixed_source = outcome.source
         if write:
             try:
-                write_atomic(path, src.encode(outcome.source))
+                write_atomic(path, src.encode(outcome.source), expected=src.encode(src.text))
             except (OSError, UnicodeEncodeError) as exc:
                 reason = getattr(exc, "strerror", None) or str(exc)
                 errors.append(f"{shown}: could not write the fixed file: {reason}")
@@ -262,6 +269,10 @@ _WORKER_JOB: Optional[_Job] = None
 def _worker_init(job: _Job) -> None:
     global _WORKER_JOB
     _WORKER_JOB = job
+    import gc
+
+    # A parsed module is a large acyclic tree: collecting often while building it is wasted work.
+    gc.set_threshold(50_000, 50, 100)
     try:  # workers are interrupted with their parent; let the parent report it once
         import signal
 
@@ -290,9 +301,17 @@ def _run_pool(job: _Job, items, workers: int):
         from . import context, walker  # noqa: F401
     else:
         ctx = multiprocessing.get_context("spawn")
+    import gc
+
     workers = min(workers, len(items))
     chunksize = max(1, min(16, len(items) // (workers * 16)))
-    pool = ctx.Pool(workers, initializer=_worker_init, initargs=(job,))
+    # what exists now (the project index above all) is never garbage: keep the workers' collector
+    # from walking it, and their memory pages shared with this process
+    gc.freeze()
+    try:
+        pool = ctx.Pool(workers, initializer=_worker_init, initargs=(job,))
+    finally:
+        gc.unfreeze()
     try:
         for out in pool.imap_unordered(_worker_task, items, chunksize=chunksize):
             yield out

@@ -13,6 +13,22 @@ import click
 from .runner import RunResult, check_one, display_path, fix_one, run
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+MAX_PROJECT_ROUNDS = 4
+
+
+def _merge(first: RunResult, second: RunResult) -> RunResult:
+    """Two fix rounds over the same files as one result: the later diagnostics, all fixes."""
+    earlier = {f.filename: f for f in first.files}
+    for f in second.files:
+        before = earlier.get(f.filename)
+        if before is None:
+            continue
+        for code, n in before.fixes_applied.items():
+            f.fixes_applied[code] = f.fixes_applied.get(code, 0) + n
+        if f.fixed_source is None:
+            f.fixed_source = before.fixed_source
+    second.problems = list(dict.fromkeys(first.problems + second.problems))
+    return second
 
 
 class Session:
@@ -73,8 +89,20 @@ class Session:
     def fix(self, paths: Sequence[str]) -> RunResult:
         files = self._files(paths)
         project = self._project(files)
-        return self._run(files, "fix", project, unsafe=self.opts.get("unsafe_fixes", False),
-                         write=not self.opts.get("diff"))
+        unsafe = self.opts.get("unsafe_fixes", False)
+        write = not self.opts.get("diff")
+        result = self._run(files, "fix", project, unsafe=unsafe, write=write)
+        # A fix in one module can change what the others see (AW300 makes a helper `async`, so
+        # its callers now drop a coroutine): re-index and fix again until definitions settle.
+        for _ in range(MAX_PROJECT_ROUNDS - 1):
+            if not write or project is None or not any(f.fixes_applied for f in result.files):
+                break
+            fresh = self._project(files)
+            if fresh is None or fresh.fingerprint() == project.fingerprint():
+                break
+            project = fresh
+            result = _merge(result, self._run(files, "fix", project, unsafe=unsafe, write=write))
+        return result
 
     def fix_stdin(self, filename: str, src):
         """(exit code, fixed source or None). Diagnostics never go to stdout here: it carries source."""

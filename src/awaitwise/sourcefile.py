@@ -4,11 +4,13 @@ line endings and file mode are kept; writes are atomic (temp file in the same fo
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import re
 import stat
 import tempfile
 from dataclasses import dataclass
+from typing import Optional
 
 BOM = codecs.BOM_UTF8
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -72,10 +74,23 @@ def read(path: str) -> Source:
     return decode(data)
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Replace `path` with `data` atomically, keeping its permission bits."""
+def write_atomic(path: str, data: bytes, expected: Optional[bytes] = None) -> None:
+    """Replace `path` with `data` atomically, keeping its permission bits. A symbolic link stays a
+    link: its target is rewritten. With `expected` (the bytes the new content was computed from),
+    a file that changed meanwhile is not overwritten (OSError), unless it already holds `data`."""
+    path = os.path.realpath(path)
+    if expected is not None:
+        with open(path, "rb") as fh:
+            current = fh.read()
+        if current == data:
+            return  # another run wrote the same result
+        if current != expected:
+            raise OSError("the file changed on disk during the run; it was not overwritten")
     directory = os.path.dirname(os.path.abspath(path))
     mode = stat.S_IMODE(os.stat(path).st_mode)
+    if not mode & 0o222 or not os.access(path, os.W_OK):
+        # the rename below would get past a read-only file; honour it (root included)
+        raise PermissionError(errno.EACCES, "the file is read-only")
     fd, tmp = tempfile.mkstemp(prefix=".awaitwise-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -41,14 +41,37 @@ def _fields(tp: type) -> Tuple[str, ...]:
     return names
 
 
+_IS_NODE: Dict[type, bool] = {}
+
+
+def _is_node_type(tp: type) -> bool:
+    # `isinstance(x, cst.CSTNode)` goes through ABCMeta on every call; a per-type answer does not
+    known = _IS_NODE.get(tp)
+    if known is None:
+        known = _IS_NODE[tp] = issubclass(tp, cst.CSTNode)
+    return known
+
+
 def children(node: cst.CSTNode) -> List[cst.CSTNode]:
     out = []
+    is_node = _IS_NODE
     for name in _fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            out.append(value)
-        elif isinstance(value, (tuple, list)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+        tp = type(value)
+        if tp is tuple or tp is list:
+            for v in value:
+                vt = type(v)
+                known = is_node.get(vt)
+                if known is None:
+                    known = _is_node_type(vt)
+                if known:
+                    out.append(v)
+        else:
+            known = is_node.get(tp)
+            if known is None:
+                known = _is_node_type(tp)
+            if known:
+                out.append(value)
     return out
 
 
@@ -85,19 +108,32 @@ def walk(ctx, rules, on_error: Callable[[str, BaseException], None]) -> None:
 
     stack: list = [(_ENTER, ctx.module)]
     stack_nodes = ctx.stack
+    # per node type: (visit handlers, leave handlers, special scope handling or None)
+    by_type: Dict[type, tuple] = {}
+    pop = stack.pop
+    push = stack.append
     while stack:
-        op, item = stack.pop()
+        op, item = pop()
         if op == _ENTER:
             node = item
+            tp = type(node)
+            entry = by_type.get(tp)
+            if entry is None:
+                name = tp.__name__
+                entry = by_type[tp] = (visit.get(name), leave.get(name), _SCOPED.get(tp))
             stack_nodes.append(node)
-            name = type(node).__name__
-            handlers = visit.get(name)
-            if handlers:
-                dispatch(handlers, node)
-            stack.append((_LEAVE, node))
-            _push_children(ctx, node, stack)
+            if entry[0]:
+                dispatch(entry[0], node)
+            push((_LEAVE, node))
+            if entry[2] is None:
+                kids = children(node)
+                if kids:
+                    kids.reverse()
+                    stack.extend([(_ENTER, child) for child in kids])
+            else:
+                _push_children(ctx, node, stack)
         elif op == _LEAVE:
-            handlers = leave.get(type(item).__name__)
+            handlers = by_type[type(item)][1]
             if handlers:
                 dispatch(handlers, item)
             stack_nodes.pop()
@@ -127,6 +163,10 @@ def _push_children(ctx, node, stack) -> None:
     else:
         for child in reversed(children(node)):
             stack.append((_ENTER, child))
+
+
+# node types that open a scope (everything else: plain children)
+_SCOPED = {tp: True for tp in (cst.FunctionDef, cst.Lambda, cst.ClassDef) + _COMPREHENSIONS}
 
 
 def _scoped(stack, outer, inner, scope) -> None:

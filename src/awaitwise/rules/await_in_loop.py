@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Set
+from typing import List, Set
 
 import libcst as cst
 
@@ -19,6 +19,21 @@ _STATEFUL = frozenset({
     "execute", "executemany", "executescript", "publish", "emit", "notify", "asend", "athrow", "anext",
     "__anext__", "start", "stop", "shutdown", "cancel", "connect", "wait_closed", "checkpoint",
 })
+# Verbs that start stateful method names: `send_request_start`, `async_close`, `_write_frame`.
+_STATEFUL_VERBS = ("acquire", "release", "wait", "join", "put", "send", "receive", "recv", "read", "write",
+                   "drain", "flush", "close", "sleep", "commit", "rollback", "execute", "publish", "emit",
+                   "notify", "start", "stop", "shutdown", "cancel", "connect", "disconnect", "lock", "unlock")
+
+
+def _stateful(name: str) -> bool:
+    if name in _STATEFUL:
+        return True
+    bare = name.lstrip("_")
+    if bare.startswith("async_"):
+        bare = bare[len("async_"):]
+    return any(bare == verb or bare.startswith(verb + "_") for verb in _STATEFUL_VERBS)
+
+
 # Wrappers whose first argument is the real awaited call.
 _WRAPPERS = frozenset({"wait_for", "shield"})
 
@@ -48,11 +63,7 @@ def _written(stmt: cst.CSTNode) -> Set[str]:
         if isinstance(node, cst.Assign):
             for t in node.targets:
                 out |= _target_names(t.target)
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-            out |= _target_names(node.target)
-        elif isinstance(node, (cst.For, cst.CompFor)):
-            out |= _target_names(node.target)
-        elif isinstance(node, cst.NamedExpr):
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr)):
             out |= _target_names(node.target)
         elif isinstance(node, cst.WithItem) and node.asname is not None:
             out |= _target_names(node.asname.name)
@@ -144,7 +155,7 @@ class AwaitInLoop(Rule):
                 return False
             call = first
         name = terminal(call.func)
-        if name is None or name in _STATEFUL:
+        if name is None or _stateful(name):
             return False
         return bool(_names_read(call) & derived)
 

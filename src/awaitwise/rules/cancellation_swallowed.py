@@ -7,8 +7,9 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from ..registry import Rule
+from ..scopes import dotted
 from ..walker import children
-from ._concurrency import code, is_call_to, local_nodes
+from ._concurrency import all_nodes, code, is_call_to, local_nodes
 
 _CANCELLED = {
     "asyncio.CancelledError": "asyncio.CancelledError",
@@ -74,6 +75,9 @@ def _always_raises(stmts: Sequence[cst.CSTNode]) -> bool:
             for small in stmt.body:
                 if isinstance(small, cst.Raise):
                     return True
+                if (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
+                        and dotted(small.value.func) in _NO_RETURN):
+                    return True
                 if isinstance(small, (cst.Return, cst.Break, cst.Continue)):
                     return False
             continue
@@ -117,6 +121,100 @@ def _block(body) -> list:
     return list(body.body)
 
 
+# Calls that hand an exception (or the cancellation) on to someone else; logging is not one.
+_NOT_FORWARDING = frozenset({"isinstance", "issubclass", "type", "str", "repr", "id", "print", "len", "getattr",
+                             "hasattr", "format", "debug", "info", "warning", "warn", "error", "exception",
+                             "critical", "log", "print_exc", "format_exc", "format_exception"})
+_FUTURE_COMPLETION = frozenset({"set_exception", "set_result", "set_running_or_notify_cancel"})
+
+
+def _shielded(with_node: cst.With) -> bool:
+    """`with CancelScope(shield=True):` (trio/anyio): no cancellation from outside gets in."""
+    return with_node.asynchronous is None and any(
+        isinstance(item.item, cst.Call) and any(
+            a.keyword is not None and a.keyword.value == "shield"
+            and isinstance(a.value, cst.Name) and a.value.value == "True" for a in item.item.args)
+        for item in with_node.items)
+
+
+def _can_be_cancelled(body) -> bool:
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        if isinstance(n, cst.Await):
+            return True
+        if isinstance(n, (cst.With, cst.For)) and n.asynchronous is not None:
+            return True
+        if isinstance(n, cst.With) and _shielded(n):
+            continue
+        stack.extend(children(n))
+    return False
+
+
+# Calls that never return (they raise, or end the process).
+_NO_RETURN = frozenset({"pytest.fail", "pytest.skip", "pytest.xfail", "pytest.exit", "sys.exit", "os._exit",
+                        "os.abort"})
+
+
+def _deliberate(handler: cst.ExceptHandler) -> bool:
+    """The handler asks asyncio about the cancellation (`uncancel()`, `cancelling()`) or completes
+    a future with the outcome: it decides what happens to the cancellation on purpose."""
+    for n in local_nodes(handler.body):
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute):
+            if n.func.attr.value in ("uncancel", "cancelling") or n.func.attr.value in _FUTURE_COMPLETION:
+                return True
+    return False
+
+
+def _forwards(ctx, handler: cst.ExceptHandler) -> bool:
+    """The caught exception is handed on: passed to a call (not logging), stored, returned or
+    wrapped (`errors.append(exc)`, `self._exc = exc`, `Error(exc)`), or taken from
+    `sys.exc_info()`: it is re-raised elsewhere, not lost."""
+    name = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) else None
+    for n in local_nodes(handler.body):
+        if isinstance(n, cst.Call):
+            if ctx.qualname(n.func) == "sys.exc_info":
+                return True
+            if name is None:
+                continue
+            func = n.func
+            fname = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+            if fname in _NOT_FORWARDING:
+                continue
+            if any(isinstance(a.value, cst.Name) and a.value.value == name for a in n.args):
+                return True
+        elif name is not None and isinstance(n, (cst.Assign, cst.AnnAssign, cst.Return)):
+            value = n.value
+            if isinstance(value, cst.Name) and value.value == name:
+                return True
+    return False
+
+
+def _sleeps_until_cancelled(try_node) -> bool:
+    """`try: await sleep(math.inf)` (or `sleep_forever()`): cancellation is how this ends, and the
+    handler is the shutdown path."""
+    if not isinstance(try_node, _TRY):
+        return False
+    stmts = _block(try_node.body)
+    if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
+        return False
+    small = stmts[0].body[0]
+    aw = small.value if isinstance(small, cst.Expr) else None
+    if not isinstance(aw, cst.Await) or not isinstance(aw.expression, cst.Call):
+        return False
+    call = aw.expression
+    name = call.func.value if isinstance(call.func, cst.Name) else call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+    if name == "sleep_forever":
+        return True
+    if name == "sleep" and call.args:
+        first = call.args[0].value
+        text = first.value if isinstance(first, cst.Name) else first.attr.value if isinstance(first, cst.Attribute) else ""
+        return text == "inf" or (isinstance(first, cst.Call) and isinstance(first.func, cst.Name) and first.func.value == "float")
+    return False
+
+
 class CancellationSwallowed(Rule):
     """
     ## What it does
@@ -127,12 +225,24 @@ class CancellationSwallowed(Rule):
 
     It does not flag `except Exception` (since Python 3.8 `CancelledError` derives from
     `BaseException`, so it is not caught there), nor a handler in which every path raises
-    (bare `raise`, `raise Other(...) from exc`...). A handler that calls `.uncancel()` is also
+    (bare `raise`, `raise Other(...) from exc`, `pytest.fail(...)`, `sys.exit(...)`). A handler that calls `.uncancel()` is also
     accepted: that is asyncio's documented way (3.11+) of deciding on purpose that a
     cancellation is absorbed, and it keeps the task's cancellation count right so that
-    `TaskGroup` and `asyncio.timeout` still work. Finally, the idiom that waits for a task this
-    coroutine cancelled itself (`task.cancel()`, then `try: await task` /
-    `except CancelledError: pass`) is not reported.
+    `TaskGroup` and `asyncio.timeout` still work; likewise a handler that checks
+    `current_task().cancelling()` and re-raises only when this task is being cancelled
+    decides deliberately. Also not reported, because nothing is lost:
+    - the exception is handed on: passed to a call other than logging, stored, returned or
+      wrapped (`errors.append(exc)`, `self._exc = exc`, `future.set_exception(exc)`), or
+      re-thrown through `sys.exc_info()`;
+    - the `try` body cannot be cancelled (it has no `await`, `async with` or `async for`
+      outside a `with CancelScope(shield=True)`: the error came from something like
+      `task.result()`);
+    - an earlier handler of the same `try` already takes `CancelledError` (then a later
+      `except BaseException` never sees it);
+    - the idiom that waits for a task this coroutine cancelled itself (`task.cancel()`, then
+      `try: await task` / `except CancelledError: pass`; also `await self._task` when the
+      module cancels `self._task` somewhere), and `try: await sleep(math.inf)`
+      whose handler is the shutdown path.
 
     ## Why is this bad?
     Cancellation is how asyncio stops a task: `task.cancel()`, timeouts, `TaskGroup`
@@ -186,39 +296,59 @@ class CancellationSwallowed(Rule):
         body = _block(node.body)
         if _always_raises(body):
             return
-        if any(is_call_to(n, "uncancel") for n in local_nodes(node.body)):
+        try_node = ctx.parent()
+        if isinstance(try_node, _TRY) and not _can_be_cancelled(try_node.body):
+            return  # nothing in the try awaits: the error came from `.result()` or the like
+        if caught in ("bare `except:`", "`except BaseException`") and self._earlier_handler_takes_cancel(try_node, node):
             return
-        if self._waits_for_cancelled_task(ctx.parent()):
+        if _deliberate(node) or _forwards(ctx, node):
+            return
+        if self._waits_for_cancelled_task(try_node) or _sleeps_until_cancelled(try_node):
             return
         self.report(node, f"{caught} in a coroutine can finish without re-raising, which swallows the task's "
                           f"cancellation; re-raise it (bare `raise`) after any cleanup")
+
+    def _earlier_handler_takes_cancel(self, try_node, handler) -> bool:
+        """`except CancelledError: raise` (or any handler for it) comes first in the same try."""
+        if not isinstance(try_node, _TRY):
+            return False
+        for h in try_node.handlers:
+            if h is handler:
+                return False
+            caught = _caught(self.ctx, h)
+            if caught is not None and caught not in ("bare `except:`", "`except BaseException`"):
+                return True
+        return False
 
     def _waits_for_cancelled_task(self, try_node) -> bool:
         """`x.cancel()` earlier in the function, then `try: await x` (or wait_for / gather of x)."""
         if not isinstance(try_node, _TRY):
             return False
-        stmts = _block(try_node.body)
         awaited = []
-        for stmt in stmts:
-            if not isinstance(stmt, cst.SimpleStatementLine):
+        for n in local_nodes(try_node.body):
+            if isinstance(n, (cst.For, cst.CompFor)) and n.asynchronous is not None:
                 return False
-            for small in stmt.body:
-                value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
-                if not isinstance(value, cst.Await):
-                    return False
-                awaited.append(value.expression)
+            if isinstance(n, cst.Await):
+                awaited.append(n.expression)
         if not awaited:
             return False
         function = self.ctx.function
         if function is None:
             return False
         cancelled = {code(self.ctx, n.func.value) for n in local_nodes(function.body) if is_call_to(n, "cancel")}
+        cancelled |= self._attributes_cancelled_in_module()
         if not cancelled:
             return False
         for expr in awaited:
             targets = [expr]
             if isinstance(expr, cst.Call):  # asyncio.wait_for(task, ...), asyncio.gather(*tasks)
-                targets = [a.value for a in expr.args if a.keyword is None]
+                func = expr.func
+                fname = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+                if fname not in ("wait_for", "gather", "shield", "wait"):
+                    return False
+                targets = [a.value for a in expr.args if a.keyword is None][:1 if fname != "gather" else None]
+                if not targets:
+                    return False
             for t in targets:
                 if isinstance(t, (cst.Name, cst.Attribute, cst.Subscript)):
                     if code(self.ctx, t) in cancelled:
@@ -228,6 +358,16 @@ class CancellationSwallowed(Rule):
                         continue
                 return False
         return True
+
+    def _attributes_cancelled_in_module(self):
+        """`self._task` style receivers of `.cancel()` anywhere in the module: a task that this
+        object cancels from another method (`close()` cancels, `run()` awaits it)."""
+        found = getattr(self, "_module_cancels", None)
+        if found is None:
+            found = self._module_cancels = {
+                code(self.ctx, n.func.value) for n in all_nodes(self.ctx.module)
+                if is_call_to(n, "cancel") and isinstance(n.func.value, cst.Attribute)}
+        return found
 
     def _cancelled_via_loop(self, function, collection, cancelled) -> bool:
         """`for t in <collection>: t.cancel()` somewhere in the function."""

@@ -7,7 +7,7 @@ import libcst as cst
 from .. import fixes
 from ..registry import Rule
 from ._coroutines import coroutine_target, coroutine_tokens, shown
-from ._helpers import can_add_await
+from ._helpers import can_add_await, needs_parens_for_await
 
 # Builtins that turn their argument into text or a number (or print it).
 _CONVERTERS = frozenset({
@@ -15,6 +15,9 @@ _CONVERTERS = frozenset({
     "builtins.format", "builtins.round", "builtins.abs", "builtins.ascii",
 })
 _NUMERIC_UNARY = (cst.Minus, cst.Plus, cst.BitInvert)
+# What a coroutine object really has: using these is working with the coroutine, not its result.
+_COROUTINE_ATTRS = frozenset({"send", "throw", "close", "__await__", "cr_await", "cr_code", "cr_frame",
+                              "cr_running", "cr_origin", "cr_suspended", "__name__", "__qualname__"})
 
 
 class CoroutineAsValue(Rule):
@@ -23,7 +26,9 @@ class CoroutineAsValue(Rule):
     Finds a call to a coroutine function whose result is used as a plain value without being
     awaited: tested for truth (`if is_ready():`, `while`, `not`, `and`/`or`, `assert`, a
     conditional expression), formatted as text (an f-string, `str()`, `print()`), compared
-    (`if load() is None:`) or used in arithmetic.
+    (`if load() is None:`), used in arithmetic, indexed or asked for an attribute
+    (`fetch()["id"]`, `load().name`), or returned from an `async def` (whose caller awaits it and
+    gets the inner coroutine instead of its value).
 
     Coroutine functions are recognised as for AW200 (project `async def`s across modules, the
     library catalog, configured `coroutine-functions`); decorated `async def`s other than
@@ -81,7 +86,11 @@ class CoroutineAsValue(Rule):
         message = f"Coroutine `{name}()` is used as {use} without `await`; it is a coroutine object, not its result"
         fix = None
         if can_add_await(self.ctx):
-            fix = fixes.fix("safe", "Add `await`", fixes.insert_before(node, "await "))
+            if needs_parens_for_await(self.ctx, node):  # `(await load()).name`, not `await load().name`
+                edit = fixes.replace(node, f"(await {self.ctx.module.code_for_node(node)})")
+            else:
+                edit = fixes.insert_before(node, "await ")
+            fix = fixes.fix("safe", "Add `await`", edit)
         self.report(node, message, fix)
 
     def _value_use(self, node):
@@ -100,6 +109,13 @@ class CoroutineAsValue(Rule):
             return "a number"
         if isinstance(parent, cst.AugAssign) and parent.value is node:
             return "an operand"
+        if isinstance(parent, cst.Subscript) and parent.value is node:
+            return "a container (indexed)"
+        if (isinstance(parent, cst.Attribute) and parent.value is node
+                and parent.attr.value not in _COROUTINE_ATTRS):
+            return f"an object (`.{parent.attr.value}`)"
+        if isinstance(parent, cst.Return) and parent.value is node and ctx.in_async:
+            return "the return value of an `async def` (its caller gets a coroutine to await twice)"
         if isinstance(parent, cst.Arg) and parent.value is node and not parent.star:
             call = ctx.parent(2)
             if isinstance(call, cst.Call) and ctx.qualname(call.func) in _CONVERTERS:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List
 
 import libcst as cst
 
 from .. import fixes
 from ..registry import Rule
-from ._concurrency import block_indent, block_indents, code, code_at, has_comment, is_call_to, local_nodes
+from ._concurrency import (
+    block_indent,
+    block_indents,
+    code,
+    code_at,
+    has_comment,
+    is_call_to,
+    local_nodes,
+)
 
 # Types whose instances are async context managers that acquire/release: the rewrite to
 # `async with` is certainly equivalent for them.
@@ -86,9 +94,8 @@ class ManualAcquire(Rule):
             return
         target = call.func.value
         xcode = code(ctx, target).strip()
-        releases = [n for n in local_nodes(function.body) if _is_release_of(ctx, n, xcode)]
-        if not releases:
-            return  # released somewhere else: a hand-over this rule cannot judge
+        if not self._released_after(function, call, xcode) or self._expected_to_fail():
+            return
         self.known = ctx.qualname(target) in _KNOWN_LOCKS
         stmts = list(block.body)
         index = next(i for i, s in enumerate(stmts) if s is line)
@@ -108,11 +115,73 @@ class ManualAcquire(Rule):
                     self.report(node, f"Manual `{xcode}.acquire()` with `try/finally: release()`; "
                                       f"`async with {xcode}:` does the same", fix)
             return
+        if self._protected_later(xcode):
+            return
         self.report(node, f"`{xcode}.acquire()` without `try/finally`: if the code before `release()` raises or "
                           f"is cancelled, the lock is never released; use `async with {xcode}:`",
                     self._fix_acquire_body_release(line, stmts, index, block, xcode))
 
     # --- where is the release? -------------------------------------------------------------
+    def _released_after(self, function, acquire: cst.Call, xcode: str) -> bool:
+        """Does the function release x after this acquire (in source order), with nothing but the
+        release touching x in between? Code that releases first (a condition re-acquiring) or
+        inspects x in between (`x.locked()`, `x.value`: tests of the primitive itself) is not
+        the pattern this rule is about."""
+        seen = False
+        for n in local_nodes(function.body):
+            if n is acquire:
+                seen = True
+                continue
+            if not seen:
+                continue
+            if _is_release_of(self.ctx, n, xcode):
+                return True
+            if isinstance(n, cst.Attribute) and n.value is not acquire.func.value and \
+                    code(self.ctx, n.value).strip() == xcode and n.attr.value != "release":
+                return False
+        return False
+
+    def _expected_to_fail(self) -> bool:
+        """Inside `with pytest.raises(...)`: a test expecting the acquire to fail."""
+        for anc in self.ctx.ancestors():
+            if isinstance(anc, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(anc, cst.With) and any(
+                    isinstance(i.item, cst.Call) and is_call_to(i.item, "raises") for i in anc.items):
+                return True
+        return False
+
+    def _protected_later(self, xcode: str) -> bool:
+        """A `try` whose `finally` releases x follows, in this block or after the enclosing
+        `if`/`with`, and nothing in between can be cancelled (no `await`): the plain
+        `if cond: await x.acquire()` + `try: ... finally: if cond: x.release()`."""
+        stack = self.ctx.stack
+        i = len(stack) - 1
+        while i > 0:
+            node = stack[i]
+            parent = stack[i - 1]
+            if isinstance(parent, (cst.IndentedBlock, cst.Module)) and node in parent.body:
+                stmts = list(parent.body)
+                for stmt in stmts[stmts.index(node) + 1:]:
+                    if isinstance(stmt, _TRY) and _finally_releases_anywhere(self.ctx, stmt, xcode):
+                        return True
+                    if any(isinstance(n, cst.Await) for n in local_nodes(stmt)):
+                        return False
+                owner = stack[i - 2] if i >= 2 else None
+                if isinstance(owner, cst.Else):
+                    owner_i = i - 3
+                elif isinstance(owner, (cst.If, cst.With)):
+                    owner_i = i - 2
+                else:
+                    return False
+                # continue after the enclosing compound statement (the whole `if` chain)
+                while owner_i > 0 and isinstance(stack[owner_i - 1], cst.If) and stack[owner_i - 1].orelse is stack[owner_i]:
+                    owner_i -= 1
+                i = owner_i
+                continue
+            i -= 1
+        return False
+
     def _enclosing_try(self, xcode: str):
         stack = self.ctx.stack
         for i in range(len(stack) - 2, 0, -1):
@@ -203,6 +272,11 @@ def _is_release_line(ctx, stmt, xcode: str) -> bool:
 def _finally_releases(ctx, try_node, xcode: str) -> bool:
     final = try_node.finalbody
     return final is not None and any(_is_release_line(ctx, s, xcode) for s in final.body.body)
+
+
+def _finally_releases_anywhere(ctx, try_node, xcode: str) -> bool:
+    final = try_node.finalbody
+    return final is not None and any(_is_release_of(ctx, n, xcode) for n in local_nodes(final.body))
 
 
 def _plain_finally(ctx, try_node) -> bool:

@@ -110,13 +110,7 @@ class PreferTaskgroup(Rule):
         ctx = self.ctx
         stmt = ctx.parent()
         line = ctx.parent(2)
-        if isinstance(stmt, (cst.Assign, cst.AnnAssign, cst.Return)):
-            if stmt.value is not await_node:
-                return None
-        elif isinstance(stmt, cst.Expr):
-            if stmt.value is not await_node:
-                return None
-        else:
+        if not isinstance(stmt, (cst.Assign, cst.AnnAssign, cst.Return, cst.Expr)) or stmt.value is not await_node:
             return None
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
             return None

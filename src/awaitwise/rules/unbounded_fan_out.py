@@ -105,7 +105,7 @@ class UnboundedFanOut(Rule):
             else:
                 return
             for comp in comps:
-                if self._unbounded_comprehension(comp):
+                if isinstance(comp.elt, cst.Call) and self._unbounded_comprehension(comp):
                     what = qualname.replace("asyncio.tasks.", "asyncio.")
                     self._report(node, f"`{what}()` over a comprehension", comp.for_in.iter, comp.elt)
                     return

@@ -8,7 +8,7 @@ import libcst as cst
 
 from .. import fixes
 from ..registry import Rule
-from ..scopes import CLASS, dotted
+from ..scopes import CLASS, MODULE, dotted
 from ..walker import children
 from ._concurrency import all_nodes, code, local_nodes, terminal
 
@@ -70,8 +70,12 @@ class UnusedAsync(Rule):
     methods (`__aenter__`, `__aexit__`, `__anext__`...), stub bodies (`pass`, `...`, a
     docstring, `raise NotImplementedError`), and functions that the module uses other than by
     awaiting a call (passed as a callback, or called without `await`, as in
-    `asyncio.create_task(f())`), and functions that need the running loop (they call
-    `create_task`, `get_running_loop`...). Off by default: enable it by naming it (`--select AW304`).
+    `asyncio.create_task(f())`), functions that need the running loop (they call
+    `create_task`, `get_running_loop`...), test functions (`test_*`), and names defined by
+    several `async def`s in the module (a hook that subclasses override). A public function
+    or method that the module itself never awaits is taken as an interface called by other
+    modules or a framework and is not reported either: findings are private (`_name`) or
+    nested functions, or ones awaited in the same module. Off by default: enable it by naming it (`--select AW304`).
 
     ## Why is this bad?
     An `async def` that never suspends still costs its callers an `await`, forces them to be
@@ -112,11 +116,14 @@ class UnusedAsync(Rule):
 
     def visit_Module(self, node: cst.Module) -> None:
         self.names: Set[str] = set()  # names of async defs in this module
+        self.repeated: Set[str] = set()  # ... defined more than once (an overridable hook)
         for n in all_nodes(node):
             if isinstance(n, cst.FunctionDef) and n.asynchronous is not None:
+                if n.name.value in self.names:
+                    self.repeated.add(n.name.value)
                 self.names.add(n.name.value)
         self.other_use = self._other_uses(node) if self.names else set()
-        self.candidates: List[Tuple[cst.FunctionDef, str]] = []
+        self.candidates: List[Tuple[cst.FunctionDef, str, bool]] = []
         self.awaited: Dict[str, List[Tuple[cst.Await, Optional[str]]]] = {}
 
     def _other_uses(self, module: cst.Module) -> Set[str]:
@@ -156,7 +163,7 @@ class UnusedAsync(Rule):
         name = node.name.value
         if name.startswith("__") and name.endswith("__"):
             return
-        if name in self.other_use:
+        if name in self.other_use or name in self.repeated or name.startswith("test"):
             return
         for dec in node.decorators:
             d = dotted(dec.decorator)
@@ -171,12 +178,14 @@ class UnusedAsync(Rule):
             return
         prefix = scope.qualname_prefix(self.ctx.module_name)
         qualname = f"{prefix}.{name}" if prefix else name
-        self.candidates.append((node, qualname))
+        self.candidates.append((node, qualname, scope.function_scope().kind not in (MODULE, CLASS)))
 
     def leave_Module(self, node: cst.Module) -> None:
-        for func, qualname in self.candidates:
+        for func, qualname, nested in self.candidates:
             name = func.name.value
             sites = self.awaited.get(name, [])
+            if not sites and not nested and not name.startswith("_"):
+                continue  # public and never called here: an interface for other modules or a framework
             edits = [fixes.replace(func.asynchronous, ""), fixes.replace(func.asynchronous.whitespace_after, "")]
             fixable = True
             for await_node, site_qualname in sites:
