@@ -89,6 +89,17 @@ def _show_settings(settings, registry) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True))
 
 
+def _session(paths, opts):
+    """The run's Session; with --show-settings, print the resolved settings and exit instead."""
+    settings, registry = _settings(paths or (".",), opts)
+    if opts["show_settings"]:
+        _show_settings(settings, registry)
+        sys.exit(EXIT_OK)
+    from .session import Session
+
+    return Session(settings, registry, opts)
+
+
 def _read_stdin():
     from .sourcefile import SourceError, decode
 
@@ -104,13 +115,7 @@ def _read_stdin():
 @common_options
 def check(paths, **opts):
     """Report asyncio pitfalls in PATHS (default: the current folder)."""
-    settings, registry = _settings(paths or (".",), opts)
-    if opts["show_settings"]:
-        _show_settings(settings, registry)
-        return
-    from .session import Session
-
-    session = Session(settings, registry, opts)
+    session = _session(paths, opts)
     if opts["stdin_filename"]:
         src = _read_stdin()
         result = session.check_stdin(opts["stdin_filename"], src.text)
@@ -126,13 +131,7 @@ def check(paths, **opts):
 @click.option("--diff", is_flag=True, help="Print the changes as a unified diff; write nothing.")
 def fix(paths, **opts):
     """Apply fixes to PATHS (safe ones; unsafe ones too with --unsafe-fixes)."""
-    settings, registry = _settings(paths or (".",), opts)
-    if opts["show_settings"]:
-        _show_settings(settings, registry)
-        return
-    from .session import Session
-
-    session = Session(settings, registry, opts)
+    session = _session(paths, opts)
     if opts["stdin_filename"]:
         src = _read_stdin()
         code, fixed = session.fix_stdin(opts["stdin_filename"], src)

@@ -17,6 +17,7 @@ import libcst as cst
 
 from ..catalogs.coroutines import COROUTINE_FUNCTIONS, COROUTINE_MODULES
 from ..project import Callee, index_for_source
+from ..registry import Rule
 from ..scopes import FUNCTION
 
 
@@ -193,3 +194,18 @@ def module_tokens(modules: FrozenSet[str], project=None) -> FrozenSet[str]:
 
 __all__ = ["Target", "index", "qualname", "coroutine_target", "canonical", "shown", "coroutine_tokens",
            "module_tokens"]
+
+
+class CoroutineRule(Rule):
+    """Base of the rules about coroutine-function calls: they fire in sync code too, and only in
+    files that mention a coroutine function's name (project, catalog or configured)."""
+
+    needs_async = False
+
+    @classmethod
+    def screen_tokens(cls, settings):
+        return coroutine_tokens(settings)
+
+    @classmethod
+    def screen_tokens_with_project(cls, settings, project):
+        return coroutine_tokens(settings, project)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import fixes
-from ..registry import Rule
-from ._coroutines import coroutine_target, coroutine_tokens, shown
+from ._coroutines import CoroutineRule, coroutine_target, shown
 from ._helpers import can_add_await, needs_parens_for_await
 
 # Builtins that turn their argument into text or a number (or print it).
@@ -20,7 +19,7 @@ _COROUTINE_ATTRS = frozenset({"send", "throw", "close", "__await__", "cr_await",
                               "cr_running", "cr_origin", "cr_suspended", "__name__", "__qualname__"})
 
 
-class CoroutineAsValue(Rule):
+class CoroutineAsValue(CoroutineRule):
     """
     ## What it does
     Finds a call to a coroutine function whose result is used as a plain value without being
@@ -65,15 +64,6 @@ class CoroutineAsValue(Rule):
     name = "coroutine-as-value"
     summary = "coroutine used as a bool, string or number"
     fix = "safe"
-    needs_async = False
-
-    @classmethod
-    def screen_tokens(cls, settings):
-        return coroutine_tokens(settings)
-
-    @classmethod
-    def screen_tokens_with_project(cls, settings, project):
-        return coroutine_tokens(settings, project)
 
     def visit_Call(self, node: cst.Call) -> None:
         use = self._value_use(node)

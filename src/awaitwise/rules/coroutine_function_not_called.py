@@ -6,13 +6,12 @@ import libcst as cst
 
 from .. import fixes
 from ..catalogs.coroutines import COROUTINE_ARGS
-from ..registry import Rule
-from ._coroutines import canonical, coroutine_target, coroutine_tokens, shown
+from ._coroutines import CoroutineRule, canonical, coroutine_target, shown
 
 _TERMINALS = frozenset(name.rsplit(".", 1)[-1] for name in COROUTINE_ARGS)
 
 
-class CoroutineFunctionNotCalled(Rule):
+class CoroutineFunctionNotCalled(CoroutineRule):
     """
     ## What it does
     Finds a coroutine function passed, uncalled, where a coroutine is expected:
@@ -53,15 +52,6 @@ class CoroutineFunctionNotCalled(Rule):
     name = "coroutine-function-not-called"
     summary = "coroutine function passed where a coroutine is expected"
     fix = "safe"
-    needs_async = False
-
-    @classmethod
-    def screen_tokens(cls, settings):
-        return coroutine_tokens(settings)
-
-    @classmethod
-    def screen_tokens_with_project(cls, settings, project):
-        return coroutine_tokens(settings, project)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

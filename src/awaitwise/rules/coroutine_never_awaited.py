@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..registry import Rule
 from ..scopes import FUNCTION
 from ..walker import children
-from ._coroutines import coroutine_target, coroutine_tokens, shown
+from ._coroutines import CoroutineRule, coroutine_target, shown
 
 # Names that let a function reach its locals without naming them.
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 
 
-class CoroutineNeverAwaited(Rule):
+class CoroutineNeverAwaited(CoroutineRule):
     """
     ## What it does
     Finds a coroutine stored in a local variable that the function then never uses again: it is
@@ -53,15 +52,6 @@ class CoroutineNeverAwaited(Rule):
     name = "coroutine-never-awaited"
     summary = "coroutine stored in a local that is never awaited, returned, passed or stored"
     fix = None
-    needs_async = False
-
-    @classmethod
-    def screen_tokens(cls, settings):
-        return coroutine_tokens(settings)
-
-    @classmethod
-    def screen_tokens_with_project(cls, settings, project):
-        return coroutine_tokens(settings, project)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) == 1:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import fixes
-from ..registry import Rule
-from ._coroutines import coroutine_target, coroutine_tokens, shown
+from ._coroutines import CoroutineRule, coroutine_target, shown
 from ._helpers import can_add_await
 
 
@@ -21,7 +20,7 @@ def discarded(ctx, node: cst.Call) -> bool:
     return False
 
 
-class UnawaitedCoroutine(Rule):
+class UnawaitedCoroutine(CoroutineRule):
     """
     ## What it does
     Finds calls to coroutine functions whose result is thrown away: the call is a statement of
@@ -74,15 +73,6 @@ class UnawaitedCoroutine(Rule):
     name = "unawaited-coroutine"
     summary = "result of a coroutine-function call discarded"
     fix = "safe"
-    needs_async = False
-
-    @classmethod
-    def screen_tokens(cls, settings):
-        return coroutine_tokens(settings)
-
-    @classmethod
-    def screen_tokens_with_project(cls, settings, project):
-        return coroutine_tokens(settings, project)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not discarded(self.ctx, node):
