@@ -45,6 +45,30 @@ def screen(rule_classes: Sequence[type], words: FrozenSet[str], settings, projec
     return keep
 
 
+def screen_with_facts(rule_classes: Sequence[type], facts, source: str, settings, project=None) -> List[type]:
+    """The rules that could fire on a file with these screening.ScreenFacts (ast parsed it). Each
+    rule's `screen_facts` decides; one without an opinion (None) is screened as in `screen`:
+    `needs_async` against the file's async syntax, its tokens against the file's words (only
+    computed when such a rule asks)."""
+    words = None
+    keep = []
+    for rule in rule_classes:
+        verdict = rule.screen_facts(facts, settings, project)
+        if verdict is False:
+            continue
+        if verdict is None:
+            if rule.needs_async and not facts.has_async:
+                continue
+            tokens = rule.screen_tokens(settings) if project is None else _project_tokens(rule, settings, project)
+            if tokens is not None:
+                if words is None:
+                    words = identifiers(source)
+                if words.isdisjoint(tokens):
+                    continue
+        keep.append(rule)
+    return keep
+
+
 def _project_tokens(rule, settings, project):
     hook = getattr(rule, "screen_tokens_with_project", None)
     return hook(settings, project) if hook is not None else rule.screen_tokens(settings)
@@ -60,18 +84,31 @@ def lint_source(
     is_package: bool = False,
     project=None,
     check_parse: bool = True,
+    facts=None,
 ) -> LintOutput:
+    """`facts`: the file's screening.ScreenFacts when the caller has them (computed here if not,
+    or taken from the project index when it holds this very text)."""
     out = LintOutput()
     if SCREENING:
-        words = identifiers(source)
-        active = screen(rule_classes, words, settings, project)
+        if facts is None:
+            from .screening import facts_for
+
+            facts = facts_for(source, project, module_name)
+        if facts.parsed:
+            active = screen_with_facts(rule_classes, facts, source, settings, project)
+        else:  # ast rejects it: libcst decides (AW001, or syntax newer than this Python's)
+            active = screen(rule_classes, identifiers(source), settings, project)
     else:  # every selected rule sees every file (tests compare this with the screened run)
         active = list(rule_classes)
     if not active and not check_parse:
         return out
     if not active:
-        # Nothing can fire; the only question left is whether the file parses (AW001).
-        if _compiles(source):
+        # Nothing can fire; the only question left is whether the file parses (AW001), which
+        # the screening parse has answered when there was one.
+        if facts is not None:
+            if facts.parsed:
+                return out
+        elif _compiles(source):
             return out
     import libcst as cst  # imported only when a file is really parsed
 

@@ -12,7 +12,7 @@ from typing import List, Optional, Tuple, Union
 
 import libcst as cst
 
-Replacement = Union[str, cst.CSTNode]
+Replacement = Union[str, "cst.CSTNode"]  # a string: no libcst import at start-up
 
 
 @dataclass

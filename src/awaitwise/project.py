@@ -21,9 +21,12 @@ import builtins
 import hashlib
 import os
 import re
+import sys
 from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-FACTS_VERSION = "1"  # bump when FileFacts changes shape (it is part of cache keys)
+from .rules._blocking_match import CONSUMERS, PASS_THROUGH
+
+FACTS_VERSION = "2"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -76,6 +79,11 @@ class FileFacts(NamedTuple):
     functions: Dict[str, FuncFacts]  # path ("f", "C.m", "f.<locals>.g") -> facts
     classes: Dict[str, ClassFacts]  # path -> facts
     words: FrozenSet[str]  # every identifier-like word in the file (a superset of names used)
+    # What the bodies of sync functions execute (AW110's call graph): path -> (CallFact, ...),
+    # only for sync functions that make a call worth resolving.
+    calls: Dict[str, tuple] = {}
+    # `self.<attr> = <value>` in a class's methods: class path -> {attr: call target or None}
+    attr_values: Dict[str, Dict[str, object]] = {}
 
 
 def source_hash(text: str) -> str:
@@ -96,7 +104,8 @@ def extract(path: str, source_text: str) -> FileFacts:
         x.module(tree)
     except RecursionError:
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
-    return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words)
+    return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words,
+                     x.calls, x.attr_values)
 
 
 def _dotted(node) -> Optional[str]:
@@ -136,6 +145,9 @@ class _Extractor:
         self.functions: Dict[str, FuncFacts] = {}
         self.classes: Dict[str, ClassFacts] = {}
         self._dup_paths = set()
+        self.calls: Dict[str, tuple] = {}
+        self.attr_values: Dict[str, Dict[str, object]] = {}
+        self._scopes: List[_FunctionScope] = []  # the functions being extracted, innermost last
         self._yield_lines = [i for i, line in enumerate(source.splitlines(), 1) if "yield" in line]
 
     # --- bindings ---------------------------------------------------------------------------------
@@ -222,13 +234,41 @@ class _Extractor:
             params = list(node.args.posonlyargs) + list(node.args.args)
             if params:
                 self_attrs = (params[0].arg, owner.instance_attrs)
-        self._function_body(node.body, path + ".<locals>.", returns, self_attrs)
+        scope = _FunctionScope(node, path, self._self_param(node, owner, prefix, table, decorators),
+                               self._scopes[-1] if self._scopes else None, not is_async)
+        self._scopes.append(scope)
+        try:
+            self._function_body(node.body, path + ".<locals>.", returns, self_attrs)
+        finally:
+            self._scopes.pop()
+        if not is_async:
+            calls = scope.call_facts()
+            if calls:
+                self.calls[path] = calls
+        if scope.self_param is not None and scope.self_param[2] == "()":
+            values = self.attr_values.setdefault(scope.self_param[1], {})
+            for attr, target in scope.self_attr_values():
+                values[attr] = target if values.get(attr, target) == target else None
         is_generator = self._has_yield(node)
         kind = _returns_kind(returns, is_async, is_generator)
         if kind == "unknown" and returns and all(isinstance(v, ast.Name) for v in returns):
             kind = self._returned_function_kind(node, path, returns)
         self.functions[path] = FuncFacts(is_async, is_generator, decorators, _required(node.args), kind,
                                          node.lineno)
+
+    @staticmethod
+    def _self_param(node, owner, prefix: str, table, decorators):
+        """(first parameter name, class path, "()" for an instance method / "" for a classmethod)
+        for a method defined directly in a class body, else None."""
+        if owner is None or owner.members is not table:
+            return None
+        params = list(node.args.posonlyargs) + list(node.args.args)
+        if not params:
+            return None
+        names = {d.rsplit(".", 1)[-1] for d in decorators if d}
+        if "staticmethod" in names:
+            return None
+        return (params[0].arg, prefix[:-1], "" if "classmethod" in names else "()")
 
     def _returned_function_kind(self, node, path: str, returns) -> str:
         """'param' when every return gives back the first parameter, 'async-wrapper' when every
@@ -288,6 +328,279 @@ class _Extractor:
         members: Dict[str, tuple] = {}
         self.classes[path] = ClassFacts(bases, members, node.lineno, set())
         self._statements(node.body, path + ".", members)
+
+
+# ------------------------------------------------------------------------------------------------
+# What a sync function's body executes (the call graph of AW110)
+# ------------------------------------------------------------------------------------------------
+
+
+class CallFact(NamedTuple):
+    """One call a sync function makes when it runs.
+
+    `target` is the callee as far as the file alone tells: a dotted text that starts with a
+    module-level (or builtin) name (`requests.Session().get`, `util.write_text`), or
+    ("imp", level, module, name-or-None, rest) for a name imported inside the function, or
+    ("path", definition path in this file, rest) for a local def/class and for `self`/`cls`
+    (`("path", "Store", "().save")`). The index resolves it further."""
+
+    target: object
+    line: int
+    # the arguments, each summarised as a short text: `#<number>` for a numeric literal,
+    # `False`, a dotted name, `|`-joined names of an expression, `?` for anything else, `*`/`**`
+    args: Optional[Tuple[Tuple[str, ...], Tuple[Tuple[str, str], ...]]]
+    receiver: Optional[str]  # the called object as written (`sock` in `sock.recv(1)`)
+    consumed: bool  # the iterator it returns is consumed on the spot (`for x in f():`, `list(f())`)
+
+
+# Builtins whose call never blocks and never reaches project code worth following.
+_PURE_BUILTINS = frozenset({
+    "len", "isinstance", "issubclass", "str", "int", "float", "bool", "bytes", "bytearray", "list",
+    "dict", "set", "frozenset", "tuple", "getattr", "setattr", "hasattr", "delattr", "super", "range",
+    "enumerate", "zip", "type", "repr", "sorted", "min", "max", "any", "all", "iter", "next", "id",
+    "hash", "abs", "round", "map", "filter", "sum", "callable", "format", "object", "vars", "reversed",
+    "ord", "chr", "divmod", "pow", "hex", "bin", "oct", "slice", "property", "staticmethod",
+    "classmethod", "memoryview", "complex", "ascii", "globals", "locals", "dir", "print",
+})
+_UNBOUND = object()  # a local name that is not a single known value (a parameter, a loop variable...)
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+_SCAN_KINDS: Dict[type, int] = {
+    ast.FunctionDef: 1, ast.AsyncFunctionDef: 1, ast.Lambda: 1, ast.ClassDef: 1,
+    ast.Name: 2, ast.Constant: 2, ast.Load: 2, ast.Store: 2, ast.Del: 2, ast.Pass: 2, ast.Break: 2,
+    ast.Continue: 2,
+    ast.Call: 3, ast.Assign: 4, ast.AnnAssign: 4, ast.AugAssign: 5, ast.Delete: 5, ast.For: 6,
+    ast.AsyncFor: 6, ast.comprehension: 7, ast.With: 8, ast.AsyncWith: 8, ast.Import: 9,
+    ast.ImportFrom: 10, ast.Global: 11, ast.Nonlocal: 12, ast.NamedExpr: 13, ast.ExceptHandler: 14,
+}
+for _name in ("MatchAs", "MatchStar", "MatchMapping"):
+    if hasattr(ast, _name):
+        _SCAN_KINDS[getattr(ast, _name)] = 15
+# fields that never hold statements or expressions
+_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "name", "names", "kind", "type_comment",
+                           "level", "module", "conversion", "is_async", "asname", "annotation", "returns",
+                           "type_params", "simple"})
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+class _FunctionScope:
+    """Local bindings of one function and the calls its body executes (not those of nested
+    defs, lambdas or classes, whose bodies run only when they are called)."""
+
+    def __init__(self, node, path: str, self_param, outer: Optional["_FunctionScope"], want_calls: bool):
+        self.path = path
+        self.self_param = self_param
+        self.outer = outer
+        self.bindings: Dict[str, object] = {}
+        self.globals = set()
+        self.call_nodes: List[Tuple[ast.Call, bool]] = []
+        self.self_assigns: List[Tuple[str, ast.AST]] = []
+        args = node.args
+        params = list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
+        params += [a for a in (args.vararg, args.kwarg) if a is not None]
+        for i, a in enumerate(params):
+            if i == 0 and self_param is not None:
+                self._bind(a.arg, ("self",))
+            else:
+                self._bind(a.arg, _UNBOUND)
+        self._scan(node.body, want_calls)
+
+    def _bind(self, name: str, value) -> None:
+        prev = self.bindings.get(name)
+        self.bindings[name] = value if prev is None else _UNBOUND
+
+    def _bind_target(self, target, value) -> None:
+        if isinstance(target, ast.Name):
+            self._bind(target.id, ("value", value) if value is not None else _UNBOUND)
+        else:
+            for name in _target_names(target):
+                self._bind(name, _UNBOUND)
+            if (value is not None and self.self_param is not None and isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name) and target.value.id == self.self_param[0]):
+                self.self_assigns.append((target.attr, value))
+
+    def _scan(self, body, want_calls: bool) -> None:
+        consumed = set()
+        stack = list(reversed(body))
+        kinds = _SCAN_KINDS
+        fields_of = _CHILD_FIELDS
+        AST = ast.AST
+        while stack:
+            node = stack.pop()
+            t = type(node)
+            kind = kinds.get(t)
+            if kind is not None:
+                if kind == 1:  # a nested scope: only what runs when it is defined
+                    if t is not ast.Lambda:
+                        self._bind(node.name, ("def", f"{self.path}.<locals>.{node.name}"))
+                        stack.extend(node.decorator_list)
+                    if t is ast.ClassDef:
+                        stack.extend(node.bases)
+                        stack.extend(k.value for k in node.keywords)
+                    else:
+                        stack.extend(d for d in node.args.defaults + node.args.kw_defaults if d is not None)
+                    continue
+                if kind == 2:  # leaves
+                    continue
+                self._scan_node(kind, node, consumed, want_calls)
+            fields = fields_of.get(t)
+            if fields is None:
+                fields = fields_of[t] = tuple(f for f in t._fields if f not in _NOT_CHILDREN)
+            for name in reversed(fields):
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in reversed(value):
+                        if isinstance(item, AST):
+                            stack.append(item)
+                elif isinstance(value, AST):
+                    stack.append(value)
+        for name in self.globals:
+            self.bindings.pop(name, None)
+
+    def _scan_node(self, kind: int, node, consumed: set, want_calls: bool) -> None:
+        if kind == 3:  # Call
+            if want_calls:
+                self.call_nodes.append((node, id(node) in consumed))
+            func = node.func
+            if type(func) is ast.Name and (func.id in CONSUMERS or (
+                    func.id in PASS_THROUGH and id(node) in consumed)):
+                consumed.update(id(a) for a in node.args)
+        elif kind == 4:  # Assign / AnnAssign
+            targets = node.targets if type(node) is ast.Assign else [node.target]
+            simple = len(targets) == 1 and isinstance(node.value, (ast.Call, ast.Name, ast.Attribute))
+            for t in targets:
+                self._bind_target(t, node.value if simple else None)
+        elif kind == 5:  # AugAssign / Delete
+            for t in (node.targets if type(node) is ast.Delete else [node.target]):
+                self._bind_target(t, None)
+        elif kind == 6:  # For / AsyncFor
+            self._bind_target(node.target, None)
+            consumed.add(id(node.iter))
+        elif kind == 7:  # comprehension
+            consumed.add(id(node.iter))
+        elif kind == 8:  # With / AsyncWith
+            for item in node.items:
+                if item.optional_vars is not None:
+                    value = item.context_expr
+                    self._bind_target(item.optional_vars, value if isinstance(
+                        value, (ast.Call, ast.Name, ast.Attribute)) else None)
+        elif kind == 9:  # Import
+            for alias in node.names:
+                if alias.asname:
+                    self._bind(alias.asname, ("imp", 0, alias.name, None))
+                else:
+                    top = alias.name.split(".")[0]
+                    self._bind(top, ("imp", 0, top, None))
+        elif kind == 10:  # ImportFrom
+            for alias in node.names:
+                if alias.name != "*":
+                    self._bind(alias.asname or alias.name, ("imp", node.level or 0, node.module or "", alias.name))
+        elif kind == 11:  # Global
+            self.globals.update(node.names)
+        elif kind == 12:  # Nonlocal
+            for name in node.names:
+                self._bind(name, _UNBOUND)
+        elif kind == 13:  # NamedExpr
+            self._bind_target(node.target, None)
+        elif kind == 14:  # ExceptHandler
+            if node.name:
+                self._bind(node.name, _UNBOUND)
+        elif kind == 15:  # match captures
+            if getattr(node, "name", None):
+                self._bind(node.name, _UNBOUND)
+            if getattr(node, "rest", None):
+                self._bind(node.rest, _UNBOUND)
+
+    # --- resolution within the file ---------------------------------------------------------------
+    def target(self, expr, depth: int = 0):
+        """(root, text): root None when `text` starts with a module-level or builtin name, else a
+        tuple ("imp", ...) / ("path", path); None when the file cannot tell."""
+        if depth > 8:
+            return None
+        if isinstance(expr, ast.Name):
+            return self._name(expr.id, depth)
+        if isinstance(expr, ast.Attribute):
+            base = self.target(expr.value, depth + 1)
+            return None if base is None else (base[0], f"{base[1]}.{expr.attr}")
+        if isinstance(expr, ast.Call):
+            base = self.target(expr.func, depth + 1)
+            return None if base is None else (base[0], base[1] + "()")
+        return None
+
+    def _name(self, name: str, depth: int):
+        scope = self
+        while scope is not None:
+            if name in scope.globals:
+                return (None, name)
+            binding = scope.bindings.get(name)
+            if binding is not None:
+                return scope._binding(binding, depth)
+            scope = scope.outer
+        return (None, name)
+
+    def _binding(self, binding, depth: int):
+        if binding is _UNBOUND:
+            return None
+        kind = binding[0]
+        if kind == "value":
+            return self.target(binding[1], depth + 1)
+        if kind == "def":
+            return (("path", binding[1]), "")
+        if kind == "imp":
+            return (binding, "")
+        if kind == "self":
+            return (("path", self.self_param[1]), self.self_param[2])
+        return None
+
+    def call_facts(self) -> tuple:
+        out = []
+        for node, consumed in self.call_nodes:
+            found = self.target(node.func)
+            if found is None:
+                continue
+            root, text = found
+            if root is None:
+                first = text.split(".", 1)[0]
+                if first in _PURE_BUILTINS and first == text:
+                    continue
+                target = sys.intern(text)
+            else:
+                target = root + (sys.intern(text),)
+            args = None
+            if node.args or node.keywords:
+                positional = tuple("*" if isinstance(a, ast.Starred) else _arg_text(a) for a in node.args)
+                keywords = tuple((k.arg or "**", _arg_text(k.value)) for k in node.keywords)
+                args = (positional, keywords)
+            receiver = _dotted(node.func.value) if isinstance(node.func, ast.Attribute) else None
+            out.append(CallFact(target, node.lineno, args, receiver, consumed))
+        return tuple(out)
+
+    def self_attr_values(self):
+        for attr, value in self.self_assigns:
+            found = self.target(value)
+            if found is None:
+                yield attr, None
+            else:
+                root, text = found
+                yield attr, text if root is None else root + (text,)
+
+
+def _arg_text(node) -> str:
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if value is False:
+            return "False"
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"#{value!r}"
+        return "?"
+    dotted = _dotted(node)
+    if dotted is not None:
+        return dotted
+    if isinstance(node, (ast.BinOp, ast.BoolOp, ast.UnaryOp)):
+        names = [d for d in (_dotted(n) for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute))) if d]
+        return "|".join(names) or "?"
+    return "?"
 
 
 _BLOCKS: Dict[type, Tuple[str, ...]] = {
@@ -446,10 +759,12 @@ class ProjectIndex:
     `modules` maps a module name to its FileFacts; `packages` holds the names of packages
     (`__init__` files). A module name claimed by two files is left out (unknown)."""
 
-    def __init__(self, modules: Dict[str, FileFacts], packages: FrozenSet[str], paths: Dict[str, str]):
+    def __init__(self, modules: Dict[str, FileFacts], packages: FrozenSet[str], paths: Dict[str, str],
+                 settings=None):
         self.modules = modules
         self.packages = packages
         self.paths = paths
+        self.settings = settings  # the run's settings (when built for a run): see fingerprint()
         self._top = frozenset(m.split(".", 1)[0] for m in modules)
         self._caches()
 
@@ -459,10 +774,11 @@ class ProjectIndex:
         self._memo: Dict[object, object] = {}
 
     def __getstate__(self):
-        return {"modules": self.modules, "packages": self.packages, "paths": self.paths}
+        return {"modules": self.modules, "packages": self.packages, "paths": self.paths,
+                "settings": self.settings}
 
     def __setstate__(self, state):
-        self.__init__(state["modules"], state["packages"], state["paths"])
+        self.__init__(state["modules"], state["packages"], state["paths"], state.get("settings"))
 
     def has_top_level(self, name: str) -> bool:
         return name in self._top
@@ -480,8 +796,76 @@ class ProjectIndex:
                            for p, cf in f.classes.items()}
                 h.update(repr((name, name in self.packages, f.parsed, f.names, f.star_imports, f.all_names,
                                functions, classes)).encode("utf-8", "surrogatepass"))
+            if self._transitive_settings() is not None:
+                # AW110's findings depend on function bodies (their calls, the lines of the
+                # blocking ones): every chain of the project is part of the fingerprint
+                h.update(self.blocking_graph(self.settings).digest().encode())
             fp = self._memo["fingerprint"] = h.hexdigest()
         return fp
+
+    def definitions_fingerprint(self) -> str:
+        """fingerprint() without the call graph: definitions, imports, aliases, bases."""
+        if self._transitive_settings() is None:
+            return self.fingerprint()
+        settings, self.settings = self.settings, None
+        memo = self._memo.pop("fingerprint", None)
+        try:
+            return self.fingerprint()
+        finally:
+            self.settings = settings
+            self._memo.pop("fingerprint", None)
+            if memo is not None:
+                self._memo["fingerprint"] = memo
+
+    def file_fingerprint(self, path: str) -> str:
+        """What the results of the file at `path` depend on in the rest of the project: the
+        definitions everywhere, and, with AW110 on, only the chains of the blocking callables
+        the file can call (by a name it mentions). A change in one module thus re-checks the
+        files whose chains pass through it, and no others."""
+        if self._transitive_settings() is None:
+            return self.fingerprint()
+        key = ("file_fingerprint", os.path.abspath(path))
+        if key not in self._memo:
+            facts = self._facts_for_path(path)
+            if facts is None:
+                self._memo[key] = self.fingerprint()
+            else:
+                graph = self.blocking_graph(self.settings)
+                h = hashlib.sha1(self.definitions_fingerprint().encode())
+                h.update(graph.digest(facts.words).encode())
+                self._memo[key] = h.hexdigest()
+        return self._memo[key]
+
+    def _facts_for_path(self, path: str) -> Optional[FileFacts]:
+        by_path = self._memo.get("by_path")
+        if by_path is None:
+            by_path = self._memo["by_path"] = {os.path.abspath(p): m for m, p in self.paths.items()}
+        module = by_path.get(os.path.abspath(path))
+        return self.modules.get(module) if module is not None else None
+
+    def _transitive_settings(self):
+        settings = self.settings
+        if settings is None:
+            return None
+        enabled = self._memo.get("aw110_enabled")
+        if enabled is None:
+            try:
+                from .registry import get_registry
+
+                enabled = "AW110" in settings.enabled_codes(get_registry())
+            except Exception:  # pragma: no cover - a broken registry is reported elsewhere
+                enabled = False
+            self._memo["aw110_enabled"] = enabled
+        return settings if enabled else None
+
+    def blocking_graph(self, settings):
+        """The call graph of the sync project callables under `settings` (see awaitwise.callgraph)."""
+        from .callgraph import BlockingGraph, config_key
+
+        key = ("blocking_graph", config_key(settings))
+        if key not in self._memo:
+            self._memo[key] = BlockingGraph(self, settings)
+        return self._memo[key]
 
     # --- overlay for the file being checked ---------------------------------------------------------
     def for_file(self, module_name: str, facts: FileFacts, is_package: bool = False) -> "ProjectIndex":
@@ -495,7 +879,7 @@ class ProjectIndex:
         modules = dict(self.modules)
         modules[module_name] = facts
         packages = self.packages | {module_name} if is_package else self.packages
-        return ProjectIndex(modules, packages, self.paths)
+        return ProjectIndex(modules, packages, self.paths, self.settings)
 
     # --- resolution ---------------------------------------------------------------------------------
     def resolve(self, qualname: str):
@@ -978,7 +1362,7 @@ def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None
                 cache.store(key, facts)
             except Exception:
                 pass
-    return ProjectIndex(modules, frozenset(packages), {n: chosen[n] for n in modules})
+    return ProjectIndex(modules, frozenset(packages), {n: chosen[n] for n in modules}, settings)
 
 
 _POOL_MIN_FILES = 400

@@ -79,6 +79,14 @@ class Rule:
         Rules whose catalog grows with the user's config override this."""
         return cls.tokens
 
+    @classmethod
+    def screen_facts(cls, facts, settings, project) -> Optional[bool]:
+        """Could the rule fire in a file with these screening.ScreenFacts (one `ast` pass)?
+
+        False: certainly not (the file is skipped for this rule; this must be sound). True: it
+        may. None (the default): no opinion, decide by `needs_async` and `tokens` as ever."""
+        return None
+
 
 def _validate(rule: type) -> None:
     where = f"{rule.__module__}.{rule.__qualname__}"
@@ -170,7 +178,9 @@ def _spec(selector: str) -> int:
 
 def _builtin_rules() -> List[type]:
     from . import rules as pkg
+    from .screening import lazy_libcst
 
+    lazy_libcst()  # rule modules `import libcst`; it loads when a file is really parsed
     found = []
     for info in pkgutil.iter_modules(pkg.__path__):
         if info.name.startswith("_"):

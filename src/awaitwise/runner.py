@@ -296,7 +296,9 @@ def _run_pool(job: _Job, items, workers: int):
     if sys.platform.startswith("linux") and "fork" in methods:
         ctx = multiprocessing.get_context("fork")
         # import the parser once here rather than once per worker
-        import libcst  # noqa: F401
+        from .screening import loaded_libcst
+
+        loaded_libcst()
 
         from . import context, walker  # noqa: F401
     else:

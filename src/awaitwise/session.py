@@ -167,13 +167,12 @@ class Session:
             text = render(fmt, diagnostics, self.registry)
             click.echo("".join(line + "\n" for line in text.splitlines()[:len(diagnostics)]), nl=False)
         else:
-            click.echo(render(fmt, diagnostics, self.registry, fixable_hint=(mode == "check"), problems=problems), nl=False)
-        if mode == "fix" and not self.opts.get("diff") and fmt == "text" and not quiet:
-            applied = result.fixes_applied
-            changed = sum(1 for f in result.files if f.fixes_applied)
-            if applied:
-                per_code = ", ".join(f"{c}: {n}" for c, n in sorted(applied.items()))
-                click.echo(f"Fixed {sum(applied.values())} error(s) in {changed} file(s) ({per_code}).", err=True)
+            fixed = {}
+            if mode == "fix":
+                fixed = {"fixes": result.fixes_applied,
+                         "files_changed": sum(1 for f in result.files if f.fixes_applied)}
+            click.echo(render(fmt, diagnostics, self.registry, fixable_hint=(mode == "check"), problems=problems,
+                              **fixed), nl=False)
         for p in problems:
             from .report import clean
 

@@ -15,6 +15,7 @@ from typing import Callable, Dict, List, Tuple
 import libcst as cst
 
 from .scopes import CLASS, COMPREHENSION, FUNCTION, LAMBDA, Scope
+from .screening import LazyTypes
 
 _SKIP_FIELDS = {
     "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header",
@@ -26,7 +27,7 @@ _SKIP_FIELDS = {
 # Names that are not references: the attribute of `a.b` and the keyword of `f(k=v)`.
 _SKIP_BY_TYPE = {"Attribute": {"attr"}, "Arg": {"keyword"}}
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_COMPREHENSIONS = LazyTypes("ListComp", "SetComp", "DictComp", "GeneratorExp")  # libcst loads on first use
 
 
 def _fields(tp: type) -> Tuple[str, ...]:
@@ -110,6 +111,7 @@ def walk(ctx, rules, on_error: Callable[[str, BaseException], None]) -> None:
     stack_nodes = ctx.stack
     # per node type: (visit handlers, leave handlers, special scope handling or None)
     by_type: Dict[type, tuple] = {}
+    scoped = _scoped_types()
     pop = stack.pop
     push = stack.append
     while stack:
@@ -120,7 +122,7 @@ def walk(ctx, rules, on_error: Callable[[str, BaseException], None]) -> None:
             entry = by_type.get(tp)
             if entry is None:
                 name = tp.__name__
-                entry = by_type[tp] = (visit.get(name), leave.get(name), _SCOPED.get(tp))
+                entry = by_type[tp] = (visit.get(name), leave.get(name), scoped.get(tp))
             stack_nodes.append(node)
             if entry[0]:
                 dispatch(entry[0], node)
@@ -165,8 +167,14 @@ def _push_children(ctx, node, stack) -> None:
             stack.append((_ENTER, child))
 
 
-# node types that open a scope (everything else: plain children)
-_SCOPED = {tp: True for tp in (cst.FunctionDef, cst.Lambda, cst.ClassDef) + _COMPREHENSIONS}
+# node types that open a scope (everything else: plain children); built at the first walk
+_SCOPED: Dict[type, bool] = {}
+
+
+def _scoped_types() -> Dict[type, bool]:
+    if not _SCOPED:
+        _SCOPED.update({tp: True for tp in (cst.FunctionDef, cst.Lambda, cst.ClassDef) + _COMPREHENSIONS.types})
+    return _SCOPED
 
 
 def _scoped(stack, outer, inner, scope) -> None:

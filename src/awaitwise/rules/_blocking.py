@@ -16,18 +16,23 @@ import libcst as cst
 
 from .. import fixes
 from ..registry import Rule
+from ._blocking_match import (
+    CONSUMERS,
+    PASS_THROUGH,
+    UNKNOWN,
+    ArgValue,
+    marked_receiver,
+    specs_say_no_wait,
+    value_says_no_wait,
+)
+from ._blocking_match import terminal as _terminal
 from ._helpers import await_code, call_args_code, can_add_await, module_ref
 
 _WORD = re.compile(r"\w+")
 _SEGMENTS = r"[^.]+(?:\.[^.]+)*"
 # Libraries that bring their own worker-thread helper; used by the fix in modules that use them.
 _THREAD_RUNNERS = ("trio", "anyio")
-_NOWAIT_MODES = frozenset({"P_NOWAIT", "P_NOWAITO", "P_DETACH"})
-_UNKNOWN = object()
-
-
-def _terminal(qualname: str) -> str:
-    return qualname.rsplit(".", 1)[-1].rstrip("()") or qualname
+_UNKNOWN = UNKNOWN
 
 
 def _screen_word(qualname: str) -> str:
@@ -106,6 +111,39 @@ class BlockingCallRule(Rule):
     def matcher(self) -> Matcher:
         return self._matcher
 
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        """Screening: a call in async context whose name may end like a catalog entry (then the
+        word check of `tokens`, which `_word_in_file` mirrors)."""
+        if not facts.async_calls:
+            return False
+        matcher = cls.catalog_matcher(settings)
+        if matcher is None or matcher.terminals is None:
+            return None
+        from ..screening import calls_any
+
+        return None if calls_any(facts.async_calls, matcher.terminals, facts) else False
+
+    # --- the same decisions over plain data (AW110's call graph of sync helpers) ---------------
+    @classmethod
+    def catalog_matcher(cls, settings) -> Optional[Matcher]:
+        """The matcher this rule uses under `settings`."""
+        return cls._matcher
+
+    @classmethod
+    def call_blocks(cls, key: str, argument, receiver: Optional[str], calls_text, consumed: bool) -> bool:
+        """Does a call whose name matched catalog `key` block, by the rule's argument, receiver
+        and laziness tests? `argument(position, keyword)` gives an argument's ArgValue (None when
+        absent, UNKNOWN behind `*args`); `receiver` is the source text of the called object
+        (None for a plain name); `calls_text` holds the text of the function's other calls;
+        `consumed` says whether the iterator the call returns is consumed on the spot."""
+        if specs_say_no_wait(cls.non_blocking_args.get(key), argument):
+            return False
+        markers = cls.receiver_markers.get(key)
+        if markers and receiver is not None and marked_receiver(markers, receiver, calls_text):
+            return False
+        return key not in cls.lazy or consumed
+
     # --- matching ----------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.in_async:
@@ -151,9 +189,7 @@ class BlockingCallRule(Rule):
         if not markers or not isinstance(func, cst.Attribute) or self.ctx.function is None:
             return False
         code = self.ctx.module.code_for_node
-        receiver = code(func.value)
-        body = code(self.ctx.function)
-        return any(f"{receiver}.{m}" in body for m in markers)
+        return marked_receiver(markers, code(func.value), code(self.ctx.function))
 
     def _receiver_reported(self, func, matcher: Matcher) -> bool:
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
@@ -191,9 +227,8 @@ def fix_fits_here(ctx, node: cst.Call) -> bool:
     return True
 
 
-_CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "dict", "next", "any", "all",
-                        "sum", "min", "max"})
-_PASS_THROUGH = frozenset({"enumerate", "zip", "filter", "map", "iter", "reversed"})
+_CONSUMERS = CONSUMERS
+_PASS_THROUGH = PASS_THROUGH
 
 
 def consumed_here(ctx, node: cst.Call) -> bool:
@@ -297,22 +332,23 @@ def argument_value(node: cst.Call, position: int, keyword: str):
 def arg_says_no_wait(ctx, node: cst.Call, spec) -> bool:
     position, keyword, test = spec
     value = argument_value(node, position, keyword)
-    if test == "absent":
-        return value is None
-    if value is None or value is _UNKNOWN:
-        return False
-    if test in ("false", "zero"):
-        if isinstance(value, (cst.Integer, cst.Float)):
-            try:
-                return float(value.value.replace("_", "")) == 0
-            except ValueError:
-                return False
-        return test == "false" and isinstance(value, cst.Name) and value.value == "False"
-    if test == "nowait-mode":
-        return _terminal(ctx.qualname(value) or "") in _NOWAIT_MODES
-    if test.startswith("mentions:"):
-        return test[len("mentions:"):] in ctx.module.code_for_node(value)
-    return False
+    if value is not None and value is not _UNKNOWN:
+        value = _arg_value(ctx, value, test)
+    return value_says_no_wait(test, value)
+
+
+def _arg_value(ctx, value, test: str) -> ArgValue:
+    """The parts of an argument's value that `test` reads (see _blocking_match)."""
+    number = None
+    if isinstance(value, (cst.Integer, cst.Float)):
+        try:
+            number = float(value.value.replace("_", ""))
+        except ValueError:
+            number = None
+    is_false = isinstance(value, cst.Name) and value.value == "False"
+    name = (ctx.qualname(value) or "") if test == "nowait-mode" else ""
+    code = ctx.module.code_for_node(value) if test.startswith("mentions:") else ""
+    return ArgValue(number, is_false, name, code)
 
 
 def user_catalog(settings) -> Dict[str, str]:

@@ -11,13 +11,13 @@ import re
 from typing import Iterator, List, Optional, Set
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 
 from .. import fixes
 from ..scopes import CLASS, FUNCTION, LAMBDA, MODULE
+from ..screening import LazyTypes
 from ..walker import children
 
-_SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+_SCOPE_NODES = LazyTypes("FunctionDef", "Lambda", "ClassDef")
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,6 +105,8 @@ def block_indent(ctx, block: cst.IndentedBlock) -> str:
 def code_at(ctx, node: cst.CSTNode, indents: List[str]) -> str:
     """Source of `node` as if it sat inside blocks indented by `indents` (statements come out
     as full lines, nested blocks correctly indented, string contents untouched)."""
+    from libcst._nodes.internal import CodegenState
+
     state = CodegenState(default_indent=ctx.module.default_indent, default_newline=ctx.module.default_newline,
                          indent_tokens=list(indents))
     node._codegen(state)
@@ -129,9 +131,9 @@ def has_comment(ctx, *nodes) -> bool:
     return False
 
 
-_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString,
-          cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
-          cst.Await, cst.ConcatenatedString, cst.FormattedString)
+_ATOMS = LazyTypes("Name", "Attribute", "Call", "Subscript", "Integer", "Float", "SimpleString", "List", "Tuple",
+                   "Dict", "Set", "ListComp", "SetComp", "DictComp", "GeneratorExp", "Await", "ConcatenatedString",
+                   "FormattedString")
 
 
 def operand_code(ctx, expr: cst.BaseExpression) -> str:

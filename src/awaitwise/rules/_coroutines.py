@@ -185,6 +185,19 @@ def coroutine_tokens(settings, project=None) -> FrozenSet[str]:
     return project.memo(("coroutine_tokens", settings.coroutine_functions), compute)
 
 
+def coroutine_callee_names(settings, project=None) -> FrozenSet[str]:
+    """Terminal names a call can end with and still reach a coroutine function (besides names
+    the file itself rebinds and its own `async def`s, which screening.ScreenFacts lists): the
+    catalog's and the configured functions' last segments, the project's coroutine defs and the
+    project's module-level aliases of coroutine functions (the same aliases as coroutine_tokens)."""
+    configured = frozenset(_terminal(n) for n in settings.coroutine_functions)
+    base = frozenset(_terminal(n) for n in COROUTINE_FUNCTIONS) | configured
+    if project is None:
+        return base
+    return project.memo(("coroutine_callee_names", settings.coroutine_functions),
+                        lambda: base | coroutine_tokens(settings, project))
+
+
 def module_tokens(modules: FrozenSet[str], project=None) -> FrozenSet[str]:
     """The module names, plus the project's aliases of anything inside them."""
     if project is None:
@@ -193,7 +206,7 @@ def module_tokens(modules: FrozenSet[str], project=None) -> FrozenSet[str]:
 
 
 __all__ = ["Target", "index", "qualname", "coroutine_target", "canonical", "shown", "coroutine_tokens",
-           "module_tokens"]
+           "coroutine_callee_names", "module_tokens"]
 
 
 class CoroutineRule(Rule):
@@ -209,3 +222,8 @@ class CoroutineRule(Rule):
     @classmethod
     def screen_tokens_with_project(cls, settings, project):
         return coroutine_tokens(settings, project)
+
+    @classmethod
+    def callee_names(cls, facts, settings, project) -> FrozenSet[str]:
+        """For screen_facts: terminal names under which a call may reach a coroutine function."""
+        return coroutine_callee_names(settings, project) | facts.async_def_names

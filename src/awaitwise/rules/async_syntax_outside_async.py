@@ -21,6 +21,11 @@ class AsyncSyntaxOutsideAsync(Rule):
 
     ## Example
     ```python
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        return facts.async_syntax_outside_async
+
     def read_all(session, url):
         async with session.get(url) as response:
             return [line async for line in response.content]

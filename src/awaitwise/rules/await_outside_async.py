@@ -22,6 +22,11 @@ class AwaitOutsideAsync(Rule):
 
     ## Example
     ```python
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        return facts.await_outside_async
+
     def load_user(db, user_id):
         row = await db.fetch_one(user_id)
         return User(**row)

@@ -75,3 +75,10 @@ class BlockingWait(BlockingCallRule):
             return True
         maxsize = argument_value(made, *bound)
         return maxsize is None or arg_says_no_wait(self.ctx, made, bound + ("zero",))
+
+    @classmethod
+    def call_blocks(cls, key: str, argument, receiver, calls_text, consumed: bool) -> bool:
+        # the queue's constructor is not followed into helpers: an unbounded queue never blocks
+        # a `put`, so an unknown one is not taken to
+        return key not in catalogs.QUEUE_PUT and super().call_blocks(key, argument, receiver, calls_text,
+                                                                     consumed)

@@ -9,6 +9,7 @@ import libcst as cst
 from .. import fixes
 from ..catalogs.coroutines import ASYNC_FUNCTION_APIS, CALLABLE_ARGS, CALLABLE_MODULES, NON_CALLABLE_RESULTS
 from ..registry import Rule
+from ..screening import pairs_any
 from ._coroutines import _resolve_with_index, canonical, coroutine_target, module_tokens, qualname, shown
 
 _TERMINALS = frozenset(name.rsplit(".", 1)[-1].rstrip("()") for name in CALLABLE_ARGS)
@@ -64,6 +65,14 @@ class CallInsteadOfCallable(Rule):
     summary = "a call passed where a callable is expected"
     fix = "safe"
     needs_async = False
+
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        # an API taking a callable, given the result of a call
+        apis = _TERMINALS if project is None else project.memo(
+            "callable_args_names", lambda: _TERMINALS | module_tokens(CALLABLE_MODULES, project))
+        return pairs_any(facts.arg_calls, apis, None, facts)
 
     @classmethod
     def screen_tokens(cls, settings):

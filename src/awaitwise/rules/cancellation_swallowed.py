@@ -8,6 +8,7 @@ import libcst as cst
 
 from ..registry import Rule
 from ..scopes import dotted
+from ..screening import LazyTypes, calls_any
 from ..walker import children
 from ._concurrency import all_nodes, code, is_call_to, local_nodes
 
@@ -18,7 +19,9 @@ _CANCELLED = {
     "trio.Cancelled": "trio.Cancelled",
     "anyio.get_cancelled_exc_class()": "anyio.get_cancelled_exc_class()",
 }
-_TRY = (cst.Try,) + ((cst.TryStar,) if hasattr(cst, "TryStar") else ())
+# the terminal names of _CANCELLED's keys (screening)
+_CANCEL_NAMES = frozenset(name.rsplit(".", 1)[-1].rstrip("()") for name in _CANCELLED)
+_TRY = LazyTypes("Try", "TryStar")
 
 
 def _caught(ctx, handler: cst.ExceptHandler) -> Optional[str]:
@@ -285,6 +288,12 @@ class CancellationSwallowed(Rule):
     summary = "CancelledError (or bare except/BaseException) caught in async context and not re-raised"
     fix = None
     tokens = None  # a bare `except:` needs no identifier
+
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        # a handler in async context that is bare or may catch a cancellation exception
+        return calls_any(facts.async_handlers, _CANCEL_NAMES, facts)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         ctx = self.ctx

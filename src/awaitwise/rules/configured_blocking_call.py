@@ -67,6 +67,10 @@ class ConfiguredBlockingCall(BlockingCallRule):
     def matcher(self) -> Matcher:
         return _matcher_for(self.ctx.settings)
 
+    @classmethod
+    def catalog_matcher(cls, settings) -> Optional[Matcher]:
+        return _matcher_for(settings) if settings.blocking_calls else None
+
     def _word_in_file(self, key: str) -> bool:
         # keeps screening sound: see screen_tokens
         return not key.endswith("*") or super()._word_in_file(key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import fixes
+from ..screening import LazyTypes, calls_any, pairs_any
 from ._coroutines import CoroutineRule, coroutine_target, shown
 from ._helpers import can_add_await, needs_parens_for_await
 
@@ -13,8 +14,9 @@ _CONVERTERS = frozenset({
     "builtins.str", "builtins.repr", "builtins.print", "builtins.int", "builtins.float", "builtins.bool",
     "builtins.format", "builtins.round", "builtins.abs", "builtins.ascii",
 })
-_NUMERIC_UNARY = (cst.Minus, cst.Plus, cst.BitInvert)
+_NUMERIC_UNARY = LazyTypes("Minus", "Plus", "BitInvert")
 # What a coroutine object really has: using these is working with the coroutine, not its result.
+_CONVERTER_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in _CONVERTERS)
 _COROUTINE_ATTRS = frozenset({"send", "throw", "close", "__await__", "cr_await", "cr_code", "cr_frame",
                               "cr_running", "cr_origin", "cr_suspended", "__name__", "__qualname__"})
 
@@ -54,16 +56,27 @@ class CoroutineAsValue(CoroutineRule):
     ```
 
     ## Fix safety
-    Safe inside an `async def`: the fix adds `await` before the call (with parentheses where
+    Safe inside an `async def` (unsafe for `return coro()`, below): the fix adds `await` before the call (with parentheses where
     the expression needs them), which yields the value the code was written to use. No fix is
     offered in sync functions or inside generator expressions, where `await` is not possible or
-    would change what the expression is.
+    would change what the expression is. For `return coro()` in an `async def` (reported only
+    for the project's own `async def`s) the fix is unsafe: callers that relied on receiving the
+    inner coroutine to await it themselves now receive its result.
     """
 
     code = "AW202"
     name = "coroutine-as-value"
     summary = "coroutine used as a bool, string or number"
-    fix = "safe"
+    fix = "sometimes"
+
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        # a call used as a value (tests, operands, f-strings, attributes, returns) or passed to
+        # a converter (`str(f())`), that may reach a coroutine function
+        names = cls.callee_names(facts, settings, project)
+        return (calls_any(facts.value_calls, names, facts)
+                or pairs_any(facts.arg_calls, _CONVERTER_NAMES, names, facts))
 
     def visit_Call(self, node: cst.Call) -> None:
         use = self._value_use(node)
@@ -71,6 +84,11 @@ class CoroutineAsValue(CoroutineRule):
             return
         target = coroutine_target(self.ctx, node.func)
         if target is None:
+            return
+        returned = isinstance(self.ctx.parent(), cst.Return)
+        if returned and target.origin != "project":
+            # library "coroutine functions" such as asyncio.shield/gather hand back futures that an
+            # API may return on purpose for its caller to await; only project `async def`s count
             return
         name = shown(self.ctx, node.func)
         message = f"Coroutine `{name}()` is used as {use} without `await`; it is a coroutine object, not its result"
@@ -80,7 +98,7 @@ class CoroutineAsValue(CoroutineRule):
                 edit = fixes.replace(node, f"(await {self.ctx.module.code_for_node(node)})")
             else:
                 edit = fixes.insert_before(node, "await ")
-            fix = fixes.fix("safe", "Add `await`", edit)
+            fix = fixes.fix("unsafe" if returned else "safe", "Add `await`", edit)
         self.report(node, message, fix)
 
     def _value_use(self, node):

@@ -6,9 +6,11 @@ import libcst as cst
 
 from .. import fixes
 from ..catalogs.coroutines import COROUTINE_ARGS
-from ._coroutines import CoroutineRule, canonical, coroutine_target, shown
+from ..screening import pairs_any
+from ._coroutines import CoroutineRule, canonical, coroutine_target, module_tokens, shown
 
 _TERMINALS = frozenset(name.rsplit(".", 1)[-1] for name in COROUTINE_ARGS)
+_API_MODULES = frozenset(name.split(".", 1)[0] for name in COROUTINE_ARGS)
 
 
 class CoroutineFunctionNotCalled(CoroutineRule):
@@ -52,6 +54,14 @@ class CoroutineFunctionNotCalled(CoroutineRule):
     name = "coroutine-function-not-called"
     summary = "coroutine function passed where a coroutine is expected"
     fix = "safe"
+
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        # an API taking a coroutine, given a name that may be a coroutine function
+        apis = _TERMINALS if project is None else project.memo(
+            "coroutine_args_names", lambda: _TERMINALS | module_tokens(_API_MODULES, project))
+        return pairs_any(facts.name_args, apis, cls.callee_names(facts, settings, project), facts)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..scopes import FUNCTION
+from ..screening import calls_any
 from ..walker import children
 from ._coroutines import CoroutineRule, coroutine_target, shown
 
@@ -52,6 +53,12 @@ class CoroutineNeverAwaited(CoroutineRule):
     name = "coroutine-never-awaited"
     summary = "coroutine stored in a local that is never awaited, returned, passed or stored"
     fix = None
+
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        # a call assigned to a plain name in a function, that may reach a coroutine function
+        return calls_any(facts.assigned_calls, cls.callee_names(facts, settings, project), facts)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) == 1:

@@ -6,6 +6,7 @@ import libcst as cst
 
 from ..catalogs.coroutines import TASK_FACTORIES
 from ..registry import Rule
+from ..screening import calls_any
 from ._coroutines import canonical, module_tokens
 from .unawaited_coroutine import discarded
 
@@ -56,6 +57,14 @@ class DanglingTask(Rule):
     summary = "`create_task`/`ensure_future` result discarded"
     fix = None
     needs_async = False
+
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        # a discarded call that may be a task factory
+        names = _TERMINALS if project is None else project.memo(
+            "dangling_task_names", lambda: _TERMINALS | module_tokens(_MODULES, project))
+        return calls_any(facts.discarded_calls, names, facts)
 
     @classmethod
     def screen_tokens(cls, settings):

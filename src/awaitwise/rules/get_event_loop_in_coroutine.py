@@ -6,6 +6,7 @@ import libcst as cst
 
 from .. import fixes
 from ..registry import Rule
+from ..screening import calls_any
 from ._helpers import module_ref
 
 _GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
@@ -49,6 +50,11 @@ class GetEventLoopInCoroutine(Rule):
     summary = "`asyncio.get_event_loop()` in async context"
     fix = "safe"
     tokens = frozenset({"get_event_loop"})
+
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        return None if calls_any(facts.async_calls, cls.tokens, facts) else False
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.in_async:

@@ -8,6 +8,7 @@ import libcst as cst
 
 from .. import fixes
 from ..registry import Rule
+from ..screening import LazyTypes
 from ._concurrency import (
     block_indent,
     block_indents,
@@ -23,7 +24,7 @@ from ._concurrency import (
 _KNOWN_LOCKS = frozenset(f"{mod}.{cls}()" for mod in ("asyncio", "asyncio.locks") for cls in (
     "Lock", "Semaphore", "BoundedSemaphore", "Condition")) | frozenset(f"{mod}.{cls}()" for mod in ("anyio", "trio") for cls in (
         "Lock", "Semaphore", "CapacityLimiter", "Condition", "StrictFIFOLock"))
-_TRY = (cst.Try,) + ((cst.TryStar,) if hasattr(cst, "TryStar") else ())
+_TRY = LazyTypes("Try", "TryStar")
 
 
 class ManualAcquire(Rule):
@@ -79,6 +80,12 @@ class ManualAcquire(Rule):
     summary = "`await lock.acquire()` without try/finally release"
     fix = "sometimes"
     tokens = frozenset({"acquire"})
+
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        # `await x.acquire()` in async context
+        return None if facts.awaited_acquire else False
 
     def visit_Await(self, node: cst.Await) -> None:
         ctx = self.ctx

@@ -8,6 +8,7 @@ import libcst as cst
 
 from .. import fixes
 from ..registry import Rule
+from ..screening import calls_any
 from ._concurrency import operand_code
 from ._helpers import await_code, can_add_await
 
@@ -75,6 +76,12 @@ class NestedEventLoop(Rule):
     summary = "`asyncio.run`, `loop.run_until_complete`, `trio.run`, `anyio.run` in async context"
     fix = "safe"
     tokens = frozenset({"run", "run_until_complete"})
+
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        # a call in async context that may be a runner; then the usual word check
+        return None if calls_any(facts.async_calls, cls.tokens, facts) else False
 
     def visit_Module(self, node: cst.Module) -> None:
         self.skip = self.ctx.imports_module("nest_asyncio")

@@ -8,6 +8,7 @@ import libcst as cst
 
 from ..registry import Rule
 from ..scopes import CLASS
+from ..screening import LazyTypes
 from ._concurrency import code, limiter_evidence, terminal
 
 _GATHER = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
@@ -17,7 +18,7 @@ _SPAWNERS = frozenset({
     "anyio.create_task_group().start_soon", "anyio.create_task_group().start",
     "trio.open_nursery().start_soon", "trio.open_nursery().start",
 })
-_COMPREHENSIONS = (cst.ListComp, cst.GeneratorExp, cst.SetComp)
+_COMPREHENSIONS = LazyTypes("ListComp", "GeneratorExp", "SetComp")
 _MAX_SHOWN = 40
 
 

@@ -1,0 +1,113 @@
+"""AW110 transitive-blocking."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..registry import Rule
+from ._blocking import consumed_here
+from ._coroutines import index as project_index
+
+
+class TransitiveBlocking(Rule):
+    """
+    ## What it does
+    Finds calls, inside an `async def` body, of the project's own sync functions and methods
+    that block the event loop somewhere down their call chain: a helper that calls a helper
+    that opens a file, however many modules apart. The message shows the shortest chain and
+    where the blocking call is:
+    `save_report() blocks the event loop: save_report → write_text → open() (shop/util.py:14)`.
+
+    A blocking call is one the blocking-call rules know: the catalogs of AW100–AW107 (on by
+    default), the `blocking-calls` of the configuration (AW109), and AW108's CPU-heavy calls
+    when the run enables AW108; a rule listed in `ignore` does not count. Helpers are followed
+    through imports, aliases, relative imports, `self.`/`cls.` methods, base classes in other
+    modules, and constructors (`Store()` runs `Store.__init__`). Not counted: a helper handed as
+    a callable to `asyncio.to_thread`, `loop.run_in_executor` or a thread; calls inside a nested
+    `def` or `lambda` the helper only defines; the body of a generator that is not iterated on
+    the spot; functions behind a decorator that may change what a call does. A blocking call
+    written directly in the coroutine is left to AW100–AW109.
+
+    Configuration in `[tool.awaitwise]`:
+    - `non-blocking-functions = ["shop.cache.read_local"]`: project functions (or methods,
+      `shop.store.Store.load`, or classes, for their `__init__`) declared fast enough to call
+      from a coroutine, such as one that only reads a small local file. Chains stop there.
+    - `transitive-max-depth = 8` (the default): the longest chain followed, counted in project
+      functions (`save_report → write_text` is 2). Deeper chains are not reported.
+
+    ## Why is this bad?
+    A sync helper runs on the event loop's thread like any other code in the coroutine. When it
+    sleeps, reads a file, waits for a subprocess or does a sync HTTP request, every other task
+    of the program waits with it. Such calls are rarely written in the coroutine itself: they sit
+    in utility modules, behind two or three layers of helpers, where no single-file check sees them.
+
+    ## Example
+    ```python
+    # shop/util.py
+    def write_text(path, text):
+        with open(path, "w") as f:
+            f.write(text)
+
+    def save_report(report):
+        write_text("report.txt", report.render())
+
+    # shop/api.py
+    async def finish(report):
+        save_report(report)
+    ```
+
+    ## Use instead
+    ```python
+    async def finish(report):
+        await asyncio.to_thread(save_report, report)
+    ```
+    or make the helpers async (`aiofiles`, `anyio.Path`) all the way down.
+
+    ## Fix safety
+    No fix: whether to run the whole helper in a worker thread, or to rewrite the chain with
+    async I/O, depends on what the helpers share with the rest of the program.
+    """
+
+    code = "AW110"
+    name = "transitive-blocking"
+    summary = "async context calls a project sync function that blocks, at any depth, across modules"
+    fix = None
+    uses_project = True
+
+    @classmethod
+    def screen_tokens(cls, settings):
+        return None  # without a project index, the file's own helpers are indexed on the spot
+
+    @classmethod
+    def screen_tokens_with_project(cls, settings, project):
+        # a call reaches a blocking callable under its name, its class's name, or a project alias
+        return project.blocking_graph(settings).tokens()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        ctx = self.ctx
+        if not ctx.in_async:
+            return
+        func = node.func
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return
+        qualname = ctx.qualname(func)
+        if qualname is None:
+            return
+        index = project_index(ctx)
+        graph = index.blocking_graph(ctx.settings)
+        if not graph.chains:
+            return
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value
+        if graph.matches(qualname):
+            return  # a blocking call of the catalogs (a project function in `blocking-calls`)
+        found = graph.node_of(index.resolve(qualname))
+        if found is None:
+            return
+        node_key, lazy = found
+        chain = graph.chains.get(node_key)
+        if chain is None or (lazy and not consumed_here(ctx, node)):
+            return
+        called = ctx.module.code_for_node(func)
+        if "\n" in called or len(called) > 60:
+            called = name
+        self.report(node, graph.message(called, chain))

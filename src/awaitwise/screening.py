@@ -1,0 +1,351 @@
+"""Screening facts: what one stdlib `ast` pass over a file says about which rules could fire in it.
+
+The engine parses a file with libcst only when a selected rule could report something there.
+Before that, one `ast.parse` (about ten times cheaper than libcst) yields a `ScreenFacts`: plain,
+picklable sets of names, mostly the *terminal names* of calls (`fetch` for `self.db.fetch(...)`,
+`sleep` for `time.sleep(...)`) grouped by where the call stands (in async context, discarded,
+used as a value...). Each rule's `screen_facts` classmethod (see registry.Rule) reads them.
+
+Why terminal names are sound: the qualified name the rules resolve for a callee ends with the
+callee's own terminal name, except where the file *renames* something. A renaming is always one
+of: `import x as y` / `from m import x as y`, a name bound to a name, attribute or call
+(`nap = time.sleep`, `with open(p) as f`), `self.attr = value` in a method (instance attributes
+are followed), or the first parameter of a method (`cls()`). Every name bound in such a way,
+anywhere in the file, is in `rebound`: a rule that looks for callees ending in T must accept a
+call whose terminal is in T or in `rebound`. Renamings in *other* modules of the project are
+module-level bindings, which the project index lists (`ProjectIndex.alias_names`).
+
+Async context here is a superset of the engine's `ctx.in_async` (lexically inside an `async
+def` body; comprehensions count; nested def/lambda/class bodies do not): the decorators,
+defaults and annotations of a def nested in a coroutine count as both async and sync.
+
+A callee or handler type that is not a name, an attribute or a call of one is recorded as "",
+which rules treat as "could be anything".
+
+`screen_facts_from_tree(tree)` works on a tree parsed elsewhere (the project index parses every
+file with `ast` too), so one parse can feed both.
+"""
+
+from __future__ import annotations
+
+import ast
+import types
+from typing import FrozenSet, NamedTuple, Optional, Tuple
+
+EMPTY: FrozenSet = frozenset()
+ANY = ""  # a callee (or handler type) whose terminal name cannot be told
+
+
+class ScreenFacts(NamedTuple):
+    parsed: bool  # ast accepted the file; when False, nothing below is known (and all is empty)
+    has_async: bool = False  # `async def`, `await`, `async for`/`async with` or an async comprehension
+    await_outside_async: bool = False  # an `await` possibly outside an async def body
+    async_syntax_outside_async: bool = False  # `async for`/`async with`/async comprehension, likewise
+    awaited_acquire: bool = False  # `await x.acquire()` (no arguments) in async context
+    async_calls: FrozenSet[str] = EMPTY  # terminal names of calls in async context
+    discarded_calls: FrozenSet[str] = EMPTY  # ... of calls whose value is dropped (`f()`, `_ = f()`)
+    assigned_calls: FrozenSet[str] = EMPTY  # ... of calls assigned to a plain name inside a function
+    value_calls: FrozenSet[str] = EMPTY  # ... of calls used as a value (tests, operands, f-strings...)
+    arg_calls: FrozenSet[Tuple[str, str]] = EMPTY  # (outer, inner) for `outer(..., inner(...), ...)`
+    name_args: FrozenSet[Tuple[str, str]] = EMPTY  # (outer, name) for `outer(..., name, ...)` (positional)
+    async_handlers: FrozenSet[str] = EMPTY  # terminal names of `except` types in async context; "" = bare
+    async_def_names: FrozenSet[str] = EMPTY  # names of every `async def`
+    rebound: FrozenSet[str] = EMPTY  # names whose resolved name may end differently (see above)
+
+
+UNPARSED = ScreenFacts(False)
+
+
+def terminal(node) -> str:
+    """The terminal name of a callee / type expression: `a.b.c` -> c, `f` -> f, `f()` -> f."""
+    while isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return ANY
+
+
+def screen_facts(source: str) -> ScreenFacts:
+    """The facts of one source text (UNPARSED when `ast` rejects it)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return UNPARSED
+    return screen_facts_from_tree(tree)
+
+
+def screen_facts_from_tree(tree: ast.AST) -> ScreenFacts:
+    try:
+        return _Collector().run(tree)
+    except RecursionError:  # pragma: no cover - the walk is iterative; kept for safety
+        return UNPARSED
+
+
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_VALUE_PARENTS = (ast.If, ast.While, ast.IfExp, ast.Assert, ast.comprehension, ast.UnaryOp, ast.BoolOp,
+                  ast.FormattedValue, ast.Compare, ast.BinOp, ast.AugAssign, ast.Subscript, ast.Attribute,
+                  ast.Return)
+_RESOLVABLE = (ast.Call, ast.Name, ast.Attribute)
+
+
+class _Collector:
+    def __init__(self):
+        self.has_async = False
+        self.await_outside = False
+        self.syntax_outside = False
+        self.awaited_acquire = False
+        self.async_calls = set()
+        self.discarded = set()
+        self.assigned = set()
+        self.value = set()
+        self.arg_calls = set()
+        self.name_args = set()
+        self.handlers = set()
+        self.async_defs = set()
+        self.rebound = set()
+
+    def run(self, tree) -> ScreenFacts:
+        # (node, parent, maybe_async, maybe_sync, in_function)
+        stack = [(tree, None, False, True, False)]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node, parent, may_async, may_sync, in_func = pop()
+            if isinstance(node, _FUNCS):
+                self._scope(node, may_async, may_sync, in_func, push)
+                continue
+            self._node(node, parent, may_async, may_sync, in_func)
+            for child in ast.iter_child_nodes(node):
+                push((child, node, may_async, may_sync, in_func))
+        return ScreenFacts(
+            True, self.has_async, self.await_outside, self.syntax_outside, self.awaited_acquire,
+            frozenset(self.async_calls), frozenset(self.discarded), frozenset(self.assigned),
+            frozenset(self.value), frozenset(self.arg_calls), frozenset(self.name_args),
+            frozenset(self.handlers), frozenset(self.async_defs), frozenset(self.rebound))
+
+    def _scope(self, node, may_async, may_sync, in_func, push):
+        is_async = isinstance(node, ast.AsyncFunctionDef)
+        if is_async:
+            self.has_async = True
+            self.async_defs.add(node.name)
+        # what is evaluated where the def stands (decorators, defaults, annotations, bases): the
+        # engine may see it in either scope, so it counts as both
+        head_async, head_sync = may_async or is_async, may_sync or not is_async
+        body = []
+        if isinstance(node, ast.Lambda):
+            body = [node.body]
+            head = [node.args]
+        elif isinstance(node, ast.ClassDef):
+            body = node.body
+            head = node.decorator_list + node.bases + node.keywords
+            for stmt in node.body:  # the first parameter of a method resolves to the class
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    params = stmt.args.posonlyargs + stmt.args.args
+                    if params:
+                        self.rebound.add(params[0].arg)
+        else:
+            body = node.body
+            head = node.decorator_list + [node.args] + ([node.returns] if node.returns is not None else [])
+        for child in head:
+            push((child, node, head_async, head_sync, in_func))
+        inner_async = is_async
+        for child in body:
+            push((child, node, inner_async, not inner_async, not isinstance(node, ast.ClassDef)))
+
+    def _node(self, node, parent, may_async, may_sync, in_func):
+        if isinstance(node, ast.Call):
+            name = terminal(node.func)
+            if may_async:
+                self.async_calls.add(name)
+            if isinstance(parent, ast.Expr):
+                self.discarded.add(name)
+            elif isinstance(parent, ast.Assign) and parent.value is node:
+                if len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+                    if parent.targets[0].id == "_":
+                        self.discarded.add(name)
+                    if in_func:
+                        self.assigned.add(name)
+            elif isinstance(parent, ast.AnnAssign) and parent.value is node:
+                if in_func and isinstance(parent.target, ast.Name):
+                    self.assigned.add(name)
+            elif isinstance(parent, _VALUE_PARENTS):
+                self.value.add(name)
+            for arg in node.args:
+                if isinstance(arg, ast.Call):
+                    self.arg_calls.add((name, terminal(arg.func)))
+                elif isinstance(arg, (ast.Name, ast.Attribute)):
+                    self.name_args.add((name, terminal(arg)))
+            for kw in node.keywords:
+                if isinstance(kw.value, ast.Call):
+                    self.arg_calls.add((name, terminal(kw.value.func)))
+        elif isinstance(node, ast.Await):
+            self.has_async = True
+            if may_sync:
+                self.await_outside = True
+            value = node.value
+            if (may_async and isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                    and value.func.attr == "acquire" and not value.args and not value.keywords):
+                self.awaited_acquire = True
+        elif isinstance(node, (ast.AsyncFor, ast.AsyncWith)):
+            self.has_async = True
+            if may_sync:
+                self.syntax_outside = True
+        elif isinstance(node, ast.comprehension):
+            if node.is_async:
+                self.has_async = True
+                if may_sync:
+                    self.syntax_outside = True
+        elif isinstance(node, ast.ExceptHandler):
+            if may_async:
+                if node.type is None:
+                    self.handlers.add(ANY)
+                elif isinstance(node.type, ast.Tuple):
+                    self.handlers.update(terminal(e) for e in node.type.elts)
+                else:
+                    self.handlers.add(terminal(node.type))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.asname is not None:
+                    self.rebound.add(alias.asname)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if node.value is not None:
+                for t in targets:
+                    self._bind(t)
+        elif isinstance(node, ast.withitem):
+            if node.optional_vars is not None:
+                self._bind(node.optional_vars)
+
+    def _bind(self, target) -> None:
+        if isinstance(target, ast.Name):
+            self.rebound.add(target.id)
+        elif isinstance(target, ast.Attribute):  # `self.x = ...`: followed as an instance attribute
+            self.rebound.add(target.attr)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for el in target.elts:
+                self._bind(el)
+        elif isinstance(target, ast.Starred):
+            self._bind(target.value)
+
+
+# --- helpers for the rules' screen_facts ---------------------------------------------------------
+
+
+def calls_any(called: FrozenSet[str], names, facts: ScreenFacts) -> bool:
+    """Could one of these calls (terminal names) resolve to a callee ending in one of `names`?"""
+    if not called:
+        return False
+    if ANY in called:
+        return True
+    return not called.isdisjoint(names) or not called.isdisjoint(facts.rebound)
+
+
+def pairs_any(pairs, outer_names, inner_names, facts: ScreenFacts) -> bool:
+    """Like calls_any over (outer, inner) pairs: both ends must qualify (`inner_names` None: any)."""
+    rebound = facts.rebound
+    for outer, inner in pairs:
+        if (outer == ANY or outer in outer_names or outer in rebound) and (
+                inner_names is None or inner == ANY or inner in inner_names or inner in rebound):
+            return True
+    return False
+
+
+def facts_for(source: str, project=None, module_name: str = "") -> ScreenFacts:
+    """The facts of `source`: the project index's, when it holds this very text (so the file is
+    not parsed twice), else computed here."""
+    if project is not None and module_name:
+        known = getattr(project, "modules", {}).get(module_name)
+        found: Optional[ScreenFacts] = getattr(known, "screen", None)
+        if found is not None:
+            from .project import source_hash
+
+            if known.source_hash == source_hash(source):
+                return found
+    return screen_facts(source)
+
+
+__all__ = ["ScreenFacts", "UNPARSED", "ANY", "screen_facts", "screen_facts_from_tree", "facts_for", "terminal",
+           "calls_any", "pairs_any"]
+
+
+# --- start-up: libcst is imported only when a file is really parsed ---------------------------------
+
+
+def lazy_libcst() -> None:
+    """Put a lazily loading `libcst` module in sys.modules (once, unless libcst is already
+    imported). Rule modules and the walker keep their plain `import libcst as cst`; importing
+    libcst (about half a second) then happens at the first *use* of `cst.<name>` (or the first
+    import of a libcst submodule), that is, when a file is parsed: never at start-up, nor for
+    `awaitwise rule`. Module-level code must therefore not touch `cst.<name>`: isinstance tuples
+    are written as `LazyTypes(...)`, annotations are strings (`from __future__ import annotations`).
+
+    (importlib's LazyLoader does not do here: on Python < 3.12 an `import libcst` statement
+    reads the module's `__spec__`, which makes it load at once.)"""
+    import sys
+
+    if "libcst" in sys.modules:
+        return
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("libcst")
+    except (ImportError, ValueError):
+        return
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        return
+    module = importlib.util.module_from_spec(spec)
+    # without `__path__`, importing a submodule asks __getattr__ for it, which loads the package first
+    module.__dict__.pop("__path__", None)
+    module.__class__ = _LazyModule
+    sys.modules["libcst"] = module
+
+
+class _LazyModule(types.ModuleType):
+    """`libcst` before its first use: `__getattr__` (asked only for names not yet there) runs the
+    package's code into this very module object, then answers."""
+
+    def __getattr__(self, name):
+        import sys
+
+        spec = self.__dict__["__spec__"]
+        self.__class__ = types.ModuleType
+        if spec.submodule_search_locations is not None:
+            self.__path__ = spec.submodule_search_locations
+        try:
+            spec.loader.exec_module(self)
+        except BaseException:
+            sys.modules.pop(spec.name, None)  # a later import tries again, normally
+            raise
+        return getattr(self, name)
+
+
+def loaded_libcst():
+    """libcst, really imported (for code that forks workers and wants it loaded once, before)."""
+    import libcst
+
+    libcst.Module  # noqa: B018 - the first attribute access runs the lazy import
+    return libcst
+
+
+class LazyTypes:
+    """A tuple of libcst node types named by their class names, for `isinstance(node, X)`,
+    resolved on first use (so defining one at module level does not import libcst). Names that
+    this libcst lacks (`TryStar` on an old one) are left out."""
+
+    __slots__ = ("names", "_types")
+
+    def __init__(self, *names: str):
+        self.names = names
+        self._types = None
+
+    @property
+    def types(self) -> tuple:
+        if self._types is None:
+            import libcst
+
+            self._types = tuple(getattr(libcst, n) for n in self.names if hasattr(libcst, n))
+        return self._types
+
+    def __instancecheck__(self, obj) -> bool:
+        return isinstance(obj, self.types)
