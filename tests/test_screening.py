@@ -132,3 +132,111 @@ def test_screen_keeps_a_rule_only_when_its_tokens_are_present():
     assert engine.screen([rule], engine.identifiers("async def f(): time.sleep(1)"), settings) == [rule]
     assert engine.screen([rule], engine.identifiers("async def f(): sleep(1)"), settings) == []
     assert engine.screen([rule], engine.identifiers("def f(): time.sleep(1)"), settings) == []
+
+
+# --- ScreenFacts (one `ast` pass): each way a callee can be renamed must keep its rule ---------
+# (source, the rule that must report in it): screened and unscreened must agree, and find it.
+RENAMING_PROBES = {
+    "assigned alias": ("import time\nnap = time.sleep\nasync def f():\n    nap(1)\n", "AW100"),
+    "instance attribute": ("import time\nclass C:\n    def __init__(self):\n        self.nap = time.sleep\n"
+                           "    async def f(self):\n        self.nap(1)\n", None),
+    "with target": ("async def f(p):\n    with open(p) as fh:\n        fh.read()\n", "AW103"),
+    "coroutine alias": ("async def fetch():\n    pass\nget = fetch\nasync def main():\n    get()\n", "AW200"),
+    "coroutine via self": ("class C:\n    async def fetch(self):\n        pass\n    async def main(self):\n"
+                           "        self.fetch()\n", "AW200"),
+    "coroutine in sync code": ("async def fetch():\n    pass\ndef main():\n    fetch()\n", "AW200"),
+    "stored coroutine": ("async def fetch():\n    pass\nasync def main():\n    x = fetch()\n", "AW201"),
+    "coroutine as value": ("async def ready():\n    pass\nasync def main():\n    if ready():\n        pass\n", "AW202"),
+    "coroutine printed": ("async def ready():\n    pass\nasync def main():\n    print(ready())\n", "AW202"),
+    "function not called": ("import asyncio\nasync def main():\n    pass\nasyncio.run(main)\n", "AW203"),
+    "call passed as callable": ("import threading\ndef work():\n    pass\nthreading.Thread(target=work())\n",
+                                "AW204"),
+    "task factory alias": ("from asyncio import create_task as spawn\nasync def main(c):\n    spawn(c)\n", "AW400"),
+    "cancel alias": ("from asyncio import CancelledError as Stop\nasync def f(g):\n    try:\n        await g()\n"
+                     "    except Stop:\n        pass\n", "AW404"),
+    "bare except": ("async def f(g):\n    try:\n        await g()\n    except:\n        pass\n", "AW404"),
+    "await in lambda": ("async def f(g):\n    h = lambda: await g()\n", "AW300"),
+    "await in decorator of a sync def": ("async def f(g):\n    @await g()\n    def h():\n        pass\n", None),
+    "async comprehension in sync def": ("def f(g):\n    return [x async for x in g]\n", "AW301"),
+    "manual acquire": ("async def f(lock):\n    await lock.acquire()\n    work()\n    lock.release()\n", "AW405"),
+    "global parameter": ("import time\nnap = time.sleep\nasync def f(nap):\n    global nap\n    nap(1)\n", None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RENAMING_PROBES))
+def test_screen_facts_keep_every_renaming(name, tmp_path):
+    text, code = RENAMING_PROBES[name]
+    settings = _settings("", target_version="py311")
+    screened, full = _both(text, tmp_path / "probe.py", settings)
+    assert _key(screened) == _key(full)
+    if code is not None:
+        assert code in {d.code for d in screened.diagnostics}
+
+
+def test_screen_facts_record_where_calls_stand():
+    from awaitwise.screening import ANY, screen_facts
+
+    facts = screen_facts(
+        "import x as y\n"
+        "async def f(cb, conn):\n"
+        "    g()\n"
+        "    await h()\n"
+        "    v = k()\n"
+        "    if t():\n"
+        "        pass\n"
+        "    cb()\n"
+        "    conn.run()\n"
+        "    d[0]()\n"
+        "    def inner():\n"
+        "        m()\n"
+        "    try:\n"
+        "        pass\n"
+        "    except (E, mod.Cancelled):\n"
+        "        pass\n"
+        "def s():\n"
+        "    n()\n")
+    assert facts.parsed and facts.has_async
+    assert not facts.await_outside_async and not facts.async_syntax_outside_async
+    # calls of parameters (`cb()`, `conn.run()`) resolve to nothing and are not recorded
+    assert facts.async_calls == {"g", "h", "k", "t", ANY}
+    assert facts.discarded_calls == {"g", "m", "n", ANY}
+    assert facts.assigned_calls == {"k"}
+    assert facts.value_calls == {"t"}
+    assert facts.async_handlers == {"E", "Cancelled"}
+    assert {"y", "v"} <= facts.rebound
+    assert facts.async_def_names == {"f"}
+
+
+def test_screen_facts_of_a_file_ast_rejects():
+    from awaitwise.screening import screen_facts
+
+    assert screen_facts("def f(:\n").parsed is False
+
+
+def test_screening_uses_the_project_index_facts_of_the_same_text():
+    from awaitwise import screening
+
+    class Facts:
+        source_hash = None
+        screen = screening.ScreenFacts(True)  # "nothing here": every rule screened out
+
+    class Project:
+        modules = {"m": Facts()}
+
+    from awaitwise.project import source_hash
+
+    text = "import time\nasync def f():\n    time.sleep(1)\n"
+    Facts.source_hash = source_hash(text)
+    assert screening.facts_for(text, Project(), "m") is Facts.screen
+    assert screening.facts_for(text + "\n", Project(), "m").async_calls == {"sleep"}
+
+
+def test_rule_modules_do_not_import_libcst():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom awaitwise.registry import get_registry\nget_registry()\n"
+            "from awaitwise.cli import main\n"
+            "print(type(sys.modules['libcst']).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "_LazyModule"

@@ -68,9 +68,24 @@ def blocking_rules(settings, registry=None) -> list:
     return out
 
 
+_CONFIG_KEYS: Dict[object, tuple] = {}
+
+
 def config_key(settings) -> tuple:
-    return (tuple(settings.blocking_calls), tuple(settings.non_blocking_functions),
-            settings.transitive_max_depth, tuple(r.code for r in blocking_rules(settings)))
+    """What of the settings the graph depends on (memoized per settings object)."""
+    try:
+        return _CONFIG_KEYS[settings]
+    except (KeyError, TypeError):
+        pass
+    key = (tuple(settings.blocking_calls), tuple(settings.non_blocking_functions),
+           settings.transitive_max_depth, tuple(r.code for r in blocking_rules(settings)))
+    try:
+        if len(_CONFIG_KEYS) > 64:
+            _CONFIG_KEYS.clear()
+        _CONFIG_KEYS[settings] = key
+    except TypeError:  # pragma: no cover - unhashable settings
+        pass
+    return key
 
 
 def display_name(node: Node) -> str:
@@ -304,20 +319,28 @@ class BlockingGraph:
             out.setdefault(name, []).append(desc)
             if name == "__init__" and "." in node[1]:
                 out.setdefault(node[1].rsplit(".", 2)[-2], []).append(desc)
-        if self.chains:
-            index = self.index
-            for module, facts in index.modules.items():
-                for alias, binding in facts.names.items():
-                    if binding[0] not in ("import", "alias"):
-                        continue
-                    try:
-                        ref = index._module_attr(module, alias, 0)
-                    except RecursionError:  # pragma: no cover - absurd alias chains
-                        continue
-                    found = self.node_of(ref)
-                    chain = self.chains.get(found[0]) if found is not None else None
-                    if chain is not None:
-                        out.setdefault(alias, []).append(self._describe(found[0], chain))
+        index = self.index
+        todo = [(m, a, b) for m, facts in index.modules.items() for a, b in facts.names.items()
+                if b[0] in ("import", "alias")] if self.chains else []
+        while todo:  # an alias can only reach a callable under a name already known to
+            later = []
+            known = len(out)
+            for module, alias, binding in todo:
+                imported = binding[3] if binding[0] == "import" else (binding[1] or "").rsplit(".", 1)[-1]
+                if imported is None:
+                    continue  # a module
+                if imported not in out:
+                    later.append((module, alias, binding))
+                    continue
+                try:
+                    ref = index._module_attr(module, alias, 0)
+                except RecursionError:  # pragma: no cover - absurd alias chains
+                    continue
+                found = self.node_of(ref)
+                chain = self.chains.get(found[0]) if found is not None else None
+                if chain is not None:
+                    out.setdefault(alias, []).append(self._describe(found[0], chain))
+            todo = later if len(out) > known else []
         memo = self.__dict__["_names"] = {k: tuple(sorted(set(v))) for k, v in out.items()}
         return memo
 

@@ -105,26 +105,35 @@ class _Collector:
         self.handlers = set()
         self.async_defs = set()
         self.rebound = set()
+        self.methods = set()  # ids of defs directly in a class body
+        self.param_calls = []
+        self.declared = set()  # names declared global/nonlocal anywhere
 
     def run(self, tree) -> ScreenFacts:
-        # (node, parent, maybe_async, maybe_sync, in_function)
-        stack = [(tree, None, False, True, False)]
+        # (node, parent, maybe_async, maybe_sync, in_function, parameters of the function whose
+        # body this is: a call of one never resolves, see _node)
+        stack = [(tree, None, False, True, False, EMPTY)]
         pop, push = stack.pop, stack.append
         while stack:
-            node, parent, may_async, may_sync, in_func = pop()
+            item = pop()
+            node = item[0]
             if isinstance(node, _FUNCS):
-                self._scope(node, may_async, may_sync, in_func, push)
+                self._scope(item, push)
                 continue
-            self._node(node, parent, may_async, may_sync, in_func)
+            self._node(*item)
             for child in ast.iter_child_nodes(node):
-                push((child, node, may_async, may_sync, in_func))
+                push((child, node) + item[2:])
+        for item in self.param_calls:  # `global n` / `nonlocal n` (invalid with a parameter n)
+            if item[-1] in self.declared:
+                self._call(*item[:-1])
         return ScreenFacts(
             True, self.has_async, self.await_outside, self.syntax_outside, self.awaited_acquire,
             frozenset(self.async_calls), frozenset(self.discarded), frozenset(self.assigned),
             frozenset(self.value), frozenset(self.arg_calls), frozenset(self.name_args),
             frozenset(self.handlers), frozenset(self.async_defs), frozenset(self.rebound))
 
-    def _scope(self, node, may_async, may_sync, in_func, push):
+    def _scope(self, item, push):
+        node, _, may_async, may_sync, in_func, params = item
         is_async = isinstance(node, ast.AsyncFunctionDef)
         if is_async:
             self.has_async = True
@@ -132,54 +141,73 @@ class _Collector:
         # what is evaluated where the def stands (decorators, defaults, annotations, bases): the
         # engine may see it in either scope, so it counts as both
         head_async, head_sync = may_async or is_async, may_sync or not is_async
-        body = []
+        inner_params = EMPTY
         if isinstance(node, ast.Lambda):
             body = [node.body]
             head = [node.args]
+            inner_params = _param_names(node.args, False)
         elif isinstance(node, ast.ClassDef):
             body = node.body
             head = node.decorator_list + node.bases + node.keywords
             for stmt in node.body:  # the first parameter of a method resolves to the class
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    params = stmt.args.posonlyargs + stmt.args.args
-                    if params:
-                        self.rebound.add(params[0].arg)
+                    first = stmt.args.posonlyargs + stmt.args.args
+                    if first:
+                        self.rebound.add(first[0].arg)
         else:
             body = node.body
             head = node.decorator_list + [node.args] + ([node.returns] if node.returns is not None else [])
+            inner_params = _param_names(node.args, id(node) in self.methods)
+        if isinstance(node, ast.ClassDef):
+            self.methods.update(id(s) for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
         for child in head:
-            push((child, node, head_async, head_sync, in_func))
-        inner_async = is_async
+            push((child, node, head_async, head_sync, in_func, params))
         for child in body:
-            push((child, node, inner_async, not inner_async, not isinstance(node, ast.ClassDef)))
+            push((child, node, is_async, not is_async, not isinstance(node, ast.ClassDef), inner_params))
 
-    def _node(self, node, parent, may_async, may_sync, in_func):
+    def _node(self, node, parent, may_async, may_sync, in_func, params):
         if isinstance(node, ast.Call):
-            name = terminal(node.func)
-            if may_async:
-                self.async_calls.add(name)
-            if isinstance(parent, ast.Expr):
-                self.discarded.add(name)
-            elif isinstance(parent, ast.Assign) and parent.value is node:
-                if len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
-                    if parent.targets[0].id == "_":
-                        self.discarded.add(name)
-                    if in_func:
-                        self.assigned.add(name)
-            elif isinstance(parent, ast.AnnAssign) and parent.value is node:
-                if in_func and isinstance(parent.target, ast.Name):
+            root = _root_name(node.func) if params else None
+            if root is not None and root in params:
+                # `cb()`, `conn.execute()`: the callee hangs on a parameter of the enclosing
+                # function, whose name resolves to nothing (reassigned, it is ambiguous, which
+                # resolves to nothing too), so no rule can name the callee
+                self.param_calls.append((node, parent, may_async, in_func, root))
+            else:
+                self._call(node, parent, may_async, in_func)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            self.declared.update(node.names)
+        else:
+            self._other(node, may_async, may_sync)
+
+    def _call(self, node, parent, may_async, in_func):
+        name = terminal(node.func)
+        if may_async:
+            self.async_calls.add(name)
+        if isinstance(parent, ast.Expr):
+            self.discarded.add(name)
+        elif isinstance(parent, ast.Assign) and parent.value is node:
+            if len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+                if parent.targets[0].id == "_":
+                    self.discarded.add(name)
+                if in_func:
                     self.assigned.add(name)
-            elif isinstance(parent, _VALUE_PARENTS):
-                self.value.add(name)
-            for arg in node.args:
-                if isinstance(arg, ast.Call):
-                    self.arg_calls.add((name, terminal(arg.func)))
-                elif isinstance(arg, (ast.Name, ast.Attribute)):
-                    self.name_args.add((name, terminal(arg)))
-            for kw in node.keywords:
-                if isinstance(kw.value, ast.Call):
-                    self.arg_calls.add((name, terminal(kw.value.func)))
-        elif isinstance(node, ast.Await):
+        elif isinstance(parent, ast.AnnAssign) and parent.value is node:
+            if in_func and isinstance(parent.target, ast.Name):
+                self.assigned.add(name)
+        elif isinstance(parent, _VALUE_PARENTS):
+            self.value.add(name)
+        for arg in node.args:
+            if isinstance(arg, ast.Call):
+                self.arg_calls.add((name, terminal(arg.func)))
+            elif isinstance(arg, (ast.Name, ast.Attribute)):
+                self.name_args.add((name, terminal(arg)))
+        for kw in node.keywords:
+            if isinstance(kw.value, ast.Call):
+                self.arg_calls.add((name, terminal(kw.value.func)))
+
+    def _other(self, node, may_async, may_sync):
+        if isinstance(node, ast.Await):
             self.has_async = True
             if may_sync:
                 self.await_outside = True
@@ -227,6 +255,30 @@ class _Collector:
                 self._bind(el)
         elif isinstance(target, ast.Starred):
             self._bind(target.value)
+
+
+def _root_name(node) -> Optional[str]:
+    """The name a callee expression hangs on: `a.b().c[0].d` -> a (None: not a name)."""
+    while True:
+        if isinstance(node, ast.Attribute):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        else:
+            break
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _param_names(args: ast.arguments, method: bool) -> FrozenSet[str]:
+    """The parameters of a def or lambda, but the first one of a method (it resolves to the class)."""
+    names = [a.arg for a in args.posonlyargs + args.args]
+    if method:
+        names = names[1:]
+    names += [a.arg for a in args.kwonlyargs]
+    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+    return frozenset(names)
 
 
 # --- helpers for the rules' screen_facts ---------------------------------------------------------

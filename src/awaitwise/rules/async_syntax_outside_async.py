@@ -21,11 +21,6 @@ class AsyncSyntaxOutsideAsync(Rule):
 
     ## Example
     ```python
-
-    @classmethod
-    def screen_facts(cls, facts, settings, project):
-        return facts.async_syntax_outside_async
-
     def read_all(session, url):
         async with session.get(url) as response:
             return [line async for line in response.content]
@@ -51,6 +46,10 @@ class AsyncSyntaxOutsideAsync(Rule):
     summary = "`async with` / `async for` / async comprehension in a sync function"
     fix = "unsafe"
     tokens = frozenset({"async"})
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        return facts.async_syntax_outside_async
 
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is not None:

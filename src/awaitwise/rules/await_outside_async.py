@@ -22,11 +22,6 @@ class AwaitOutsideAsync(Rule):
 
     ## Example
     ```python
-
-    @classmethod
-    def screen_facts(cls, facts, settings, project):
-        return facts.await_outside_async
-
     def load_user(db, user_id):
         row = await db.fetch_one(user_id)
         return User(**row)
@@ -54,6 +49,10 @@ class AwaitOutsideAsync(Rule):
     summary = "`await` in a sync function"
     fix = "unsafe"
     tokens = frozenset({"await"})
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        return facts.await_outside_async
 
     def visit_Await(self, node: cst.Await) -> None:
         found = boundary_finding(self.ctx, "`await`", self.code)

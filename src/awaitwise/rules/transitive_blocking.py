@@ -83,21 +83,31 @@ class TransitiveBlocking(Rule):
         # a call reaches a blocking callable under its name, its class's name, or a project alias
         return project.blocking_graph(settings).tokens()
 
+    _graph = None
+    _index = None
+
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx
         if not ctx.in_async:
             return
         func = node.func
-        if not isinstance(func, (cst.Name, cst.Attribute)):
+        if isinstance(func, cst.Attribute):
+            name = func.attr.value
+        elif isinstance(func, cst.Name):
+            name = func.value
+        else:
+            return
+        graph = self._graph
+        if graph is None:
+            index = self._index = project_index(ctx)
+            graph = self._graph = index.blocking_graph(ctx.settings)
+        # a method or module attribute is called by its own name (a plain name may be a local alias)
+        if not graph.chains or (isinstance(func, cst.Attribute) and name not in graph.tokens()):
             return
         qualname = ctx.qualname(func)
         if qualname is None:
             return
-        index = project_index(ctx)
-        graph = index.blocking_graph(ctx.settings)
-        if not graph.chains:
-            return
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value
+        index = self._index
         if graph.matches(qualname):
             return  # a blocking call of the catalogs (a project function in `blocking-calls`)
         found = graph.node_of(index.resolve(qualname))
