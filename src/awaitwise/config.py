@@ -253,6 +253,20 @@ def _close(word: str, choices) -> str:
     return f" (did you mean `{match[0]}`?)" if match else ""
 
 
+def _project_root_without_config(start: str) -> str:
+    """The nearest folder above `start` that looks like a project (pyproject.toml, setup.py,
+    setup.cfg, a repository), else the folder of `start` itself."""
+    first = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    current = first
+    while True:
+        if any(os.path.exists(os.path.join(current, m)) for m in ("pyproject.toml", "setup.py", "setup.cfg", ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return first
+        current = parent
+
+
 def resolve_settings(paths, config_file: Optional[str], cli: Dict[str, object], registry) -> Settings:
     """Settings for a run: the given --config, else the nearest pyproject.toml of the first path."""
     opts: Dict[str, object] = {}
@@ -264,7 +278,7 @@ def resolve_settings(paths, config_file: Optional[str], cli: Dict[str, object], 
         if found:
             opts.update(load_file(found, registry))
         else:
-            opts["project_root"] = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+            opts["project_root"] = _project_root_without_config(start)
     settings = Settings(**opts)
     overrides = {k: v for k, v in cli.items() if v is not None}
     if "select" in overrides:

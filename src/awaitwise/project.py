@@ -26,7 +26,7 @@ from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequen
 
 from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 
-FACTS_VERSION = "2"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "3"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -84,6 +84,8 @@ class FileFacts(NamedTuple):
     calls: Dict[str, tuple] = {}
     # `self.<attr> = <value>` in a class's methods: class path -> {attr: call target or None}
     attr_values: Dict[str, Dict[str, object]] = {}
+    # screening.ScreenFacts from the same ast tree, so the engine does not parse the file again
+    screen: object = None
 
 
 def source_hash(text: str) -> str:
@@ -104,8 +106,10 @@ def extract(path: str, source_text: str) -> FileFacts:
         x.module(tree)
     except RecursionError:
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
+    from .screening import screen_facts_from_tree
+
     return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words,
-                     x.calls, x.attr_values)
+                     x.calls, x.attr_values, screen_facts_from_tree(tree))
 
 
 def _dotted(node) -> Optional[str]:
@@ -1244,6 +1248,9 @@ _BUILTINS = frozenset(dir(builtins))
 # ------------------------------------------------------------------------------------------------
 
 
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", ".hg")
+
+
 def project_files(files: Sequence[str], settings, extra_root: Optional[str] = None) -> List[str]:
     """The Python files the index covers: the project around the checked files (its root and
     the top-level package folders of files outside it)."""
@@ -1251,8 +1258,11 @@ def project_files(files: Sequence[str], settings, extra_root: Optional[str] = No
     from .modules import module_name_for
 
     roots = []
-    if settings.project_root and os.path.isdir(settings.project_root):
-        roots.append(os.path.abspath(settings.project_root))
+    root = settings.project_root
+    # The whole folder around the checked files only when it is a project (a config file or a
+    # repository marks it): checking one loose file in a scratch folder must not index the folder.
+    if root and os.path.isdir(root) and any(os.path.exists(os.path.join(root, marker)) for marker in _PROJECT_MARKERS):
+        roots.append(os.path.abspath(root))
     loose = list(files) + ([extra_root] if extra_root else [])
     for path in loose:
         apath = os.path.abspath(path)

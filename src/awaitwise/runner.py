@@ -153,6 +153,13 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
     project_fp = project_fingerprint(project)
     if cache is not None and cache.enabled and project_fp is not None:
         store = cache.results(settings, settings.enabled_codes(registry), extra=mode)
+    per_file = getattr(project, "file_fingerprint", None)
+
+    def file_fp(path):
+        """What this file's results depend on elsewhere in the project (a change in one module
+        then re-checks only the files whose cross-module results can change)."""
+        return per_file(path) if per_file is not None else project_fp
+
     todo: List[int] = []
     sizes: Dict[int, int] = {}
     for i, path in enumerate(files):
@@ -161,7 +168,7 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
             st = _stat(path)
             if st is not None:
                 sizes[i] = st[1]
-                value = store.lookup(path, shown, project_fp, st, read_hash=lambda p=path: _hash_file(p))
+                value = store.lookup(path, shown, file_fp(path), st, read_hash=lambda p=path: _hash_file(p))
                 if value is not None and _usable(value, mode, unsafe):
                     results[i] = FileResult(shown, list(value))
                     continue
@@ -181,7 +188,7 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
     for i, (fr, signature) in done:
         results[i] = fr
         if store is not None and signature is not None and fr.error is None and fr.fixed_source is None:
-            store.record(files[i], fr.filename, project_fp, signature, tuple(fr.diagnostics))
+            store.record(files[i], fr.filename, file_fp(files[i]), signature, tuple(fr.diagnostics))
         if progress:
             progress(1)
 

@@ -83,6 +83,18 @@ class TransitiveBlocking(Rule):
         # a call reaches a blocking callable under its name, its class's name, or a project alias
         return project.blocking_graph(settings).tokens()
 
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        """Screening on the file's ast facts: a call in async context under a name that can reach
+        a blocking project callable (its name, its class's name, an alias, or a local rebinding)."""
+        if not facts.async_calls:
+            return False
+        if project is None:
+            return None
+        from ..screening import calls_any
+
+        return None if calls_any(facts.async_calls, cls.screen_tokens_with_project(settings, project), facts) else False
+
     _graph = None
     _index = None
 
