@@ -103,3 +103,20 @@ def test_a_failing_rule_is_contained():
     out = lint("import time\nasync def f():\n    time.sleep(1)\n", rules=(Boom, AW100))
     assert [d.code for d in out.diagnostics] == ["AW100"]
     assert out.internal_errors == [("AW999", "ValueError: kaboom")]
+
+
+def test_form_feeds_do_not_shift_lines_for_noqa_and_imports():
+    # Python treats \f as whitespace, not a line break (str.splitlines does not agree)
+    src = "import time\nx = 1\x0c\n\x0c\nasync def f():\n    time.sleep(1)  # noqa: AW100\n    time.sleep(2)\n"
+    out = lint(src)
+    assert not out.internal_errors
+    assert [d.location.row for d in out.diagnostics] == [6]
+    (edit_import,) = [e for e in out.diagnostics[0].fix.edits if "import asyncio" in e.content]
+    assert src[edit_import.start:edit_import.start] == "" and src[:edit_import.start].endswith("import time\n")
+
+
+def test_source_lines_splits_like_the_parser():
+    from awaitwise.sourcefile import source_lines
+
+    assert source_lines("a\x0cb\r\nc\rd\ne") == ["a\x0cb", "c", "d", "e"]
+    assert "".join(source_lines("a\r\nb\n\x0c\n", keepends=True)) == "a\r\nb\n\x0c\n"

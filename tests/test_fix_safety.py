@@ -26,6 +26,7 @@ from awaitwise import fixer
 from awaitwise.config import Settings
 from awaitwise.engine import lint_source
 from awaitwise.registry import get_registry
+from awaitwise.sourcefile import source_lines
 from fixture_support import FIXTURES, fixture_settings
 
 hypothesis = pytest.importorskip("hypothesis")
@@ -81,7 +82,7 @@ def _check_edits(before: str, edits, after: str) -> None:
         assert _offset(before, e.location.row, e.location.column) == e.start, e
         assert _offset(before, e.end_location.row, e.end_location.column) == e.end, e
         allowed.update(range(e.location.row, e.end_location.row + 1))
-    old, new = before.splitlines(True), after.splitlines(True)
+    old, new = source_lines(before, keepends=True), source_lines(after, keepends=True)
     for tag, i1, i2, _, _ in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
@@ -165,7 +166,7 @@ def mutated_programs(draw):
     combined = imports + picked[:where] + gen_body + picked[where:]
     code = module.with_changes(body=combined).code
     mutation = draw(st.sampled_from(["none", "crlf", "indent2", "wrap_if", "comments", "blank_lines"]))
-    lines = code.splitlines(True)
+    lines = source_lines(code, keepends=True)
     if mutation == "crlf":
         code = code.replace("\r\n", "\n").replace("\n", "\r\n")
     elif mutation == "indent2":

@@ -235,8 +235,18 @@ def test_rule_modules_do_not_import_libcst():
     import subprocess
     import sys
 
-    code = ("import sys\nfrom awaitwise.registry import get_registry\nget_registry()\n"
-            "from awaitwise.cli import main\n"
+    code = ("import sys\nfrom awaitwise.cli import main\n"
+            "main(['rule', 'AW100'], standalone_mode=False)\n"
             "print(type(sys.modules['libcst']).__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "_LazyModule"
+    assert out.stdout.strip().splitlines()[-1] == "_LazyModule"  # the command never loaded libcst
+
+
+def test_library_users_keep_ordinary_libcst_imports():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom awaitwise.registry import get_registry\nget_registry()\n"
+            "import libcst, libcst._nodes.whitespace\nprint(type(sys.modules['libcst']).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "module"

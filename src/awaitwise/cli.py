@@ -54,6 +54,11 @@ def common_options(func):
 def main():
     """Find and fix asyncio pitfalls: blocking calls in coroutines, coroutines that never run,
     sync/async boundary mistakes and unstructured concurrency."""
+    # The command owns its process: libcst (half a second to import) loads only when a file is
+    # really parsed. Library users of awaitwise keep ordinary imports.
+    from .screening import lazy_libcst
+
+    lazy_libcst()
 
 
 def _settings(paths, opts):

@@ -276,8 +276,10 @@ def _import_edit(module, imports, lines: _Lines) -> Optional[Edit]:
     old_code = module.code
     if new_code == old_code:
         return None
-    old_lines = old_code.splitlines(keepends=True)
-    new_lines = new_code.splitlines(keepends=True)
+    from .sourcefile import source_lines
+
+    old_lines = source_lines(old_code, keepends=True)
+    new_lines = source_lines(new_code, keepends=True)
     pre = 0
     while pre < min(len(old_lines), len(new_lines)) and old_lines[pre] == new_lines[pre]:
         pre += 1

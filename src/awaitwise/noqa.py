@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Dict, FrozenSet, Optional
 
+from .sourcefile import source_lines
+
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?", re.I)
 _SPLIT = re.compile(r"[,\s]+")
 
@@ -61,7 +63,7 @@ class NoqaMap:
     """Lazily parsed noqa comments of one source, by 1-based line number."""
 
     def __init__(self, source: str):
-        self._lines = source.splitlines()
+        self._lines = source_lines(source)
         self._cache: Dict[int, Optional[object]] = {}
 
     def spec(self, row: int):

@@ -25,6 +25,7 @@ import sys
 from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from .rules._blocking_match import CONSUMERS, PASS_THROUGH
+from .sourcefile import source_lines
 
 FACTS_VERSION = "3"  # bump when FileFacts changes shape (it is part of cache keys)
 
@@ -152,7 +153,7 @@ class _Extractor:
         self.calls: Dict[str, tuple] = {}
         self.attr_values: Dict[str, Dict[str, object]] = {}
         self._scopes: List[_FunctionScope] = []  # the functions being extracted, innermost last
-        self._yield_lines = [i for i, line in enumerate(source.splitlines(), 1) if "yield" in line]
+        self._yield_lines = [i for i, line in enumerate(source_lines(source), 1) if "yield" in line]
 
     # --- bindings ---------------------------------------------------------------------------------
     @staticmethod

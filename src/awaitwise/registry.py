@@ -178,9 +178,6 @@ def _spec(selector: str) -> int:
 
 def _builtin_rules() -> List[type]:
     from . import rules as pkg
-    from .screening import lazy_libcst
-
-    lazy_libcst()  # rule modules `import libcst`; it loads when a file is really parsed
     found = []
     for info in pkgutil.iter_modules(pkg.__path__):
         if info.name.startswith("_"):

@@ -16,6 +16,17 @@ BOM = codecs.BOM_UTF8
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def source_lines(text: str, keepends: bool = False):
+    """The lines of Python source as the parser numbers them: only \\n, \\r\\n and \\r end a
+    line (str.splitlines also splits on form feeds and other separators, which Python treats
+    as whitespace, and would shift every line number after them)."""
+    lines = _LINE.findall(text)
+    return lines if keepends else [line.rstrip("\r\n") for line in lines]
+
+
 class SourceError(Exception):
     """A file that cannot be read as Python source; the message is for the user."""
 
