@@ -47,6 +47,8 @@ class FileContext:
         self.class_scopes: Dict[int, Scope] = {}  # id(ClassDef) -> its scope
         self._qualname_cache: Dict[int, Optional[str]] = {}
         self._instance_attrs: Dict[int, Dict[str, list]] = {}
+        self._module_aliases: Optional[Dict[str, str]] = None  # module -> local name, built on first use
+        self._imported_modules: Optional[set] = None
 
     # --- where are we? ---------------------------------------------------------------------------
     @property
@@ -90,7 +92,7 @@ class FileContext:
 
     def module_alias(self, module: str) -> Optional[str]:
         """Local name under which `module` is imported at module level (`import asyncio as aio`)."""
-        aliases = self.__dict__.get("_module_aliases")
+        aliases = self._module_aliases
         if aliases is None:  # built once: a scan per call made big files quadratic
             aliases = {}
             for name, b in self.root.bindings.items():
@@ -101,7 +103,7 @@ class FileContext:
 
     def imports_module(self, module: str) -> bool:
         """Does the file import `module` or anything from it, anywhere at module level?"""
-        imported = self.__dict__.get("_imported_modules")
+        imported = self._imported_modules
         if imported is None:  # every dotted prefix of every module-level import, built once
             imported = set()
             for b in self.root.bindings.values():
