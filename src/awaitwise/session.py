@@ -55,20 +55,11 @@ class Session:
         return self._cache_obj
 
     def _project(self, files, extra_root: Optional[str] = None):
-        try:
-            from .project import build_index
-        except ImportError:  # pragma: no cover - while the index module is absent
-            return None
-        kwargs = {}
-        try:
-            import inspect
+        from .project import build_index
 
-            if "cache" in inspect.signature(build_index).parameters:
-                kwargs["cache"] = self._cache() if not self.opts.get("no_cache") else None
-        except (TypeError, ValueError):  # pragma: no cover
-            pass
-        return build_index(files, self.settings, extra_root=extra_root,
-                           use_cache=not self.opts.get("no_cache"), **kwargs)
+        use_cache = not self.opts.get("no_cache")
+        return build_index(files, self.settings, extra_root=extra_root, use_cache=use_cache,
+                           cache=self._cache() if use_cache else None)
 
     # --- check ----------------------------------------------------------------------------------
     def check(self, paths: Sequence[str]) -> RunResult:
