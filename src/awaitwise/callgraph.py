@@ -357,7 +357,11 @@ class BlockingGraph:
     def digest(self, words: Optional[FrozenSet[str]] = None) -> str:
         """A digest of the chains a file mentioning `words` can reach (all chains when None)."""
         names = self.names()
-        keys = sorted(names if words is None else (k for k in names if k in words))
+        if words is None:
+            keys = sorted(names)
+        else:  # walk the smaller of the two sets
+            keys = sorted(k for k in words if k in names) if len(words) < len(names) else sorted(
+                k for k in names if k in words)
         h = hashlib.sha1()
         for key in keys:
             h.update(repr((key, names[key])).encode("utf-8", "surrogatepass"))

@@ -27,7 +27,7 @@ from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequen
 from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .sourcefile import source_lines
 
-FACTS_VERSION = "3"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "4"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -790,8 +790,24 @@ class ProjectIndex:
 
     def fingerprint(self) -> str:
         """Changes whenever a definition, import, alias or base class anywhere in the project
-        changes (edits inside function bodies that leave these alone keep it)."""
+        changes (edits inside function bodies that leave these alone keep it), and, with AW110
+        on, whenever a chain of its call graph changes."""
         fp = self._memo.get("fingerprint")
+        if fp is None:
+            fp = self.definitions_fingerprint()
+            if self._transitive_settings() is not None:
+                # AW110's findings depend on function bodies (their calls, the lines of the
+                # blocking ones): every chain of the project is part of the fingerprint
+                h = hashlib.sha1(fp.encode())
+                h.update(self.blocking_graph(self.settings).digest().encode())
+                fp = h.hexdigest()
+            self._memo["fingerprint"] = fp
+        return fp
+
+    def definitions_fingerprint(self) -> str:
+        """fingerprint() without the call graph: definitions, imports, aliases, bases. Computed
+        once per index (every file's cache key starts from it)."""
+        fp = self._memo.get("definitions_fingerprint")
         if fp is None:
             h = hashlib.sha1(FACTS_VERSION.encode())
             for name in sorted(self.modules):
@@ -801,26 +817,8 @@ class ProjectIndex:
                            for p, cf in f.classes.items()}
                 h.update(repr((name, name in self.packages, f.parsed, f.names, f.star_imports, f.all_names,
                                functions, classes)).encode("utf-8", "surrogatepass"))
-            if self._transitive_settings() is not None:
-                # AW110's findings depend on function bodies (their calls, the lines of the
-                # blocking ones): every chain of the project is part of the fingerprint
-                h.update(self.blocking_graph(self.settings).digest().encode())
-            fp = self._memo["fingerprint"] = h.hexdigest()
+            fp = self._memo["definitions_fingerprint"] = h.hexdigest()
         return fp
-
-    def definitions_fingerprint(self) -> str:
-        """fingerprint() without the call graph: definitions, imports, aliases, bases."""
-        if self._transitive_settings() is None:
-            return self.fingerprint()
-        settings, self.settings = self.settings, None
-        memo = self._memo.pop("fingerprint", None)
-        try:
-            return self.fingerprint()
-        finally:
-            self.settings = settings
-            self._memo.pop("fingerprint", None)
-            if memo is not None:
-                self._memo["fingerprint"] = memo
 
     def file_fingerprint(self, path: str) -> str:
         """What the results of the file at `path` depend on in the rest of the project: the
@@ -1188,10 +1186,25 @@ class ProjectIndex:
                 for path, f in facts.functions.items():
                     if f.is_async and not f.is_generator:
                         names.add(path.rsplit(".", 1)[-1])
-            names |= self.alias_names(lambda ref: ref is not None and ref[0] == "def"
-                                      and self.is_coroutine_callee(self.callee_of(ref)))
-            self._memo[key] = frozenset(names)
+            self._memo[key] = frozenset(names) | self._coroutine_aliases()
         return self._memo[key]
+
+    def module_coroutine_names(self) -> FrozenSet[str]:
+        """coroutine_names() without the methods and nested defs: the names under which a call of
+        a bare name (`fetch()`, not `x.fetch()`) can reach a project coroutine function."""
+        key = "module_coroutine_names"
+        if key not in self._memo:
+            names = set()
+            for facts in self.modules.values():
+                for path, f in facts.functions.items():
+                    if f.is_async and not f.is_generator and "." not in path:
+                        names.add(path)
+            self._memo[key] = frozenset(names) | self._coroutine_aliases()
+        return self._memo[key]
+
+    def _coroutine_aliases(self) -> FrozenSet[str]:
+        return self.memo("coroutine_aliases", lambda: self.alias_names(
+            lambda ref: ref is not None and ref[0] == "def" and self.is_coroutine_callee(self.callee_of(ref))))
 
     def alias_names(self, predicate) -> FrozenSet[str]:
         """Module-level names bound by import or assignment whose target satisfies predicate(ref)."""

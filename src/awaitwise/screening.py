@@ -51,6 +51,12 @@ class ScreenFacts(NamedTuple):
     async_handlers: FrozenSet[str] = EMPTY  # terminal names of `except` types in async context; "" = bare
     async_def_names: FrozenSet[str] = EMPTY  # names of every `async def`
     rebound: FrozenSet[str] = EMPTY  # names whose resolved name may end differently (see above)
+    # the terminal names in discarded_calls / assigned_calls / value_calls whose callee is not a
+    # bare name (`x.f()`, `f()()`, `x[0]()`): only such a call can reach a method, so a name that
+    # is only ever a method needs to be here, not merely in the set above
+    discarded_attrs: FrozenSet[str] = EMPTY
+    assigned_attrs: FrozenSet[str] = EMPTY
+    value_attrs: FrozenSet[str] = EMPTY
 
 
 UNPARSED = ScreenFacts(False)
@@ -100,6 +106,9 @@ class _Collector:
         self.discarded = set()
         self.assigned = set()
         self.value = set()
+        self.discarded_attrs = set()
+        self.assigned_attrs = set()
+        self.value_attrs = set()
         self.arg_calls = set()
         self.name_args = set()
         self.handlers = set()
@@ -130,7 +139,8 @@ class _Collector:
             True, self.has_async, self.await_outside, self.syntax_outside, self.awaited_acquire,
             frozenset(self.async_calls), frozenset(self.discarded), frozenset(self.assigned),
             frozenset(self.value), frozenset(self.arg_calls), frozenset(self.name_args),
-            frozenset(self.handlers), frozenset(self.async_defs), frozenset(self.rebound))
+            frozenset(self.handlers), frozenset(self.async_defs), frozenset(self.rebound),
+            frozenset(self.discarded_attrs), frozenset(self.assigned_attrs), frozenset(self.value_attrs))
 
     def _scope(self, item, push):
         node, _, may_async, may_sync, in_func, params = item
@@ -157,7 +167,7 @@ class _Collector:
         else:
             body = node.body
             head = node.decorator_list + [node.args] + ([node.returns] if node.returns is not None else [])
-            inner_params = _param_names(node.args, id(node) in self.methods)
+            inner_params = _param_names(node.args, id(node) in self.methods) | _unfollowable_locals(body)
         if isinstance(node, ast.ClassDef):
             self.methods.update(id(s) for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
         for child in head:
@@ -182,21 +192,32 @@ class _Collector:
 
     def _call(self, node, parent, may_async, in_func):
         name = terminal(node.func)
+        bare = type(node.func) is ast.Name
         if may_async:
             self.async_calls.add(name)
         if isinstance(parent, ast.Expr):
             self.discarded.add(name)
+            if not bare:
+                self.discarded_attrs.add(name)
         elif isinstance(parent, ast.Assign) and parent.value is node:
             if len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
                 if parent.targets[0].id == "_":
                     self.discarded.add(name)
+                    if not bare:
+                        self.discarded_attrs.add(name)
                 if in_func:
                     self.assigned.add(name)
+                    if not bare:
+                        self.assigned_attrs.add(name)
         elif isinstance(parent, ast.AnnAssign) and parent.value is node:
             if in_func and isinstance(parent.target, ast.Name):
                 self.assigned.add(name)
+                if not bare:
+                    self.assigned_attrs.add(name)
         elif isinstance(parent, _VALUE_PARENTS):
             self.value.add(name)
+            if not bare:
+                self.value_attrs.add(name)
         for arg in node.args:
             if isinstance(arg, ast.Call):
                 self.arg_calls.add((name, terminal(arg.func)))
@@ -269,6 +290,94 @@ def _root_name(node) -> Optional[str]:
         else:
             break
     return node.id if isinstance(node, ast.Name) else None
+
+
+_FOLLOWED_VALUES = (ast.Call, ast.Name, ast.Attribute, ast.Await)
+
+
+def _unfollowable_locals(body) -> FrozenSet[str]:
+    """Names that a function's own statements (not those of nested defs, classes, lambdas or
+    comprehensions) bind at least once to something name resolution does not follow: a loop or
+    `except` target, an unpacking, an augmented assignment, `del`, a bare annotation, a match
+    capture, or a value that is not a name, attribute, call or await (`d = {}`). The engine sees
+    such a local as unknown (or, bound more than one way, as ambiguous, which is unknown too), so
+    a call that hangs on it resolves to nothing; names declared global or nonlocal are put back
+    by the caller. Walrus targets are left alone: the engine does not bind them in the function."""
+    out = set()
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        t = type(stmt)
+        if t is ast.Assign:
+            targets = stmt.targets
+            if len(targets) == 1 and type(targets[0]) is ast.Name:
+                if not isinstance(stmt.value, _FOLLOWED_VALUES):
+                    out.add(targets[0].id)
+            else:
+                for target in targets:
+                    _names_in_target(target, out)
+        elif t is ast.AnnAssign:
+            if type(stmt.target) is ast.Name and (stmt.value is None or not isinstance(stmt.value, _FOLLOWED_VALUES)):
+                out.add(stmt.target.id)
+            elif stmt.value is not None:
+                _names_in_target(stmt.target, out)
+        elif t is ast.AugAssign:
+            _names_in_target(stmt.target, out)
+        elif t is ast.Delete:
+            for target in stmt.targets:
+                _names_in_target(target, out)
+        elif t is ast.For or t is ast.AsyncFor:
+            _names_in_target(stmt.target, out)
+            stack.extend(stmt.body)
+            stack.extend(stmt.orelse)
+        elif t is ast.With or t is ast.AsyncWith:
+            for item in stmt.items:
+                v = item.optional_vars
+                if v is None:
+                    continue
+                if type(v) is ast.Name:
+                    if not isinstance(item.context_expr, _FOLLOWED_VALUES):
+                        out.add(v.id)
+                else:
+                    _names_in_target(v, out)
+            stack.extend(stmt.body)
+        elif t is ast.If or t is ast.While:
+            stack.extend(stmt.body)
+            stack.extend(stmt.orelse)
+        elif t in _TRY_TYPES:
+            stack.extend(stmt.body)
+            stack.extend(stmt.orelse)
+            stack.extend(stmt.finalbody)
+            for h in stmt.handlers:
+                if h.name:
+                    out.add(h.name)
+                stack.extend(h.body)
+        elif t is _MATCH:
+            for case in stmt.cases:
+                stack.extend(case.body)
+                for p in ast.walk(case.pattern):
+                    for field in ("name", "rest"):
+                        name = getattr(p, field, None)
+                        if isinstance(name, str):
+                            out.add(name)
+    return frozenset(out)
+
+
+def _names_in_target(target, out: set) -> None:
+    """The plain names an assignment target binds (attributes and subscripts bind none)."""
+    stack = [target]
+    while stack:
+        t = stack.pop()
+        if type(t) is ast.Name:
+            out.add(t.id)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            stack.extend(t.elts)
+        elif type(t) is ast.Starred:
+            stack.append(t.value)
+
+
+_TRY_TYPES = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n))
+_MATCH = getattr(ast, "Match", None)
 
 
 def _param_names(args: ast.arguments, method: bool) -> FrozenSet[str]:

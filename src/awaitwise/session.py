@@ -4,7 +4,6 @@ print the report, and decide the exit code (0 clean, 1 diagnostics remain, 2 err
 from __future__ import annotations
 
 import difflib
-import os
 import sys
 from typing import Optional, Sequence
 

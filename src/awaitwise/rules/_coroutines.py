@@ -173,16 +173,23 @@ def coroutine_tokens(settings, project=None) -> FrozenSet[str]:
     if project is None:
         return base
 
+    return project.memo(("coroutine_tokens", settings.coroutine_functions),
+                        lambda: base | project.coroutine_names() | _library_aliases(settings, project))
+
+
+def _library_aliases(settings, project) -> FrozenSet[str]:
+    """Module-level project names that alias a catalog or configured coroutine function, or
+    anything in a module the catalog or the configuration names."""
+
     def compute():
         roots = COROUTINE_MODULES | frozenset(n.split(".", 1)[0] for n in settings.coroutine_functions)
         wanted = frozenset(settings.coroutine_functions)
-        extra = project.alias_names(
+        return project.alias_names(
             lambda ref: ref is not None and (
                 (ref[0] == "external" and (ref[1] in wanted or ref[1].split(".", 1)[0].rstrip("()") in roots))
                 or (ref[0] == "def" and f"{ref[1]}.{ref[2]}" in wanted)))
-        return base | project.coroutine_names() | extra
 
-    return project.memo(("coroutine_tokens", settings.coroutine_functions), compute)
+    return project.memo(("coroutine_library_aliases", settings.coroutine_functions), compute)
 
 
 def coroutine_callee_names(settings, project=None) -> FrozenSet[str]:
@@ -198,6 +205,19 @@ def coroutine_callee_names(settings, project=None) -> FrozenSet[str]:
                         lambda: base | coroutine_tokens(settings, project))
 
 
+def coroutine_bare_names(settings, project=None) -> FrozenSet[str]:
+    """The part of coroutine_callee_names that a call of a bare name (`fetch()`) can reach: a bare
+    name resolves to a module-level binding (an import of a function, a def, an alias) or a local
+    one, never straight to a method. So the project's methods and nested defs are left out; a
+    local rebinding (`get = self.get`) and the file's own `async def`s are the caller's to add."""
+    configured = frozenset(_terminal(n) for n in settings.coroutine_functions)
+    base = frozenset(_terminal(n) for n in COROUTINE_FUNCTIONS) | configured
+    if project is None:
+        return base
+    return project.memo(("coroutine_bare_names", settings.coroutine_functions),
+                        lambda: base | project.module_coroutine_names() | _library_aliases(settings, project))
+
+
 def module_tokens(modules: FrozenSet[str], project=None) -> FrozenSet[str]:
     """The module names, plus the project's aliases of anything inside them."""
     if project is None:
@@ -206,7 +226,7 @@ def module_tokens(modules: FrozenSet[str], project=None) -> FrozenSet[str]:
 
 
 __all__ = ["Target", "index", "qualname", "coroutine_target", "canonical", "shown", "coroutine_tokens",
-           "coroutine_callee_names", "module_tokens"]
+           "coroutine_callee_names", "coroutine_bare_names", "module_tokens"]
 
 
 class CoroutineRule(Rule):
@@ -227,3 +247,15 @@ class CoroutineRule(Rule):
     def callee_names(cls, facts, settings, project) -> FrozenSet[str]:
         """For screen_facts: terminal names under which a call may reach a coroutine function."""
         return coroutine_callee_names(settings, project) | facts.async_def_names
+
+    @classmethod
+    def calls_reach(cls, calls, attr_calls, facts, settings, project) -> bool:
+        """For screen_facts: could a call among `calls` (terminal names; `attr_calls`: those of
+        them whose callee is not a bare name) reach a coroutine function? Every name is checked
+        against the names a bare call can reach, the attribute ones against all."""
+        from ..screening import calls_any
+
+        if not calls:
+            return False
+        return (calls_any(attr_calls, coroutine_callee_names(settings, project), facts)
+                or calls_any(calls, coroutine_bare_names(settings, project) | facts.async_def_names, facts))

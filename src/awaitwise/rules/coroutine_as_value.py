@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import fixes
-from ..screening import LazyTypes, calls_any, pairs_any
+from ..screening import LazyTypes, pairs_any
 from ._coroutines import CoroutineRule, coroutine_target, shown
 from ._helpers import can_add_await, needs_parens_for_await
 
@@ -75,7 +75,7 @@ class CoroutineAsValue(CoroutineRule):
         # a call used as a value (tests, operands, f-strings, attributes, returns) or passed to
         # a converter (`str(f())`), that may reach a coroutine function
         names = cls.callee_names(facts, settings, project)
-        return (calls_any(facts.value_calls, names, facts)
+        return (cls.calls_reach(facts.value_calls, facts.value_attrs, facts, settings, project)
                 or pairs_any(facts.arg_calls, _CONVERTER_NAMES, names, facts))
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import libcst as cst
 
 from ..scopes import FUNCTION
-from ..screening import calls_any
 from ..walker import children
 from ._coroutines import CoroutineRule, coroutine_target, shown
 
@@ -58,7 +57,7 @@ class CoroutineNeverAwaited(CoroutineRule):
     @classmethod
     def screen_facts(cls, facts, settings, project):
         # a call assigned to a plain name in a function, that may reach a coroutine function
-        return calls_any(facts.assigned_calls, cls.callee_names(facts, settings, project), facts)
+        return cls.calls_reach(facts.assigned_calls, facts.assigned_attrs, facts, settings, project)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) == 1:

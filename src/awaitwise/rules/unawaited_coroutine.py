@@ -5,7 +5,6 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import fixes
-from ..screening import calls_any
 from ._coroutines import CoroutineRule, coroutine_target, shown
 from ._helpers import can_add_await
 
@@ -79,7 +78,7 @@ class UnawaitedCoroutine(CoroutineRule):
     @classmethod
     def screen_facts(cls, facts, settings, project):
         # a discarded call (`f()` as a statement, `_ = f()`) that may reach a coroutine function
-        return calls_any(facts.discarded_calls, cls.callee_names(facts, settings, project), facts)
+        return cls.calls_reach(facts.discarded_calls, facts.discarded_attrs, facts, settings, project)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not discarded(self.ctx, node):
