@@ -89,7 +89,7 @@ def run(args, cwd):
     return proc, time.perf_counter() - start
 
 
-_SUMMARY = re.compile(r"Fixed (\d+) error\(s\) in (\d+) file\(s\) \((.*)\)\.")
+_SUMMARY = re.compile(r"Fixed (\d+) errors? in (\d+) files? \((.*)\)\.")
 
 
 def per_code(stderr: str) -> Dict[str, int]:
@@ -129,7 +129,7 @@ def main(argv=None) -> int:
     changed = sorted(rel for rel in before if after.get(rel) != before[rel])
     failures = [rel for rel in changed if not compiles(os.path.join(work, rel))]
     unexpected = [rel for rel in changed if rel not in fixable]
-    codes = per_code(first.stderr)
+    codes = per_code(first.stdout + first.stderr)
 
     second, t2 = run(["fix", "--unsafe-fixes", *common, "."], work)
     again = hashes(work)
@@ -146,14 +146,14 @@ def main(argv=None) -> int:
     print(f"fixes applied in total: {sum(codes.values())}")
     print(f"compile failures: {len(failures)}" + "".join(f"\n  {f}" for f in failures))
     print(f"changed without an applicable fix: {len(unexpected)}" + "".join(f"\n  {f}" for f in unexpected))
-    print(f"second-run changes: {len(second_changes)} (summary: {second.stderr.strip().splitlines()[:1] if per_code(second.stderr) else 'none'})"
+    print(f"second-run changes: {len(second_changes)} (summary: {per_code(second.stdout + second.stderr) or 'none'})"
           + "".join(f"\n  {f}" for f in second_changes))
     print(f"error lines: {len(errors)}" + "".join(f"\n  {e}" for e in errors[:20]))
     if opts.keep or opts.work:
         print(f"scratch folder kept: {work}")
     else:
         shutil.rmtree(work, ignore_errors=True)
-    ok = not failures and not second_changes and not unexpected and not per_code(second.stderr)
+    ok = not failures and not second_changes and not unexpected and not per_code(second.stdout + second.stderr)
     return 0 if ok else 1
 
 
