@@ -227,7 +227,7 @@ def test_screening_uses_the_project_index_facts_of_the_same_text():
 
     text = "import time\nasync def f():\n    time.sleep(1)\n"
     Facts.source_hash = source_hash(text)
-    assert screening.facts_for(text, Project(), "m") is Facts.screen
+    assert screening.facts_for(text, Project(), "m") == Facts.screen._replace(module="m")
     assert screening.facts_for(text + "\n", Project(), "m").async_calls == {"sleep"}
 
 
@@ -250,3 +250,65 @@ def test_library_users_keep_ordinary_libcst_imports():
             "import libcst, libcst._nodes.whitespace\nprint(type(sys.modules['libcst']).__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "module"
+
+
+# --- call targets: callees resolved in the project index while screening ------------------------
+# A small project where coroutine names (`update`, `close`, `fetch`) are also ordinary method and
+# function names. Every module must give the same findings screened and unscreened, and the
+# modules where no call can reach a coroutine must not be parsed at all.
+TARGET_PROJECT = {
+    "app/__init__.py": "",
+    "app/store.py": (
+        "class Store:\n"
+        "    async def update(self):\n        pass\n"
+        "    async def close(self):\n        pass\n"
+        "    def reset(self):\n        self.update()\n"  # AW200 through self
+        "async def fetch():\n    pass\n"
+    ),
+    "app/sub.py": (
+        "from app.store import Store\n"
+        "class Cached(Store):\n"
+        "    def flush(self):\n        self.close()\n"  # AW200: inherited coroutine
+        "    def purge(self):\n        self._data.update()\n"  # unknown attribute: nothing
+    ),
+    "app/plain.py": (
+        "import logging\nimport os\n_LOGGER = logging.getLogger(__name__)\n"
+        "class Box:\n"
+        "    def update(self):\n        pass\n"
+        "    def close(self):\n        self.update()\n"  # a sync method of the same name
+        "def tidy(paths):\n"
+        "    d = {}\n    d.update(x=1)\n"  # a dict: never followed
+        "    for p in paths:\n        p.close()\n"
+        "    os.remove('x')\n    _LOGGER.info('done')\n"
+    ),
+    "app/user.py": (
+        "from app import store\nfrom app.store import fetch as get\n"
+        "def go():\n    store.fetch()\n    get()\n"  # AW200 twice: module attribute, alias
+        "class Late:\n    def run(self):\n        global store\n        store.fetch()\n"
+    ),
+}
+
+
+def test_call_targets_keep_findings_and_skip_files_without_coroutine_calls(tmp_path):
+    from awaitwise.project import build_index
+
+    for rel, text in TARGET_PROJECT.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitwise]\n", encoding="utf-8")
+    files = sorted(str(tmp_path / rel) for rel in TARGET_PROJECT)
+    settings = Settings(project_root=str(tmp_path))
+    project = build_index(files, settings, use_cache=False, force=True, jobs=1)
+    rules = [REGISTRY.get(c) for c in ("AW200", "AW201", "AW202")]
+    found = {}
+    for path in files:
+        text = open(path, encoding="utf-8").read()
+        screened, full = _both(text, path, settings, project, rules=rules)
+        assert _key(screened) == _key(full), path
+        found[path[len(str(tmp_path)) + 1:]] = (screened.parsed, sorted(d.location.row for d in full.diagnostics))
+    assert found["app/store.py"] == (True, [7])
+    assert found["app/sub.py"] == (True, [4])
+    assert found["app/user.py"] == (True, [4, 5, 9])
+    # `d.update()`, `p.close()`, `self.update()` on a sync method, os and logging: no parse
+    assert found["app/plain.py"] == (False, [])

@@ -27,7 +27,7 @@ from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequen
 from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .sourcefile import source_lines
 
-FACTS_VERSION = "4"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "5"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -1320,14 +1320,16 @@ def _rules_use_project(settings) -> bool:
 
 
 def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None, use_cache: bool = True,
-                cache=None, force: bool = False, jobs: Optional[int] = None) -> Optional[ProjectIndex]:
+                cache=None, force: bool = False, jobs: Optional[int] = None,
+                listed: Optional[Sequence[str]] = None) -> Optional[ProjectIndex]:
     """Index of the project around `files` (and `extra_root`, the --stdin-filename path).
 
     None when no enabled rule reads the index (unless `force`). `cache`, when given, has
     `load(key)` / `store(key, value)`; FileFacts are stored under a key of the content hash.
     With `jobs` > 1, many files without cached facts are extracted in a process pool (by default
     everything runs in this process: on a loaded machine the transfer of the facts back costs
-    about what the pool saves)."""
+    about what the pool saves). `listed`: project_files(files, settings, extra_root) when the
+    caller has it already."""
     if not force and not _rules_use_project(settings):
         return None
     from .modules import module_name_for
@@ -1337,7 +1339,7 @@ def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None
     chosen: Dict[str, str] = {}
     packages = set()
     clashes = set()
-    for path in project_files(files, settings, extra_root):
+    for path in (listed if listed is not None else project_files(files, settings, extra_root)):
         try:
             name, is_pkg = module_name_for(path)
         except Exception:

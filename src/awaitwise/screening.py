@@ -51,12 +51,17 @@ class ScreenFacts(NamedTuple):
     async_handlers: FrozenSet[str] = EMPTY  # terminal names of `except` types in async context; "" = bare
     async_def_names: FrozenSet[str] = EMPTY  # names of every `async def`
     rebound: FrozenSet[str] = EMPTY  # names whose resolved name may end differently (see above)
-    # the terminal names in discarded_calls / assigned_calls / value_calls whose callee is not a
-    # bare name (`x.f()`, `f()()`, `x[0]()`): only such a call can reach a method, so a name that
-    # is only ever a method needs to be here, not merely in the set above
-    discarded_attrs: FrozenSet[str] = EMPTY
-    assigned_attrs: FrozenSet[str] = EMPTY
-    value_attrs: FrozenSet[str] = EMPTY
+    # The calls of discarded_calls / assigned_calls / value_calls again, each told apart by what
+    # the file alone says about its callee (a bare name can never reach a method, and a callee
+    # whose name starts at a known place can be resolved in the project index):
+    # ("self", class path, instance?, "a.b.meth") for `self.a.b.meth` in a method of a class of
+    # this file; ("global", root, "a.meth") for `root.a.meth` (or ("global", f, "") for `f()`)
+    # where `root` is looked up at module level; ("name", f) for any other bare name `f()`; the
+    # terminal name (a str) for anything else (`x.meth()` on a local, `f()()`, `x[0]()`).
+    discarded_attrs: FrozenSet[object] = EMPTY
+    assigned_attrs: FrozenSet[object] = EMPTY
+    value_attrs: FrozenSet[object] = EMPTY
+    module: str = ""  # set by the engine when the project index holds this very text (see facts_for)
 
 
 UNPARSED = ScreenFacts(False)
@@ -117,11 +122,12 @@ class _Collector:
         self.methods = set()  # ids of defs directly in a class body
         self.param_calls = []
         self.declared = set()  # names declared global/nonlocal anywhere
+        self.targets = []  # (call target, its root name), see _target
 
     def run(self, tree) -> ScreenFacts:
         # (node, parent, maybe_async, maybe_sync, in_function, parameters of the function whose
-        # body this is: a call of one never resolves, see _node)
-        stack = [(tree, None, False, True, False, EMPTY)]
+        # body this is: a call of one never resolves, see _node; the lookup environment, _Env)
+        stack = [(tree, None, False, True, False, EMPTY, _MODULE_ENV)]
         pop, push = stack.pop, stack.append
         while stack:
             item = pop()
@@ -130,11 +136,18 @@ class _Collector:
                 self._scope(item, push)
                 continue
             self._node(*item)
+            if isinstance(node, _COMPREHENSIONS) and item[6].shadow is not None:
+                # comprehension targets are local to it: lookups of those names stop there
+                env = item[6]._replace(shadow=item[6].shadow | _comprehension_targets(node))
+                for child in ast.iter_child_nodes(node):
+                    push((child, node) + item[2:6] + (env,))
+                continue
             for child in ast.iter_child_nodes(node):
                 push((child, node) + item[2:])
         for item in self.param_calls:  # `global n` / `nonlocal n` (invalid with a parameter n)
             if item[-1] in self.declared:
                 self._call(*item[:-1])
+        self._settle_targets()
         return ScreenFacts(
             True, self.has_async, self.await_outside, self.syntax_outside, self.awaited_acquire,
             frozenset(self.async_calls), frozenset(self.discarded), frozenset(self.assigned),
@@ -143,7 +156,7 @@ class _Collector:
             frozenset(self.discarded_attrs), frozenset(self.assigned_attrs), frozenset(self.value_attrs))
 
     def _scope(self, item, push):
-        node, _, may_async, may_sync, in_func, params = item
+        node, _, may_async, may_sync, in_func, params, env = item
         is_async = isinstance(node, ast.AsyncFunctionDef)
         if is_async:
             self.has_async = True
@@ -152,13 +165,21 @@ class _Collector:
         # engine may see it in either scope, so it counts as both
         head_async, head_sync = may_async or is_async, may_sync or not is_async
         inner_params = EMPTY
+        # where names used in the body are looked up (see _Env)
+        outer_shadow = env.class_shadow if env.class_path is not _NOT_CLASS else env.shadow
         if isinstance(node, ast.Lambda):
             body = [node.body]
             head = [node.args]
             inner_params = _param_names(node.args, False)
+            inner_env = _Env(None if outer_shadow is None else outer_shadow | _all_param_names(node.args))
         elif isinstance(node, ast.ClassDef):
             body = node.body
             head = node.decorator_list + node.bases + node.keywords
+            if env.class_path is not _NOT_CLASS:  # nested in a class body
+                path = None if env.class_path is None else f"{env.class_path}.{node.name}"
+            else:  # at module level, or inside a function (then its instances are not followed)
+                path = node.name if env is _MODULE_ENV else None
+            inner_env = _Env(None, None, path, outer_shadow)
             for stmt in node.body:  # the first parameter of a method resolves to the class
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     first = stmt.args.posonlyargs + stmt.args.args
@@ -168,56 +189,59 @@ class _Collector:
             body = node.body
             head = node.decorator_list + [node.args] + ([node.returns] if node.returns is not None else [])
             inner_params = _param_names(node.args, id(node) in self.methods) | _unfollowable_locals(body)
+            self_info = None
+            if env.class_path not in (None, _NOT_CLASS):
+                first = node.args.posonlyargs + node.args.args
+                decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+                if first and "staticmethod" not in decorators:
+                    self_info = (first[0].arg, env.class_path, "classmethod" not in decorators)
+            shadow = None if outer_shadow is None else outer_shadow | _local_names(node)
+            inner_env = _Env(shadow, self_info)
         if isinstance(node, ast.ClassDef):
             self.methods.update(id(s) for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
         for child in head:
-            push((child, node, head_async, head_sync, in_func, params))
+            push((child, node, head_async, head_sync, in_func, params, env))
         for child in body:
-            push((child, node, is_async, not is_async, not isinstance(node, ast.ClassDef), inner_params))
+            push((child, node, is_async, not is_async, not isinstance(node, ast.ClassDef), inner_params, inner_env))
 
-    def _node(self, node, parent, may_async, may_sync, in_func, params):
+    def _node(self, node, parent, may_async, may_sync, in_func, params, env):
         if isinstance(node, ast.Call):
             root = _root_name(node.func) if params else None
             if root is not None and root in params:
                 # `cb()`, `conn.execute()`: the callee hangs on a parameter of the enclosing
-                # function, whose name resolves to nothing (reassigned, it is ambiguous, which
-                # resolves to nothing too), so no rule can name the callee
-                self.param_calls.append((node, parent, may_async, in_func, root))
+                # function or on a local it binds to something not followed (`for conn in ...`,
+                # `d = {}`), whose name resolves to nothing (bound more than one way, it is
+                # ambiguous, which resolves to nothing too), so no rule can name the callee
+                self.param_calls.append((node, parent, may_async, in_func, env, root))
             else:
-                self._call(node, parent, may_async, in_func)
+                self._call(node, parent, may_async, in_func, env)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             self.declared.update(node.names)
         else:
             self._other(node, may_async, may_sync)
 
-    def _call(self, node, parent, may_async, in_func):
+    def _call(self, node, parent, may_async, in_func, env):
         name = terminal(node.func)
-        bare = type(node.func) is ast.Name
         if may_async:
             self.async_calls.add(name)
         if isinstance(parent, ast.Expr):
             self.discarded.add(name)
-            if not bare:
-                self.discarded_attrs.add(name)
+            self.discarded_attrs.add(self._target(node.func, env, name))
         elif isinstance(parent, ast.Assign) and parent.value is node:
             if len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
                 if parent.targets[0].id == "_":
                     self.discarded.add(name)
-                    if not bare:
-                        self.discarded_attrs.add(name)
+                    self.discarded_attrs.add(self._target(node.func, env, name))
                 if in_func:
                     self.assigned.add(name)
-                    if not bare:
-                        self.assigned_attrs.add(name)
+                    self.assigned_attrs.add(self._target(node.func, env, name))
         elif isinstance(parent, ast.AnnAssign) and parent.value is node:
             if in_func and isinstance(parent.target, ast.Name):
                 self.assigned.add(name)
-                if not bare:
-                    self.assigned_attrs.add(name)
+                self.assigned_attrs.add(self._target(node.func, env, name))
         elif isinstance(parent, _VALUE_PARENTS):
             self.value.add(name)
-            if not bare:
-                self.value_attrs.add(name)
+            self.value_attrs.add(self._target(node.func, env, name))
         for arg in node.args:
             if isinstance(arg, ast.Call):
                 self.arg_calls.add((name, terminal(arg.func)))
@@ -226,6 +250,38 @@ class _Collector:
         for kw in node.keywords:
             if isinstance(kw.value, ast.Call):
                 self.arg_calls.add((name, terminal(kw.value.func)))
+
+    def _target(self, func, env, name):
+        """What the *_attrs sets record for a call of `func` (terminal name `name`): a call
+        target when the file says where the callee's name starts, else ("name", name) for a
+        bare name and `name` for anything else."""
+        attrs = []
+        root = func
+        while type(root) is ast.Attribute:
+            attrs.append(root.attr)
+            root = root.value
+        if type(root) is not ast.Name:
+            return name
+        text = ".".join(reversed(attrs))
+        si = env.self_info
+        if si is not None and root.id == si[0] and attrs:
+            target = ("self", si[1], si[2], text)
+        elif env.shadow is not None and root.id not in env.shadow:
+            target = ("global", root.id, text)
+        else:
+            return name if attrs else ("name", name)
+        self.targets.append((target, root.id))
+        return target
+
+    def _settle_targets(self) -> None:
+        """A name declared global or nonlocal anywhere is not trusted to be looked up as above:
+        its calls fall back to their terminal name."""
+        bad = {t for t, root in self.targets if root in self.declared}
+        if bad:
+            for field in (self.discarded_attrs, self.assigned_attrs, self.value_attrs):
+                for t in bad & field:
+                    field.discard(t)
+                    field.add(t[-1].rsplit(".", 1)[-1] if t[-1] else ("name", t[1]))
 
     def _other(self, node, may_async, may_sync):
         if isinstance(node, ast.Await):
@@ -276,6 +332,82 @@ class _Collector:
                 self._bind(el)
         elif isinstance(target, ast.Starred):
             self._bind(target.value)
+
+
+_NOT_CLASS = object()
+
+
+class _Env(NamedTuple):
+    """Where the names of the code being walked are looked up, as far as call targets care.
+
+    shadow: names bound by the enclosing functions (parameters, any assignment, imports, defs,
+    loop and `except` targets, comprehension targets...): a name outside it is looked up at
+    module level. None where a class body comes first (the lookup is not followed there).
+    self_info: (first parameter, class path, instance?) in the body of a method of a class of
+    this file that is not nested in a function. class_path/class_shadow: in a class body, the
+    class's path (None: not followed) and the shadow its methods start from."""
+
+    shadow: Optional[FrozenSet[str]]
+    self_info: Optional[tuple] = None
+    class_path: object = _NOT_CLASS  # outside class bodies
+    class_shadow: Optional[FrozenSet[str]] = None
+
+_MODULE_ENV = _Env(EMPTY)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _comprehension_targets(node) -> FrozenSet[str]:
+    out = set()
+    for gen in node.generators:
+        _names_in_target(gen.target, out)
+    return frozenset(out)
+
+
+def _all_param_names(args: ast.arguments) -> FrozenSet[str]:
+    names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+    return frozenset(names)
+
+
+def _local_names(func) -> FrozenSet[str]:
+    """Every name a def binds in its own scope (over-approximated: comprehension targets and
+    names bound in nested defaults or decorators count too), parameters included."""
+    out = set(_all_param_names(func.args))
+    stack = list(func.body)
+    while stack:
+        node = stack.pop()
+        t = type(node)
+        if t is ast.Name:
+            if type(node.ctx) is not ast.Load:
+                out.add(node.id)
+            continue
+        if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            out.add(node.name)
+            stack.extend(node.decorator_list)
+            if t is ast.ClassDef:
+                stack.extend(node.bases)
+                stack.extend(k.value for k in node.keywords)
+            else:
+                stack.extend(d for d in node.args.defaults + node.args.kw_defaults if d is not None)
+            continue
+        if t is ast.Lambda:
+            stack.extend(d for d in node.args.defaults + node.args.kw_defaults if d is not None)
+            continue
+        if t is ast.Import or t is ast.ImportFrom:
+            for alias in node.names:
+                out.add(alias.asname or alias.name.split(".")[0])
+        elif t is ast.Global or t is ast.Nonlocal:
+            out.update(node.names)
+        elif t is ast.ExceptHandler:
+            if node.name:
+                out.add(node.name)
+        else:
+            for field in ("name", "rest"):  # match captures
+                value = getattr(node, field, None)
+                if isinstance(value, str) and t.__name__.startswith("Match"):
+                    out.add(value)
+        stack.extend(ast.iter_child_nodes(node))
+    return frozenset(out)
 
 
 def _root_name(node) -> Optional[str]:
@@ -422,7 +554,8 @@ def facts_for(source: str, project=None, module_name: str = "") -> ScreenFacts:
             from .project import source_hash
 
             if known.source_hash == source_hash(source):
-                return found
+                # the index describes this very text: its call targets may be resolved in it
+                return found._replace(module=module_name)
     return screen_facts(source)
 
 

@@ -218,6 +218,63 @@ def coroutine_bare_names(settings, project=None) -> FrozenSet[str]:
                         lambda: base | project.module_coroutine_names() | _library_aliases(settings, project))
 
 
+def target_qualname(entry, facts, project) -> Optional[str]:
+    """The qualified name the engine gives the callee of a screening call target (see
+    screening.ScreenFacts), or None when that is not sure to be the engine's name for it."""
+    module = facts.module
+    if not module or project is None:
+        return None
+    kind = entry[0]
+    if kind == "self":
+        _, class_path, instance, text = entry
+        if text.split(".", 1)[0] in facts.rebound:
+            return None  # `self.x = ...` somewhere: the engine may follow the assigned value
+        return f"{module}.{class_path}{'()' if instance else ''}.{text}"
+    if kind == "global":
+        _, root, text = entry
+        known = project.modules.get(module)
+        binding = known.names.get(root) if known is not None else None
+        if binding is None:
+            return None
+        if binding[0] == "import":
+            _, level, target, name = binding
+            base = project._absolute(module, level, target) if level else target
+            if base is None:
+                return None
+            if name is not None:
+                base = f"{base}.{name}"
+        elif binding[0] in ("def", "class", "alias"):
+            base = f"{module}.{root}"  # the index follows the module-level binding
+        else:
+            return None
+        return f"{base}.{text}" if text else base
+    return None
+
+
+def _target_may_be_coroutine(entry, facts, settings, project) -> bool:
+    """Could the engine find a coroutine function behind this call target? (True when unsure.)"""
+    q = target_qualname(entry, facts, project)
+    if q is None:
+        return True
+    return project.memo(("coroutine_qualname", q, settings.coroutine_functions),
+                        lambda: _qualname_is_coroutine(q, settings, project))
+
+
+def _qualname_is_coroutine(q: str, settings, project) -> bool:
+    """coroutine_target's answer for a callee whose qualified name is `q`."""
+    configured = settings.coroutine_functions
+    if q in configured:
+        return True
+    top = q.split(".", 1)[0]
+    ref = project.resolve(q) if project.has_top_level(top) else ("external", q)
+    if ref is None:
+        return False
+    if ref[0] == "external":
+        return ref[1] in configured or ref[1] in COROUTINE_FUNCTIONS
+    callee = project.callee_of(ref)
+    return project.is_coroutine_callee(callee) or (callee is not None and callee.qualname in configured)
+
+
 def module_tokens(modules: FrozenSet[str], project=None) -> FrozenSet[str]:
     """The module names, plus the project's aliases of anything inside them."""
     if project is None:
@@ -249,13 +306,38 @@ class CoroutineRule(Rule):
         return coroutine_callee_names(settings, project) | facts.async_def_names
 
     @classmethod
-    def calls_reach(cls, calls, attr_calls, facts, settings, project) -> bool:
-        """For screen_facts: could a call among `calls` (terminal names; `attr_calls`: those of
-        them whose callee is not a bare name) reach a coroutine function? Every name is checked
-        against the names a bare call can reach, the attribute ones against all."""
-        from ..screening import calls_any
+    def calls_reach(cls, calls, facts, settings, project) -> bool:
+        """For screen_facts: could one of these calls (entries of a ScreenFacts *_attrs set)
+        reach a coroutine function? A bare name is checked against the names a bare call can
+        reach, an attribute against all, and a call target through the project index."""
+        from ..screening import ANY
 
         if not calls:
             return False
-        return (calls_any(attr_calls, coroutine_callee_names(settings, project), facts)
-                or calls_any(calls, coroutine_bare_names(settings, project) | facts.async_def_names, facts))
+        async_defs = facts.async_def_names
+        names = coroutine_callee_names(settings, project)
+        if async_defs:
+            names = names | async_defs
+        bare = None
+        rebound = facts.rebound
+        for entry in calls:
+            if type(entry) is str:
+                if entry == ANY or entry in names or entry in rebound:
+                    return True
+                continue
+            kind = entry[0]
+            if kind == "name" or (kind == "global" and not entry[2]):
+                if bare is None:
+                    bare = coroutine_bare_names(settings, project)
+                last = entry[1]
+                if not (last in bare or last in async_defs or last in rebound):
+                    continue
+                if kind == "name":
+                    return True
+            else:
+                last = entry[-1].rsplit(".", 1)[-1]
+                if not (last in names or last in rebound):
+                    continue
+            if _target_may_be_coroutine(entry, facts, settings, project):
+                return True
+        return False

@@ -75,7 +75,7 @@ class CoroutineAsValue(CoroutineRule):
         # a call used as a value (tests, operands, f-strings, attributes, returns) or passed to
         # a converter (`str(f())`), that may reach a coroutine function
         names = cls.callee_names(facts, settings, project)
-        return (cls.calls_reach(facts.value_calls, facts.value_attrs, facts, settings, project)
+        return (cls.calls_reach(facts.value_attrs, facts, settings, project)
                 or pairs_any(facts.arg_calls, _CONVERTER_NAMES, names, facts))
 
     def visit_Call(self, node: cst.Call) -> None:

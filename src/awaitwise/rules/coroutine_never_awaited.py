@@ -57,7 +57,7 @@ class CoroutineNeverAwaited(CoroutineRule):
     @classmethod
     def screen_facts(cls, facts, settings, project):
         # a call assigned to a plain name in a function, that may reach a coroutine function
-        return cls.calls_reach(facts.assigned_calls, facts.assigned_attrs, facts, settings, project)
+        return cls.calls_reach(facts.assigned_attrs, facts, settings, project)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) == 1:

@@ -78,7 +78,7 @@ class UnawaitedCoroutine(CoroutineRule):
     @classmethod
     def screen_facts(cls, facts, settings, project):
         # a discarded call (`f()` as a statement, `_ = f()`) that may reach a coroutine function
-        return cls.calls_reach(facts.discarded_calls, facts.discarded_attrs, facts, settings, project)
+        return cls.calls_reach(facts.discarded_attrs, facts, settings, project)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not discarded(self.ctx, node):
