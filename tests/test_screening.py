@@ -312,3 +312,47 @@ def test_call_targets_keep_findings_and_skip_files_without_coroutine_calls(tmp_p
     assert found["app/user.py"] == (True, [4, 5, 9])
     # `d.update()`, `p.close()`, `self.update()` on a sync method, os and logging: no parse
     assert found["app/plain.py"] == (False, [])
+
+
+BLOCKING_PROJECT = {
+    "svc/__init__.py": "",
+    "svc/disk.py": (
+        "import time\n"
+        "class Disk:\n"
+        "    def save(self):\n        time.sleep(1)\n"
+        "def flush():\n    time.sleep(1)\n"
+    ),
+    "svc/memory.py": (
+        "class Memory:\n"
+        "    def save(self):\n        return 1\n"
+        "    async def run(self):\n        self.save()\n"  # same name, does not block: no parse
+    ),
+    "svc/api.py": (
+        "from svc.disk import Disk\nfrom svc import disk\n"
+        "class Api(Disk):\n"
+        "    async def run(self):\n        self.save()\n"  # AW110 through the base class
+        "async def go():\n    disk.flush()\n"  # AW110 through the module
+    ),
+}
+
+
+def test_transitive_blocking_resolves_call_targets_while_screening(tmp_path):
+    from awaitwise.project import build_index
+
+    for rel, text in BLOCKING_PROJECT.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitwise]\n", encoding="utf-8")
+    files = sorted(str(tmp_path / rel) for rel in BLOCKING_PROJECT)
+    settings = Settings(project_root=str(tmp_path))
+    project = build_index(files, settings, use_cache=False, force=True, jobs=1)
+    rules = [REGISTRY.get("AW110")]
+    found = {}
+    for path in files:
+        text = open(path, encoding="utf-8").read()
+        screened, full = _both(text, path, settings, project, rules=rules)
+        assert _key(screened) == _key(full), path
+        found[path[len(str(tmp_path)) + 1:]] = (screened.parsed, sorted(d.location.row for d in full.diagnostics))
+    assert found["svc/api.py"] == (True, [5, 7])
+    assert found["svc/memory.py"] == (False, [])

@@ -61,6 +61,7 @@ class ScreenFacts(NamedTuple):
     discarded_attrs: FrozenSet[object] = EMPTY
     assigned_attrs: FrozenSet[object] = EMPTY
     value_attrs: FrozenSet[object] = EMPTY
+    async_attrs: FrozenSet[object] = EMPTY  # async_calls again, entries as in discarded_attrs
     module: str = ""  # set by the engine when the project index holds this very text (see facts_for)
 
 
@@ -114,6 +115,7 @@ class _Collector:
         self.discarded_attrs = set()
         self.assigned_attrs = set()
         self.value_attrs = set()
+        self.async_attrs = set()
         self.arg_calls = set()
         self.name_args = set()
         self.handlers = set()
@@ -153,7 +155,8 @@ class _Collector:
             frozenset(self.async_calls), frozenset(self.discarded), frozenset(self.assigned),
             frozenset(self.value), frozenset(self.arg_calls), frozenset(self.name_args),
             frozenset(self.handlers), frozenset(self.async_defs), frozenset(self.rebound),
-            frozenset(self.discarded_attrs), frozenset(self.assigned_attrs), frozenset(self.value_attrs))
+            frozenset(self.discarded_attrs), frozenset(self.assigned_attrs), frozenset(self.value_attrs),
+            frozenset(self.async_attrs))
 
     def _scope(self, item, push):
         node, _, may_async, may_sync, in_func, params, env = item
@@ -224,6 +227,7 @@ class _Collector:
         name = terminal(node.func)
         if may_async:
             self.async_calls.add(name)
+            self.async_attrs.add(self._target(node.func, env, name))
         if isinstance(parent, ast.Expr):
             self.discarded.add(name)
             self.discarded_attrs.add(self._target(node.func, env, name))
@@ -278,7 +282,7 @@ class _Collector:
         its calls fall back to their terminal name."""
         bad = {t for t, root in self.targets if root in self.declared}
         if bad:
-            for field in (self.discarded_attrs, self.assigned_attrs, self.value_attrs):
+            for field in (self.discarded_attrs, self.assigned_attrs, self.value_attrs, self.async_attrs):
                 for t in bad & field:
                     field.discard(t)
                     field.add(t[-1].rsplit(".", 1)[-1] if t[-1] else ("name", t[1]))

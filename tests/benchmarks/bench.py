@@ -312,10 +312,12 @@ def verify_screening(args) -> int:
     global _VERIFY
     base = os.path.abspath(os.path.expanduser(args.dir))
     src = build_corpus(base, os.path.abspath(os.path.expanduser(args.wheels or os.path.join(base, "wheels"))))
-    files = corpus_files(src)[::args.every]
+    everything = corpus_files(src)
+    files = everything[::args.every]
     registry = get_registry()
     settings = Settings(select=("ALL",), project_root=src)
-    project = build_index(files, settings, use_cache=False, force=True)
+    # the index covers the whole corpus, as in a real run, so that cross-module names resolve
+    project = build_index(everything, settings, use_cache=False, force=True)
     _VERIFY = (settings, [registry.get(c) for c in settings.enabled_codes(registry)], project)
     bad = 0
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")

@@ -91,9 +91,37 @@ class TransitiveBlocking(Rule):
             return False
         if project is None:
             return None
-        from ..screening import calls_any
+        from ..callgraph import config_key
+        from ..screening import ANY
+        from ._coroutines import target_qualname
 
-        return None if calls_any(facts.async_calls, cls.screen_tokens_with_project(settings, project), facts) else False
+        tokens = cls.screen_tokens_with_project(settings, project)
+        rebound = facts.rebound
+        for entry in facts.async_attrs:
+            if type(entry) is str:
+                last = entry
+            elif entry[0] == "name" or not entry[-1]:
+                last = entry[1]
+            else:
+                last = entry[-1].rsplit(".", 1)[-1]
+            if not (last == ANY or last in tokens or last in rebound):
+                continue
+            if type(entry) is str or entry[0] == "name":
+                return None
+            # a call target: resolved in the index the way visit_Call resolves the callee
+            q = target_qualname(entry, facts, project)
+            if q is None or project.memo(("AW110 reaches", q, config_key(settings)),
+                                         lambda: cls._reaches(q, settings, project)):
+                return None
+        return False
+
+    @staticmethod
+    def _reaches(qualname: str, settings, project) -> bool:
+        graph = project.blocking_graph(settings)
+        if graph.matches(qualname):
+            return False
+        found = graph.node_of(project.resolve(qualname))
+        return found is not None and graph.chains.get(found[0]) is not None
 
     _graph = None
     _index = None
