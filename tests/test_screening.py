@@ -356,3 +356,51 @@ def test_transitive_blocking_resolves_call_targets_while_screening(tmp_path):
         found[path[len(str(tmp_path)) + 1:]] = (screened.parsed, sorted(d.location.row for d in full.diagnostics))
     assert found["svc/api.py"] == (True, [5, 7])
     assert found["svc/memory.py"] == (False, [])
+
+
+LOCALS_PROJECT = {
+    "loc/__init__.py": "",
+    "loc/client.py": (
+        "class Client:\n"
+        "    async def get(self):\n        pass\n"
+        "class Pool:\n"
+        "    def __init__(self):\n        self.conn = Client()\n"
+        "    def borrow(self):\n        return Client()\n"
+    ),
+    "loc/use.py": (
+        "from loc.client import Client, Pool\n"
+        "def direct():\n    c = Client()\n    c.get()\n"  # AW200: a local bound once to a call
+        "def plain(items):\n    d = dict(items)\n    d.get('k')\n"  # dict.get: nothing
+        "class Mine(Pool):\n"
+        "    def __init__(self):\n        self.conn = Client()\n"
+        "    def run(self):\n        p = self\n        p.conn.get()\n"  # AW200 through self.conn
+        "    def twice(self, x):\n        c = Client()\n        c = x\n        c.get()\n"  # ambiguous: nothing
+    ),
+}
+
+
+def test_locals_bound_once_are_followed_while_screening(tmp_path):
+    from awaitwise.project import build_index
+
+    for rel, text in LOCALS_PROJECT.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitwise]\n", encoding="utf-8")
+    files = sorted(str(tmp_path / rel) for rel in LOCALS_PROJECT)
+    settings = Settings(project_root=str(tmp_path))
+    project = build_index(files, settings, use_cache=False, force=True, jobs=1)
+    rules = [REGISTRY.get(c) for c in ("AW200", "AW201", "AW202")]
+    for path in files:
+        text = open(path, encoding="utf-8").read()
+        screened, full = _both(text, path, settings, project, rules=rules)
+        assert _key(screened) == _key(full), path
+        if path.endswith("use.py"):
+            assert sorted(d.location.row for d in full.diagnostics) == [4, 13]
+    # only the dict call is left in a file like this: it is not parsed
+    plain = "def plain(items):\n    d = dict(items)\n    d.get('k')\n"
+    (tmp_path / "loc" / "plain.py").write_text(plain, encoding="utf-8")
+    files.append(str(tmp_path / "loc" / "plain.py"))
+    project = build_index(files, settings, use_cache=False, force=True, jobs=1)
+    screened, full = _both(plain, files[-1], settings, project, rules=rules)
+    assert screened.parsed is False and full.diagnostics == []

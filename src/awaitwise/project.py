@@ -27,7 +27,7 @@ from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequen
 from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .sourcefile import source_lines
 
-FACTS_VERSION = "5"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "6"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24

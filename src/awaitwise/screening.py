@@ -140,7 +140,10 @@ class _Collector:
             self._node(*item)
             if isinstance(node, _COMPREHENSIONS) and item[6].shadow is not None:
                 # comprehension targets are local to it: lookups of those names stop there
-                env = item[6]._replace(shadow=item[6].shadow | _comprehension_targets(node))
+                names = _comprehension_targets(node)
+                env = item[6]._replace(shadow=item[6].shadow | names)
+                if env.values and not names.isdisjoint(env.values):
+                    env = env._replace(values={k: v for k, v in env.values.items() if k not in names})
                 for child in ast.iter_child_nodes(node):
                     push((child, node) + item[2:6] + (env,))
                 continue
@@ -198,8 +201,9 @@ class _Collector:
                 decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
                 if first and "staticmethod" not in decorators:
                     self_info = (first[0].arg, env.class_path, "classmethod" not in decorators)
-            shadow = None if outer_shadow is None else outer_shadow | _local_names(node)
-            inner_env = _Env(shadow, self_info)
+            local, values = _local_names(node)
+            shadow = None if outer_shadow is None else outer_shadow | local
+            inner_env = _Env(shadow, self_info, values=values)
         if isinstance(node, ast.ClassDef):
             self.methods.update(id(s) for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
         for child in head:
@@ -259,28 +263,20 @@ class _Collector:
         """What the *_attrs sets record for a call of `func` (terminal name `name`): a call
         target when the file says where the callee's name starts, else ("name", name) for a
         bare name and `name` for anything else."""
-        attrs = []
-        root = func
-        while type(root) is ast.Attribute:
-            attrs.append(root.attr)
-            root = root.value
-        if type(root) is not ast.Name:
-            return name
-        text = ".".join(reversed(attrs))
-        si = env.self_info
-        if si is not None and root.id == si[0] and attrs:
-            target = ("self", si[1], si[2], text)
-        elif env.shadow is not None and root.id not in env.shadow:
-            target = ("global", root.id, text)
-        else:
-            return name if attrs else ("name", name)
-        self.targets.append((target, root.id))
+        bare = type(func) is ast.Name
+        roots = []
+        found = _expr_target(func if not bare else func, env, 0, roots, follow=not bare)
+        if found is None or (found[0][0] == "self" and not found[1]):
+            return ("name", name) if bare else name
+        head, text = found
+        target = head + (text,)
+        self.targets.append((target, tuple(roots)))
         return target
 
     def _settle_targets(self) -> None:
         """A name declared global or nonlocal anywhere is not trusted to be looked up as above:
         its calls fall back to their terminal name."""
-        bad = {t for t, root in self.targets if root in self.declared}
+        bad = {t for t, roots in self.targets if not self.declared.isdisjoint(roots)}
         if bad:
             for field in (self.discarded_attrs, self.assigned_attrs, self.value_attrs, self.async_attrs):
                 for t in bad & field:
@@ -355,9 +351,40 @@ class _Env(NamedTuple):
     self_info: Optional[tuple] = None
     class_path: object = _NOT_CLASS  # outside class bodies
     class_shadow: Optional[FrozenSet[str]] = None
+    values: Optional[dict] = None  # locals of the function bound once, to a name, attribute or call
 
 _MODULE_ENV = _Env(EMPTY)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _expr_target(expr, env, depth: int, roots: list, follow: bool = True):
+    """(head, text) for a Name/Attribute/Call chain whose start the file tells: head is
+    ("self", class path, instance?) or ("global", module-level name); text is what follows, as
+    the engine writes it (`.a.meth`, `().meth`). Locals bound once to a name, attribute or call
+    are followed (when `follow`); anything else gives None. The names looked up are added to
+    `roots`."""
+    if depth > 8:
+        return None
+    t = type(expr)
+    if t is ast.Name:
+        name = expr.id
+        roots.append(name)
+        si = env.self_info
+        if si is not None and name == si[0]:
+            return ("self", si[1], si[2]), ""
+        values = env.values
+        if follow and values and name in values:
+            return _expr_target(values[name], env, depth + 1, roots)
+        if env.shadow is not None and name not in env.shadow:
+            return ("global", name), ""
+        return None
+    if t is ast.Attribute:
+        found = _expr_target(expr.value, env, depth + 1, roots)
+        return None if found is None else (found[0], f"{found[1]}.{expr.attr}")
+    if t is ast.Call:
+        found = _expr_target(expr.func, env, depth + 1, roots)
+        return None if found is None else (found[0], found[1] + "()")
+    return None
 
 
 def _comprehension_targets(node) -> FrozenSet[str]:
@@ -373,10 +400,14 @@ def _all_param_names(args: ast.arguments) -> FrozenSet[str]:
     return frozenset(names)
 
 
-def _local_names(func) -> FrozenSet[str]:
-    """Every name a def binds in its own scope (over-approximated: comprehension targets and
-    names bound in nested defaults or decorators count too), parameters included."""
+def _local_names(func):
+    """(names, values): every name a def binds in its own scope (over-approximated:
+    comprehension targets and names bound in nested defaults or decorators count too),
+    parameters included; and those bound exactly once, by `name = <name, attribute or call>`
+    (or its annotated form), with that value (the engine follows such a local)."""
     out = set(_all_param_names(func.args))
+    counts = dict.fromkeys(out, 1)
+    simple = {}
     stack = list(func.body)
     while stack:
         node = stack.pop()
@@ -384,9 +415,16 @@ def _local_names(func) -> FrozenSet[str]:
         if t is ast.Name:
             if type(node.ctx) is not ast.Load:
                 out.add(node.id)
+                counts[node.id] = counts.get(node.id, 0) + 1
             continue
+        if t is ast.Assign or t is ast.AnnAssign:
+            target = node.targets[0] if t is ast.Assign and len(node.targets) == 1 else getattr(node, "target", None)
+            if (type(target) is ast.Name and node.value is not None
+                    and type(node.value) in (ast.Call, ast.Name, ast.Attribute)):
+                simple[target.id] = node.value
         if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
             out.add(node.name)
+            counts[node.name] = 2
             stack.extend(node.decorator_list)
             if t is ast.ClassDef:
                 stack.extend(node.bases)
@@ -400,18 +438,23 @@ def _local_names(func) -> FrozenSet[str]:
         if t is ast.Import or t is ast.ImportFrom:
             for alias in node.names:
                 out.add(alias.asname or alias.name.split(".")[0])
+                counts[alias.asname or alias.name.split(".")[0]] = 2
         elif t is ast.Global or t is ast.Nonlocal:
             out.update(node.names)
+            counts.update(dict.fromkeys(node.names, 2))
         elif t is ast.ExceptHandler:
             if node.name:
                 out.add(node.name)
+                counts[node.name] = 2
         else:
             for field in ("name", "rest"):  # match captures
                 value = getattr(node, field, None)
                 if isinstance(value, str) and t.__name__.startswith("Match"):
                     out.add(value)
+                    counts[value] = 2
         stack.extend(ast.iter_child_nodes(node))
-    return frozenset(out)
+    values = {name: value for name, value in simple.items() if counts.get(name) == 1}
+    return frozenset(out), values
 
 
 def _root_name(node) -> Optional[str]:

@@ -11,6 +11,7 @@ to nothing and are never reported.
 
 from __future__ import annotations
 
+import builtins
 from typing import FrozenSet, NamedTuple, Optional
 
 import libcst as cst
@@ -19,6 +20,9 @@ from ..catalogs.coroutines import COROUTINE_FUNCTIONS, COROUTINE_MODULES
 from ..project import Callee, index_for_source
 from ..registry import Rule
 from ..scopes import FUNCTION
+
+
+_BUILTINS = frozenset(dir(builtins))
 
 
 class Target(NamedTuple):
@@ -220,22 +224,32 @@ def coroutine_bare_names(settings, project=None) -> FrozenSet[str]:
 
 def target_qualname(entry, facts, project) -> Optional[str]:
     """The qualified name the engine gives the callee of a screening call target (see
-    screening.ScreenFacts), or None when that is not sure to be the engine's name for it."""
+    screening.ScreenFacts: `text` follows the head as the engine writes it, `.a.meth` or
+    `().meth`), or None when that is not sure to be the engine's name for it."""
     module = facts.module
     if not module or project is None:
         return None
     kind = entry[0]
+    text = entry[-1]
+    if "()." in text:
+        # an attribute of an instance: the engine follows `self.<attr> = ...` of a class of
+        # this file there, so such an attribute is not resolved here
+        for part in text.split("().")[1:]:
+            if part.split(".", 1)[0].split("(", 1)[0] in facts.rebound:
+                return None
     if kind == "self":
         _, class_path, instance, text = entry
-        if text.split(".", 1)[0] in facts.rebound:
+        first = text[1:].split(".", 1)[0].split("(", 1)[0] if text.startswith(".") else ""
+        if not first or first in facts.rebound:
             return None  # `self.x = ...` somewhere: the engine may follow the assigned value
-        return f"{module}.{class_path}{'()' if instance else ''}.{text}"
+        return f"{module}.{class_path}{'()' if instance else ''}{text}"
     if kind == "global":
         _, root, text = entry
         known = project.modules.get(module)
         binding = known.names.get(root) if known is not None else None
         if binding is None:
-            return None
+            # unbound at module level: a builtin (star imports are not followed), or nothing
+            return f"builtins.{root}{text}" if known is not None and known.parsed and root in _BUILTINS else None
         if binding[0] == "import":
             _, level, target, name = binding
             base = project._absolute(module, level, target) if level else target
@@ -247,7 +261,7 @@ def target_qualname(entry, facts, project) -> Optional[str]:
             base = f"{module}.{root}"  # the index follows the module-level binding
         else:
             return None
-        return f"{base}.{text}" if text else base
+        return base + text
     return None
 
 
