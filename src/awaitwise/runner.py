@@ -177,6 +177,9 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
     if progress and hits:
         progress(hits)
 
+    materialize = getattr(project, "materialize", None)  # a lazy index (warm.LazyProject)
+    if todo and callable(materialize):
+        project = materialize()  # built once here, before any worker is forked
     job = _Job(settings, registry, project, mode, unsafe, write, store is not None)
     workers = jobs if jobs is not None else default_jobs()
     if workers > 1 and len(todo) >= POOL_THRESHOLD:

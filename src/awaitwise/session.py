@@ -42,6 +42,7 @@ class Session:
         from .discovery import discover
 
         files, problems = discover(paths, self.settings)
+        self._given = list(paths)  # lets the warm start reuse this walk as the project's file list
         self.problems.extend(f"{display_path(p)}: {why}" for p, why in problems)
         return files
 
@@ -57,6 +58,15 @@ class Session:
         from .project import build_index
 
         use_cache = not self.opts.get("no_cache")
+        if use_cache and extra_root is None:
+            # an unchanged project answers from the state the last run stored (see warm.py)
+            from .warm import WarmStart
+
+            if getattr(self, "_warm", None) is None:
+                self._warm = WarmStart(self._cache(), self.settings, self.registry)
+            return self._warm.project(files, lambda listed: build_index(
+                files, self.settings, use_cache=True, cache=self._cache(), listed=listed),
+                given=getattr(self, "_given", None))
         return build_index(files, self.settings, extra_root=extra_root, use_cache=use_cache,
                            cache=self._cache() if use_cache else None)
 
@@ -120,6 +130,8 @@ class Session:
             else:
                 result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
                              jobs=jobs, project=project, cache=cache)
+            if getattr(self, "_warm", None) is not None:
+                self._warm.save(project, files)
         finally:
             cache.flush()
         if mode == "fix" and self.opts.get("diff"):

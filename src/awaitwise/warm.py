@@ -1,0 +1,275 @@
+"""Warm start: re-running over an unchanged tree without building the project index.
+
+With a warm cache every file's lint result is reused, and all a run still needs from the index
+is its fingerprints (the project's, and each checked file's: see ProjectIndex.fingerprint and
+file_fingerprint), which are the cache keys of those results. Building the index to compute them
+means loading the facts of every module and the call graph of the whole project: most of the time
+of a cached run. So after a run that built the index, the cache keeps a *project state*: for every
+file the index was built from, its (mtime, size) and the hash of its text, which folders are
+packages, and the fingerprints the run computed. The next run takes the project's file list,
+stats the files and, when nothing changed, answers the fingerprints from the state; the index is
+built only if some file must actually be checked.
+
+When does the state hold? The index is a function of the list of project files, the text of each,
+which folders hold an `__init__.py(i)` (module names), the settings and awaitwise itself. The state
+is stored under a key of the last two (with the enabled codes), and the next run compares the
+first three: the same list in the same order, every folder's package flag, and every file's
+(mtime, size); a file whose stat changed is read and its text hashed like the index does (a
+`touch` or a checkout that restored the content keeps the state, with the new stat recorded).
+Anything else builds the index as before, and the run after it stores a new state.
+
+The stats are taken *before* the index reads the files: a file edited while the index is built
+has a newer stat than the one stored, so the next run re-hashes it and sees the difference. A
+file modified within the last two seconds is stored with mtime -1 (always re-hashed), since it
+could change again within the same timestamp tick without changing size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+STATE_VERSION = 1
+MAX_STATES = 4  # configurations whose latest state is kept (the oldest is dropped beyond this)
+_SETTLE_NS = 2_000_000_000
+
+
+def state_key(settings, registry) -> str:
+    """The configuration a state belongs to: what results bundles are keyed by (awaitwise, the
+    settings, the enabled codes). The mode is left out: check and fix build the same index."""
+    from .cache import tool_fingerprint
+
+    codes = settings.enabled_codes(registry)
+    return hashlib.blake2b("|".join([tool_fingerprint(), settings.fingerprint(), ",".join(codes),
+                                     f"state-{STATE_VERSION}"]).encode(), digest_size=12).hexdigest()
+
+
+def _stat(path: str) -> Optional[Tuple[int, int]]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _settled(stat: Optional[Tuple[int, int]], now: int) -> Optional[Tuple[int, int]]:
+    if stat is None:
+        return None
+    return (-1, stat[1]) if now - stat[0] < _SETTLE_NS else stat
+
+
+def _text_hash(path: str) -> Optional[str]:
+    """The hash the index keeps for this file (FileFacts.source_hash), or None if unreadable."""
+    from .project import source_hash
+    from .sourcefile import read
+
+    try:
+        return source_hash(read(path).text)
+    except Exception:  # the index skips a file it cannot read
+        return None
+
+
+def package_dirs(paths: Sequence[str]) -> Dict[str, bool]:
+    """Every folder whose package flag the module names of `paths` depend on (see
+    modules.module_name_for), with the flag, looked at afresh (not through its memo)."""
+    from .modules import _is_package_dir
+
+    is_package = getattr(_is_package_dir, "__wrapped__", _is_package_dir)
+    flags: Dict[str, bool] = {}
+    for path in paths:
+        folder = os.path.dirname(os.path.abspath(path))
+        while folder not in flags:
+            flag = flags[folder] = bool(is_package(folder))
+            parent = os.path.dirname(folder)
+            if not flag or parent == folder:
+                break
+            folder = parent
+    return flags
+
+
+def listed_files(files: Sequence[str], settings, given: Optional[Sequence[str]] = None) -> List[str]:
+    """project_files(files, settings), without walking the tree a second time when the run was
+    given exactly the project root (`awaitwise check .` at the root): then the project's files are
+    the discovered ones (both walks apply the same excludes and .gitignore files from the same
+    root), spelled as absolute paths like project_files spells them."""
+    from .project import _PROJECT_MARKERS, project_files
+
+    root = getattr(settings, "project_root", "")
+    if given is not None and len(given) == 1 and root and os.path.isdir(given[0]):
+        aroot = os.path.abspath(root)
+        if (os.path.abspath(given[0]) == aroot
+                and any(os.path.exists(os.path.join(aroot, m)) for m in _PROJECT_MARKERS)):
+            return [os.path.abspath(p) for p in files]
+    return project_files(files, settings)
+
+
+class LazyProject:
+    """Stands for the project index of a run whose stored state holds: the fingerprints come from
+    the state; anything else builds the real index (once) and asks it."""
+
+    def __init__(self, state: dict, build: Callable[[], object]):
+        self._state = state
+        self._build = build
+        self._real = None
+        self.built = False
+
+    def materialize(self):
+        """The real index, built on first use."""
+        if not self.built:
+            self._real = self._build()
+            self.built = True
+        return self._real
+
+    def fingerprint(self) -> str:
+        return self._state["fingerprint"]
+
+    def file_fingerprint(self, path: str) -> str:
+        fp = self._state["file_fps"].get(os.path.abspath(path))
+        if fp is None:
+            return self.materialize().file_fingerprint(path)
+        return fp
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name in ("_state", "_build", "_real", "built"):
+            raise AttributeError(name)
+        return getattr(self.materialize(), name)
+
+    def __reduce__(self):  # a worker started by pickling gets the real index
+        return (_same, (self.materialize(),))
+
+
+def _same(value):
+    return value
+
+
+class WarmStart:
+    """The project states of one cache: `project()` gives a run its index (real or lazy),
+    `save()` records the state after the run."""
+
+    def __init__(self, cache, settings, registry):
+        self.settings = settings
+        self.registry = registry
+        # one bundle per configuration, holding its latest state
+        self.bundle = None
+        if cache is not None and cache.enabled:
+            self.bundle = cache.bundle("state-" + state_key(settings, registry))
+        self._built = None  # (index, listed, stats, dirs) of the last index built here
+        self._lazy: Optional[LazyProject] = None
+
+    def _load(self) -> Optional[dict]:
+        state = self.bundle.get("state") if self.bundle is not None else None
+        if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+            return None
+        try:
+            ok = (isinstance(state["paths"], tuple) and isinstance(state["stats"], list)
+                  and isinstance(state["hashes"], tuple) and isinstance(state["dirs"], dict)
+                  and isinstance(state["fingerprint"], str) and isinstance(state["file_fps"], dict)
+                  and len(state["stats"]) == len(state["paths"]) == len(state["hashes"]))
+        except KeyError:
+            return None
+        return state if ok else None
+
+    def project(self, files: Sequence[str], build: Callable[[Optional[List[str]]], object],
+                given: Optional[Sequence[str]] = None):
+        """The index for a run over `files`. `build(listed)` builds the real one from the project
+        file list (None: let it compute the list). `given`: the paths the run was started with."""
+        from .project import _rules_use_project
+
+        if self.bundle is None or not _rules_use_project(self.settings):
+            return build(None)
+        self._lazy = None
+        self._built = None
+        listed = listed_files(files, self.settings, given)
+        stats = [_stat(p) for p in listed]
+        dirs = package_dirs(listed)
+        state = self._load()
+        if state is not None and self._holds(state, listed, stats, dirs):
+            self._lazy = LazyProject(state, lambda: build(listed))
+            return self._lazy
+        index = build(listed)
+        if index is not None:
+            self._built = (index, listed, stats, dirs)
+        return index
+
+    def _holds(self, state: dict, listed: List[str], stats, dirs) -> bool:
+        if state["paths"] != tuple(listed) or state["dirs"] != dirs:
+            return False
+        old = state["stats"]
+        changed = [i for i, st in enumerate(stats) if st is None or st != old[i]]
+        if not changed:
+            return True
+        hashes = state["hashes"]
+        for i in changed:
+            if stats[i] is None or hashes[i] is None or _text_hash(listed[i]) != hashes[i]:
+                return False
+        # same text under a new stat: record the stat, so the next run need not read them again
+        now = time.time_ns()
+        fresh = list(old)
+        for i in changed:
+            fresh[i] = _settled(stats[i], now)
+        self._put(dict(state, stats=fresh))
+        return True
+
+    def save(self, project, files: Sequence[str]) -> None:
+        """After a run over `files` with `project` (what project() returned): store the state of
+        an index built here, or add the file fingerprints a lazy index had to compute."""
+        if self.bundle is None:
+            return
+        if self._lazy is not None and project is self._lazy:
+            real = project._real
+            if real is None:
+                return
+            state = self._load()
+            if state is None:
+                return
+            fps = state["file_fps"]
+            missing = {os.path.abspath(f) for f in files} - fps.keys()
+            if missing:
+                fps = dict(fps)
+                for path in missing:
+                    fps[path] = real.file_fingerprint(path)
+                self._put(dict(state, file_fps=fps))
+            return
+        if self._built is None or project is not self._built[0]:
+            return
+        index, listed, stats, dirs = self._built
+        module_of = {path: module for module, path in index.paths.items()}
+        hashes = []
+        for path in listed:
+            facts = index.modules.get(module_of.get(path, ""))
+            hashes.append(facts.source_hash if facts is not None else None)
+        now = time.time_ns()
+        fingerprint = index.fingerprint()
+        fps = {}
+        previous = self._load()
+        if (previous is not None and previous["fingerprint"] == fingerprint
+                and previous["paths"] == tuple(listed) and previous["hashes"] == tuple(hashes)
+                and previous["dirs"] == dirs):
+            fps.update(previous["file_fps"])  # the same index: its file fingerprints still hold
+        for path in files:
+            fps[os.path.abspath(path)] = index.file_fingerprint(path)
+        self._put({"version": STATE_VERSION, "paths": tuple(listed), "stats": [_settled(s, now) for s in stats],
+                   "hashes": tuple(hashes), "dirs": dirs, "fingerprint": fingerprint, "file_fps": fps})
+        self._prune()
+
+    def _put(self, state: dict) -> None:
+        self.bundle.put("state", state)
+
+    def _prune(self) -> None:
+        """Keep the states of the MAX_STATES configurations used last (this one included)."""
+        folder = os.path.dirname(self.bundle.path)
+        mine = os.path.basename(self.bundle.path)
+        try:
+            names = [n for n in os.listdir(folder) if n.startswith("state-") and n.endswith(".bin") and n != mine]
+            if len(names) < MAX_STATES:
+                return
+            names.sort(key=lambda n: os.stat(os.path.join(folder, n)).st_mtime_ns)
+            for name in names[:len(names) - MAX_STATES + 1]:
+                os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass
+
+
+__all__ = ["WarmStart", "LazyProject", "listed_files", "package_dirs", "state_key"]

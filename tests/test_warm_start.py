@@ -1,0 +1,222 @@
+"""Warm start: a re-run over an unchanged project answers the index fingerprints from the stored
+project state and never builds the index; any change that could move a result builds it again,
+and every run reports exactly what a run without the cache reports."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from awaitwise import project as project_mod
+from awaitwise import runner, warm
+from awaitwise.cli import main
+from awaitwise.config import resolve_settings
+from awaitwise.discovery import discover
+from awaitwise.registry import get_registry
+
+HELPERS_PURE = "def load(path):\n    return path.upper()\n\n\ndef other():\n    return 1\n"
+HELPERS_BLOCKING = "import time\n\n\ndef load(path):\n    time.sleep(1)\n\n\ndef other():\n    return 1\n"
+API = ("from .helpers import load\n\n\n"
+       "async def handler(path):\n"
+       "    return load(path)\n")
+DIRECT = "import time\n\n\nasync def tick():\n    time.sleep(1)\n"
+
+
+def _age(root: Path) -> None:
+    """Every file as if written a while ago: the cache trusts settled stats only."""
+    past = time.time() - 1000
+    for p in root.rglob("*"):
+        if p.is_file() and ".awaitwise_cache" not in p.parts:
+            os.utime(p, (past, past))
+
+
+@pytest.fixture
+def proj(tmp_path):
+    root = tmp_path / "proj"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.awaitwise]\n", encoding="utf-8")
+    (root / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "app" / "helpers.py").write_text(HELPERS_PURE, encoding="utf-8")
+    (root / "app" / "api.py").write_text(API, encoding="utf-8")
+    (root / "app" / "direct.py").write_text(DIRECT, encoding="utf-8")
+    _age(root)
+    return root
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """The build_index calls of the runs (Session looks it up on the module at each run)."""
+    calls = []
+    original = project_mod.build_index
+
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(project_mod, "build_index", spy)
+    return calls
+
+
+def _run(root: Path, *args: str, command: str = "check"):
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        result = CliRunner().invoke(main, [command, *args])
+    finally:
+        os.chdir(old)
+    assert result.exit_code in (0, 1), result.output
+    return result.stdout
+
+
+def _states(root: Path):
+    return sorted((root / ".awaitwise_cache").glob("state-*.bin"))
+
+
+def test_unchanged_rerun_does_not_build_the_index(proj, builds):
+    first = _run(proj, ".")
+    assert "AW100" in first and "AW110" not in first
+    assert len(builds) == 1 and len(_states(proj)) == 1
+    builds.clear()
+    assert _run(proj, ".") == first
+    assert builds == []
+    assert _run(proj, ".") == first == _run(proj, "--no-cache", ".")
+
+
+def test_touched_file_keeps_the_state_and_its_new_stat_is_recorded(proj, builds, monkeypatch):
+    first = _run(proj, ".")
+    hashed = []
+    original = warm._text_hash
+    monkeypatch.setattr(warm, "_text_hash", lambda p: hashed.append(Path(p).name) or original(p))
+    later = time.time() - 500
+    os.utime(proj / "app" / "helpers.py", (later, later))  # same content, new mtime
+    builds.clear()
+    assert _run(proj, ".") == first
+    assert builds == [] and hashed == ["helpers.py"]
+    hashed.clear()
+    assert _run(proj, ".") == first
+    assert builds == [] and hashed == []  # the new stat was stored
+
+
+def test_helper_body_edit_builds_and_reports_the_new_chain(proj, builds):
+    first = _run(proj, ".")
+    (proj / "app" / "helpers.py").write_text(HELPERS_BLOCKING, encoding="utf-8")
+    _age(proj)
+    builds.clear()
+    second = _run(proj, ".")
+    assert len(builds) == 1
+    assert second != first and "app/api.py:5:12: AW110" in second.replace(os.sep, "/")
+    assert second == _run(proj, "--no-cache", ".")
+    builds.clear()
+    assert _run(proj, ".") == second and builds == []
+
+
+def test_adding_or_deleting_a_file_builds(proj, builds):
+    _run(proj, ".")
+    (proj / "app" / "extra.py").write_text("from .helpers import other\n", encoding="utf-8")
+    _age(proj)
+    builds.clear()
+    added = _run(proj, ".")
+    assert len(builds) == 1 and added == _run(proj, "--no-cache", ".")
+    (proj / "app" / "helpers.py").unlink()
+    builds.clear()
+    removed = _run(proj, ".")
+    assert len(builds) == 1 and removed == _run(proj, "--no-cache", ".")
+
+
+def test_a_new_package_marker_builds(proj, builds):
+    """Module names come from `__init__.py` files: one appearing above the project changes them."""
+    _run(proj, ".")
+    (proj / "__init__.py").write_text("", encoding="utf-8")
+    (proj.parent / "__init__.py").write_text("", encoding="utf-8")  # proj/ itself becomes a package
+    builds.clear()
+    out = _run(proj, ".")
+    assert len(builds) == 1 and out == _run(proj, "--no-cache", ".")
+
+
+def test_no_cache_never_reads_or_writes_the_state(proj, builds, monkeypatch):
+    _run(proj, "--no-cache", ".")
+    assert not (proj / ".awaitwise_cache").exists() and len(builds) == 1
+    first = _run(proj, ".")
+    assert len(_states(proj)) == 1
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("--no-cache touched the project state")
+
+    monkeypatch.setattr(warm.WarmStart, "__init__", refuse)
+    before = [p.read_bytes() for p in _states(proj)]
+    builds.clear()
+    assert _run(proj, "--no-cache", ".") == first
+    assert len(builds) == 1 and [p.read_bytes() for p in _states(proj)] == before
+
+
+def test_a_corrupt_state_is_discarded(proj, builds):
+    first = _run(proj, ".")
+    (state,) = _states(proj)
+    data = bytearray(state.read_bytes())
+    data[-2] ^= 0xFF
+    state.write_bytes(bytes(data))
+    builds.clear()
+    assert _run(proj, ".") == first
+    assert len(builds) == 1
+    builds.clear()
+    assert _run(proj, ".") == first and builds == []  # a good state was written again
+
+
+def test_a_cache_miss_builds_the_index_once_before_the_work(proj, builds, monkeypatch):
+    first = _run(proj, ".")
+    for results in (proj / ".awaitwise_cache").glob("results-*.bin"):
+        results.unlink()
+    seen = []
+    original = runner._Job.__init__
+
+    def spy(self, settings, registry, project, *rest):
+        seen.append(type(project).__name__)
+        original(self, settings, registry, project, *rest)
+
+    monkeypatch.setattr(runner._Job, "__init__", spy)
+    builds.clear()
+    assert _run(proj, ".") == first
+    assert len(builds) == 1 and seen == ["ProjectIndex"]
+
+
+def test_fix_after_a_check_fixes_what_an_uncached_fix_fixes(proj, tmp_path):
+    import shutil
+
+    twin = tmp_path / "twin"
+    shutil.copytree(proj, twin)
+    _run(proj, ".")
+    fixed = _run(proj, ".", command="fix")
+    assert fixed == _run(twin, "--no-cache", ".", command="fix")
+    for name in ("direct.py", "api.py", "helpers.py"):
+        assert (proj / "app" / name).read_text() == (twin / "app" / name).read_text()
+    assert "asyncio.sleep" in (proj / "app" / "direct.py").read_text()
+    assert _run(proj, ".") == _run(twin, "--no-cache", ".")
+
+
+def test_listed_files_match_project_files_when_the_root_was_walked(proj, monkeypatch):
+    from awaitwise import discovery
+
+    monkeypatch.setattr(discovery, "_DIR_CACHE", {})  # it keys folders by their spelling, "." too
+    (proj / ".gitignore").write_text("generated/\n", encoding="utf-8")
+    for folder in ("generated", "build", "app/sub"):
+        (proj / folder).mkdir()
+        (proj / folder / "m.py").write_text("x = 1\n", encoding="utf-8")
+    (proj / "app" / "sub" / "__init__.py").write_text("", encoding="utf-8")
+    (proj / "script.py").write_text("x = 1\n", encoding="utf-8")
+    old = os.getcwd()
+    os.chdir(proj)
+    try:
+        settings = resolve_settings(["."], None, {"extend_exclude": ("build",)}, get_registry())
+        files, _ = discover(["."], settings)
+        listed = warm.listed_files(files, settings, ["."])
+        assert listed == project_mod.project_files(files, settings)
+        assert not any("generated" in p or "build" in p for p in listed)
+        sub = [str(proj / "app")]
+        sub_files, _ = discover(sub, settings)  # not the root: the index covers more than was walked
+        assert warm.listed_files(sub_files, settings, sub) == project_mod.project_files(sub_files, settings)
+    finally:
+        os.chdir(old)
