@@ -88,8 +88,14 @@ def _glob_to_regex(pattern: str, anchored: bool) -> re.Pattern:
     return re.compile(f"^{prefix}{body}$")
 
 
+_DEFAULT_EXCLUDED = None
+
+
 def _excluded(path: str, name: str, settings) -> bool:
-    if any(fnmatch.fnmatchcase(name, p) for p in DEFAULT_EXCLUDE):
+    global _DEFAULT_EXCLUDED
+    if _DEFAULT_EXCLUDED is None:  # one regex for the default patterns (fnmatchcase semantics)
+        _DEFAULT_EXCLUDED = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in DEFAULT_EXCLUDE)).match
+    if _DEFAULT_EXCLUDED(name):
         return True
     patterns = settings.exclude + settings.extend_exclude
     if not patterns:
@@ -130,8 +136,9 @@ def discover(paths, settings) -> Tuple[List[str], List[Tuple[str, str]]]:
     problems: List[Tuple[str, str]] = []
     seen = set()
 
-    def add(path):
-        key = os.path.realpath(path)
+    def add(path, key=None):
+        if key is None:
+            key = os.path.realpath(path)
         if key not in seen:
             seen.add(key)
             files.append(path)
@@ -171,7 +178,8 @@ def discover(paths, settings) -> Tuple[List[str], List[Tuple[str, str]]]:
                 full = os.path.join(dirpath, f)
                 if _excluded(full, f, settings) or _ignored(full, False, ignores):
                     continue
-                add(full)
+                # the folder's real path is known: only a linked file needs resolving again
+                add(full, os.path.realpath(full) if os.path.islink(full) else os.path.join(real, f))
     return files, problems
 
 
@@ -187,9 +195,10 @@ def _dir_ignores(top: str, dirpath: str) -> List[GitIgnore]:
     for i in range(len(parts) + 1):
         if i:
             current = os.path.join(current, parts[i - 1])
-        if current not in _DIR_CACHE:
-            _DIR_CACHE[current] = GitIgnore.load(current)
-        if _DIR_CACHE[current]:
-            chain.append(_DIR_CACHE[current])
+        key = os.path.abspath(current)  # not the spelling: a process may change directory
+        if key not in _DIR_CACHE:
+            _DIR_CACHE[key] = GitIgnore.load(current)
+        if _DIR_CACHE[key]:
+            chain.append(_DIR_CACHE[key])
     return chain
 
