@@ -12,6 +12,9 @@ written back once at the end of the run (`Cache.flush`):
   the signature matches: mtime and size equal, or (when they differ) the content hash equal.
 - `facts.bin`: whatever `load(key)`/`store(key, value)` hold; the project index keeps its per-file
   facts there under content-hash keys.
+- `state-<key>.bin`: the project state of one configuration (file list, stats, text hashes and
+  the fingerprints of the last index built), which lets an unchanged tree skip building the
+  index altogether (see awaitwise.warm).
 
 Cross-module results: a file's findings may depend on facts from other files (which functions
 are coroutines, which helpers block). The result entry records the fingerprint of the *whole*
