@@ -22,6 +22,16 @@ defaults and annotations of a def nested in a coroutine count as both async and 
 A callee or handler type that is not a name, an attribute or a call of one is recorded as "",
 which rules treat as "could be anything".
 
+Call targets (the *_attrs fields) go one step further for the rules whose callees are project
+names (the coroutine rules, AW110): where the file alone says where a callee's name starts --
+`self` in a method of a class of the file, a name that no enclosing function binds (so it is
+looked up at module level), a local bound exactly once to a name, attribute or call -- the
+callee is written the way the engine writes it (`pkg.mod.Store().update`) and resolved in the
+project index while screening, with the same index functions the rules call. Whatever the
+engine might resolve differently (an instance attribute assigned in the file, a name declared
+global, a module-level name bound more than once) stays a plain terminal name. Bare names
+(`fetch()`) never reach a method, so they are matched only against module-level names.
+
 `screen_facts_from_tree(tree)` works on a tree parsed elsewhere (the project index parses every
 file with `ast` too), so one parse can feed both.
 """
