@@ -106,6 +106,16 @@ def screen_facts_from_tree(tree: ast.AST) -> ScreenFacts:
 
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_FUNC_TYPES = frozenset(_FUNCS)
+# the node types _Collector._node looks at (the others are only walked through)
+_INTERESTING = frozenset({
+    ast.Call, ast.Global, ast.Nonlocal, ast.Await, ast.AsyncFor, ast.AsyncWith, ast.comprehension,
+    ast.ExceptHandler, ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem,
+})
+_COMPREHENSION_TYPES = frozenset({ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp})
+_LEAVES = frozenset({ast.Name, ast.Constant})  # nothing below them, nothing to record
+_NOT_CHILD_FIELDS = frozenset({"ctx", "op", "ops"})
+_CHILD_FIELDS: dict = {}
 _VALUE_PARENTS = (ast.If, ast.While, ast.IfExp, ast.Assert, ast.comprehension, ast.UnaryOp, ast.BoolOp,
                   ast.FormattedValue, ast.Compare, ast.BinOp, ast.AugAssign, ast.Subscript, ast.Attribute,
                   ast.Return)
@@ -141,24 +151,37 @@ class _Collector:
         # body this is: a call of one never resolves, see _node; the lookup environment, _Env)
         stack = [(tree, None, False, True, False, EMPTY, _MODULE_ENV)]
         pop, push = stack.pop, stack.append
+        funcs, interesting, comprehensions, leaves = _FUNC_TYPES, _INTERESTING, _COMPREHENSION_TYPES, _LEAVES
+        fields_of = _CHILD_FIELDS
+        AST = ast.AST
         while stack:
             item = pop()
             node = item[0]
-            if isinstance(node, _FUNCS):
+            t = type(node)
+            if t in funcs:
                 self._scope(item, push)
                 continue
-            self._node(*item)
-            if isinstance(node, _COMPREHENSIONS) and item[6].shadow is not None:
+            if t in interesting:
+                self._node(*item)
+            tail = item[2:]
+            if t in comprehensions and item[6].shadow is not None:
                 # comprehension targets are local to it: lookups of those names stop there
                 names = _comprehension_targets(node)
                 env = item[6]._replace(shadow=item[6].shadow | names)
                 if env.values and not names.isdisjoint(env.values):
                     env = env._replace(values={k: v for k, v in env.values.items() if k not in names})
-                for child in ast.iter_child_nodes(node):
-                    push((child, node) + item[2:6] + (env,))
-                continue
-            for child in ast.iter_child_nodes(node):
-                push((child, node) + item[2:])
+                tail = item[2:6] + (env,)
+            fields = fields_of.get(t)
+            if fields is None:
+                fields = fields_of[t] = tuple(f for f in t._fields if f not in _NOT_CHILD_FIELDS)
+            for name in fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for child in value:
+                        if isinstance(child, AST) and type(child) not in leaves:
+                            push((child, node) + tail)
+                elif isinstance(value, AST) and type(value) not in leaves:
+                    push((value, node) + tail)
         for item in self.param_calls:  # `global n` / `nonlocal n` (invalid with a parameter n)
             if item[-1] in self.declared:
                 self._call(*item[:-1])

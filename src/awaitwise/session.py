@@ -9,7 +9,7 @@ from typing import Optional, Sequence
 
 import click
 
-from .runner import RunResult, check_one, display_path, fix_one, run
+from .runner import RunResult, check_one, default_jobs, display_path, fix_one, run
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_PROJECT_ROUNDS = 4
@@ -58,6 +58,8 @@ class Session:
         from .project import build_index
 
         use_cache = not self.opts.get("no_cache")
+        # many files to extract (a cold run over a large tree) are shared among --jobs workers
+        jobs = self.opts.get("jobs") or default_jobs()
         if use_cache and extra_root is None:
             # an unchanged project answers from the state the last run stored (see warm.py)
             from .warm import WarmStart
@@ -65,10 +67,10 @@ class Session:
             if getattr(self, "_warm", None) is None:
                 self._warm = WarmStart(self._cache(), self.settings, self.registry)
             return self._warm.project(files, lambda listed: build_index(
-                files, self.settings, use_cache=True, cache=self._cache(), listed=listed),
+                files, self.settings, use_cache=True, cache=self._cache(), listed=listed, jobs=jobs),
                 given=getattr(self, "_given", None))
         return build_index(files, self.settings, extra_root=extra_root, use_cache=use_cache,
-                           cache=self._cache() if use_cache else None)
+                           cache=self._cache() if use_cache else None, jobs=jobs)
 
     # --- check ----------------------------------------------------------------------------------
     def check(self, paths: Sequence[str]) -> RunResult:
