@@ -220,22 +220,3 @@ def test_listed_files_match_project_files_when_the_root_was_walked(proj, monkeyp
         assert warm.listed_files(sub_files, settings, sub) == project_mod.project_files(sub_files, settings)
     finally:
         os.chdir(old)
-
-
-def test_each_project_file_list_keeps_its_own_state(tmp_path, builds):
-    """Without a project marker, a run over one package indexes that package only: runs over two
-    packages in turn must not replace each other's state."""
-    root = tmp_path / "tree"
-    for pkg in ("one", "two"):
-        (root / pkg / pkg).mkdir(parents=True)
-        (root / pkg / pkg / "__init__.py").write_text("", encoding="utf-8")
-        (root / pkg / pkg / "mod.py").write_text(DIRECT, encoding="utf-8")
-    _age(root)
-    one, two = os.path.join("one", "one", "mod.py"), os.path.join("two", "two", "mod.py")
-    first = _run(root, one)
-    _run(root, two)
-    assert len(builds) == 2
-    builds.clear()
-    assert _run(root, one) == first
-    _run(root, two)
-    assert builds == []

@@ -33,7 +33,6 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 STATE_VERSION = 1
 MAX_STATES = 4  # configurations whose latest state is kept (the oldest is dropped beyond this)
-MAX_LISTS = 8  # project file lists (one state each) kept per configuration
 _SETTLE_NS = 2_000_000_000
 
 
@@ -158,10 +157,9 @@ class WarmStart:
             self.bundle = cache.bundle("state-" + state_key(settings, registry))
         self._built = None  # (index, listed, stats, dirs) of the last index built here
         self._lazy: Optional[LazyProject] = None
-        self._slot = "state"  # the entry of the bundle for this run's project file list
 
     def _load(self) -> Optional[dict]:
-        state = self.bundle.get(self._slot) if self.bundle is not None else None
+        state = self.bundle.get("state") if self.bundle is not None else None
         if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
             return None
         try:
@@ -184,10 +182,6 @@ class WarmStart:
         self._lazy = None
         self._built = None
         listed = listed_files(files, self.settings, given)
-        # one state per project file list: a run over one package of a tree without a project
-        # marker (whose index covers that package) does not replace the whole tree's state
-        self._slot = ("state", hashlib.blake2b("\n".join(listed).encode("utf-8", "surrogatepass"),
-                                               digest_size=12).hexdigest())
         stats = [_stat(p) for p in listed]
         dirs = package_dirs(listed)
         state = self._load()
@@ -261,14 +255,7 @@ class WarmStart:
         self._prune()
 
     def _put(self, state: dict) -> None:
-        state = dict(state, used=time.time_ns())
-        self.bundle.put(self._slot, state)
-        data = self.bundle.data
-        slots = [k for k in data if isinstance(k, tuple) and k and k[0] == "state"]
-        if len(slots) > MAX_LISTS:  # keep the file lists used last
-            slots.sort(key=lambda k: data[k].get("used", 0) if isinstance(data[k], dict) else 0)
-            for k in slots[:len(slots) - MAX_LISTS]:
-                del data[k]
+        self.bundle.put("state", state)
 
     def _prune(self) -> None:
         """Keep the states of the MAX_STATES configurations used last (this one included)."""
