@@ -54,3 +54,12 @@ def test_symlink_loop_terminates(tmp_path):
     os.symlink(tmp_path / "a", tmp_path / "a" / "loop")
     files, _ = discover([str(tmp_path)], Settings(project_root=str(tmp_path)))
     assert names(files, tmp_path) == ["a/x.py"]
+
+
+def test_a_linked_file_and_its_target_are_checked_once(tmp_path):
+    touch(tmp_path, "pkg/real.py")
+    os.symlink("real.py", tmp_path / "pkg" / "alias.py")  # the file itself is a link
+    touch(tmp_path, "other/plain.py")
+    os.symlink(tmp_path / "other", tmp_path / "pkg" / "linked")  # a folder reached twice
+    files, _ = discover([str(tmp_path)], Settings(project_root=str(tmp_path)))
+    assert names(files, tmp_path) == ["other/plain.py", "pkg/alias.py"]
