@@ -154,6 +154,7 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
     if cache is not None and cache.enabled and project_fp is not None:
         store = cache.results(settings, settings.enabled_codes(registry), extra=mode)
     per_file = getattr(project, "file_fingerprint", None)
+    from .cache import stat_signature
 
     def file_fp(path):
         """What this file's results depend on elsewhere in the project (a change in one module
@@ -165,7 +166,7 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
     for i, path in enumerate(files):
         if store is not None:
             shown = display_path(path)
-            st = _stat(path)
+            st = stat_signature(path)
             if st is not None:
                 sizes[i] = st[1]
                 value = store.lookup(path, shown, file_fp(path), st, read_hash=lambda p=path: _hash_file(p))
@@ -210,14 +211,6 @@ def _usable(diagnostics, mode: str, unsafe: bool) -> bool:
     from .fixer import applicable
 
     return not any(applicable(d.fix, unsafe) for d in diagnostics)
-
-
-def _stat(path: str):
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
 
 
 def _hash_file(path: str) -> Optional[str]:

@@ -28,12 +28,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 STATE_VERSION = 1
 MAX_STATES = 4  # configurations whose latest state is kept (the oldest is dropped beyond this)
-_SETTLE_NS = 2_000_000_000
 
 
 def state_key(settings, registry) -> str:
@@ -46,18 +44,11 @@ def state_key(settings, registry) -> str:
                                      f"state-{STATE_VERSION}"]).encode(), digest_size=12).hexdigest()
 
 
-def _stat(path: str) -> Optional[Tuple[int, int]]:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
+def _settled(stat: Optional[Tuple[int, int]]) -> Optional[Tuple[int, int]]:
+    """The stat to store (see cache._settled: a just-modified file is always re-hashed)."""
+    from .cache import _settled as settled_mtime
 
-
-def _settled(stat: Optional[Tuple[int, int]], now: int) -> Optional[Tuple[int, int]]:
-    if stat is None:
-        return None
-    return (-1, stat[1]) if now - stat[0] < _SETTLE_NS else stat
+    return None if stat is None else (settled_mtime(stat[0]), stat[1])
 
 
 def _text_hash(path: str) -> Optional[str]:
@@ -182,7 +173,9 @@ class WarmStart:
         self._lazy = None
         self._built = None
         listed = listed_files(files, self.settings, given)
-        stats = [_stat(p) for p in listed]
+        from .cache import stat_signature
+
+        stats = [stat_signature(p) for p in listed]
         dirs = package_dirs(listed)
         state = self._load()
         if state is not None and self._holds(state, listed, stats, dirs):
@@ -205,10 +198,9 @@ class WarmStart:
             if stats[i] is None or hashes[i] is None or _text_hash(listed[i]) != hashes[i]:
                 return False
         # same text under a new stat: record the stat, so the next run need not read them again
-        now = time.time_ns()
         fresh = list(old)
         for i in changed:
-            fresh[i] = _settled(stats[i], now)
+            fresh[i] = _settled(stats[i])
         self._put(dict(state, stats=fresh))
         return True
 
@@ -240,7 +232,6 @@ class WarmStart:
         for path in listed:
             facts = index.modules.get(module_of.get(path, ""))
             hashes.append(facts.source_hash if facts is not None else None)
-        now = time.time_ns()
         fingerprint = index.fingerprint()
         fps = {}
         previous = self._load()
@@ -250,7 +241,7 @@ class WarmStart:
             fps.update(previous["file_fps"])  # the same index: its file fingerprints still hold
         for path in files:
             fps[os.path.abspath(path)] = index.file_fingerprint(path)
-        self._put({"version": STATE_VERSION, "paths": tuple(listed), "stats": [_settled(s, now) for s in stats],
+        self._put({"version": STATE_VERSION, "paths": tuple(listed), "stats": [_settled(s) for s in stats],
                    "hashes": tuple(hashes), "dirs": dirs, "fingerprint": fingerprint, "file_fps": fps})
         self._prune()
 
