@@ -25,6 +25,7 @@ import sys
 from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from .rules._blocking_match import CONSUMERS, PASS_THROUGH
+from .screening import evaluated_at_definition
 from .sourcefile import source_lines
 
 FACTS_VERSION = "6"  # bump when FileFacts changes shape (it is part of cache keys)
@@ -439,12 +440,7 @@ class _FunctionScope:
                 if kind == 1:  # a nested scope: only what runs when it is defined
                     if t is not ast.Lambda:
                         self._bind(node.name, ("def", f"{self.path}.<locals>.{node.name}"))
-                        stack.extend(node.decorator_list)
-                    if t is ast.ClassDef:
-                        stack.extend(node.bases)
-                        stack.extend(k.value for k in node.keywords)
-                    else:
-                        stack.extend(d for d in node.args.defaults + node.args.kw_defaults if d is not None)
+                    stack.extend(evaluated_at_definition(node))
                     continue
                 if kind == 2:  # leaves
                     continue

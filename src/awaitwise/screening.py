@@ -298,7 +298,7 @@ class _Collector:
         bare name and `name` for anything else."""
         bare = type(func) is ast.Name
         roots = []
-        found = _expr_target(func if not bare else func, env, 0, roots, follow=not bare)
+        found = _expr_target(func, env, 0, roots, follow=not bare)
         if found is None or (found[0][0] == "self" and not found[1]):
             return ("name", name) if bare else name
         head, text = found
@@ -420,6 +420,15 @@ def _expr_target(expr, env, depth: int, roots: list, follow: bool = True):
     return None
 
 
+def evaluated_at_definition(node) -> list:
+    """What a def, lambda or class evaluates where it stands, when it is defined: decorators,
+    base classes and class keywords, parameter defaults (not annotations)."""
+    if type(node) is ast.ClassDef:
+        return node.decorator_list + node.bases + [k.value for k in node.keywords]
+    defaults = [d for d in node.args.defaults + node.args.kw_defaults if d is not None]
+    return defaults if type(node) is ast.Lambda else node.decorator_list + defaults
+
+
 def _comprehension_targets(node) -> FrozenSet[str]:
     out = set()
     for gen in node.generators:
@@ -455,18 +464,11 @@ def _local_names(func):
             if (type(target) is ast.Name and node.value is not None
                     and type(node.value) in (ast.Call, ast.Name, ast.Attribute)):
                 simple[target.id] = node.value
-        if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-            out.add(node.name)
-            counts[node.name] = 2
-            stack.extend(node.decorator_list)
-            if t is ast.ClassDef:
-                stack.extend(node.bases)
-                stack.extend(k.value for k in node.keywords)
-            else:
-                stack.extend(d for d in node.args.defaults + node.args.kw_defaults if d is not None)
-            continue
-        if t is ast.Lambda:
-            stack.extend(d for d in node.args.defaults + node.args.kw_defaults if d is not None)
+        if t in _FUNC_TYPES:
+            if t is not ast.Lambda:
+                out.add(node.name)
+                counts[node.name] = 2
+            stack.extend(evaluated_at_definition(node))
             continue
         if t is ast.Import or t is ast.ImportFrom:
             for alias in node.names:
