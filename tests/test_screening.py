@@ -4,6 +4,8 @@ the results must be identical; a few hand-made sources probe the ways a name can
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from awaitwise import engine
@@ -289,24 +291,33 @@ TARGET_PROJECT = {
 }
 
 
-def test_call_targets_keep_findings_and_skip_files_without_coroutine_calls(tmp_path):
+def _screen_project(tmp_path, sources, codes):
+    """Write the project `sources` ({path: text}), index it, and lint every module screened and
+    unscreened with the rules `codes`: the two must agree. Returns {path: (parsed when screened,
+    rows of the findings)}."""
     from awaitwise.project import build_index
 
-    for rel, text in TARGET_PROJECT.items():
+    for rel, text in sources.items():
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text("[tool.awaitwise]\n", encoding="utf-8")
-    files = sorted(str(tmp_path / rel) for rel in TARGET_PROJECT)
+    files = sorted(str(tmp_path / rel) for rel in sources)
     settings = Settings(project_root=str(tmp_path))
     project = build_index(files, settings, use_cache=False, force=True, jobs=1)
-    rules = [REGISTRY.get(c) for c in ("AW200", "AW201", "AW202")]
+    rules = [REGISTRY.get(c) for c in codes]
     found = {}
     for path in files:
         text = open(path, encoding="utf-8").read()
         screened, full = _both(text, path, settings, project, rules=rules)
         assert _key(screened) == _key(full), path
-        found[path[len(str(tmp_path)) + 1:]] = (screened.parsed, sorted(d.location.row for d in full.diagnostics))
+        found[os.path.relpath(path, tmp_path).replace(os.sep, "/")] = (
+            screened.parsed, sorted(d.location.row for d in full.diagnostics))
+    return found
+
+
+def test_call_targets_keep_findings_and_skip_files_without_coroutine_calls(tmp_path):
+    found = _screen_project(tmp_path, TARGET_PROJECT, ("AW200", "AW201", "AW202"))
     assert found["app/store.py"] == (True, [7])
     assert found["app/sub.py"] == (True, [4])
     assert found["app/user.py"] == (True, [4, 5, 9])
@@ -337,23 +348,7 @@ BLOCKING_PROJECT = {
 
 
 def test_transitive_blocking_resolves_call_targets_while_screening(tmp_path):
-    from awaitwise.project import build_index
-
-    for rel, text in BLOCKING_PROJECT.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    (tmp_path / "pyproject.toml").write_text("[tool.awaitwise]\n", encoding="utf-8")
-    files = sorted(str(tmp_path / rel) for rel in BLOCKING_PROJECT)
-    settings = Settings(project_root=str(tmp_path))
-    project = build_index(files, settings, use_cache=False, force=True, jobs=1)
-    rules = [REGISTRY.get("AW110")]
-    found = {}
-    for path in files:
-        text = open(path, encoding="utf-8").read()
-        screened, full = _both(text, path, settings, project, rules=rules)
-        assert _key(screened) == _key(full), path
-        found[path[len(str(tmp_path)) + 1:]] = (screened.parsed, sorted(d.location.row for d in full.diagnostics))
+    found = _screen_project(tmp_path, BLOCKING_PROJECT, ("AW110",))
     assert found["svc/api.py"] == (True, [5, 7])
     assert found["svc/memory.py"] == (False, [])
 
@@ -380,27 +375,8 @@ LOCALS_PROJECT = {
 
 
 def test_locals_bound_once_are_followed_while_screening(tmp_path):
-    from awaitwise.project import build_index
-
-    for rel, text in LOCALS_PROJECT.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    (tmp_path / "pyproject.toml").write_text("[tool.awaitwise]\n", encoding="utf-8")
-    files = sorted(str(tmp_path / rel) for rel in LOCALS_PROJECT)
-    settings = Settings(project_root=str(tmp_path))
-    project = build_index(files, settings, use_cache=False, force=True, jobs=1)
-    rules = [REGISTRY.get(c) for c in ("AW200", "AW201", "AW202")]
-    for path in files:
-        text = open(path, encoding="utf-8").read()
-        screened, full = _both(text, path, settings, project, rules=rules)
-        assert _key(screened) == _key(full), path
-        if path.endswith("use.py"):
-            assert sorted(d.location.row for d in full.diagnostics) == [4, 13]
+    found = _screen_project(tmp_path, LOCALS_PROJECT, ("AW200", "AW201", "AW202"))
+    assert found["loc/use.py"][1] == [4, 13]
     # only the dict call is left in a file like this: it is not parsed
-    plain = "def plain(items):\n    d = dict(items)\n    d.get('k')\n"
-    (tmp_path / "loc" / "plain.py").write_text(plain, encoding="utf-8")
-    files.append(str(tmp_path / "loc" / "plain.py"))
-    project = build_index(files, settings, use_cache=False, force=True, jobs=1)
-    screened, full = _both(plain, files[-1], settings, project, rules=rules)
-    assert screened.parsed is False and full.diagnostics == []
+    plain = dict(LOCALS_PROJECT, **{"loc/plain.py": "def plain(items):\n    d = dict(items)\n    d.get('k')\n"})
+    assert _screen_project(tmp_path, plain, ("AW200", "AW201", "AW202"))["loc/plain.py"] == (False, [])
