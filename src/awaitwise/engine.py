@@ -112,8 +112,10 @@ def lint_source(
             return out
     import libcst as cst  # imported only when a file is really parsed
 
+    from .cstparse import parse_module
+
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as exc:
         out.diagnostics.append(_parse_error(path, exc, source))
         return out
