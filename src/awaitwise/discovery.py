@@ -47,7 +47,12 @@ class GitIgnore:
 
     def match(self, path: str, is_dir: bool) -> Optional[bool]:
         """True if ignored, False if re-included, None if no pattern speaks of it."""
-        rel = os.path.relpath(path, self.base).replace(os.sep, "/")
+        prefix = os.path.join(self.base, "")
+        if path.startswith(prefix):  # spelled from the same folder (the walk joins onto it)
+            rel = path[len(prefix):]
+        else:
+            rel = os.path.relpath(path, self.base)
+        rel = rel.replace(os.sep, "/")
         result = None
         for regex, negated, dir_only in self.rules:
             if dir_only and not is_dir:
@@ -158,47 +163,47 @@ def discover(paths, settings) -> Tuple[List[str], List[Tuple[str, str]]]:
             continue
         root_ignores = _parent_ignores(given)
         visited_dirs = set()
-        for dirpath, dirnames, filenames in os.walk(given, followlinks=True, onerror=None):
-            real = os.path.realpath(dirpath)
+        # depth first, a folder's own files before its subfolders, names in sorted order
+        stack = [(given, os.path.realpath(given), root_ignores)]
+        while stack:
+            dirpath, real, ignores = stack.pop()
             if real in visited_dirs:  # a symlink loop or a second link to the same folder
-                dirnames[:] = []
                 continue
             visited_dirs.add(real)
-            ignores = root_ignores + _dir_ignores(given, dirpath)
-            keep = []
-            for d in sorted(dirnames):
-                full = os.path.join(dirpath, d)
-                if d.startswith(".") or _excluded(full, d, settings) or _ignored(full, True, ignores):
+            try:
+                with os.scandir(dirpath) as it:
+                    entries = sorted(it, key=_entry_name)
+            except OSError:  # an unreadable folder is skipped
+                continue
+            if any(e.name == ".gitignore" for e in entries):
+                gi = GitIgnore.load(dirpath)
+                if gi:
+                    ignores = ignores + [gi]
+            subdirs = []
+            for entry in entries:
+                name = entry.name
+                try:
+                    is_dir = entry.is_dir()  # follows links, as the walk does
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    subdirs.append(entry)
                     continue
-                keep.append(d)
-            dirnames[:] = keep
-            for f in sorted(filenames):
-                if not f.endswith(PY_SUFFIXES):
+                if not name.endswith(PY_SUFFIXES):
                     continue
-                full = os.path.join(dirpath, f)
-                if _excluded(full, f, settings) or _ignored(full, False, ignores):
+                full = entry.path
+                if _excluded(full, name, settings) or _ignored(full, False, ignores):
                     continue
                 # the folder's real path is known: only a linked file needs resolving again
-                add(full, os.path.realpath(full) if os.path.islink(full) else os.path.join(real, f))
+                add(full, os.path.realpath(full) if entry.is_symlink() else os.path.join(real, name))
+            for entry in reversed(subdirs):
+                name, full = entry.name, entry.path
+                if name.startswith(".") or _excluded(full, name, settings) or _ignored(full, True, ignores):
+                    continue
+                stack.append((full, os.path.realpath(full) if entry.is_symlink() else os.path.join(real, name),
+                              ignores))
     return files, problems
 
 
-_DIR_CACHE: dict = {}
-
-
-def _dir_ignores(top: str, dirpath: str) -> List[GitIgnore]:
-    """.gitignore files from `top` down to `dirpath`."""
-    chain = []
-    rel = os.path.relpath(dirpath, top)
-    parts = [] if rel == "." else rel.split(os.sep)
-    current = top
-    for i in range(len(parts) + 1):
-        if i:
-            current = os.path.join(current, parts[i - 1])
-        key = os.path.abspath(current)  # not the spelling: a process may change directory
-        if key not in _DIR_CACHE:
-            _DIR_CACHE[key] = GitIgnore.load(current)
-        if _DIR_CACHE[key]:
-            chain.append(_DIR_CACHE[key])
-    return chain
-
+def _entry_name(entry) -> str:
+    return entry.name
