@@ -198,9 +198,6 @@ def test_fix_after_a_check_fixes_what_an_uncached_fix_fixes(proj, tmp_path):
 
 
 def test_listed_files_match_project_files_when_the_root_was_walked(proj, monkeypatch):
-    from awaitwise import discovery
-
-    monkeypatch.setattr(discovery, "_DIR_CACHE", {})  # it keys folders by their spelling, "." too
     (proj / ".gitignore").write_text("generated/\n", encoding="utf-8")
     for folder in ("generated", "build", "app/sub"):
         (proj / folder).mkdir()
@@ -220,3 +217,43 @@ def test_listed_files_match_project_files_when_the_root_was_walked(proj, monkeyp
         assert warm.listed_files(sub_files, settings, sub) == project_mod.project_files(sub_files, settings)
     finally:
         os.chdir(old)
+
+
+def test_listed_files_reuse_the_walk_of_a_folder_of_packages_without_a_marker(tmp_path):
+    # like a checkout of several packages side by side with no pyproject.toml or .git above them
+    top = tmp_path / "pkgs"
+    for pkg in ("alpha", "beta"):
+        (top / pkg / "sub").mkdir(parents=True)
+        (top / pkg / "__init__.py").write_text("", encoding="utf-8")
+        (top / pkg / "sub" / "__init__.py").write_text("", encoding="utf-8")
+        (top / pkg / "sub" / "m.py").write_text("x = 1\n", encoding="utf-8")
+        (top / pkg / ".hidden").mkdir()
+        (top / pkg / ".hidden" / "h.py").write_text("x = 1\n", encoding="utf-8")
+    (top / "alpha" / ".gitignore").write_text("gen_*.py\n", encoding="utf-8")
+    (top / "alpha" / "gen_code.py").write_text("x = 1\n", encoding="utf-8")
+    (top / "loose.py").write_text("x = 1\n", encoding="utf-8")
+    settings = resolve_settings([str(top)], None, {}, get_registry())
+    assert not any((top / m).exists() for m in project_mod._PROJECT_MARKERS)
+    files, _ = discover([str(top)], settings)
+    expected = project_mod.project_files(files, settings)
+    assert [os.path.relpath(p, top) for p in expected] == [
+        "alpha/__init__.py", "alpha/sub/__init__.py", "alpha/sub/m.py",
+        "beta/__init__.py", "beta/sub/__init__.py", "beta/sub/m.py", "loose.py"]
+    calls = []
+    real_project_files = project_mod.project_files
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real_project_files(*args, **kwargs)
+
+    project_mod.project_files = counting
+    try:
+        assert warm.listed_files(files, settings, [str(top)]) == expected
+        assert calls == []  # the walk was reused
+        inner = [str(top / "alpha" / "sub")]
+        inner_files, _ = discover(inner, settings)
+        # a folder inside a package: the index covers the whole package, which was not walked
+        assert warm.listed_files(inner_files, settings, inner) == real_project_files(inner_files, settings)
+        assert len(calls) == 1
+    finally:
+        project_mod.project_files = real_project_files

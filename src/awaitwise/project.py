@@ -1261,10 +1261,9 @@ _BUILTINS = frozenset(dir(builtins))
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", ".hg")
 
 
-def project_files(files: Sequence[str], settings, extra_root: Optional[str] = None) -> List[str]:
-    """The Python files the index covers: the project around the checked files (its root and
-    the top-level package folders of files outside it)."""
-    from .discovery import discover
+def project_roots(files: Sequence[str], settings, extra_root: Optional[str] = None) -> List[str]:
+    """The folders project_files walks (absolute): the project root when a config file or a
+    repository marks it, and the top-level package folder of each checked file outside it."""
     from .modules import module_name_for
 
     roots = []
@@ -1285,6 +1284,15 @@ def project_files(files: Sequence[str], settings, extra_root: Optional[str] = No
             top = os.path.dirname(top)
         if depth and os.path.isdir(top):
             roots.append(top)
+    return roots
+
+
+def project_files(files: Sequence[str], settings, extra_root: Optional[str] = None) -> List[str]:
+    """The Python files the index covers, sorted: the project around the checked files (its root
+    and the top-level package folders of files outside it)."""
+    from .discovery import discover
+
+    roots = project_roots(files, settings, extra_root)
     found, _problems = discover(roots, settings) if roots else ([], [])
     seen = {os.path.abspath(p) for p in found}
     real = None
@@ -1296,7 +1304,7 @@ def project_files(files: Sequence[str], settings, extra_root: Optional[str] = No
         if os.path.realpath(path) not in real and os.path.isfile(path):
             found.append(path)
             real.add(os.path.realpath(path))
-    return found
+    return sorted(found)
 
 
 def _rules_use_project(settings) -> bool:

@@ -33,10 +33,14 @@ class RunResult:
 
 
 def display_path(path: str) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
+    """`path` relative to the working folder when it lies inside it, else as given."""
+    if path and not os.path.isabs(path):
+        rel = os.path.normpath(path)  # what relpath gives for a relative path, without its two abspaths
+    else:
+        try:
+            rel = os.path.relpath(path)
+        except ValueError:
+            return path
     return path if rel.startswith("..") else rel
 
 

@@ -81,18 +81,18 @@ def package_dirs(paths: Sequence[str]) -> Dict[str, bool]:
 
 
 def listed_files(files: Sequence[str], settings, given: Optional[Sequence[str]] = None) -> List[str]:
-    """project_files(files, settings), without walking the tree a second time when the run was
-    given exactly the project root (`awaitwise check .` at the root): then the project's files are
-    the discovered ones (both walks apply the same excludes and .gitignore files from the same
-    root), spelled as absolute paths like project_files spells them."""
-    from .project import _PROJECT_MARKERS, project_files
+    """project_files(files, settings), without walking the tree a second time when the folders it
+    would walk (project.project_roots) all lie inside folders the run was given: then the
+    project's files are the discovered ones (both walks apply the same excludes and .gitignore
+    files, and a checked file outside every root is added to the project by project_files too),
+    spelled as absolute paths and sorted like project_files gives them."""
+    from .project import project_files, project_roots
 
-    root = getattr(settings, "project_root", "")
-    if given is not None and len(given) == 1 and root and os.path.isdir(given[0]):
-        aroot = os.path.abspath(root)
-        if (os.path.abspath(given[0]) == aroot
-                and any(os.path.exists(os.path.join(aroot, m)) for m in _PROJECT_MARKERS)):
-            return [os.path.abspath(p) for p in files]
+    if given:
+        folders = [os.path.join(os.path.abspath(g), "") for g in given if os.path.isdir(g)]
+        roots = project_roots(files, settings)
+        if folders and all(any(os.path.join(r, "").startswith(f) for f in folders) for r in roots):
+            return sorted(os.path.abspath(p) for p in files)
     return project_files(files, settings)
 
 
