@@ -165,7 +165,9 @@ def test_plugins_come_only_from_entry_points(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     reg = registry.Registry(registry._builtin_rules() + registry._plugin_rules())
-    assert calls and all(kwargs.get("group") == "awaitwise.rules" or args == () for args, kwargs in calls)
+    # importlib.metadata is asked only for the group (and not at all when no distribution names it)
+    assert all(kwargs.get("group") == "awaitwise.rules" or args == () for args, kwargs in calls)
+    assert bool(calls) == registry._may_declare_plugins()
     assert {c.__module__.split(".")[0] for c in reg} <= {"awaitwise"} | {
         ep.value.split(":")[0].split(".")[0] for ep in _entry_points()}
     assert "awaitwise_rules" not in sys.modules
@@ -221,3 +223,39 @@ def test_control_characters_never_reach_the_terminal_raw(tmp_path):
         assert not re.search(r"[\x00-\x1f]", result.stdout.replace("\n", ""))
     finally:
         os.chdir(cwd)
+
+
+def test_the_plugin_precheck_finds_every_declaring_distribution(monkeypatch, tmp_path):
+    site = tmp_path / "site"
+    (site / "other-1.0.dist-info").mkdir(parents=True)
+    (site / "other-1.0.dist-info" / "entry_points.txt").write_text("[console_scripts]\nother = other:main\n")
+    (site / "bare-1.0.dist-info").mkdir()  # no entry points at all
+    monkeypatch.setattr(sys, "path", [str(site), str(tmp_path / "missing")])
+    assert registry._may_declare_plugins() is False
+    (site / "acme-1.0.dist-info").mkdir()
+    (site / "acme-1.0.dist-info" / "entry_points.txt").write_text("[awaitwise.rules]\nACME100 = acme:Rule\n")
+    assert registry._may_declare_plugins() is True
+    (site / "acme-1.0.dist-info" / "entry_points.txt").unlink()
+    (site / "old.egg-info").mkdir()
+    (site / "old.egg-info" / "entry_points.txt").write_text("[awaitwise.rules]\nOLD1 = old:Rule\n")
+    assert registry._may_declare_plugins() is True
+    archive = tmp_path / "bundle.zip"
+    archive.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    monkeypatch.setattr(sys, "path", [str(archive)])  # importlib.metadata reads archives; so must we
+    assert registry._may_declare_plugins() is True
+
+
+def test_an_import_hook_that_lists_distributions_is_asked(monkeypatch):
+    class Finder:
+        @staticmethod
+        def find_spec(*args):
+            return None
+
+        @staticmethod
+        def find_distributions(*args, **kwargs):
+            return iter(())
+
+    monkeypatch.setattr(sys, "path", [])
+    assert registry._may_declare_plugins() is False
+    monkeypatch.setattr(sys, "meta_path", [Finder] + sys.meta_path)
+    assert registry._may_declare_plugins() is True

@@ -1273,7 +1273,12 @@ def project_roots(files: Sequence[str], settings, extra_root: Optional[str] = No
     if root and os.path.isdir(root) and any(os.path.exists(os.path.join(root, marker)) for marker in _PROJECT_MARKERS):
         roots.append(os.path.abspath(root))
     loose = list(files) + ([extra_root] if extra_root else [])
+    folders = set()  # the root a file adds depends only on its folder
     for path in loose:
+        folder = os.path.dirname(path)
+        if folder in folders:
+            continue
+        folders.add(folder)
         apath = os.path.abspath(path)
         if any(apath.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
             continue

@@ -8,7 +8,7 @@ an underscore holds one `Rule` subclass. Third-party rules register through the 
 from __future__ import annotations
 
 import importlib
-import inspect
+import os
 import pkgutil
 import re
 import sys
@@ -58,6 +58,8 @@ class Rule:
     # --- metadata helpers -------------------------------------------------------------------
     @classmethod
     def doc(cls) -> str:
+        import inspect
+
         return inspect.cleandoc(cls.__doc__ or "")
 
     # Where the rule is documented. Built-in rules link to their section of docs/rules.md
@@ -186,7 +188,7 @@ def _builtin_rules() -> List[type]:
         mine = [
             obj
             for obj in vars(module).values()
-            if inspect.isclass(obj) and issubclass(obj, Rule) and obj.__module__ == module.__name__
+            if isinstance(obj, type) and issubclass(obj, Rule) and obj.__module__ == module.__name__
             and "code" in vars(obj)
         ]
         if len(mine) != 1:
@@ -195,22 +197,58 @@ def _builtin_rules() -> List[type]:
     return found
 
 
+PLUGIN_GROUP = "awaitwise.rules"
+
+
+def _may_declare_plugins() -> bool:
+    """False only when no installed distribution can declare an `awaitwise.rules` entry point:
+    every sys.path entry is a folder, none of its *.dist-info / *.egg-info folders has an
+    entry_points.txt naming the group, and no import hook of its own lists distributions. Each
+    run asks this first, since importing importlib.metadata (and the email package under it)
+    costs more than the whole answer on a cached run."""
+    from importlib.machinery import PathFinder
+
+    for finder in sys.meta_path:
+        if getattr(finder, "find_distributions", None) is not None and finder is not PathFinder:
+            return True
+    for entry in sys.path:
+        folder = entry or "."
+        try:
+            names = os.listdir(folder)
+        except NotADirectoryError:
+            return True  # a zip archive on the path: let importlib.metadata read it
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            try:
+                with open(os.path.join(folder, name, "entry_points.txt"), encoding="utf-8", errors="replace") as fh:
+                    if PLUGIN_GROUP in fh.read():
+                        return True
+            except OSError:
+                continue
+    return False
+
+
 def _plugin_rules() -> List[type]:
+    if not _may_declare_plugins():
+        return []
     if sys.version_info >= (3, 10):
         from importlib.metadata import entry_points
 
-        eps = entry_points(group="awaitwise.rules")
+        eps = entry_points(group=PLUGIN_GROUP)
     else:  # pragma: no cover - 3.9
         from importlib.metadata import entry_points
 
-        eps = entry_points().get("awaitwise.rules", [])
+        eps = entry_points().get(PLUGIN_GROUP, [])
     found = []
     for ep in eps:
         try:
             obj = ep.load()
         except Exception as exc:  # a broken plugin must not take the tool down
             raise RegistryError(f"plugin entry point {ep.name!r} could not be loaded: {exc}") from None
-        if not (inspect.isclass(obj) and issubclass(obj, Rule)):
+        if not (isinstance(obj, type) and issubclass(obj, Rule)):
             raise RegistryError(f"plugin entry point {ep.name!r} does not name an awaitwise Rule class")
         found.append(obj)
     return found

@@ -147,10 +147,12 @@ def default_jobs() -> int:
 
 def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check", unsafe: bool = False,
         write: bool = True, jobs: Optional[int] = 1, progress: Optional[Callable[[int], None]] = None,
-        project=None, cache=None) -> RunResult:
+        project=None, cache=None, stats: Optional[Dict[str, tuple]] = None) -> RunResult:
     """Check or fix `files` (already discovered). Files whose cached result is still valid are not
     read; the others run here or, when there are many, in `jobs` worker processes (None: one per
-    CPU). `progress(n)` is called as files complete. Results keep the order of the input."""
+    CPU). `progress(n)` is called as files complete. Results keep the order of the input.
+    `stats`: (mtime_ns, size) by absolute path, taken earlier in the run (the warm start stats
+    every project file), so that the cache lookups need not stat them again."""
     files = list(paths_or_files)
     results: List[Optional[FileResult]] = [None] * len(files)
     store = None
@@ -170,10 +172,13 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
     for i, path in enumerate(files):
         if store is not None:
             shown = display_path(path)
-            st = stat_signature(path)
+            apath = os.path.abspath(path)  # once: the store and the fingerprints key by it
+            st = stats.get(apath) if stats else None
+            if st is None:
+                st = stat_signature(path)
             if st is not None:
                 sizes[i] = st[1]
-                value = store.lookup(path, shown, file_fp(path), st, read_hash=lambda p=path: _hash_file(p))
+                value = store.lookup(apath, shown, file_fp(apath), st, read_hash=lambda p=path: _hash_file(p))
                 if value is not None and _usable(value, mode, unsafe):
                     results[i] = FileResult(shown, list(value))
                     continue

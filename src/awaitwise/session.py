@@ -124,14 +124,16 @@ class Session:
         jobs = self.opts.get("jobs")  # None: one worker per CPU
         cache = self._cache()
         show_progress = mode == "fix" and sys.stderr.isatty() and len(files) > 50
+        warm = getattr(self, "_warm", None)
+        stats = warm.stats if warm is not None and mode == "check" else None
         try:
             if show_progress:
                 with click.progressbar(length=len(files), label="Fixing", file=sys.stderr) as bar:
                     result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
-                                 jobs=jobs, progress=bar.update, project=project, cache=cache)
+                                 jobs=jobs, progress=bar.update, project=project, cache=cache, stats=stats)
             else:
                 result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
-                             jobs=jobs, project=project, cache=cache)
+                             jobs=jobs, project=project, cache=cache, stats=stats)
             if getattr(self, "_warm", None) is not None:
                 self._warm.save(project, files)
         finally:

@@ -69,12 +69,22 @@ def package_dirs(paths: Sequence[str]) -> Dict[str, bool]:
 
     is_package = getattr(_is_package_dir, "__wrapped__", _is_package_dir)
     flags: Dict[str, bool] = {}
+    for path in paths:  # a folder whose __init__ was just listed is a package: no need to look
+        if os.path.basename(path) in ("__init__.py", "__init__.pyi"):
+            flags[os.path.dirname(os.path.abspath(path))] = True
+    seen = set()
     for path in paths:
+        parent = os.path.dirname(path)
+        if parent in seen:  # the flags depend on the folder only
+            continue
+        seen.add(parent)
         folder = os.path.dirname(os.path.abspath(path))
-        while folder not in flags:
-            flag = flags[folder] = bool(is_package(folder))
+        while True:
+            flag = flags.get(folder)
+            if flag is None:
+                flag = flags[folder] = bool(is_package(folder))
             parent = os.path.dirname(folder)
-            if not flag or parent == folder:
+            if not flag or parent == folder or parent in flags:
                 break
             folder = parent
     return flags
@@ -117,7 +127,10 @@ class LazyProject:
         return self._state["fingerprint"]
 
     def file_fingerprint(self, path: str) -> str:
-        fp = self._state["file_fps"].get(os.path.abspath(path))
+        fps = self._state["file_fps"]
+        fp = fps.get(path)  # the runner asks with absolute paths
+        if fp is None:
+            fp = fps.get(os.path.abspath(path))
         if fp is None:
             return self.materialize().file_fingerprint(path)
         return fp
@@ -147,6 +160,7 @@ class WarmStart:
         if cache is not None and cache.enabled:
             self.bundle = cache.bundle("state-" + state_key(settings, registry))
         self._built = None  # (index, listed, stats, dirs) of the last index built here
+        self.stats: Dict[str, Optional[Tuple[int, int]]] = {}  # abs path -> stat, from project()
         self._lazy: Optional[LazyProject] = None
 
     def _load(self) -> Optional[dict]:
@@ -176,6 +190,7 @@ class WarmStart:
         from .cache import stat_signature
 
         stats = [stat_signature(p) for p in listed]
+        self.stats = dict(zip(listed, stats))  # the runner's cache lookups use them too
         dirs = package_dirs(listed)
         state = self._load()
         if state is not None and self._holds(state, listed, stats, dirs):
