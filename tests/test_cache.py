@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,36 @@ def test_a_definition_changed_in_another_module_rechecks_its_users(tmp_path):
     (pkg / "db.py").write_text("async def fetch():\n    return 1\n")
     r = aw("check", ".", cwd=tmp_path)
     assert r.returncode == 1 and "app.py:4:5: AW200" in r.stdout, r.stdout + r.stderr
+
+
+def test_facts_of_another_version_are_dropped_when_the_table_is_written(tmp_path):
+    from awaitwise.cache import Cache
+
+    settings = types.SimpleNamespace(project_root=str(tmp_path))
+    cache = Cache.open(settings)
+    cache.store("facts-1-aaa", "old")
+    cache.store("facts-1-bbb", "old too")
+    cache.flush()
+    assert Cache.open(settings).load("facts-1-aaa") == "old"
+    cache = Cache.open(settings)
+    cache.store("facts-2-aaa", "new")  # an upgraded awaitwise: the old entries are never read again
+    cache.flush()
+    cache = Cache.open(settings)
+    assert cache.load("facts-2-aaa") == "new"
+    assert cache.load("facts-1-bbb") is None
+
+
+def test_result_tables_of_old_configurations_are_pruned(tmp_path):
+    from awaitwise import cache as cache_mod
+
+    settings = types.SimpleNamespace(project_root=str(tmp_path))
+    c = cache_mod.Cache.open(settings)
+    folder = tmp_path / cache_mod.CACHE_DIR
+    for i in range(cache_mod.MAX_RESULT_BUNDLES + 3):
+        path = folder / f"results-old{i}.bin"
+        path.write_bytes(b"x")
+        os.utime(path, ns=(i * 10**9, i * 10**9))
+    c.flush()
+    left = sorted(n for n in os.listdir(folder) if n.startswith("results-"))
+    assert len(left) == cache_mod.MAX_RESULT_BUNDLES
+    assert "results-old0.bin" not in left and f"results-old{cache_mod.MAX_RESULT_BUNDLES + 2}.bin" in left

@@ -81,7 +81,7 @@ def test_extract_definitions_imports_and_classes():
     assert client.members["limit"] == ("other",)
     assert client.instance_attrs == {"session", "count"}
     assert facts.functions["Client.build"].decorators == ("staticmethod",)
-    assert "session" in facts.words
+    assert "session" in facts.words.split()
 
 
 def test_extract_survives_sources_ast_cannot_parse():

@@ -220,7 +220,7 @@ def test_screening_uses_the_project_index_facts_of_the_same_text():
 
     class Facts:
         source_hash = None
-        screen = screening.ScreenFacts(True)  # "nothing here": every rule screened out
+        screen = screening.pack(screening.ScreenFacts(True))  # "nothing here": every rule screened out
 
     class Project:
         modules = {"m": Facts()}
@@ -229,8 +229,16 @@ def test_screening_uses_the_project_index_facts_of_the_same_text():
 
     text = "import time\nasync def f():\n    time.sleep(1)\n"
     Facts.source_hash = source_hash(text)
-    assert screening.facts_for(text, Project(), "m") == Facts.screen._replace(module="m")
+    assert screening.facts_for(text, Project(), "m") == screening.ScreenFacts(True, module="m")
     assert screening.facts_for(text + "\n", Project(), "m").async_calls == {"sleep"}
+    # packed facts are read like the cache they come from: anything but awaitwise's own records
+    # is not trusted, and the file's facts are computed afresh
+    import pickle
+
+    Facts.screen = pickle.dumps(os.getcwd)  # a pickle that would call into the os module
+    assert screening.facts_for(text, Project(), "m").async_calls == {"sleep"}
+    Facts.screen = b"garbage"
+    assert screening.facts_for(text, Project(), "m").async_calls == {"sleep"}
 
 
 def test_rule_modules_do_not_import_libcst():

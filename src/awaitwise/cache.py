@@ -38,7 +38,7 @@ import os
 import pickle
 import tempfile
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from . import __version__
 
@@ -113,13 +113,24 @@ def loads(data: bytes) -> Any:
     head = len(_MAGIC) + _DIGEST
     if len(data) < head or not data.startswith(_MAGIC):
         raise ValueError("not an awaitwise cache file")
-    payload = data[head:]
-    if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != data[len(_MAGIC):head]:
+    # no copy of the payload (the facts bundle of a large project is tens of megabytes)
+    if hashlib.blake2b(memoryview(data)[head:], digest_size=_DIGEST).digest() != data[len(_MAGIC):head]:
         raise ValueError("cache file is corrupt")
     try:
-        return _Unpickler(io.BytesIO(payload)).load()
+        stream = io.BytesIO(data)  # shares `data`'s buffer until written to
+        stream.seek(head)
+        return _Unpickler(stream).load()
     except Exception as exc:  # a digest collision or a foreign pickle: still not trusted
         raise ValueError(f"cache file is unreadable: {exc}") from None
+
+
+def load_record(data: bytes) -> Any:
+    """A value pickled by awaitwise inside a cached one (no header of its own), admitted like a
+    cache file's contents; raises ValueError for anything else."""
+    try:
+        return _Unpickler(io.BytesIO(data)).load()
+    except Exception as exc:
+        raise ValueError(f"unreadable record: {exc}") from None
 
 
 class Bundle:
@@ -152,7 +163,9 @@ class Bundle:
             data[key] = value
             self.dirty = True
 
-    def save(self, prune_unused_over: Optional[int] = None) -> None:
+    def save(self, prune_unused_over: Optional[int] = None, stale: Optional[Callable[[Any], bool]] = None) -> None:
+        """Write the table back if it changed. `prune_unused_over`: beyond this many entries, keep
+        only those used by this run. `stale(key)`: entries to drop whatever their number."""
         if not self.dirty or self._data is None:
             return
         data = self._data
@@ -164,6 +177,8 @@ class Bundle:
             data = theirs
         if prune_unused_over is not None and len(data) > prune_unused_over:
             data = {k: v for k, v in data.items() if k in self.used}
+        if stale is not None:
+            data = {k: v for k, v in data.items() if k in self.used or not stale(k)}
         _write_atomic(self.path, dumps(data))
         self._data = data
         self._stamp = _stamp(self.path)
@@ -211,6 +226,9 @@ def _write_atomic(path: str, data: bytes) -> None:
             os.unlink(tmp)
         except OSError:
             pass
+
+
+MAX_RESULT_BUNDLES = 6
 
 
 class Cache:
@@ -277,8 +295,34 @@ class Cache:
 
     def flush(self) -> None:
         for name, b in self._bundles.items():
-            # facts are keyed by content: drop the ones no file used once they pile up
-            b.save(prune_unused_over=(2 * len(b.used) + 2000) if name == "facts" else None)
+            if name == "facts":
+                # facts are keyed by content: drop the ones no file used once they pile up, and
+                # at once those of another FileFacts version ("facts-<version>-<hash>"): loading
+                # the table loads every entry, and after an upgrade none of them is read again
+                live = {k.rsplit("-", 1)[0] for k in b.used if isinstance(k, str) and k.startswith("facts-")}
+                b.save(prune_unused_over=2 * len(b.used) + 2000, stale=(
+                    lambda k: isinstance(k, str) and k.startswith("facts-") and k.rsplit("-", 1)[0] not in live
+                ) if live else None)
+            else:
+                b.save()
+        self._prune_results()
+
+    def _prune_results(self, keep: int = MAX_RESULT_BUNDLES) -> None:
+        """Keep the result tables of the `keep` configurations used last (each awaitwise build
+        and settings has its own; the others are never read again once awaitwise is upgraded)."""
+        if self.directory is None:
+            return
+        try:
+            names = [n for n in os.listdir(self.directory) if n.startswith("results-") and n.endswith(".bin")]
+            if len(names) <= keep:
+                return
+            mine = {os.path.basename(b.path) for b in self._bundles.values()}
+            names.sort(key=lambda n: os.stat(os.path.join(self.directory, n)).st_mtime_ns)
+            for name in names[:len(names) - keep]:
+                if name not in mine:
+                    os.unlink(os.path.join(self.directory, name))
+        except OSError:
+            pass
 
 
 class ResultStore:

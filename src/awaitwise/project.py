@@ -22,13 +22,13 @@ import hashlib
 import os
 import re
 import sys
-from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
 from .sourcefile import source_lines
 
-FACTS_VERSION = "6"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "8"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -80,13 +80,17 @@ class FileFacts(NamedTuple):
     all_names: Optional[Tuple[str, ...]]  # a literal `__all__`
     functions: Dict[str, FuncFacts]  # path ("f", "C.m", "f.<locals>.g") -> facts
     classes: Dict[str, ClassFacts]  # path -> facts
-    words: FrozenSet[str]  # every identifier-like word in the file (a superset of names used)
+    # every identifier-like word in the file (a superset of the names it uses), sorted, one space
+    # between: one string rather than a set, which took 96 MB for the benchmark corpus's index
+    words: str
     # What the bodies of sync functions execute (AW110's call graph): path -> (CallFact, ...),
     # only for sync functions that make a call worth resolving.
     calls: Dict[str, tuple] = {}
     # `self.<attr> = <value>` in a class's methods: class path -> {attr: call target or None}
     attr_values: Dict[str, Dict[str, object]] = {}
-    # screening.ScreenFacts from the same ast tree, so the engine does not parse the file again
+    # screening.ScreenFacts from the same ast tree, so the engine does not parse the file again;
+    # pickled (screening.pack), since only the file's own check unpacks it: as objects, the
+    # benchmark corpus's took 79 MB of every process
     screen: object = None
 
 
@@ -98,7 +102,7 @@ def extract(path: str, source_text: str) -> FileFacts:
     """The facts of one file. Never raises: a file `ast` cannot parse (newer syntax, errors) gives
     facts with `parsed=False`, which make every name looked up in that module unknown."""
     digest = source_hash(source_text)
-    words = frozenset(_WORD.findall(source_text))
+    words = " ".join(sorted(set(_WORD.findall(source_text))))
     try:
         tree = ast.parse(source_text)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
@@ -108,10 +112,10 @@ def extract(path: str, source_text: str) -> FileFacts:
         x.module(tree)
     except RecursionError:
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
-    from .screening import screen_facts_from_tree
+    from .screening import pack, screen_facts_from_tree
 
     return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words,
-                     x.calls, x.attr_values, screen_facts_from_tree(tree))
+                     x.calls, x.attr_values, pack(screen_facts_from_tree(tree)))
 
 
 def _dotted(node) -> Optional[str]:
@@ -831,7 +835,7 @@ class ProjectIndex:
             else:
                 graph = self.blocking_graph(self.settings)
                 h = hashlib.sha1(self.definitions_fingerprint().encode())
-                h.update(graph.digest(facts.words).encode())
+                h.update(graph.digest(frozenset(facts.words.split())).encode())
                 self._memo[key] = h.hexdigest()
         return self._memo[key]
 
@@ -1371,30 +1375,31 @@ def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None
 
     # 2. facts from the cache, by content hash
     modules: Dict[str, FileFacts] = {}
-    todo: List[Tuple[str, str, str, Optional[str]]] = []  # (module, path, text, cache key)
+    todo: List[Tuple[str, str]] = []  # (module, path): the text is read again where it is extracted
+    use_cache = cache is not None and use_cache
     for name, path in chosen.items():
-        try:
-            text = read(path).text
-        except Exception:
-            continue
-        key = None
-        if cache is not None and use_cache:
-            key = f"facts-{FACTS_VERSION}-{source_hash(text)}"
+        if use_cache:
             try:
-                facts = cache.load(key)
+                text = read(path).text
+            except Exception:
+                continue
+            try:
+                facts = cache.load(f"facts-{FACTS_VERSION}-{source_hash(text)}")
             except Exception:
                 facts = None
             if isinstance(facts, FileFacts):
                 modules[name] = facts
                 continue
-        todo.append((name, path, text, key))
+        todo.append((name, path))
 
     # 3. extract the rest
-    for (name, _path, _text, key), facts in zip(todo, _extract_many([(p, t) for _, p, t, _ in todo], jobs)):
+    for (name, _path), facts in zip(todo, _extract_many([p for _, p in todo], jobs)):
+        if facts is None:  # unreadable: left out, like a file that cannot be read above
+            continue
         modules[name] = facts
-        if key is not None:
+        if use_cache:
             try:
-                cache.store(key, facts)
+                cache.store(f"facts-{FACTS_VERSION}-{facts.source_hash}", facts)
             except Exception:
                 pass
     return ProjectIndex(modules, frozenset(packages), {n: chosen[n] for n in modules}, settings)
@@ -1403,30 +1408,42 @@ def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None
 _POOL_MIN_FILES = 400
 
 
-def _extract_pair(item):
-    return extract(*item)
+def _extract_path(path: str) -> Optional[FileFacts]:
+    """extract() of the file at `path`, or None when it cannot be read."""
+    from .sourcefile import read
+
+    try:
+        text = read(path).text
+    except Exception:
+        return None
+    return extract(path, text)
 
 
-def _extract_many(items: List[Tuple[str, str]], jobs: Optional[int]) -> List[FileFacts]:
-    """extract() over many files; in worker processes when there are many of them."""
+def _extract_many(paths: List[str], jobs: Optional[int]) -> Iterator[Optional[FileFacts]]:
+    """_extract_path() over many files, in order; in worker processes when there are many. The
+    workers read the files themselves, so that no process holds every text at once, and the
+    facts are yielded as they come back rather than gathered first."""
     import gc
 
     workers = jobs or 1
-    if workers > 1 and len(items) >= _POOL_MIN_FILES:
+    if workers > 1 and len(paths) >= _POOL_MIN_FILES:
+        pool = None
         try:
             import multiprocessing
-            import sys
 
             method = "fork" if sys.platform.startswith("linux") else "spawn"
-            ctx = multiprocessing.get_context(method)
-            with ctx.Pool(min(workers, 8)) as pool:
-                return pool.map(_extract_pair, items, chunksize=max(1, len(items) // (workers * 8)))
+            pool = multiprocessing.get_context(method).Pool(min(workers, 8))
         except (OSError, ImportError, RuntimeError):  # no pool here: do it in this process
-            pass
+            pool = None
+        if pool is not None:
+            with pool:
+                yield from pool.imap(_extract_path, paths, chunksize=max(1, len(paths) // (workers * 16)))
+            return
     was_enabled = gc.isenabled()
     gc.disable()  # ast trees hold no cycles; collecting while building them is wasted work
     try:
-        return [extract(path, text) for path, text in items]
+        for path in paths:
+            yield _extract_path(path)
     finally:
         if was_enabled:
             gc.enable()

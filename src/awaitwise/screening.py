@@ -626,22 +626,43 @@ def pairs_any(pairs, outer_names, inner_names, facts: ScreenFacts) -> bool:
     return False
 
 
+def pack(facts: ScreenFacts) -> bytes:
+    """`facts` as the project index keeps them (see project.FileFacts.screen)."""
+    import pickle
+
+    return pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(data) -> Optional[ScreenFacts]:
+    """What `pack` made, read like the cache it may come from (only awaitwise's own records and
+    plain containers are admitted), or None if it is not that."""
+    from .cache import load_record
+
+    try:
+        facts = load_record(data)
+    except ValueError:
+        return None
+    return facts if isinstance(facts, ScreenFacts) else None
+
+
 def facts_for(source: str, project=None, module_name: str = "") -> ScreenFacts:
     """The facts of `source`: the project index's, when it holds this very text (so the file is
     not parsed twice), else computed here."""
     if project is not None and module_name:
         known = getattr(project, "modules", {}).get(module_name)
-        found: Optional[ScreenFacts] = getattr(known, "screen", None)
-        if found is not None:
+        packed = getattr(known, "screen", None)
+        if packed is not None:
             from .project import source_hash
 
-            if known.source_hash == source_hash(source):
+            found = unpack(packed) if known.source_hash == source_hash(source) else None
+            if found is not None:
                 # the index describes this very text: its call targets may be resolved in it
                 return found._replace(module=module_name)
     return screen_facts(source)
 
 
-__all__ = ["ScreenFacts", "UNPARSED", "ANY", "screen_facts", "screen_facts_from_tree", "facts_for", "terminal",
+__all__ = ["ScreenFacts", "UNPARSED", "ANY", "screen_facts", "screen_facts_from_tree", "facts_for", "pack", "unpack",
+           "terminal",
            "calls_any", "pairs_any"]
 
 
