@@ -1208,17 +1208,23 @@ class ProjectIndex:
 
     def alias_names(self, predicate) -> FrozenSet[str]:
         """Module-level names bound by import or assignment whose target satisfies predicate(ref)."""
-        out = set()
-        for module, facts in self.modules.items():
-            for name, binding in facts.names.items():
-                if binding[0] in ("import", "alias") and name not in out:
-                    try:
-                        ref = self._module_attr(module, name, 0)
-                    except RecursionError:  # pragma: no cover - absurd alias chains
-                        continue
-                    if predicate(ref):
-                        out.add(name)
-        return frozenset(out)
+        return frozenset(name for name, ref in self._alias_targets() if predicate(ref))
+
+    def _alias_targets(self) -> List[Tuple[str, object]]:
+        """(name, what it resolves to) for every module-level name bound by import or assignment
+        in the project: resolved once, for all the alias_names() questions (screening asks several)."""
+        key = "alias_targets"
+        if key not in self._memo:
+            out = []
+            for module, facts in self.modules.items():
+                for name, binding in facts.names.items():
+                    if binding[0] in ("import", "alias"):
+                        try:
+                            out.append((name, self._module_attr(module, name, 0)))
+                        except RecursionError:  # pragma: no cover - absurd alias chains
+                            continue
+            self._memo[key] = out
+        return self._memo[key]
 
     def external_alias_names(self, roots: FrozenSet[str]) -> FrozenSet[str]:
         """Module-level project names that stand for something under the given external modules
