@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from awaitwise import runner
 from awaitwise.cli import main
 from awaitwise.config import Settings, resolve_settings
-from awaitwise.project import ProjectIndex, build_index, extract
+from awaitwise.project import ProjectIndex, build_index, calls_of, extract
 from awaitwise.registry import get_registry
 from fixture_support import FIXTURES
 
@@ -57,14 +57,14 @@ def test_facts_keep_only_what_the_body_executes():
         "async def coro():\n"
         "    time.sleep(1)\n"
     ))
-    targets = [(c.target, c.line, c.consumed) for c in facts.calls["f"]]
+    targets = [(c.target, c.line, c.consumed) for c in calls_of(facts)["f"]]
     assert targets == [
         ("asyncio.to_thread", 6, False),  # `helper` is handed over, not called
         ("open", 7, False),
         ("open().read", 8, False),
     ]  # nothing from inner/lambda bodies, `p.glob` has an unknown receiver, len() is pure
-    assert [c.target for c in facts.calls["f.<locals>.inner"]] == ["time.sleep"]
-    assert "coro" not in facts.calls  # async bodies are read by the rules themselves
+    assert [c.target for c in calls_of(facts)["f.<locals>.inner"]] == ["time.sleep"]
+    assert "coro" not in calls_of(facts)  # async bodies are read by the rules themselves
 
 
 def test_facts_resolve_self_cls_local_imports_and_instance_attributes():
@@ -82,9 +82,9 @@ def test_facts_resolve_self_cls_local_imports_and_instance_attributes():
         "    def make(cls):\n"
         "        return cls.build()\n"
     ))
-    assert [c.target for c in facts.calls["C.get"]] == [
+    assert [c.target for c in calls_of(facts)["C.get"]] == [
         ("path", "C", "().s.get"), ("path", "C", "().other"), ("imp", 1, "util", "fetch", "")]
-    assert [c.target for c in facts.calls["C.make"]] == [("path", "C", ".build")]
+    assert [c.target for c in calls_of(facts)["C.make"]] == [("path", "C", ".build")]
     assert facts.attr_values == {"C": {"s": "requests.Session()"}}
 
 
@@ -262,3 +262,14 @@ def test_max_depth_counts_project_functions(depth):
     index = _index({"m": "import time\ndef a():\n    time.sleep(1)\ndef b():\n    a()\n"})
     graph = index.blocking_graph(Settings(transitive_max_depth=depth))
     assert (("m", "b") in graph.chains) == (depth == 2)
+
+
+def test_packed_calls_are_read_like_the_cache():
+    # FileFacts.calls is pickled; what is not awaitwise's own record reads as no calls at all
+    import pickle
+
+    facts = extract("m.py", "import time\ndef f():\n    time.sleep(1)\n")
+    assert isinstance(facts.calls, bytes) and [c.target for c in calls_of(facts)["f"]] == ["time.sleep"]
+    assert calls_of(facts._replace(calls=pickle.dumps(print))) == {}
+    assert calls_of(facts._replace(calls=b"\x80garbage")) == {}
+    assert calls_of(extract("n.py", "x = 1\n")) == {}

@@ -258,12 +258,14 @@ class BlockingGraph:
 
     # --- the graph ----------------------------------------------------------------------------------
     def _build(self) -> None:
+        from .project import calls_of
+
         callers: Dict[Node, List[Node]] = {}
         level: List[Node] = []
         leaves: Dict[Node, Leaf] = {}
         for module in sorted(self.index.modules):
             facts = self.index.modules[module]
-            for path, calls in facts.calls.items():
+            for path, calls in calls_of(facts).items():
                 node = (module, path)
                 if node in self.cut or self.node_of(("def", module, path, False)) is None:
                     continue

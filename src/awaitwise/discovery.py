@@ -207,3 +207,11 @@ def discover(paths, settings) -> Tuple[List[str], List[Tuple[str, str]]]:
 
 def _entry_name(entry) -> str:
     return entry.name
+
+
+def absolute_paths(paths) -> List[str]:
+    """[os.path.abspath(p) for p in paths], asking for the working folder once rather than once
+    per path (a cached run over a large tree does this for every file)."""
+    cwd = os.getcwd()
+    isabs, join, normpath = os.path.isabs, os.path.join, os.path.normpath
+    return [normpath(p if isabs(p) else join(cwd, p)) for p in paths]

@@ -28,7 +28,7 @@ from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
 from .sourcefile import source_lines
 
-FACTS_VERSION = "8"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "9"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -85,7 +85,9 @@ class FileFacts(NamedTuple):
     words: str
     # What the bodies of sync functions execute (AW110's call graph): path -> (CallFact, ...),
     # only for sync functions that make a call worth resolving.
-    calls: Dict[str, tuple] = {}
+    # Pickled (pack_calls / calls_of): only building the call graph reads them, and as objects
+    # the benchmark corpus's took 36 MB of every process.
+    calls: object = b""
     # `self.<attr> = <value>` in a class's methods: class path -> {attr: call target or None}
     attr_values: Dict[str, Dict[str, object]] = {}
     # screening.ScreenFacts from the same ast tree, so the engine does not parse the file again;
@@ -115,7 +117,33 @@ def extract(path: str, source_text: str) -> FileFacts:
     from .screening import pack, screen_facts_from_tree
 
     return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words,
-                     x.calls, x.attr_values, pack(screen_facts_from_tree(tree)))
+                     pack_calls(x.calls), x.attr_values, pack(screen_facts_from_tree(tree)))
+
+
+def pack_calls(calls: Dict[str, tuple]) -> bytes:
+    """FileFacts.calls as the index keeps them."""
+    if not calls:
+        return b""
+    import pickle
+
+    return pickle.dumps(calls, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def calls_of(facts: "FileFacts") -> Dict[str, tuple]:
+    """What the sync functions of a module call: path -> (CallFact, ...). Read like the cache they
+    may come from (awaitwise's own records only); {} for anything else."""
+    packed = facts.calls
+    if isinstance(packed, dict):
+        return packed
+    if not packed:
+        return {}
+    from .cache import load_record
+
+    try:
+        calls = load_record(packed)
+    except ValueError:
+        return {}
+    return calls if isinstance(calls, dict) else {}
 
 
 def _dotted(node) -> Optional[str]:

@@ -169,10 +169,14 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
 
     todo: List[int] = []
     sizes: Dict[int, int] = {}
+    if store is not None:
+        from .discovery import absolute_paths
+
+        absolute = absolute_paths(files)  # once: the store and the fingerprints key by them
     for i, path in enumerate(files):
         if store is not None:
             shown = display_path(path)
-            apath = os.path.abspath(path)  # once: the store and the fingerprints key by it
+            apath = absolute[i]
             st = stats.get(apath) if stats else None
             if st is None:
                 st = stat_signature(path)
@@ -193,7 +197,12 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
     job = _Job(settings, registry, project, mode, unsafe, write, store is not None)
     workers = jobs if jobs is not None else default_jobs()
     if workers > 1 and len(todo) >= POOL_THRESHOLD:
-        # biggest files first, so no worker is left alone with a large file at the end
+        # biggest files first, so no worker is left alone with a large file at the end, and the
+        # largest parse trees are built while a worker's memory is still unfragmented
+        for i in todo:
+            if i not in sizes:
+                st = stat_signature(files[i])
+                sizes[i] = st[1] if st is not None else 0
         todo.sort(key=lambda i: -sizes.get(i, 0))
         done = _run_pool(job, [(i, files[i]) for i in todo], workers)
     else:

@@ -65,20 +65,18 @@ def _text_hash(path: str) -> Optional[str]:
 def package_dirs(paths: Sequence[str]) -> Dict[str, bool]:
     """Every folder whose package flag the module names of `paths` depend on (see
     modules.module_name_for), with the flag, looked at afresh (not through its memo)."""
+    from .discovery import absolute_paths
     from .modules import _is_package_dir
 
     is_package = getattr(_is_package_dir, "__wrapped__", _is_package_dir)
     flags: Dict[str, bool] = {}
-    for path in paths:  # a folder whose __init__ was just listed is a package: no need to look
-        if os.path.basename(path) in ("__init__.py", "__init__.pyi"):
-            flags[os.path.dirname(os.path.abspath(path))] = True
-    seen = set()
-    for path in paths:
-        parent = os.path.dirname(path)
-        if parent in seen:  # the flags depend on the folder only
-            continue
-        seen.add(parent)
-        folder = os.path.dirname(os.path.abspath(path))
+    folders = set()  # the flags depend on the folder only
+    for path in absolute_paths(paths):
+        folder, name = os.path.split(path)
+        folders.add(folder)
+        if name in ("__init__.py", "__init__.pyi"):  # listed just now: a package, no need to look
+            flags[folder] = True
+    for folder in folders:
         while True:
             flag = flags.get(folder)
             if flag is None:
@@ -96,13 +94,14 @@ def listed_files(files: Sequence[str], settings, given: Optional[Sequence[str]] 
     project's files are the discovered ones (both walks apply the same excludes and .gitignore
     files, and a checked file outside every root is added to the project by project_files too),
     spelled as absolute paths and sorted like project_files gives them."""
+    from .discovery import absolute_paths
     from .project import project_files, project_roots
 
     if given:
         folders = [os.path.join(os.path.abspath(g), "") for g in given if os.path.isdir(g)]
         roots = project_roots(files, settings)
         if folders and all(any(os.path.join(r, "").startswith(f) for f in folders) for r in roots):
-            return sorted(os.path.abspath(p) for p in files)
+            return sorted(absolute_paths(files))
     return project_files(files, settings)
 
 
