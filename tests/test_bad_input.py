@@ -456,8 +456,10 @@ def test_failed_write_keeps_the_original(tmp_path, monkeypatch, failure):
 
     real_replace = os.replace
     if failure == "mkstemp":
-        real_mkstemp = sourcefile.tempfile.mkstemp
-        monkeypatch.setattr(sourcefile.tempfile, "mkstemp",
+        import tempfile  # sourcefile imports it when it writes
+
+        real_mkstemp = tempfile.mkstemp
+        monkeypatch.setattr(tempfile, "mkstemp",
                             lambda *a, **k: boom() if "a.py" in str(k.get("dir", "")) or _writing[0] == "a.py"
                             else real_mkstemp(*a, **k))
     elif failure == "write":

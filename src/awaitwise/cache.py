@@ -36,7 +36,6 @@ import hashlib
 import io
 import os
 import pickle
-import tempfile
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -214,6 +213,8 @@ def _read_bundle(path: str):
 def _write_atomic(path: str, data: bytes) -> None:
     folder = os.path.dirname(path)
     try:
+        import tempfile  # only when writing: it imports `random`, which a cached run never needs
+
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
     except OSError:
         return  # read-only tree: run without persisting

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
 from .diagnostics import Diagnostic, FileResult
-from .engine import lint_source
 from .modules import module_name_for
 from .sourcefile import SourceError, read, write_atomic
 
@@ -55,6 +54,8 @@ def check_one(path: str, settings, registry, project=None, source_text: Optional
         if source_text is None:
             source_text = read(path).text
         module_name, is_package = module_name_for(path)
+        from .engine import lint_source  # a cached run never lints
+
         out = lint_source(source_text, shown, settings, rule_classes_for(settings, registry, path),
                           module_name=module_name, is_package=is_package, project=project)
     except SourceError as exc:
@@ -83,6 +84,7 @@ def fix_one(path: str, settings, registry, project=None, *, unsafe: bool = False
         src = source if source is not None else read(path)
         module_name, is_package = module_name_for(path)
         rules = rule_classes_for(settings, registry, path)
+        from .engine import lint_source
 
         def lint(text):
             index = project

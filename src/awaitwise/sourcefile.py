@@ -8,7 +8,6 @@ import errno
 import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass
 from typing import Optional
 
@@ -102,6 +101,8 @@ def write_atomic(path: str, data: bytes, expected: Optional[bytes] = None) -> No
     if not mode & 0o222 or not os.access(path, os.W_OK):
         # the rename below would get past a read-only file; honour it (root included)
         raise PermissionError(errno.EACCES, "the file is read-only")
+    import tempfile  # only when writing: it imports `random`, which a cached run never needs
+
     fd, tmp = tempfile.mkstemp(prefix=".awaitwise-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
