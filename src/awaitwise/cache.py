@@ -115,21 +115,28 @@ def loads(data: bytes) -> Any:
     # no copy of the payload (the facts bundle of a large project is tens of megabytes)
     if hashlib.blake2b(memoryview(data)[head:], digest_size=_DIGEST).digest() != data[len(_MAGIC):head]:
         raise ValueError("cache file is corrupt")
+    stream = io.BytesIO(data)  # shares `data`'s buffer until written to
+    stream.seek(head)
     try:
-        stream = io.BytesIO(data)  # shares `data`'s buffer until written to
-        stream.seek(head)
         return _Unpickler(stream).load()
     except Exception as exc:  # a digest collision or a foreign pickle: still not trusted
         raise ValueError(f"cache file is unreadable: {exc}") from None
 
 
-def load_record(data: bytes) -> Any:
-    """A value pickled by awaitwise inside a cached one (no header of its own), admitted like a
-    cache file's contents; raises ValueError for anything else."""
+def pack_record(value: Any) -> bytes:
+    """`value` pickled to sit inside a cached one (no header of its own): the project index keeps
+    parts of its facts this way, unpacked only where they are used (see project.FileFacts)."""
+    return pickle.dumps(value, protocol=_PROTOCOL)
+
+
+def load_record(data: bytes, kind: type) -> Any:
+    """What pack_record made, admitted like a cache file's contents, if it is a `kind`; None for
+    anything else (a foreign or corrupt record is never trusted)."""
     try:
-        return _Unpickler(io.BytesIO(data)).load()
-    except Exception as exc:
-        raise ValueError(f"unreadable record: {exc}") from None
+        value = _Unpickler(io.BytesIO(data)).load()
+    except Exception:
+        return None
+    return value if isinstance(value, kind) else None
 
 
 class Bundle:

@@ -122,28 +122,19 @@ def extract(path: str, source_text: str) -> FileFacts:
 
 def pack_calls(calls: Dict[str, tuple]) -> bytes:
     """FileFacts.calls as the index keeps them."""
-    if not calls:
-        return b""
-    import pickle
+    from .cache import pack_record
 
-    return pickle.dumps(calls, protocol=pickle.HIGHEST_PROTOCOL)
+    return pack_record(calls) if calls else b""
 
 
 def calls_of(facts: "FileFacts") -> Dict[str, tuple]:
     """What the sync functions of a module call: path -> (CallFact, ...). Read like the cache they
     may come from (awaitwise's own records only); {} for anything else."""
-    packed = facts.calls
-    if isinstance(packed, dict):
-        return packed
-    if not packed:
+    if not facts.calls:
         return {}
     from .cache import load_record
 
-    try:
-        calls = load_record(packed)
-    except ValueError:
-        return {}
-    return calls if isinstance(calls, dict) else {}
+    return load_record(facts.calls, dict) or {}
 
 
 def _dotted(node) -> Optional[str]:

@@ -628,9 +628,9 @@ def pairs_any(pairs, outer_names, inner_names, facts: ScreenFacts) -> bool:
 
 def pack(facts: ScreenFacts) -> bytes:
     """`facts` as the project index keeps them (see project.FileFacts.screen)."""
-    import pickle
+    from .cache import pack_record
 
-    return pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+    return pack_record(facts)
 
 
 def unpack(data) -> Optional[ScreenFacts]:
@@ -638,11 +638,7 @@ def unpack(data) -> Optional[ScreenFacts]:
     plain containers are admitted), or None if it is not that."""
     from .cache import load_record
 
-    try:
-        facts = load_record(data)
-    except ValueError:
-        return None
-    return facts if isinstance(facts, ScreenFacts) else None
+    return load_record(data, ScreenFacts)
 
 
 def facts_for(source: str, project=None, module_name: str = "") -> ScreenFacts:
