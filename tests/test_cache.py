@@ -233,3 +233,14 @@ def test_result_tables_of_old_configurations_are_pruned(tmp_path):
     left = sorted(n for n in os.listdir(folder) if n.startswith("results-"))
     assert len(left) == cache_mod.MAX_RESULT_BUNDLES
     assert "results-old0.bin" not in left and f"results-old{cache_mod.MAX_RESULT_BUNDLES + 2}.bin" in left
+
+
+def test_pruning_counts_the_runs_own_table_even_before_it_is_written(tmp_path):
+    # a run's state table is written at its end: it still takes one of the places kept
+    for i in range(5):
+        path = tmp_path / f"state-old{i}.bin"
+        path.write_bytes(b"x")
+        os.utime(path, ns=(i * 10**9, i * 10**9))
+    (tmp_path / "results-x.bin").write_bytes(b"x")  # another prefix: not counted, not touched
+    cache_mod.prune_bundles(str(tmp_path), "state-", 3, {"state-mine.bin", "results-x.bin"})
+    assert sorted(os.listdir(tmp_path)) == ["results-x.bin", "state-old3.bin", "state-old4.bin"]

@@ -315,22 +315,29 @@ class Cache:
                 b.save()
         self._prune_results()
 
-    def _prune_results(self, keep: int = MAX_RESULT_BUNDLES) -> None:
-        """Keep the result tables of the `keep` configurations used last (each awaitwise build
-        and settings has its own; the others are never read again once awaitwise is upgraded)."""
-        if self.directory is None:
+    def _prune_results(self) -> None:
+        """Keep the result tables of the configurations used last (each awaitwise build and
+        settings has its own; the others are never read again once awaitwise is upgraded)."""
+        if self.directory is not None:
+            prune_bundles(self.directory, "results-", MAX_RESULT_BUNDLES,
+                          {os.path.basename(b.path) for b in self._bundles.values()})
+
+
+def prune_bundles(directory: str, prefix: str, keep: int, mine=frozenset()) -> None:
+    """Keep the `keep` `<prefix>*.bin` tables of `directory` used last: those named in `mine` (the
+    run's own, written at its end if not yet) and the most recently written others."""
+    mine = {m for m in mine if m.startswith(prefix)}
+    try:
+        others = [n for n in os.listdir(directory)
+                  if n.startswith(prefix) and n.endswith(".bin") and n not in mine]
+        room = max(0, keep - len(mine))
+        if len(others) <= room:
             return
-        try:
-            names = [n for n in os.listdir(self.directory) if n.startswith("results-") and n.endswith(".bin")]
-            if len(names) <= keep:
-                return
-            mine = {os.path.basename(b.path) for b in self._bundles.values()}
-            names.sort(key=lambda n: os.stat(os.path.join(self.directory, n)).st_mtime_ns)
-            for name in names[:len(names) - keep]:
-                if name not in mine:
-                    os.unlink(os.path.join(self.directory, name))
-        except OSError:
-            pass
+        others.sort(key=lambda n: os.stat(os.path.join(directory, n)).st_mtime_ns)
+        for name in others[:len(others) - room]:
+            os.unlink(os.path.join(directory, name))
+    except OSError:
+        pass
 
 
 class ResultStore:
@@ -390,5 +397,5 @@ def _settled(mtime_ns: int) -> int:
     return -1 if time.time_ns() - mtime_ns < 2_000_000_000 else mtime_ns
 
 
-__all__ = ["Cache", "ResultStore", "Bundle", "CACHE_DIR", "content_hash", "stat_signature",
+__all__ = ["Cache", "ResultStore", "Bundle", "CACHE_DIR", "content_hash", "stat_signature", "prune_bundles",
            "tool_fingerprint", "dumps", "loads"]

@@ -264,17 +264,9 @@ class WarmStart:
 
     def _prune(self) -> None:
         """Keep the states of the MAX_STATES configurations used last (this one included)."""
-        folder = os.path.dirname(self.bundle.path)
-        mine = os.path.basename(self.bundle.path)
-        try:
-            names = [n for n in os.listdir(folder) if n.startswith("state-") and n.endswith(".bin") and n != mine]
-            if len(names) < MAX_STATES:
-                return
-            names.sort(key=lambda n: os.stat(os.path.join(folder, n)).st_mtime_ns)
-            for name in names[:len(names) - MAX_STATES + 1]:
-                os.unlink(os.path.join(folder, name))
-        except OSError:
-            pass
+        from .cache import prune_bundles
+
+        prune_bundles(os.path.dirname(self.bundle.path), "state-", MAX_STATES, {os.path.basename(self.bundle.path)})
 
 
 __all__ = ["WarmStart", "LazyProject", "listed_files", "package_dirs", "state_key"]
