@@ -176,7 +176,7 @@ def test_screen_facts_keep_every_renaming(name, tmp_path):
 
 
 def test_screen_facts_record_where_calls_stand():
-    from awaitwise.screening import ANY, screen_facts
+    from awaitwise.screening import ANY, entry_name, screen_facts
 
     facts = screen_facts(
         "import x as y\n"
@@ -202,8 +202,8 @@ def test_screen_facts_record_where_calls_stand():
     # calls of parameters (`cb()`, `conn.run()`) resolve to nothing and are not recorded
     assert facts.async_calls == {"g", "h", "k", "t", ANY}
     assert facts.discarded_calls == {"g", "m", "n", ANY}
-    assert facts.assigned_calls == {"k"}
-    assert facts.value_calls == {"t"}
+    assert {entry_name(e) for e in facts.assigned_attrs} == {"k"}
+    assert {entry_name(e) for e in facts.value_attrs} == {"t"}
     assert facts.async_handlers == {"E", "Cancelled"}
     assert {"y", "v"} <= facts.rebound
     assert facts.async_def_names == {"f"}

@@ -118,9 +118,9 @@ class BlockingGraph:
         found = index._module_attr(module, first, 0)
         if found is not None:
             return found
-        from .project import _BUILTINS
+        from .project import BUILTIN_NAMES
 
-        return ("external", f"builtins.{first}") if first in _BUILTINS else None
+        return ("external", f"builtins.{first}") if first in BUILTIN_NAMES else None
 
     def target_ref(self, module: str, target, depth: int = 0):
         """What a CallFact target refers to (see project.ProjectIndex.resolve for the shapes)."""

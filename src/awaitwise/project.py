@@ -28,7 +28,7 @@ from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
 from .sourcefile import source_lines
 
-FACTS_VERSION = "9"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "10"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -988,7 +988,7 @@ class ProjectIndex:
         if name.startswith("_") or module in seen:
             return None
         for level, target in facts.star_imports:
-            source = self._absolute(module, level, target)
+            source = self.absolute_module(module, level, target)
             star = self.modules.get(source) if source else None
             if star is None:
                 continue
@@ -1009,7 +1009,7 @@ class ProjectIndex:
             return ("class", module, binding[1])
         if kind == "import":
             _, level, target, name = binding
-            absolute = self._absolute(module, level, target)
+            absolute = self.absolute_module(module, level, target)
             if absolute is None:
                 return None
             if name is None:
@@ -1025,7 +1025,7 @@ class ProjectIndex:
             facts = self.modules[module]
             if first in facts.names:
                 ref = self._binding(module, facts.names[first], depth + 1)
-            elif first in _BUILTINS:
+            elif first in BUILTIN_NAMES:
                 ref = ("external", f"builtins.{first}")
             else:
                 return None
@@ -1039,7 +1039,7 @@ class ProjectIndex:
             return self._resolved[qualname]
         return self._resolve(qualname, depth + 1)
 
-    def _absolute(self, module: str, level: int, target: str) -> Optional[str]:
+    def absolute_module(self, module: str, level: int, target: str) -> Optional[str]:
         if not level:
             return target
         parts = module.split(".")
@@ -1092,7 +1092,7 @@ class ProjectIndex:
         facts = self.modules[module]
         if first in facts.names:
             ref = self._binding(module, facts.names[first], 0)
-        elif first in _BUILTINS:
+        elif first in BUILTIN_NAMES:
             ref = ("external", f"builtins.{first}")
         else:
             return None
@@ -1187,7 +1187,7 @@ class ProjectIndex:
             ref = self._binding(module, facts.names[first], 0)
             if ref is not None and rest:
                 ref = self._walk(ref, _split(rest), 0)
-        elif first in _BUILTINS and not rest:
+        elif first in BUILTIN_NAMES and not rest:
             ref = ("external", f"builtins.{first}")
         else:
             return None
@@ -1279,7 +1279,7 @@ def _c3(seqs: List[list]) -> Optional[list]:
     return out
 
 
-_BUILTINS = frozenset(dir(builtins))
+BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 # ------------------------------------------------------------------------------------------------

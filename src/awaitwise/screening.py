@@ -54,15 +54,14 @@ class ScreenFacts(NamedTuple):
     awaited_acquire: bool = False  # `await x.acquire()` (no arguments) in async context
     async_calls: FrozenSet[str] = EMPTY  # terminal names of calls in async context
     discarded_calls: FrozenSet[str] = EMPTY  # ... of calls whose value is dropped (`f()`, `_ = f()`)
-    assigned_calls: FrozenSet[str] = EMPTY  # ... of calls assigned to a plain name inside a function
-    value_calls: FrozenSet[str] = EMPTY  # ... of calls used as a value (tests, operands, f-strings...)
     arg_calls: FrozenSet[Tuple[str, str]] = EMPTY  # (outer, inner) for `outer(..., inner(...), ...)`
     name_args: FrozenSet[Tuple[str, str]] = EMPTY  # (outer, name) for `outer(..., name, ...)` (positional)
     async_handlers: FrozenSet[str] = EMPTY  # terminal names of `except` types in async context; "" = bare
     async_def_names: FrozenSet[str] = EMPTY  # names of every `async def`
     rebound: FrozenSet[str] = EMPTY  # names whose resolved name may end differently (see above)
-    # The calls of discarded_calls / assigned_calls / value_calls again, each told apart by what
-    # the file alone says about its callee (a bare name can never reach a method, and a callee
+    # Calls whose value is dropped (as discarded_calls), assigned to a plain name inside a function,
+    # or used as a value (tests, operands, f-strings...), each told apart by what the file alone
+    # says about its callee (a bare name can never reach a method, and a callee
     # whose name starts at a known place can be resolved in the project index):
     # ("self", class path, instance?, "a.b.meth") for `self.a.b.meth` in a method of a class of
     # this file; ("global", root, "a.meth") for `root.a.meth` (or ("global", f, "") for `f()`)
@@ -89,6 +88,17 @@ def terminal(node) -> str:
     return ANY
 
 
+def entry_name(entry) -> str:
+    """The terminal name of an entry of the *_attrs sets (ANY when it cannot be told): the entry
+    itself, the bare name of ("name", f) and ("global", f, ""), or the last segment of a target's
+    text."""
+    if type(entry) is str:
+        return entry
+    if entry[0] == "name" or not entry[-1]:
+        return entry[1]
+    return entry[-1].rsplit(".", 1)[-1]
+
+
 def screen_facts(source: str) -> ScreenFacts:
     """The facts of one source text (UNPARSED when `ast` rejects it)."""
     try:
@@ -105,8 +115,7 @@ def screen_facts_from_tree(tree: ast.AST) -> ScreenFacts:
         return UNPARSED
 
 
-_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-_FUNC_TYPES = frozenset(_FUNCS)
+_FUNC_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
 # the node types _Collector._node looks at (the others are only walked through)
 _INTERESTING = frozenset({
     ast.Call, ast.Global, ast.Nonlocal, ast.Await, ast.AsyncFor, ast.AsyncWith, ast.comprehension,
@@ -130,8 +139,6 @@ class _Collector:
         self.awaited_acquire = False
         self.async_calls = set()
         self.discarded = set()
-        self.assigned = set()
-        self.value = set()
         self.discarded_attrs = set()
         self.assigned_attrs = set()
         self.value_attrs = set()
@@ -188,8 +195,8 @@ class _Collector:
         self._settle_targets()
         return ScreenFacts(
             True, self.has_async, self.await_outside, self.syntax_outside, self.awaited_acquire,
-            frozenset(self.async_calls), frozenset(self.discarded), frozenset(self.assigned),
-            frozenset(self.value), frozenset(self.arg_calls), frozenset(self.name_args),
+            frozenset(self.async_calls), frozenset(self.discarded), frozenset(self.arg_calls),
+            frozenset(self.name_args),
             frozenset(self.handlers), frozenset(self.async_defs), frozenset(self.rebound),
             frozenset(self.discarded_attrs), frozenset(self.assigned_attrs), frozenset(self.value_attrs),
             frozenset(self.async_attrs))
@@ -274,14 +281,11 @@ class _Collector:
                     self.discarded.add(name)
                     self.discarded_attrs.add(self._target(node.func, env, name))
                 if in_func:
-                    self.assigned.add(name)
                     self.assigned_attrs.add(self._target(node.func, env, name))
         elif isinstance(parent, ast.AnnAssign) and parent.value is node:
             if in_func and isinstance(parent.target, ast.Name):
-                self.assigned.add(name)
                 self.assigned_attrs.add(self._target(node.func, env, name))
         elif isinstance(parent, _VALUE_PARENTS):
-            self.value.add(name)
             self.value_attrs.add(self._target(node.func, env, name))
         for arg in node.args:
             if isinstance(arg, ast.Call):
@@ -314,7 +318,7 @@ class _Collector:
             for field in (self.discarded_attrs, self.assigned_attrs, self.value_attrs, self.async_attrs):
                 for t in bad & field:
                     field.discard(t)
-                    field.add(t[-1].rsplit(".", 1)[-1] if t[-1] else ("name", t[1]))
+                    field.add(entry_name(t) if t[-1] else ("name", t[1]))
 
     def _other(self, node, may_async, may_sync):
         if isinstance(node, ast.Await):
@@ -387,7 +391,6 @@ class _Env(NamedTuple):
     values: Optional[dict] = None  # locals of the function bound once, to a name, attribute or call
 
 _MODULE_ENV = _Env(EMPTY)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def _expr_target(expr, env, depth: int, roots: list, follow: bool = True):
@@ -658,7 +661,7 @@ def facts_for(source: str, project=None, module_name: str = "") -> ScreenFacts:
 
 
 __all__ = ["ScreenFacts", "UNPARSED", "ANY", "screen_facts", "screen_facts_from_tree", "facts_for", "pack", "unpack",
-           "terminal",
+           "terminal", "entry_name",
            "calls_any", "pairs_any"]
 
 

@@ -11,18 +11,14 @@ to nothing and are never reported.
 
 from __future__ import annotations
 
-import builtins
 from typing import FrozenSet, NamedTuple, Optional
 
 import libcst as cst
 
 from ..catalogs.coroutines import COROUTINE_FUNCTIONS, COROUTINE_MODULES
-from ..project import Callee, index_for_source
+from ..project import BUILTIN_NAMES, Callee, index_for_source
 from ..registry import Rule
 from ..scopes import FUNCTION
-
-
-_BUILTINS = frozenset(dir(builtins))
 
 
 class Target(NamedTuple):
@@ -249,10 +245,10 @@ def target_qualname(entry, facts, project) -> Optional[str]:
         binding = known.names.get(root) if known is not None else None
         if binding is None:
             # unbound at module level: a builtin (star imports are not followed), or nothing
-            return f"builtins.{root}{text}" if known is not None and known.parsed and root in _BUILTINS else None
+            return f"builtins.{root}{text}" if known is not None and known.parsed and root in BUILTIN_NAMES else None
         if binding[0] == "import":
             _, level, target, name = binding
-            base = project._absolute(module, level, target) if level else target
+            base = project.absolute_module(module, level, target) if level else target
             if base is None:
                 return None
             if name is not None:
@@ -324,7 +320,7 @@ class CoroutineRule(Rule):
         """For screen_facts: could one of these calls (entries of a ScreenFacts *_attrs set)
         reach a coroutine function? A bare name is checked against the names a bare call can
         reach, an attribute against all, and a call target through the project index."""
-        from ..screening import ANY
+        from ..screening import ANY, entry_name
 
         if not calls:
             return False
@@ -340,18 +336,16 @@ class CoroutineRule(Rule):
                     return True
                 continue
             kind = entry[0]
+            last = entry_name(entry)
             if kind == "name" or (kind == "global" and not entry[2]):
                 if bare is None:
                     bare = coroutine_bare_names(settings, project)
-                last = entry[1]
                 if not (last in bare or last in async_defs or last in rebound):
                     continue
                 if kind == "name":
                     return True
-            else:
-                last = entry[-1].rsplit(".", 1)[-1]
-                if not (last in names or last in rebound):
-                    continue
+            elif not (last in names or last in rebound):
+                continue
             if _target_may_be_coroutine(entry, facts, settings, project):
                 return True
         return False

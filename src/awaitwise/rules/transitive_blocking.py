@@ -92,18 +92,13 @@ class TransitiveBlocking(Rule):
         if project is None:
             return None
         from ..callgraph import config_key
-        from ..screening import ANY
+        from ..screening import ANY, entry_name
         from ._coroutines import target_qualname
 
         tokens = cls.screen_tokens_with_project(settings, project)
         rebound = facts.rebound
         for entry in facts.async_attrs:
-            if type(entry) is str:
-                last = entry
-            elif entry[0] == "name" or not entry[-1]:
-                last = entry[1]
-            else:
-                last = entry[-1].rsplit(".", 1)[-1]
+            last = entry_name(entry)
             if not (last == ANY or last in tokens or last in rebound):
                 continue
             if type(entry) is str or entry[0] == "name":
