@@ -36,19 +36,22 @@ class Session:
         self.registry = registry
         self.opts = opts
         self.problems = []
+        self._cache_obj = None  # the run's cache, opened on first use
+        self._warm = None  # the warm start (warm.WarmStart), once the index was asked for with the cache
+        self._given: Optional[list] = None  # the paths discovery walked (the warm start may reuse the walk)
 
     # --- building blocks ------------------------------------------------------------------------
     def _files(self, paths: Sequence[str]):
         from .discovery import discover
 
         files, problems = discover(paths, self.settings)
-        self._given = list(paths)  # lets the warm start reuse this walk as the project's file list
+        self._given = list(paths)
         self.problems.extend(f"{display_path(p)}: {why}" for p, why in problems)
         return files
 
     def _cache(self):
         """The run's result cache (a disabled one with --no-cache), opened once."""
-        if getattr(self, "_cache_obj", None) is None:
+        if self._cache_obj is None:
             from .cache import Cache
 
             self._cache_obj = Cache.open(self.settings, enabled=not self.opts.get("no_cache"))
@@ -64,11 +67,11 @@ class Session:
             # an unchanged project answers from the state the last run stored (see warm.py)
             from .warm import WarmStart
 
-            if getattr(self, "_warm", None) is None:
+            if self._warm is None:
                 self._warm = WarmStart(self._cache(), self.settings, self.registry)
             return self._warm.project(files, lambda listed: build_index(
                 files, self.settings, use_cache=True, cache=self._cache(), listed=listed, jobs=jobs),
-                given=getattr(self, "_given", None))
+                given=self._given)
         return build_index(files, self.settings, extra_root=extra_root, use_cache=use_cache,
                            cache=self._cache() if use_cache else None, jobs=jobs)
 
@@ -124,7 +127,7 @@ class Session:
         jobs = self.opts.get("jobs")  # None: one worker per CPU
         cache = self._cache()
         show_progress = mode == "fix" and sys.stderr.isatty() and len(files) > 50
-        warm = getattr(self, "_warm", None)
+        warm = self._warm
         stats = warm.stats if warm is not None and mode == "check" else None
         try:
             if show_progress:
@@ -134,8 +137,8 @@ class Session:
             else:
                 result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
                              jobs=jobs, project=project, cache=cache, stats=stats)
-            if getattr(self, "_warm", None) is not None:
-                self._warm.save(project, files)
+            if warm is not None:
+                warm.save(project, files)
         finally:
             cache.flush()
         if mode == "fix" and self.opts.get("diff"):
