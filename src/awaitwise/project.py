@@ -1321,12 +1321,15 @@ def project_roots(files: Sequence[str], settings, extra_root: Optional[str] = No
     return roots
 
 
-def project_files(files: Sequence[str], settings, extra_root: Optional[str] = None) -> List[str]:
+def project_files(files: Sequence[str], settings, extra_root: Optional[str] = None,
+                  roots: Optional[List[str]] = None) -> List[str]:
     """The Python files the index covers, sorted: the project around the checked files (its root
-    and the top-level package folders of files outside it)."""
+    and the top-level package folders of files outside it). `roots`: project_roots() of the same
+    arguments, when the caller has them already."""
     from .discovery import discover
 
-    roots = project_roots(files, settings, extra_root)
+    if roots is None:
+        roots = project_roots(files, settings, extra_root)
     found, _problems = discover(roots, settings) if roots else ([], [])
     seen = {os.path.abspath(p) for p in found}
     real = None

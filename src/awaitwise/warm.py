@@ -97,12 +97,12 @@ def listed_files(files: Sequence[str], settings, given: Optional[Sequence[str]] 
     from .discovery import absolute_paths
     from .project import project_files, project_roots
 
+    roots = project_roots(files, settings)
     if given:
         folders = [os.path.join(os.path.abspath(g), "") for g in given if os.path.isdir(g)]
-        roots = project_roots(files, settings)
         if folders and all(any(os.path.join(r, "").startswith(f) for f in folders) for r in roots):
             return sorted(absolute_paths(files))
-    return project_files(files, settings)
+    return project_files(files, settings, roots=roots)
 
 
 class LazyProject:
