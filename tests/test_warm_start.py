@@ -178,6 +178,8 @@ def test_a_cache_miss_builds_the_index_once_before_the_work(proj, builds, monkey
         original(self, settings, registry, project, *rest)
 
     monkeypatch.setattr(runner._Job, "__init__", spy)
+    # the stored answer of the last check would answer this one without looking at the results
+    monkeypatch.setattr(warm.WarmStart, "answer", lambda self, files: None)
     builds.clear()
     assert _run(proj, ".") == first
     assert len(builds) == 1 and seen == ["ProjectIndex"]
@@ -257,3 +259,90 @@ def test_listed_files_reuse_the_walk_of_a_folder_of_packages_without_a_marker(tm
         assert len(calls) == 1
     finally:
         project_mod.project_files = real_project_files
+
+
+# --- the stored answer of the last check ------------------------------------------------------
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """The runner.run calls of the checks (a check answered from the state makes none)."""
+    from awaitwise import session
+
+    calls = []
+    original = session.run
+
+    def spy(files, *args, **kwargs):
+        calls.append(list(files))
+        return original(files, *args, **kwargs)
+
+    monkeypatch.setattr(session, "run", spy)
+    return calls
+
+
+def test_the_same_check_again_is_answered_without_looking_at_a_file(proj, builds, runs):
+    first = _run(proj, ".")
+    _run(proj, ".")  # the second run stores the answer (the first one built the index)
+    runs.clear()
+    builds.clear()
+    assert _run(proj, ".") == first
+    assert runs == [] and builds == []
+    assert _run(proj, "--output-format", "json", ".") == _run(proj, "--no-cache", "--output-format", "json", ".")
+
+
+def test_the_answer_holds_only_for_the_same_files_from_the_same_folder(proj, runs):
+    _run(proj, ".")
+    _run(proj, ".")
+    runs.clear()
+    other = _run(proj, "app")  # other spelling, other shown paths
+    assert len(runs) == 1 and other == _run(proj, "--no-cache", "app")
+    runs.clear()
+    inside = _run(proj / "app", ".")  # same files from another folder
+    assert len(runs) == 1 and inside == _run(proj / "app", "--no-cache", ".")
+    assert "direct.py:5:5: AW100" in inside
+    runs.clear()
+    one = _run(proj, "app/direct.py")
+    assert len(runs) == 1 and one == _run(proj, "--no-cache", "app/direct.py")
+
+
+def test_an_edit_or_a_touch_and_the_answer(proj, runs):
+    first = _run(proj, ".")
+    _run(proj, ".")
+    later = time.time() - 500
+    os.utime(proj / "app" / "direct.py", (later, later))  # same text: the answer still holds
+    runs.clear()
+    assert _run(proj, ".") == first and runs == []
+    (proj / "app" / "direct.py").write_text(DIRECT.replace("time.sleep(1)", "pass"), encoding="utf-8")
+    _age(proj)
+    runs.clear()
+    edited = _run(proj, ".")
+    assert len(runs) == 1 and "AW100" not in edited and edited == _run(proj, "--no-cache", ".")
+
+
+def test_a_run_with_a_problem_stores_no_answer(proj, runs):
+    (proj / "app" / "latin.py").write_bytes(b"x = '\xff'\n")  # not UTF-8, no coding cookie
+    _age(proj)
+    old = os.getcwd()
+    os.chdir(proj)
+    try:
+        results = [CliRunner().invoke(main, ["check", "."]) for _ in range(3)]
+    finally:
+        os.chdir(old)
+    assert [r.exit_code for r in results] == [2, 2, 2]
+    assert all("latin.py" in r.stderr for r in results)
+    assert len(runs) == 3
+
+
+def test_a_malformed_answer_is_not_trusted(proj, runs):
+    from awaitwise.cache import Bundle
+
+    first = _run(proj, ".")
+    _run(proj, ".")
+    (state_file,) = _states(proj)
+    bundle = Bundle(str(state_file))
+    state = bundle.get("state")
+    assert state["answer"]["shown"].count("\0") == 3  # four files
+    bundle.put("state", dict(state, answer=dict(state["answer"], shown="only-one-name")))
+    bundle.save()
+    runs.clear()
+    assert _run(proj, ".") == first and len(runs) == 1

@@ -353,12 +353,14 @@ class ResultStore:
 
     def lookup(self, path: str, shown: str, project_fp: str, stat: Optional[Tuple[int, int]] = None,
                read_hash=None):
-        """The stored value for `path` if still valid, else None. `stat` is (mtime_ns, size) (taken
-        here when omitted); when it differs from the entry's, `read_hash()` gives the content hash
-        for the content check (None: treat as changed)."""
+        """The stored value for `path` (absolute and normalized, as discovery.absolute_paths gives
+        it: the run looks up every file, so it is not worked out again here) if still valid, else
+        None. `stat` is (mtime_ns, size) (taken here when omitted); when it differs from the
+        entry's, `read_hash()` gives the content hash for the content check (None: treat as
+        changed)."""
         if self.bundle is None:
             return None
-        key = os.path.abspath(path)
+        key = path
         entry = self.bundle.get(key)
         if entry is None:
             return None

@@ -130,6 +130,13 @@ class Session:
         warm = self._warm
         stats = warm.stats if warm is not None and mode == "check" else None
         try:
+            answer = warm.answer(files) if stats is not None else None
+            if answer is not None:  # the same check over the same unchanged project
+                from .diagnostics import FileResult
+
+                result = RunResult()
+                result.files = [FileResult(shown, list(diagnostics)) for shown, diagnostics in answer]
+                return result
             if show_progress:
                 with click.progressbar(length=len(files), label="Fixing", file=sys.stderr) as bar:
                     result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
@@ -139,6 +146,8 @@ class Session:
                              jobs=jobs, project=project, cache=cache, stats=stats)
             if warm is not None:
                 warm.save(project, files)
+                if stats is not None and not result.problems:
+                    warm.save_answer(files, [(fr.filename, tuple(fr.diagnostics)) for fr in result.files])
         finally:
             cache.flush()
         if mode == "fix" and self.opts.get("diff"):

@@ -18,6 +18,12 @@ first three: the same list in the same order, every folder's package flag, and e
 `touch` or a checkout that restored the content keeps the state, with the new stat recorded).
 Anything else builds the index as before, and the run after it stores a new state.
 
+A state also keeps the *answer* of the last `check` that ran on it: the files it was given
+(as spelled), the working folder, and every file's result. A check of the same files from the same
+folder, while the state holds, is that answer: the state holding means no project file's text
+changed (the checked files are project files), and the key means the settings and awaitwise are
+the same. It is stored only for a run in which every file gave a result.
+
 The stats are taken *before* the index reads the files: a file edited while the index is built
 has a newer stat than the one stored, so the next run re-hashes it and sees the difference. A
 file modified within the last two seconds is stored with mtime -1 (always re-hashed), since it
@@ -71,7 +77,8 @@ def package_dirs(paths: Sequence[str]) -> Dict[str, bool]:
     is_package = getattr(_is_package_dir, "__wrapped__", _is_package_dir)
     flags: Dict[str, bool] = {}
     folders = set()  # the flags depend on the folder only
-    for path in absolute_paths(paths):
+    isabs = os.path.isabs
+    for path in (paths if all(isabs(p) for p in paths) else absolute_paths(paths)):
         folder, name = os.path.split(path)
         folders.add(folder)
         if name in ("__init__.py", "__init__.pyi"):  # listed just now: a package, no need to look
@@ -141,6 +148,13 @@ class LazyProject:
 
     def __reduce__(self):  # a worker started by pickling gets the real index
         return (_same, (self.materialize(),))
+
+
+def _run_digest(files: Sequence[str]) -> str:
+    """What a check's results depend on besides the project and the configuration: the files as
+    they were given (they spell the shown paths) and the folder the run started in."""
+    text = "\0".join([os.getcwd(), *files])
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _same(value):
@@ -258,6 +272,45 @@ class WarmStart:
         self._put({"version": STATE_VERSION, "paths": tuple(listed), "stats": [_settled(s) for s in stats],
                    "hashes": tuple(hashes), "dirs": dirs, "fingerprint": fingerprint, "file_fps": fps})
         self._prune()
+
+    def answer(self, files: Sequence[str]) -> Optional[List[Tuple[str, tuple]]]:
+        """The results (shown path, diagnostics) of the last check of these very `files` from this
+        folder, if the state held this run and has them; else None."""
+        if self._lazy is None:
+            return None
+        state = self._load()
+        stored = state.get("answer") if state is not None else None
+        if (not isinstance(stored, dict) or stored.get("fingerprint") != state["fingerprint"]
+                or stored.get("run") != _run_digest(files)):
+            return None
+        shown, found = stored.get("shown"), stored.get("found")
+        if not isinstance(shown, str) or not isinstance(found, dict):
+            return None
+        names = shown.split("\0")
+        if len(names) != len(files):
+            return None
+        return [(name, found.get(i, ())) for i, name in enumerate(names)]
+
+    def save_answer(self, files: Sequence[str], results: Sequence[Tuple[str, tuple]]) -> None:
+        """After a check of `files` in which every file gave a result: keep the answer in the
+        state that holds for this run (the one project() found, or the one save() just wrote).
+        It is kept small, since every run loads it: a digest of the run's files and folder, the
+        shown paths as one string, and the diagnostics of the files that have some."""
+        if self.bundle is None or (self._lazy is None and self._built is None):
+            return
+        state = self._load()
+        if state is None or (self._built is not None and state["paths"] != tuple(self._built[1])):
+            return
+        answer = {"fingerprint": state["fingerprint"], "run": _run_digest(files),
+                  "shown": "\0".join(shown for shown, _ in results),
+                  "found": {i: diagnostics for i, (_, diagnostics) in enumerate(results) if diagnostics}}
+        if state.get("answer") == answer:
+            return
+        from .discovery import absolute_paths
+
+        if not set(absolute_paths(files)) <= set(state["paths"]):
+            return  # a checked file outside the project: the state says nothing of its text
+        self._put(dict(state, answer=answer))
 
     def _put(self, state: dict) -> None:
         self.bundle.put("state", state)

@@ -33,6 +33,7 @@ _SEGMENTS = r"[^.]+(?:\.[^.]+)*"
 # Libraries that bring their own worker-thread helper; used by the fix in modules that use them.
 _THREAD_RUNNERS = ("trio", "anyio")
 _UNKNOWN = UNKNOWN
+_UNSET = object()
 
 
 def _screen_word(qualname: str) -> str:
@@ -52,19 +53,34 @@ class Matcher:
 
     def __init__(self, catalog: Dict[str, str]):
         self.catalog = catalog
-        self.patterns: List[Tuple[re.Pattern, str]] = []
-        terminals = set()
-        open_ended = False
-        for key in catalog:
-            if "*" in key:
-                regex = "\\.".join(_SEGMENTS if part == "*" else re.escape(part) for part in key.split("."))
-                self.patterns.append((re.compile(regex + r"\Z"), key))
-                if key.endswith("*"):
-                    open_ended = True
-                    continue
-            terminals.add(_terminal(key))
-        self.terminals: Optional[FrozenSet[str]] = None if open_ended else frozenset(terminals)
-        self.screen_words = frozenset(_screen_word(k) for k in catalog)
+        self._patterns: Optional[List[Tuple[re.Pattern, str]]] = None
+        self._terminals = _UNSET
+        self._screen_words: Optional[FrozenSet[str]] = None
+
+    # Worked out on first use: a run answered from the cache never matches a name, and doing
+    # this for every catalog entry was most of the time it took to load the rules.
+    @property
+    def patterns(self) -> List[Tuple[re.Pattern, str]]:
+        """The `*` entries as regexes."""
+        if self._patterns is None:
+            self._patterns = [(re.compile("\\.".join(_SEGMENTS if part == "*" else re.escape(part)
+                                                     for part in key.split(".")) + r"\Z"), key)
+                              for key in self.catalog if "*" in key]
+        return self._patterns
+
+    @property
+    def terminals(self) -> Optional[FrozenSet[str]]:
+        if self._terminals is _UNSET:
+            keys = self.catalog
+            open_ended = any(key.endswith("*") for key in keys)
+            self._terminals = None if open_ended else frozenset(_terminal(key) for key in keys)
+        return self._terminals
+
+    @property
+    def screen_words(self) -> FrozenSet[str]:
+        if self._screen_words is None:
+            self._screen_words = frozenset(_screen_word(k) for k in self.catalog)
+        return self._screen_words
 
     def match(self, qualname: Optional[str]) -> Optional[str]:
         """The catalog key that names `qualname`, or None."""
@@ -76,6 +92,14 @@ class Matcher:
             if regex.match(qualname):
                 return key
         return None
+
+
+class _CatalogWords:
+    """The `tokens` of a rule that names none: its catalog's screen words, read from the rule's
+    matcher when first asked for."""
+
+    def __get__(self, obj, owner):
+        return owner._matcher.screen_words
 
 
 class BlockingCallRule(Rule):
@@ -106,7 +130,7 @@ class BlockingCallRule(Rule):
         if "catalog" in vars(cls):
             cls._matcher = Matcher(cls.catalog)
             if "tokens" not in vars(cls):
-                cls.tokens = cls._matcher.screen_words
+                cls.tokens = _CatalogWords()
 
     def matcher(self) -> Matcher:
         return self._matcher
