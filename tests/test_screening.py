@@ -388,3 +388,35 @@ def test_locals_bound_once_are_followed_while_screening(tmp_path):
     # only the dict call is left in a file like this: it is not parsed
     plain = dict(LOCALS_PROJECT, **{"loc/plain.py": "def plain(items):\n    d = dict(items)\n    d.get('k')\n"})
     assert _screen_project(tmp_path, plain, ("AW200", "AW201", "AW202"))["loc/plain.py"] == (False, [])
+
+
+CLOSURE_PROJECT = {
+    "clo/__init__.py": "",
+    "clo/jobs.py": "async def refresh():\n    pass\n",
+    # a nested def or lambda calling a parameter of the function around it: that name resolves
+    # to nothing, however the project names its coroutines
+    "clo/hooks.py": (
+        "def setup(refresh, items):\n"
+        "    def on_change():\n        refresh()\n"
+        "    cb = lambda: refresh()\n"
+        "    for item in items:\n"
+        "        def each():\n            item.refresh()\n"
+        "    return on_change, cb, each\n"
+    ),
+    # the same name rebound inside the nested function is resolved as usual; rebound through
+    # `nonlocal`, it is still the parameter to the engine; a lambda's own parameter is its own
+    "clo/rebound.py": (
+        "from clo.jobs import refresh as job\n"
+        "def setup(refresh):\n"
+        "    def inner():\n        refresh = job\n        refresh()\n"
+        "    def other():\n        nonlocal refresh\n        refresh = job\n        refresh()\n"
+        "    lam = lambda refresh=job: refresh()\n"
+        "    return inner, other, lam\n"
+    ),
+}
+
+
+def test_names_of_an_enclosing_function_stay_unknown_in_nested_functions(tmp_path):
+    found = _screen_project(tmp_path, CLOSURE_PROJECT, ("AW200", "AW201", "AW202"))
+    assert found["clo/hooks.py"] == (False, [])
+    assert found["clo/rebound.py"] == (True, [5])

@@ -217,6 +217,8 @@ class _Collector:
             body = [node.body]
             head = [node.args]
             inner_params = _param_names(node.args, False)
+            if params:  # the enclosing function's unknowns it does not rebind (see _node)
+                inner_params = inner_params | (params - _lambda_bound(node))
             inner_env = _Env(None if outer_shadow is None else outer_shadow | _all_param_names(node.args))
         elif isinstance(node, ast.ClassDef):
             body = node.body
@@ -235,13 +237,15 @@ class _Collector:
             body = node.body
             head = node.decorator_list + [node.args] + ([node.returns] if node.returns is not None else [])
             inner_params = _param_names(node.args, id(node) in self.methods) | _unfollowable_locals(body)
+            local, values = _local_names(node)
+            if params:  # the enclosing function's unknowns it does not rebind (see _node)
+                inner_params = inner_params | (params - local)
             self_info = None
             if env.class_path not in (None, _NOT_CLASS):
                 first = node.args.posonlyargs + node.args.args
                 decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
                 if first and "staticmethod" not in decorators:
                     self_info = (first[0].arg, env.class_path, "classmethod" not in decorators)
-            local, values = _local_names(node)
             shadow = None if outer_shadow is None else outer_shadow | local
             inner_env = _Env(shadow, self_info, values=values)
         if isinstance(node, ast.ClassDef):
@@ -258,7 +262,9 @@ class _Collector:
                 # `cb()`, `conn.execute()`: the callee hangs on a parameter of the enclosing
                 # function or on a local it binds to something not followed (`for conn in ...`,
                 # `d = {}`), whose name resolves to nothing (bound more than one way, it is
-                # ambiguous, which resolves to nothing too), so no rule can name the callee
+                # ambiguous, which resolves to nothing too), so no rule can name the callee.
+                # The same holds in a def or lambda nested in that function (not through a
+                # class body) that does not bind the name itself: lookup reaches the same binding
                 self.param_calls.append((node, parent, may_async, in_func, env, root))
             else:
                 self._call(node, parent, may_async, in_func, env)
@@ -595,6 +601,13 @@ def _names_in_target(target, out: set) -> None:
 
 _TRY_TYPES = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n))
 _MATCH = getattr(ast, "Match", None)
+
+
+def _lambda_bound(node: ast.Lambda) -> FrozenSet[str]:
+    """Every name a lambda binds in its own scope: its parameters and any walrus target."""
+    names = set(_all_param_names(node.args))
+    names.update(n.id for n in ast.walk(node.body) if type(n) is ast.Name and type(n.ctx) is not ast.Load)
+    return frozenset(names)
 
 
 def _param_names(args: ast.arguments, method: bool) -> FrozenSet[str]:
