@@ -114,14 +114,31 @@ def lint_source(
 
     from .cstparse import parse_module
 
+    reduced = None
+    if SCREENING and active and facts is not None and facts.parsed:
+        # the function bodies no selected rule could fire in are left out (see partial.py)
+        from .partial import reduced_source
+
+        reduced = reduced_source(source, facts, active, settings, project, module_name)
     try:
-        module = parse_module(source)
+        module = parse_module(reduced if reduced is not None else source)
     except cst.ParserSyntaxError as exc:
-        out.diagnostics.append(_parse_error(path, exc, source))
-        return out
+        if reduced is None:
+            out.diagnostics.append(_parse_error(path, exc, source))
+            return out
+        module = None
     except RecursionError:
         out.internal_errors.append(("", "too deeply nested to parse"))
         return out
+    if module is None:  # the reduced text did not parse (it should): the whole file decides
+        try:
+            module = parse_module(source)
+        except cst.ParserSyntaxError as exc:
+            out.diagnostics.append(_parse_error(path, exc, source))
+            return out
+        except RecursionError:
+            out.internal_errors.append(("", "too deeply nested to parse"))
+            return out
     out.parsed = True
     if not active:
         return out

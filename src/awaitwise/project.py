@@ -28,7 +28,7 @@ from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
 from .sourcefile import source_lines
 
-FACTS_VERSION = "11"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "12"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -94,6 +94,9 @@ class FileFacts(NamedTuple):
     # pickled (screening.pack), since only the file's own check unpacks it: as objects, the
     # benchmark corpus's took 79 MB of every process
     screen: object = None
+    # screening.Unit of each function body that screening by body may replace (partial.py),
+    # packed (screening.pack_units): only the file's own check reads them
+    units: bytes = b""
 
 
 def source_hash(text: str) -> str:
@@ -114,10 +117,14 @@ def extract(path: str, source_text: str) -> FileFacts:
         x.module(tree)
     except RecursionError:
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
-    from .screening import pack, screen_facts_from_tree
+    from .screening import pack, pack_units, screen_units_from_tree
 
+    screened = screen_units_from_tree(tree)
+    if screened is None:  # pragma: no cover - the walk is iterative
+        return FileFacts(digest, False, {}, (), None, {}, {}, words)
+    screen, units = screened
     return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words,
-                     pack_calls(x.calls), x.attr_values, pack(screen_facts_from_tree(tree)))
+                     pack_calls(x.calls), x.attr_values, pack(screen), pack_units(units) if units else b"")
 
 
 def pack_calls(calls: Dict[str, tuple]) -> bytes:

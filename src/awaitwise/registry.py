@@ -12,7 +12,7 @@ import os
 import pkgutil
 import re
 import sys
-from typing import ClassVar, Dict, Iterable, List, Optional, Tuple
+from typing import ClassVar, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 CODE_RE = re.compile(r"^[A-Z]{1,5}[0-9]{3}$")
@@ -48,6 +48,13 @@ class Rule:
     # (needs_async) and that mentions at least one of `tokens` as an identifier (None: any file).
     needs_async: ClassVar[bool] = True
     tokens: ClassVar[Optional[frozenset]] = None
+    # Screening by function body (see partial.py): True when every finding in the body of a
+    # module-level function or method depends only on that body, the module's top level, the
+    # class's headers and the project index, and `screen_facts` given the body's own facts
+    # (screening.Unit) is sound for it. Other bodies are then replaced by `pass` before the
+    # parse when no selected rule could fire in them. A rule that leaves it False is given every
+    # body of every file it may fire in.
+    body_local: ClassVar[bool] = False
 
     def __init__(self, ctx):
         self.ctx = ctx
@@ -80,6 +87,13 @@ class Rule:
 
         Rules whose catalog grows with the user's config override this."""
         return cls.tokens
+
+    @classmethod
+    def needs_body(cls, words: FrozenSet[str]) -> bool:
+        """For a body_local rule: must a function body with these words be kept whole even where
+        the rule cannot fire, because what it holds decides findings elsewhere (a `.cancel()`
+        in another method)? The words of the body's text (every identifier in it)."""
+        return False
 
     @classmethod
     def screen_facts(cls, facts, settings, project) -> Optional[bool]:

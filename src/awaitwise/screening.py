@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import ast
 import types
-from typing import FrozenSet, NamedTuple, Optional, Tuple
+from typing import FrozenSet, NamedTuple, Optional, Sequence, Tuple
 
 EMPTY: FrozenSet = frozenset()
 ANY = ""  # a callee (or handler type) whose terminal name cannot be told
@@ -75,6 +75,23 @@ class ScreenFacts(NamedTuple):
 
 
 UNPARSED = ScreenFacts(False)
+
+
+class Unit(NamedTuple):
+    """The body of a module-level function or of a method of a module-level class, as screening
+    by function body sees it (see partial.py)."""
+
+    start: int  # first line of the body's first statement (1-based)
+    end: int  # last line of the def
+    col: int  # the first statement's column, in UTF-8 bytes (ast's col_offset)
+    # the body's own calls, awaits and handlers; the file-wide fields (has_async, rebound,
+    # async_def_names, module) are the file's
+    facts: ScreenFacts
+    # the body must stay whatever the rules say: it declares a name global or nonlocal (which
+    # changes the module's bindings), or it is a method that stores attributes on its first
+    # parameter (`self.x = ...`, which name resolution reads for the class's other methods)
+    pinned: bool
+    decorated_first: bool  # the first statement is decorated (its lines start above `start`)
 
 
 def terminal(node) -> str:
@@ -115,6 +132,25 @@ def screen_facts_from_tree(tree: ast.AST) -> ScreenFacts:
         return UNPARSED
 
 
+def screen_units(source: str) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
+    """The file's facts (the same as screen_facts gives) and those of each function body that
+    screening by function body may replace; None when `ast` rejects the file."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    return screen_units_from_tree(tree)
+
+
+def screen_units_from_tree(tree: ast.AST) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
+    collector = _Collector(units=True)
+    try:
+        facts = collector.run(tree)
+    except RecursionError:  # pragma: no cover - the walk is iterative; kept for safety
+        return None
+    return facts, tuple(sorted(collector.unit_list, key=lambda u: u.start))
+
+
 _FUNC_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
 # the node types _Collector._node looks at (the others are only walked through)
 _INTERESTING = frozenset({
@@ -131,9 +167,41 @@ _VALUE_PARENTS = (ast.If, ast.While, ast.IfExp, ast.Assert, ast.comprehension, a
 _RESOLVABLE = (ast.Call, ast.Name, ast.Attribute)
 
 
+# What the collector records about the code it walks, as opposed to the file-wide names: with
+# units on, each function body that is a Unit gets a set of its own (see _Collector._mark).
+_REGION_FIELDS = ("await_outside", "syntax_outside", "awaited_acquire", "async_calls", "discarded",
+                  "discarded_attrs", "assigned_attrs", "value_attrs", "async_attrs", "arg_calls", "name_args",
+                  "handlers", "param_calls", "targets")
+
+
+class _Mark:
+    """A stack entry of the collector's walk: the start (enter) or the end of a unit's body."""
+
+    __slots__ = ("enter", "unit")
+
+    def __init__(self, enter: bool, unit: int):
+        self.enter = enter
+        self.unit = unit
+
+
 class _Collector:
-    def __init__(self):
+    def __init__(self, units: bool = False):
         self.has_async = False
+        self._fresh_region()
+        self.async_defs = set()
+        self.rebound = set()
+        self.methods = set()  # ids of defs directly in a class body
+        self.declared = set()  # names declared global/nonlocal anywhere
+        # units (screen_units): [def node, its region, pinned, first parameter of a method] of
+        # each unit, in the order the walk finds them; the region of the code outside them while
+        # one is walked; the classes at module level (their methods are units)
+        self.units = [] if units else None
+        self.unit_list: list = []
+        self._outer = None
+        self._unit = None  # the index of the unit being walked
+        self._top_classes = set()
+
+    def _fresh_region(self) -> None:
         self.await_outside = False
         self.syntax_outside = False
         self.awaited_acquire = False
@@ -146,12 +214,85 @@ class _Collector:
         self.arg_calls = set()
         self.name_args = set()
         self.handlers = set()
-        self.async_defs = set()
-        self.rebound = set()
-        self.methods = set()  # ids of defs directly in a class body
         self.param_calls = []
-        self.declared = set()  # names declared global/nonlocal anywhere
         self.targets = []  # (call target, its root name), see _target
+
+    def _region(self) -> tuple:
+        d = self.__dict__
+        return tuple(d[f] for f in _REGION_FIELDS)
+
+    def _use_region(self, region: tuple) -> None:
+        self.__dict__.update(zip(_REGION_FIELDS, region))
+
+    def _mark(self, mark: _Mark) -> None:
+        if mark.enter:
+            self._outer = self._region()
+            self._fresh_region()
+            self._unit = mark.unit
+        else:
+            self.units[mark.unit][1] = self._region()
+            self._use_region(self._outer)
+            self._outer = None
+            self._unit = None
+
+    def _unit_of(self, node, parent) -> Optional[int]:
+        """The number of a new unit when `node` (a def) is one: a module-level function or a
+        method of a module-level class, whose body starts on a line of its own."""
+        if type(node) is ast.Lambda or type(node) is ast.ClassDef or not node.body:
+            return None
+        first = None  # a method's first parameter: the engine follows `<first>.x = ...`
+        if type(parent) is not ast.Module:
+            if id(parent) not in self._top_classes:
+                return None
+            params = node.args.posonlyargs + node.args.args
+            first = params[0].arg if params else None
+        self.units.append([node, None, False, first])
+        return len(self.units) - 1
+
+    def _pin(self) -> None:
+        if self._unit is not None:
+            self.units[self._unit][2] = True
+
+    def _pin_attribute(self, target: ast.Attribute) -> None:
+        """`<first parameter>.x = ...` in a method: its class's other methods may resolve `x`."""
+        if self._unit is not None:
+            first = self.units[self._unit][3]
+            if first is not None and type(target.value) is ast.Name and target.value.id == first:
+                self.units[self._unit][2] = True
+
+    def _finish_region(self) -> None:
+        """What can only be settled once the whole file is walked, for the current region."""
+        for item in self.param_calls:  # `global n` / `nonlocal n` (invalid with a parameter n)
+            if item[-1] in self.declared:
+                self._call(*item[:-1])
+        self._settle_targets()
+
+    def _finish_units(self) -> None:
+        """Settle each unit's region and keep its facts; then the region outside them; then put
+        all of them together as the file's (what one region for the whole file would hold)."""
+        outer = self._region()
+        finished = []
+        for node, region, pinned, _ in self.units:
+            self._use_region(region)
+            self._finish_region()
+            first = node.body[0]
+            # the file-wide fields are filled in by run() once the walk is over
+            self.unit_list.append(Unit(first.lineno, node.end_lineno, first.col_offset, self._facts(), pinned,
+                                       bool(getattr(first, "decorator_list", None))))
+            finished.append(self._region())
+        self._use_region(outer)
+        self._finish_region()
+        finished.append(self._region())
+        merged = []
+        for i in range(len(_REGION_FIELDS)):
+            values = [region[i] for region in finished]
+            if isinstance(values[0], set):
+                merged.append(set().union(*values))
+            elif isinstance(values[0], bool):
+                merged.append(any(values))
+            else:  # the lists, already settled
+                merged.append([])
+        self._use_region(tuple(merged))
 
     def run(self, tree) -> ScreenFacts:
         # (node, parent, maybe_async, maybe_sync, in_function, parameters of the function whose
@@ -167,6 +308,9 @@ class _Collector:
             t = type(node)
             if t in funcs:
                 self._scope(item, push)
+                continue
+            if t is _Mark:
+                self._mark(node)
                 continue
             if t in interesting:
                 self._node(*item)
@@ -189,10 +333,17 @@ class _Collector:
                             push((child, node) + tail)
                 elif isinstance(value, AST) and type(value) not in leaves:
                     push((value, node) + tail)
-        for item in self.param_calls:  # `global n` / `nonlocal n` (invalid with a parameter n)
-            if item[-1] in self.declared:
-                self._call(*item[:-1])
-        self._settle_targets()
+        if self.units:
+            self._finish_units()
+            facts = self._facts()
+            self.unit_list = [u._replace(facts=u.facts._replace(
+                has_async=facts.has_async, async_def_names=facts.async_def_names, rebound=facts.rebound))
+                for u in self.unit_list]
+            return facts
+        self._finish_region()
+        return self._facts()
+
+    def _facts(self) -> ScreenFacts:
         return ScreenFacts(
             True, self.has_async, self.await_outside, self.syntax_outside, self.awaited_acquire,
             frozenset(self.async_calls), frozenset(self.discarded), frozenset(self.arg_calls),
@@ -250,10 +401,17 @@ class _Collector:
             inner_env = _Env(shadow, self_info, values=values)
         if isinstance(node, ast.ClassDef):
             self.methods.update(id(s) for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            if self.units is not None and type(item[1]) is ast.Module:
+                self._top_classes.add(id(node))
         for child in head:
             push((child, node, head_async, head_sync, in_func, params, env))
+        unit = self._unit_of(node, item[1]) if self.units is not None else None
+        if unit is not None:  # the body's own region: entered first, left after its last node
+            push((_Mark(False, unit),))
         for child in body:
             push((child, node, is_async, not is_async, not isinstance(node, ast.ClassDef), inner_params, inner_env))
+        if unit is not None:
+            push((_Mark(True, unit),))
 
     def _node(self, node, parent, may_async, may_sync, in_func, params, env):
         if isinstance(node, ast.Call):
@@ -270,6 +428,7 @@ class _Collector:
                 self._call(node, parent, may_async, in_func, env)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             self.declared.update(node.names)
+            self._pin()
         else:
             self._other(node, may_async, may_sync)
 
@@ -370,6 +529,7 @@ class _Collector:
             self.rebound.add(target.id)
         elif isinstance(target, ast.Attribute):  # `self.x = ...`: followed as an instance attribute
             self.rebound.add(target.attr)
+            self._pin_attribute(target)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for el in target.elts:
                 self._bind(el)
@@ -642,6 +802,59 @@ def pairs_any(pairs, outer_names, inner_names, facts: ScreenFacts) -> bool:
     return False
 
 
+# The fields of a unit's facts that are its own (the others are the file's), as stored.
+_UNIT_FIELDS = (2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15)
+
+
+def pack_units(units: Sequence[Unit]) -> bytes:
+    """The units of a file as the project index keeps them: marshal'd plain values, an empty
+    field as None (a large file has hundreds of units, mostly empty)."""
+    import marshal
+
+    return marshal.dumps(tuple(
+        (u.start, u.end, u.col, u.pinned, u.decorated_first, tuple(u.facts[i] or None for i in _UNIT_FIELDS))
+        for u in units))
+
+
+def unpack_units(data, facts: ScreenFacts) -> Optional[Tuple[Unit, ...]]:
+    """What pack_units made, with the file-wide fields taken from `facts`; None when `data` is
+    not that (a damaged record is not trusted)."""
+    import marshal
+
+    try:
+        rows = marshal.loads(data)
+        out = []
+        for start, end, col, pinned, decorated, fields in rows:
+            values = list(facts)
+            for i, value in zip(_UNIT_FIELDS, fields):
+                values[i] = value if value is not None else (False if i < 5 else EMPTY)
+            unit_facts = ScreenFacts(*values)
+            if not (type(start) is int and type(end) is int and type(col) is int
+                    and all(type(unit_facts[i]) is (bool if i < 5 else frozenset) for i in _UNIT_FIELDS)):
+                return None
+            out.append(Unit(start, end, col, unit_facts, bool(pinned), bool(decorated)))
+        return tuple(out)
+    except Exception:
+        return None
+
+
+def units_for(source: str, facts: ScreenFacts, project=None, module_name: str = "") -> Optional[Tuple[Unit, ...]]:
+    """The units of `source` (see Unit), with `facts` (facts_for's) as their file-wide fields:
+    from the project index when it holds this very text, else from a parse here."""
+    if project is not None and module_name:
+        known = getattr(project, "modules", {}).get(module_name)
+        packed = getattr(known, "units", None)
+        if packed:
+            from .project import source_hash
+
+            if known.source_hash == source_hash(source):
+                return unpack_units(packed, facts)
+    found = screen_units(source)
+    if found is None:
+        return None
+    return tuple(u._replace(facts=u.facts._replace(module=facts.module)) for u in found[1])
+
+
 def pack(facts: ScreenFacts) -> bytes:
     """`facts` as the project index keeps them (see project.FileFacts.screen)."""
     from .cache import pack_record
@@ -673,7 +886,8 @@ def facts_for(source: str, project=None, module_name: str = "") -> ScreenFacts:
     return screen_facts(source)
 
 
-__all__ = ["ScreenFacts", "UNPARSED", "ANY", "screen_facts", "screen_facts_from_tree", "facts_for", "pack", "unpack",
+__all__ = ["ScreenFacts", "UNPARSED", "ANY", "Unit", "screen_facts", "screen_facts_from_tree", "screen_units",
+           "screen_units_from_tree", "facts_for", "units_for", "pack", "unpack", "pack_units", "unpack_units",
            "terminal", "entry_name",
            "calls_any", "pairs_any"]
 

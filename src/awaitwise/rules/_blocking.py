@@ -124,6 +124,7 @@ class BlockingCallRule(Rule):
     lazy: ClassVar[FrozenSet[str]] = frozenset()
     report_receiver_once: ClassVar[bool] = False
     _matcher: ClassVar[Optional[Matcher]] = None
+    body_local = True
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

@@ -218,6 +218,12 @@ _LIMITER_CALLS = frozenset({"Semaphore", "BoundedSemaphore", "CapacityLimiter", 
 _LIMITER_WORD = re.compile(r"semaphore|limiter|throttl|concurrency|(^|_)sem(s|aphore)?(_|$)|(^|_)limit", re.I)
 
 
+def limiter_in_words(words) -> bool:
+    """Could a body whose identifiers are `words` show limiter_evidence? (A superset of it: a
+    call's terminal and every Name and attribute are identifiers of the text.)"""
+    return any(w in _LIMITER_CALLS or _LIMITER_WORD.search(w) for w in words)
+
+
 def limiter_evidence(root: cst.CSTNode) -> bool:
     """Does `root` show something that bounds concurrency (a semaphore, limiter, bounded queue
     or channel, an `acquire()`), by the calls it makes or the names it uses?"""

@@ -11,7 +11,8 @@ to nothing and are never reported.
 
 from __future__ import annotations
 
-from typing import FrozenSet, NamedTuple, Optional
+from functools import lru_cache
+from typing import FrozenSet, NamedTuple, Optional, Tuple
 
 import libcst as cst
 
@@ -192,17 +193,23 @@ def _library_aliases(settings, project) -> FrozenSet[str]:
     return project.memo(("coroutine_library_aliases", settings.coroutine_functions), compute)
 
 
+@lru_cache(maxsize=8)
+def _catalog_terminals(configured: Tuple[str, ...]) -> FrozenSet[str]:
+    """The last segments of the catalog's and the configured coroutine functions (asked for by
+    every screening of every file and body: worked out once)."""
+    return frozenset(_terminal(n) for n in COROUTINE_FUNCTIONS) | frozenset(_terminal(n) for n in configured)
+
+
 def coroutine_callee_names(settings, project=None) -> FrozenSet[str]:
     """Terminal names a call can end with and still reach a coroutine function (besides names
     the file itself rebinds and its own `async def`s, which screening.ScreenFacts lists): the
     catalog's and the configured functions' last segments, the project's coroutine defs and the
     project's module-level aliases of coroutine functions (the same aliases as coroutine_tokens)."""
-    configured = frozenset(_terminal(n) for n in settings.coroutine_functions)
-    base = frozenset(_terminal(n) for n in COROUTINE_FUNCTIONS) | configured
     if project is None:
-        return base
+        return _catalog_terminals(tuple(settings.coroutine_functions))
     return project.memo(("coroutine_callee_names", settings.coroutine_functions),
-                        lambda: base | coroutine_tokens(settings, project))
+                        lambda: _catalog_terminals(tuple(settings.coroutine_functions))
+                        | coroutine_tokens(settings, project))
 
 
 def coroutine_bare_names(settings, project=None) -> FrozenSet[str]:
@@ -210,12 +217,11 @@ def coroutine_bare_names(settings, project=None) -> FrozenSet[str]:
     name resolves to a module-level binding (an import of a function, a def, an alias) or a local
     one, never straight to a method. So the project's methods and nested defs are left out; a
     local rebinding (`get = self.get`) and the file's own `async def`s are the caller's to add."""
-    configured = frozenset(_terminal(n) for n in settings.coroutine_functions)
-    base = frozenset(_terminal(n) for n in COROUTINE_FUNCTIONS) | configured
     if project is None:
-        return base
+        return _catalog_terminals(tuple(settings.coroutine_functions))
     return project.memo(("coroutine_bare_names", settings.coroutine_functions),
-                        lambda: base | project.module_coroutine_names() | _library_aliases(settings, project))
+                        lambda: _catalog_terminals(tuple(settings.coroutine_functions))
+                        | project.module_coroutine_names() | _library_aliases(settings, project))
 
 
 def target_qualname(entry, facts, project) -> Optional[str]:
@@ -296,11 +302,25 @@ __all__ = ["Target", "index", "qualname", "coroutine_target", "canonical", "show
            "coroutine_callee_names", "coroutine_bare_names", "module_tokens"]
 
 
+class _Either:
+    """Membership in either of two sets, without building their union."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first, second):
+        self.first = first
+        self.second = second
+
+    def __contains__(self, item) -> bool:
+        return item in self.first or item in self.second
+
+
 class CoroutineRule(Rule):
     """Base of the rules about coroutine-function calls: they fire in sync code too, and only in
     files that mention a coroutine function's name (project, catalog or configured)."""
 
     needs_async = False
+    body_local = True
 
     @classmethod
     def screen_tokens(cls, settings):
@@ -311,9 +331,11 @@ class CoroutineRule(Rule):
         return coroutine_tokens(settings, project)
 
     @classmethod
-    def callee_names(cls, facts, settings, project) -> FrozenSet[str]:
-        """For screen_facts: terminal names under which a call may reach a coroutine function."""
-        return coroutine_callee_names(settings, project) | facts.async_def_names
+    def callee_names(cls, facts, settings, project):
+        """For screen_facts: terminal names under which a call may reach a coroutine function
+        (for `in`: the project's names are not copied into a new set for every file)."""
+        names = coroutine_callee_names(settings, project)
+        return _Either(names, facts.async_def_names) if facts.async_def_names else names
 
     @classmethod
     def calls_reach(cls, calls, facts, settings, project) -> bool:
@@ -327,7 +349,7 @@ class CoroutineRule(Rule):
         async_defs = facts.async_def_names
         names = coroutine_callee_names(settings, project)
         if async_defs:
-            names = names | async_defs
+            names = _Either(names, async_defs)
         bare = None
         rebound = facts.rebound
         for entry in calls:

@@ -42,6 +42,7 @@ class AsyncSyntaxOutsideAsync(Rule):
     """
 
     code = "AW301"
+    body_local = True
     name = "async-syntax-outside-async"
     summary = "`async with` / `async for` / async comprehension in a sync function"
     fix = "unsafe"

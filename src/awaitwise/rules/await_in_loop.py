@@ -115,6 +115,7 @@ class AwaitInLoop(Rule):
     """
 
     code = "AW403"
+    body_local = True
     name = "await-in-loop"
     summary = "independent awaits in a loop run one by one"
     default_enabled = False

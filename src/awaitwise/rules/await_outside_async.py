@@ -45,6 +45,7 @@ class AwaitOutsideAsync(Rule):
     """
 
     code = "AW300"
+    body_local = True
     name = "await-outside-async"
     summary = "`await` in a sync function"
     fix = "unsafe"

@@ -61,6 +61,7 @@ class CallInsteadOfCallable(Rule):
     """
 
     code = "AW204"
+    body_local = True
     name = "call-instead-of-callable"
     summary = "a call passed where a callable is expected"
     fix = "safe"

@@ -284,11 +284,17 @@ class CancellationSwallowed(Rule):
     """
 
     code = "AW404"
+    body_local = True
     name = "cancellation-swallowed"
     summary = "CancelledError (or bare except/BaseException) caught in async context and not re-raised"
     fix = None
     tokens = None  # a bare `except:` needs no identifier
 
+
+    @classmethod
+    def needs_body(cls, words):
+        # `self._task.cancel()` in any method decides whether a handler elsewhere swallows it
+        return "cancel" in words
 
     @classmethod
     def screen_facts(cls, facts, settings, project):

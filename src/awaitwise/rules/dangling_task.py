@@ -53,6 +53,7 @@ class DanglingTask(Rule):
     """
 
     code = "AW400"
+    body_local = True
     name = "dangling-task"
     summary = "`create_task`/`ensure_future` result discarded"
     fix = None

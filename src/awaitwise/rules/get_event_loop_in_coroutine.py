@@ -46,6 +46,7 @@ class GetEventLoopInCoroutine(Rule):
     """
 
     code = "AW303"
+    body_local = True
     name = "get-event-loop-in-coroutine"
     summary = "`asyncio.get_event_loop()` in async context"
     fix = "safe"

@@ -76,6 +76,7 @@ class ManualAcquire(Rule):
     """
 
     code = "AW405"
+    body_local = True
     name = "manual-acquire"
     summary = "`await lock.acquire()` without try/finally release"
     fix = "sometimes"

@@ -72,6 +72,7 @@ class NestedEventLoop(Rule):
     """
 
     code = "AW302"
+    body_local = True
     name = "nested-event-loop"
     summary = "`asyncio.run`, `loop.run_until_complete`, `trio.run`, `anyio.run` in async context"
     fix = "safe"

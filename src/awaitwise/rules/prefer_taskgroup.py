@@ -62,11 +62,17 @@ class PreferTaskgroup(Rule):
     """
 
     code = "AW401"
+    body_local = True
     name = "prefer-taskgroup"
     summary = "`asyncio.gather` where a TaskGroup (3.11+) fits"
     default_enabled = False
     fix = "unsafe"
     tokens = frozenset({"gather"})
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        # a call spelled `gather(...)` / `x.gather(...)` in async context
+        return None if "gather" in facts.async_calls else False
 
     def visit_Await(self, node: cst.Await) -> None:
         ctx = self.ctx

@@ -69,6 +69,7 @@ class TransitiveBlocking(Rule):
     """
 
     code = "AW110"
+    body_local = True
     name = "transitive-blocking"
     summary = "async context calls a project sync function that blocks, at any depth, across modules"
     fix = None

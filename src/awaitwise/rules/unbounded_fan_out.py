@@ -9,7 +9,7 @@ import libcst as cst
 from ..registry import Rule
 from ..scopes import CLASS
 from ..screening import LazyTypes
-from ._concurrency import code, limiter_evidence, terminal
+from ._concurrency import code, limiter_evidence, limiter_in_words, terminal
 
 _GATHER = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 _WAITERS = frozenset({"asyncio.wait", "asyncio.as_completed", "asyncio.tasks.wait", "asyncio.tasks.as_completed"})
@@ -86,11 +86,22 @@ class UnboundedFanOut(Rule):
     """
 
     code = "AW402"
+    body_local = True
     name = "unbounded-fan-out"
     summary = "gather/TaskGroup over an unbounded comprehension with no Semaphore"
     default_enabled = False
     fix = None
     tokens = frozenset({"gather", "wait", "as_completed", "create_task", "start_soon", "start"})
+
+    @classmethod
+    def screen_facts(cls, facts, settings, project):
+        # a call in async context spelled like one of the calls visit_Call looks at
+        return None if not facts.async_calls.isdisjoint(cls.tokens) else False
+
+    @classmethod
+    def needs_body(cls, words):
+        # the started coroutine's body may hold the limiter that bounds a fan-out elsewhere
+        return limiter_in_words(words)
 
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx

@@ -1,0 +1,183 @@
+"""Screening by function body (partial.py): the bodies no selected rule could fire in are
+replaced before the parse, and nothing reported changes: every finding, position, fix and
+internal error is the one of the full parse."""
+
+from __future__ import annotations
+
+import pytest
+
+from awaitwise import engine, partial
+from awaitwise.config import Settings
+from awaitwise.project import build_index
+from awaitwise.registry import Rule, get_registry
+from test_screening import _both, _fixture_files, _key, _project_dirs, _settings
+
+REGISTRY = get_registry()
+# every rule that allows it (AW304 reads every body of the module, so it never allows it) and
+# screens a body on its facts (AW403 has no opinion, so a body is never replaced while it is on)
+BODY_RULES = [rule for rule in REGISTRY
+              if rule.body_local and rule.screen_facts.__func__ is not Rule.screen_facts.__func__]
+DEFAULT_RULES = [rule for rule in REGISTRY if rule.default_enabled]
+
+
+@pytest.fixture
+def every_file(monkeypatch):
+    """Reduce files of any length (real runs leave small files whole)."""
+    monkeypatch.setattr(partial, "MIN_LINES", 0)
+
+
+def _reduced(text, rules=BODY_RULES, settings=None, project=None, module=""):
+    from awaitwise.screening import facts_for
+
+    settings = settings or Settings(select=("ALL",))
+    facts = facts_for(text, project, module)
+    return partial.reduced_source(text, facts, rules, settings, project, module)
+
+
+def test_every_rule_is_body_local_but_unused_async():
+    assert {rule.code for rule in REGISTRY if not rule.body_local} == {"AW304"}
+    assert {rule.code for rule in REGISTRY} - {rule.code for rule in BODY_RULES} == {"AW304", "AW403"}
+    assert set(DEFAULT_RULES) <= set(BODY_RULES)
+
+
+def test_the_fixtures_have_bodies_to_replace(every_file):
+    """The comparisons below are worth something only if bodies are replaced in them."""
+    reduced = 0
+    for path in _fixture_files():
+        text = path.read_text(encoding="utf-8")
+        if _reduced(text, settings=_settings(text)) is not None:
+            reduced += 1
+    assert reduced >= 15
+
+
+@pytest.mark.parametrize("path", _fixture_files(), ids=lambda p: p.name)
+def test_reducing_bodies_never_changes_results_on_fixtures(path, every_file):
+    text = path.read_text(encoding="utf-8")
+    screened, full = _both(text, path, _settings(text), rules=BODY_RULES)
+    assert _key(screened) == _key(full)
+
+
+@pytest.mark.parametrize("root", _project_dirs(), ids=lambda p: p.name)
+def test_reducing_bodies_never_changes_results_with_a_project_index(root, every_file):
+    files = sorted(str(p) for p in root.rglob("*.py"))
+    settings = Settings(select=("ALL",), project_root=str(root))
+    project = build_index(files, settings, use_cache=False, force=True, jobs=1)
+    for path in files:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        screened, full = _both(text, path, settings, project, rules=BODY_RULES)
+        assert _key(screened) == _key(full), path
+
+
+SOURCE = '''\
+import asyncio
+import time
+
+
+def helper(items):
+    total = 0
+    for item in items:
+        total += item
+    return total
+
+
+class Worker:
+    def __init__(self, client):
+        self.client = client
+
+    def plain(self, x):
+        y = x * 2
+        return y + 1
+
+    async def run(self):
+        time.sleep(1)
+        await asyncio.sleep(0)
+
+    async def stop(self):
+        self.task.cancel()
+        return None
+
+
+def declares():
+    global STATE
+    STATE = 1
+    return STATE
+
+
+def one_liner(x): return x + 1
+'''
+
+
+def test_only_bodies_that_no_rule_needs_are_replaced(every_file):
+    reduced = _reduced(SOURCE)
+    assert reduced is not None
+    old, new = SOURCE.splitlines(), reduced.splitlines()
+    assert len(old) == len(new)
+    changed = [i + 1 for i, (a, b) in enumerate(zip(old, new)) if a != b]
+    # helper's and plain's bodies; run (a finding), stop (`.cancel()`, which AW404 reads from
+    # every method), __init__ (stores `self.client`), declares (`global`) and the one-liner stay
+    assert changed == [6, 7, 8, 9, 17, 18]
+    assert new[5] == "    pass" and new[6:9] == ["", "", ""]
+    assert new[16] == "        pass" and new[17] == ""
+
+
+def test_a_body_the_rules_need_elsewhere_is_kept_only_while_they_are_selected(every_file):
+    blocking = [REGISTRY.get("AW100")]
+    reduced = _reduced(SOURCE, rules=blocking).splitlines()
+    assert reduced[24] == "        pass"  # stop(): AW100 has no use for its `.cancel()`
+    with_cancel = _reduced(SOURCE, rules=blocking + [REGISTRY.get("AW404")]).splitlines()
+    assert with_cancel[24] == "        self.task.cancel()"
+
+
+def test_no_reduction_with_a_rule_that_reads_every_body(every_file):
+    assert _reduced(SOURCE, rules=[REGISTRY.get("AW100"), REGISTRY.get("AW304")]) is None
+
+
+def test_small_files_and_lone_carriage_returns_are_left_whole():
+    assert partial.MIN_LINES > 0 and _reduced(SOURCE) is None  # SOURCE is short
+    assert partial.reduced_source(SOURCE.replace("\n", "\r") * 10, None, BODY_RULES, Settings(), None) is None
+
+
+def test_line_endings_and_indentation_are_kept(every_file):
+    text = SOURCE.replace("    ", "\t").replace("\n", "\r\n")
+    reduced = _reduced(text)
+    assert reduced.count("\r\n") == text.count("\r\n") and "\n" not in reduced.replace("\r\n", "")
+    assert "\r\n\tpass\r\n" in reduced and "\r\n\t\tpass\r\n" in reduced
+
+
+def test_the_findings_are_those_of_the_full_parse(every_file):
+    settings = Settings(select=("ALL",))
+    screened, full = _both(SOURCE, "worker.py", settings, rules=BODY_RULES)
+    assert _key(screened) == _key(full)
+    assert [(d.code, d.location.row) for d in full.diagnostics] == [("AW100", 21)]
+
+
+def test_a_reduced_text_that_does_not_parse_falls_back_to_the_whole_file(every_file, monkeypatch):
+    monkeypatch.setattr(partial, "reduced_source", lambda *args: "def broken(:\n")
+    settings = Settings(select=("ALL",))
+    out = engine.lint_source(SOURCE, "worker.py", settings, BODY_RULES)
+    assert [(d.code, d.location.row) for d in out.diagnostics] == [("AW100", 21)]
+
+
+def test_the_index_keeps_the_units_of_each_file(tmp_path):
+    from awaitwise.screening import facts_for, unpack_units, units_for
+
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitwise]\n", encoding="utf-8")
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "worker.py").write_text(SOURCE, encoding="utf-8")
+    settings = Settings(select=("ALL",), project_root=str(tmp_path))
+    project = build_index([str(pkg / "__init__.py"), str(pkg / "worker.py")], settings, use_cache=False,
+                          force=True, jobs=1)
+    facts = facts_for(SOURCE, project, "pkg.worker")
+    assert facts.module == "pkg.worker"
+    from_index = units_for(SOURCE, facts, project, "pkg.worker")
+    assert from_index == units_for(SOURCE, facts)  # the same as a parse of the text here
+    assert [u.start for u in from_index] == [6, 14, 17, 21, 25, 30, 35]
+    assert [u.pinned for u in from_index] == [False, True, False, False, False, True, False]
+    assert all(u.facts.module == "pkg.worker" for u in from_index)
+    # another text than the index's: parsed here; a damaged record: not trusted
+    assert units_for(SOURCE + "\n", facts, project, "pkg.worker") == from_index
+    assert unpack_units(b"\x00garbage", facts) is None
+    assert unpack_units(project.modules["pkg.worker"].units[:-3], facts) is None
