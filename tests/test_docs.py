@@ -4,7 +4,6 @@ headings, every diagnostic's URL lands on its rule's section, and the README's e
 from __future__ import annotations
 
 import re
-import textwrap
 from pathlib import Path
 
 import pytest

@@ -3,7 +3,6 @@ fix the rule makes is snapshotted, parses, and is idempotent."""
 
 from __future__ import annotations
 
-import dataclasses
 
 import libcst as cst
 import pytest
@@ -12,7 +11,7 @@ from awaitwise.config import Settings
 from awaitwise.engine import lint_source
 from awaitwise.fixer import fix_loop
 from awaitwise.registry import get_registry
-from fixture_support import FIXTURES, expectations, fixture_settings, rule_fixture_files
+from fixture_support import expectations, fixture_settings, rule_fixture_files
 
 REGISTRY = get_registry()
 CASES = rule_fixture_files()
