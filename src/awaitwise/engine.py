@@ -120,22 +120,15 @@ def lint_source(
         from .partial import reduced_source
 
         reduced = reduced_source(source, facts, active, settings, project, module_name)
-    try:
-        module = parse_module(reduced if reduced is not None else source)
-    except cst.ParserSyntaxError as exc:
-        if reduced is None:
-            out.diagnostics.append(_parse_error(path, exc, source))
-            return out
-        module = None
-    except RecursionError:
-        out.internal_errors.append(("", "too deeply nested to parse"))
-        return out
-    if module is None:  # the reduced text did not parse (it should): the whole file decides
+    # a reduced text that does not parse (it should) leaves the decision to the whole file
+    for text in ((source,) if reduced is None else (reduced, source)):
         try:
-            module = parse_module(source)
+            module = parse_module(text)
+            break
         except cst.ParserSyntaxError as exc:
-            out.diagnostics.append(_parse_error(path, exc, source))
-            return out
+            if text is source:
+                out.diagnostics.append(_parse_error(path, exc, source))
+                return out
         except RecursionError:
             out.internal_errors.append(("", "too deeply nested to parse"))
             return out
