@@ -25,8 +25,9 @@ from typing import FrozenSet, List, Optional, Sequence
 
 from .sourcefile import source_lines
 
-# Small files gain little and pay for a second `ast` pass.
-MIN_LINES = 200
+# Below this, a file has no body worth replacing. (Larger files gain whatever their size: with
+# the units from the project index, the cost is a few set lookups per body.)
+MIN_LINES = 20
 _WORD = re.compile(r"\w+")
 
 
