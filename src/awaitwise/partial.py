@@ -12,10 +12,11 @@ findings, fixes and suppressions are those of the full parse.
 It is done only when every selected rule says its findings in a body depend on nothing in other
 bodies (Rule.body_local) and, for a body that holds what decides findings elsewhere, asks for it
 to be kept (Rule.needs_body). Bodies that change what the rest of the file means are never
-replaced: one that declares a name `global` or `nonlocal`, or that stores an attribute
-(`self.client = ...`, which name resolution follows from the class's other methods). A body
-whose first statement shares a line with the `def` is left alone. `bench.py --verify-screening`
-and tests/test_screening.py compare every result with and without screening.
+replaced: one that declares a name `global` or `nonlocal`, or a method that stores an
+attribute on its first parameter (`self.client = ...`, which name resolution follows from the
+class's other methods). A body whose first statement shares a line with the `def`, or is
+decorated, is left alone. `bench.py --verify-screening` (with `--ignore AW304` or `--select
+DEFAULT`) and tests/test_partial.py compare every result with and without screening.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def reduced_source(source: str, facts, rules: Sequence[type], settings, project,
     if not units:
         return None
     lines: Optional[List[str]] = None
+    changed = False
     from .registry import Rule
 
     asks = [rule for rule in rules if rule.needs_body.__func__ is not Rule.needs_body.__func__]
@@ -70,7 +72,8 @@ def reduced_source(source: str, facts, rules: Sequence[type], settings, project,
         lines[unit.start - 1] = indent.decode("utf-8", "surrogatepass") + "pass" + _ending(first)
         for i in range(unit.start, unit.end):
             lines[i] = _ending(lines[i])
-    return "".join(lines) if lines is not None else None
+        changed = True
+    return "".join(lines) if changed else None
 
 
 def _words(lines: List[str], unit) -> FrozenSet[str]:
