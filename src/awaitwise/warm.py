@@ -18,11 +18,12 @@ first three: the same list in the same order, every folder's package flag, and e
 `touch` or a checkout that restored the content keeps the state, with the new stat recorded).
 Anything else builds the index as before, and the run after it stores a new state.
 
-A state also keeps the *answer* of the last `check` that ran on it: the files it was given
-(as spelled), the working folder, and every file's result. A check of the same files from the same
-folder, while the state holds, is that answer: the state holding means no project file's text
-changed (the checked files are project files), and the key means the settings and awaitwise are
-the same. It is stored only for a run in which every file gave a result.
+A state also keeps the *answer* of the last `check` that ran on it: a digest of the files it was
+given (as spelled) and of the working folder, the shown path of each file, and the diagnostics of
+those that have some. A check of the same files from the same folder, while the state holds, is
+that answer: the state holding means no project file's text changed (the checked files are
+project files), and the key means the settings and awaitwise are the same. It is stored only for
+a run in which every file gave a result.
 
 The stats are taken *before* the index reads the files: a file edited while the index is built
 has a newer stat than the one stored, so the next run re-hashes it and sees the difference. A
