@@ -10,6 +10,7 @@ from awaitwise import engine, partial
 from awaitwise.config import Settings
 from awaitwise.project import build_index
 from awaitwise.registry import Rule, get_registry
+from awaitwise.screening import screen_for, screen_units, unpack_units
 from test_screening import _both, _fixture_files, _key, _project_dirs, _settings
 
 REGISTRY = get_registry()
@@ -27,11 +28,8 @@ def every_file(monkeypatch):
 
 
 def _reduced(text, rules=BODY_RULES, settings=None, project=None, module=""):
-    from awaitwise.screening import facts_for
-
     settings = settings or Settings(select=("ALL",))
-    facts = facts_for(text, project, module)
-    return partial.reduced_source(text, facts, rules, settings, project, module)
+    return partial.reduced_source(text, screen_for(text, project, module), rules, settings, project)
 
 
 def test_every_rule_is_body_local_but_unused_async():
@@ -161,9 +159,11 @@ def test_a_reduced_text_that_does_not_parse_falls_back_to_the_whole_file(every_f
     assert [(d.code, d.location.row) for d in out.diagnostics] == [("AW100", 21)]
 
 
-def test_the_index_keeps_the_units_of_each_file(tmp_path):
-    from awaitwise.screening import facts_for, unpack_units, units_for
+def _without_module(units):
+    return [u._replace(facts=u.facts._replace(module="")) for u in units]
 
+
+def test_the_index_keeps_the_units_of_each_file(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.awaitwise]\n", encoding="utf-8")
     pkg = tmp_path / "pkg"
     pkg.mkdir()
@@ -172,14 +172,30 @@ def test_the_index_keeps_the_units_of_each_file(tmp_path):
     settings = Settings(select=("ALL",), project_root=str(tmp_path))
     project = build_index([str(pkg / "__init__.py"), str(pkg / "worker.py")], settings, use_cache=False,
                           force=True, jobs=1)
-    facts = facts_for(SOURCE, project, "pkg.worker")
+    screen = screen_for(SOURCE, project, "pkg.worker")
+    facts = screen.facts
     assert facts.module == "pkg.worker"
-    from_index = units_for(SOURCE, facts, project, "pkg.worker")
-    assert from_index == units_for(SOURCE, facts)  # the same as a parse of the text here
+    from_index = screen.units()
+    # the same as a parse of the text here (which cannot name the module)
+    assert _without_module(from_index) == list(screen_for(SOURCE).units())
     assert [u.start for u in from_index] == [6, 14, 17, 21, 25, 30, 35]
     assert [u.pinned for u in from_index] == [False, True, False, False, False, True, False]
     assert all(u.facts.module == "pkg.worker" for u in from_index)
     # another text than the index's: parsed here; a damaged record: not trusted
-    assert units_for(SOURCE + "\n", facts, project, "pkg.worker") == from_index
+    assert _without_module(screen_for(SOURCE + "\n", project, "pkg.worker").units()) == _without_module(from_index)
     assert unpack_units(b"\x00garbage", facts) is None
     assert unpack_units(project.modules["pkg.worker"].units[:-3], facts) is None
+
+
+def test_only_stores_on_a_methods_first_parameter_pin_its_body():
+    source = (
+        "class C:\n"
+        "    def own(self, other):\n        self.x = other\n        return 1\n"
+        "    def foreign(self, other):\n        other.x = 1\n        return 1\n"
+        "    def nested(self):\n        def inner(obj):\n            obj.y = 1\n        return inner\n"
+        "def module_level(obj):\n    obj.x = 1\n    return obj\n"
+        "def declares():\n    def inner():\n        nonlocal_free = 1\n        return nonlocal_free\n"
+        "    global G\n    G = 1\n"
+    )
+    facts, units = screen_units(source)
+    assert [(u.start, u.pinned) for u in units] == [(3, True), (6, False), (9, False), (13, False), (16, True)]

@@ -84,16 +84,15 @@ def lint_source(
     is_package: bool = False,
     project=None,
     check_parse: bool = True,
-    facts=None,
 ) -> LintOutput:
-    """`facts`: the file's screening.ScreenFacts when the caller has them (computed here if not,
-    or taken from the project index when it holds this very text)."""
     out = LintOutput()
+    screened = facts = None
     if SCREENING:
-        if facts is None:
-            from .screening import facts_for
+        # the project index's facts when it holds this very text, else one `ast` pass here
+        from .screening import screen_for
 
-            facts = facts_for(source, project, module_name)
+        screened = screen_for(source, project, module_name)
+        facts = screened.facts
         if facts.parsed:
             active = screen_with_facts(rule_classes, facts, source, settings, project)
         else:  # ast rejects it: libcst decides (AW001, or syntax newer than this Python's)
@@ -115,11 +114,11 @@ def lint_source(
     from .cstparse import parse_module
 
     reduced = None
-    if SCREENING and active and facts is not None and facts.parsed:
+    if screened is not None and active and facts.parsed:
         # the function bodies no selected rule could fire in are left out (see partial.py)
         from .partial import reduced_source
 
-        reduced = reduced_source(source, facts, active, settings, project, module_name)
+        reduced = reduced_source(source, screened, active, settings, project)
     # a reduced text that does not parse (it should) leaves the decision to the whole file
     for text in ((source,) if reduced is None else (reduced, source)):
         try:

@@ -32,19 +32,16 @@ MIN_LINES = 20
 _WORD = re.compile(r"\w+")
 
 
-def reduced_source(source: str, facts, rules: Sequence[type], settings, project,
-                   module_name: str = "") -> Optional[str]:
+def reduced_source(source: str, screen, rules: Sequence[type], settings, project) -> Optional[str]:
     """`source` with the bodies no rule in `rules` needs replaced, or None when none is (or
-    when this file is not one to reduce). `facts`: the file's screening facts (facts_for)."""
+    when this file is not one to reduce). `screen`: its screening.FileScreen (screen_for)."""
     if not rules or not all(rule.body_local for rule in rules):
         return None
     if "\r" in source and source.count("\r") != source.count("\r\n"):
         return None  # old Mac line ends: leave line numbering questions to the full parse
     if source.count("\n") < MIN_LINES:
         return None
-    from .screening import units_for
-
-    units = units_for(source, facts, project, module_name)  # from the index when it has them
+    units = screen.units()
     if not units:
         return None
     lines: Optional[List[str]] = None

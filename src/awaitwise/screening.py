@@ -32,8 +32,10 @@ engine might resolve differently (an instance attribute assigned in the file, a 
 global, a module-level name bound more than once) stays a plain terminal name. Bare names
 (`fetch()`) never reach a method, so they are matched only against module-level names.
 
-`screen_facts_from_tree(tree)` works on a tree parsed elsewhere (the project index parses every
-file with `ast` too), so one parse can feed both.
+`screen_units_from_tree(tree)` gives the facts of the file and of each of its function bodies
+(Unit, for screening by body: partial.py) from a tree parsed elsewhere: the project index parses
+every file with `ast` too and keeps both, so one parse feeds the index and the screening
+(`screen_for`).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class ScreenFacts(NamedTuple):
     assigned_attrs: FrozenSet[object] = EMPTY
     value_attrs: FrozenSet[object] = EMPTY
     async_attrs: FrozenSet[object] = EMPTY  # async_calls again, entries as in discarded_attrs
-    module: str = ""  # set by the engine when the project index holds this very text (see facts_for)
+    module: str = ""  # set when the project index holds this very text (see screen_for)
 
 
 UNPARSED = ScreenFacts(False)
@@ -119,16 +121,8 @@ def entry_name(entry) -> str:
 def screen_facts(source: str) -> ScreenFacts:
     """The facts of one source text (UNPARSED when `ast` rejects it)."""
     try:
-        tree = ast.parse(source)
+        return _Collector().run(ast.parse(source))
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return UNPARSED
-    return screen_facts_from_tree(tree)
-
-
-def screen_facts_from_tree(tree: ast.AST) -> ScreenFacts:
-    try:
-        return _Collector().run(tree)
-    except RecursionError:  # pragma: no cover - the walk is iterative; kept for safety
         return UNPARSED
 
 
@@ -271,14 +265,15 @@ class _Collector:
         """Settle each unit's region and keep its facts; then the region outside them; then put
         all of them together as the file's (what one region for the whole file would hold)."""
         outer = self._region()
+        # the file-wide fields, complete once the walk is over (settling changes only regions)
+        file_wide = (self.has_async, frozenset(self.async_defs), frozenset(self.rebound))
         finished = []
         for node, region, pinned, _ in self.units:
             self._use_region(region)
             self._finish_region()
             first = node.body[0]
-            # the file-wide fields are filled in by run() once the walk is over
-            self.unit_list.append(Unit(first.lineno, node.end_lineno, first.col_offset, self._facts(), pinned,
-                                       bool(getattr(first, "decorator_list", None))))
+            self.unit_list.append(Unit(first.lineno, node.end_lineno, first.col_offset, self._facts(file_wide),
+                                       pinned, bool(getattr(first, "decorator_list", None))))
             finished.append(self._region())
         self._use_region(outer)
         self._finish_region()
@@ -335,20 +330,18 @@ class _Collector:
                     push((value, node) + tail)
         if self.units:
             self._finish_units()
-            facts = self._facts()
-            self.unit_list = [u._replace(facts=u.facts._replace(
-                has_async=facts.has_async, async_def_names=facts.async_def_names, rebound=facts.rebound))
-                for u in self.unit_list]
-            return facts
-        self._finish_region()
+        else:
+            self._finish_region()
         return self._facts()
 
-    def _facts(self) -> ScreenFacts:
+    def _facts(self, file_wide: Optional[tuple] = None) -> ScreenFacts:
+        """The facts of the current region, with the file-wide fields given or read here."""
+        has_async, async_defs, rebound = file_wide or (
+            self.has_async, frozenset(self.async_defs), frozenset(self.rebound))
         return ScreenFacts(
-            True, self.has_async, self.await_outside, self.syntax_outside, self.awaited_acquire,
+            True, has_async, self.await_outside, self.syntax_outside, self.awaited_acquire,
             frozenset(self.async_calls), frozenset(self.discarded), frozenset(self.arg_calls),
-            frozenset(self.name_args),
-            frozenset(self.handlers), frozenset(self.async_defs), frozenset(self.rebound),
+            frozenset(self.name_args), frozenset(self.handlers), async_defs, rebound,
             frozenset(self.discarded_attrs), frozenset(self.assigned_attrs), frozenset(self.value_attrs),
             frozenset(self.async_attrs))
 
@@ -838,21 +831,39 @@ def unpack_units(data, facts: ScreenFacts) -> Optional[Tuple[Unit, ...]]:
         return None
 
 
-def units_for(source: str, facts: ScreenFacts, project=None, module_name: str = "") -> Optional[Tuple[Unit, ...]]:
-    """The units of `source` (see Unit), with `facts` (facts_for's) as their file-wide fields:
-    from the project index when it holds this very text, else from a parse here."""
+class FileScreen:
+    """A file's screening: its facts, and the units of its function bodies, which only
+    screening by body reads (from the index, they are unpacked on first use)."""
+
+    __slots__ = ("facts", "_units", "_packed")
+
+    def __init__(self, facts: ScreenFacts, units: Optional[Tuple[Unit, ...]] = None, packed: bytes = b""):
+        self.facts = facts
+        self._units = units
+        self._packed = packed
+
+    def units(self) -> Optional[Tuple[Unit, ...]]:
+        if self._units is None and self._packed:
+            self._units = unpack_units(self._packed, self.facts)
+        return self._units
+
+
+def screen_for(source: str, project=None, module_name: str = "") -> FileScreen:
+    """The screening of `source`: the project index's, when it holds this very text (so the
+    file is not parsed twice), else one `ast` pass here for the facts and the units together."""
     if project is not None and module_name:
         known = getattr(project, "modules", {}).get(module_name)
-        packed = getattr(known, "units", None)
-        if packed:
+        packed = getattr(known, "screen", None)
+        if packed is not None:
             from .project import source_hash
 
-            if known.source_hash == source_hash(source):
-                return unpack_units(packed, facts)
-    found = screen_units(source)
-    if found is None:
-        return None
-    return tuple(u._replace(facts=u.facts._replace(module=facts.module)) for u in found[1])
+            found = unpack(packed) if known.source_hash == source_hash(source) else None
+            if found is not None:
+                # the index describes this very text: its call targets may be resolved in it
+                units = getattr(known, "units", b"")
+                return FileScreen(found._replace(module=module_name), None if units else (), units)
+    parsed = screen_units(source)
+    return FileScreen(UNPARSED, ()) if parsed is None else FileScreen(*parsed)
 
 
 def pack(facts: ScreenFacts) -> bytes:
@@ -871,23 +882,12 @@ def unpack(data) -> Optional[ScreenFacts]:
 
 
 def facts_for(source: str, project=None, module_name: str = "") -> ScreenFacts:
-    """The facts of `source`: the project index's, when it holds this very text (so the file is
-    not parsed twice), else computed here."""
-    if project is not None and module_name:
-        known = getattr(project, "modules", {}).get(module_name)
-        packed = getattr(known, "screen", None)
-        if packed is not None:
-            from .project import source_hash
-
-            found = unpack(packed) if known.source_hash == source_hash(source) else None
-            if found is not None:
-                # the index describes this very text: its call targets may be resolved in it
-                return found._replace(module=module_name)
-    return screen_facts(source)
+    """The facts of `source` (see screen_for)."""
+    return screen_for(source, project, module_name).facts
 
 
-__all__ = ["ScreenFacts", "UNPARSED", "ANY", "Unit", "screen_facts", "screen_facts_from_tree", "screen_units",
-           "screen_units_from_tree", "facts_for", "units_for", "pack", "unpack", "pack_units", "unpack_units",
+__all__ = ["ScreenFacts", "UNPARSED", "ANY", "Unit", "FileScreen", "screen_facts", "screen_units",
+           "screen_units_from_tree", "screen_for", "facts_for", "pack", "unpack", "pack_units", "unpack_units",
            "terminal", "entry_name",
            "calls_any", "pairs_any"]
 
