@@ -1330,9 +1330,9 @@ def project_roots(files: Sequence[str], settings, extra_root: Optional[str] = No
 
 def project_files(files: Sequence[str], settings, extra_root: Optional[str] = None,
                   roots: Optional[List[str]] = None) -> List[str]:
-    """The Python files the index covers, sorted: the project around the checked files (its root
-    and the top-level package folders of files outside it). `roots`: project_roots() of the same
-    arguments, when the caller has them already."""
+    """The Python files the index covers, as sorted absolute paths: the project around the
+    checked files (its root and the top-level package folders of files outside it). `roots`:
+    project_roots() of the same arguments, when the caller has them already."""
     from .discovery import discover
 
     if roots is None:
@@ -1346,7 +1346,7 @@ def project_files(files: Sequence[str], settings, extra_root: Optional[str] = No
         if real is None:  # only when a checked file is not among the discovered ones
             real = {os.path.realpath(p) for p in found}
         if os.path.realpath(path) not in real and os.path.isfile(path):
-            found.append(path)
+            found.append(os.path.abspath(path))
             real.add(os.path.realpath(path))
     return sorted(found)
 

@@ -70,16 +70,15 @@ def _text_hash(path: str) -> Optional[str]:
 
 
 def package_dirs(paths: Sequence[str]) -> Dict[str, bool]:
-    """Every folder whose package flag the module names of `paths` depend on (see
-    modules.module_name_for), with the flag, looked at afresh (not through its memo)."""
-    from .discovery import absolute_paths
+    """Every folder whose package flag the module names of `paths` (absolute, as listed_files
+    gives them) depend on (see modules.module_name_for), with the flag, looked at afresh (not
+    through its memo)."""
     from .modules import _is_package_dir
 
     is_package = getattr(_is_package_dir, "__wrapped__", _is_package_dir)
     flags: Dict[str, bool] = {}
     folders = set()  # the flags depend on the folder only
-    isabs = os.path.isabs
-    for path in (paths if all(isabs(p) for p in paths) else absolute_paths(paths)):
+    for path in paths:
         folder, name = os.path.split(path)
         folders.add(folder)
         if name in ("__init__.py", "__init__.pyi"):  # listed just now: a package, no need to look
