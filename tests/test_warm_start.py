@@ -281,12 +281,12 @@ def runs(monkeypatch):
 
 
 def test_the_same_check_again_is_answered_without_looking_at_a_file(proj, builds, runs):
-    first = _run(proj, ".")
-    _run(proj, ".")  # the second run stores the answer (the first one built the index)
+    first = _run(proj, ".")  # builds the index, and stores the state with its answer
     runs.clear()
     builds.clear()
     assert _run(proj, ".") == first
     assert runs == [] and builds == []
+    assert _run(proj, ".") == first and runs == []
     assert _run(proj, "--output-format", "json", ".") == _run(proj, "--no-cache", "--output-format", "json", ".")
 
 

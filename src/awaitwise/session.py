@@ -128,9 +128,10 @@ class Session:
         cache = self._cache()
         show_progress = mode == "fix" and sys.stderr.isatty() and len(files) > 50
         warm = self._warm
-        stats = warm.stats if warm is not None and mode == "check" else None
+        checking = warm is not None and mode == "check"
+        stats = warm.stats if checking else None  # taken by the warm start: the lookups reuse them
         try:
-            answer = warm.answer(files) if stats is not None else None
+            answer = warm.answer(files) if checking else None
             if answer is not None:  # the same check over the same unchanged project
                 from .diagnostics import FileResult
 
@@ -146,7 +147,7 @@ class Session:
                              jobs=jobs, project=project, cache=cache, stats=stats)
             if warm is not None:
                 warm.save(project, files)
-                if stats is not None and not result.problems:
+                if checking and not result.problems:
                     warm.save_answer(files, [(fr.filename, tuple(fr.diagnostics)) for fr in result.files])
         finally:
             cache.flush()

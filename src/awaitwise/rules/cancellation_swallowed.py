@@ -290,7 +290,6 @@ class CancellationSwallowed(Rule):
     fix = None
     tokens = None  # a bare `except:` needs no identifier
 
-
     @classmethod
     def needs_body(cls, words):
         # `self._task.cancel()` in any method decides whether a handler elsewhere swallows it
