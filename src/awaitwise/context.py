@@ -20,13 +20,14 @@ _MAX_DEPTH = 12
 
 
 class PendingReport:
-    __slots__ = ("code", "node", "message", "fix")
+    __slots__ = ("code", "node", "message", "fix", "where")
 
-    def __init__(self, code, node, message, fix):
+    def __init__(self, code, node, message, fix, where=()):
         self.code = code
         self.node = node
         self.message = message
         self.fix = fix
+        self.where = where  # the walk's outermost nodes when reported (positions.locate)
 
 
 class FileContext:
@@ -72,7 +73,7 @@ class FileContext:
         return reversed(self.stack[:-1])
 
     def report(self, code: str, node: cst.CSTNode, message: str, fix=None) -> None:
-        self.reports.append(PendingReport(code, node, message, fix))
+        self.reports.append(PendingReport(code, node, message, fix, tuple(self.stack[:4])))
 
     # --- names -----------------------------------------------------------------------------------
     def qualname(self, node: cst.CSTNode, scope: Optional[Scope] = None) -> Optional[str]:

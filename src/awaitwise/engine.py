@@ -156,7 +156,7 @@ def lint_source(
         out.internal_errors.append(("", "too deeply nested to analyse"))
     if ctx.reports:
         try:
-            out.diagnostics.extend(_materialize(ctx, path, source, module, on_error))
+            out.diagnostics.extend(_materialize(ctx, path, source, text, module, on_error))
         except RecursionError:  # libcst's position pass recurses; deeply nested code can exhaust it
             out.internal_errors.append(
                 ("", f"too deeply nested to locate {len(ctx.reports)} finding(s); they are not reported"))
@@ -223,10 +223,13 @@ class _Lines:
         return self.starts[line - 1] + col0
 
 
-def _materialize(ctx, path: str, source: str, module, on_error) -> List[Diagnostic]:
-    from libcst.metadata import MetadataWrapper, PositionProvider
+def _materialize(ctx, path: str, source: str, text: str, module, on_error) -> List[Diagnostic]:
+    """`text`: what `module` was parsed from (`source`, or it with bodies left out, partial.py)."""
+    from .positions import locate
 
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    wanted = [rep.node for rep in ctx.reports]
+    wanted += [e.node for rep in ctx.reports if rep.fix is not None for e in rep.fix.edits]
+    positions = locate(module, text, wanted, [rep.where for rep in ctx.reports])
     lines = _Lines(source)
     import_edits: Dict[tuple, Optional[Edit]] = {}
     result = []
