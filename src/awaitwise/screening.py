@@ -613,43 +613,56 @@ def _local_names(func):
     counts = dict.fromkeys(out, 1)
     simple = {}
     stack = list(func.body)
+    pop, push = stack.pop, stack.append
+    fields_of = _CHILD_FIELDS
+    AST, Name, Load, Constant = ast.AST, ast.Name, ast.Load, ast.Constant
     while stack:
-        node = stack.pop()
+        node = pop()
         t = type(node)
-        if t is ast.Name:
-            if type(node.ctx) is not ast.Load:
+        if t is Name:
+            if type(node.ctx) is not Load:
                 out.add(node.id)
                 counts[node.id] = counts.get(node.id, 0) + 1
             continue
-        if t is ast.Assign or t is ast.AnnAssign:
-            target = node.targets[0] if t is ast.Assign and len(node.targets) == 1 else getattr(node, "target", None)
-            if (type(target) is ast.Name and node.value is not None
-                    and type(node.value) in (ast.Call, ast.Name, ast.Attribute)):
-                simple[target.id] = node.value
-        if t in _FUNC_TYPES:
-            if t is not ast.Lambda:
-                out.add(node.name)
-                counts[node.name] = 2
-            stack.extend(evaluated_at_definition(node))
-            continue
-        if t is ast.Import or t is ast.ImportFrom:
-            for alias in node.names:
-                out.add(alias.asname or alias.name.split(".")[0])
-                counts[alias.asname or alias.name.split(".")[0]] = 2
-        elif t is ast.Global or t is ast.Nonlocal:
-            out.update(node.names)
-            counts.update(dict.fromkeys(node.names, 2))
-        elif t is ast.ExceptHandler:
-            if node.name:
-                out.add(node.name)
-                counts[node.name] = 2
-        else:
-            for field in ("name", "rest"):  # match captures
-                value = getattr(node, field, None)
-                if isinstance(value, str) and t.__name__.startswith("Match"):
-                    out.add(value)
-                    counts[value] = 2
-        stack.extend(ast.iter_child_nodes(node))
+        if t in _BINDING_TYPES:
+            if t is ast.Assign or t is ast.AnnAssign:
+                target = node.targets[0] if t is ast.Assign and len(node.targets) == 1 else getattr(node, "target", None)
+                if (type(target) is Name and node.value is not None
+                        and type(node.value) in (ast.Call, Name, ast.Attribute)):
+                    simple[target.id] = node.value
+            elif t in _FUNC_TYPES:
+                if t is not ast.Lambda:
+                    out.add(node.name)
+                    counts[node.name] = 2
+                stack.extend(evaluated_at_definition(node))
+                continue
+            elif t is ast.Import or t is ast.ImportFrom:
+                for alias in node.names:
+                    out.add(alias.asname or alias.name.split(".")[0])
+                    counts[alias.asname or alias.name.split(".")[0]] = 2
+            elif t is ast.Global or t is ast.Nonlocal:
+                out.update(node.names)
+                counts.update(dict.fromkeys(node.names, 2))
+            elif t is ast.ExceptHandler:
+                if node.name:
+                    out.add(node.name)
+                    counts[node.name] = 2
+            else:  # match captures: `case Point(x=px)`, `case [*rest]`, `case {**rest}`
+                name = node.rest if t is _MATCH_MAPPING else node.name
+                if name is not None:
+                    out.add(name)
+                    counts[name] = 2
+        fields = fields_of.get(t)
+        if fields is None:
+            fields = fields_of[t] = tuple(f for f in t._fields if f not in _NOT_CHILD_FIELDS)
+        for field in fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for child in value:
+                    if isinstance(child, AST) and type(child) is not Constant:
+                        push(child)
+            elif isinstance(value, AST) and type(value) is not Constant:
+                push(value)
     values = {name: value for name, value in simple.items() if counts.get(name) == 1}
     return frozenset(out), values
 
@@ -754,6 +767,12 @@ def _names_in_target(target, out: set) -> None:
 
 _TRY_TYPES = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n))
 _MATCH = getattr(ast, "Match", None)
+_MATCH_MAPPING = getattr(ast, "MatchMapping", None)
+# the nodes _local_names looks at (besides names), binding something or scoping the walk
+_BINDING_TYPES = frozenset(
+    {ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ExceptHandler}
+    | _FUNC_TYPES
+    | {getattr(ast, n) for n in ("MatchAs", "MatchStar", "MatchMapping") if hasattr(ast, n)})
 
 
 def _lambda_bound(node: ast.Lambda) -> FrozenSet[str]:
