@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from awaitwise.config import Settings
 from awaitwise.discovery import discover
 
@@ -63,3 +65,19 @@ def test_a_linked_file_and_its_target_are_checked_once(tmp_path):
     os.symlink(tmp_path / "other", tmp_path / "pkg" / "linked")  # a folder reached twice
     files, _ = discover([str(tmp_path)], Settings(project_root=str(tmp_path)))
     assert names(files, tmp_path) == ["other/plain.py", "pkg/alias.py"]
+
+
+@pytest.mark.parametrize("path", [
+    "pkg/mod.py", "./pkg/mod.py", "mod.py", "./mod.py", ".hidden/mod.py", "pkg/.hidden/mod.py",
+    "pkg/./mod.py", "pkg/../mod.py", "../mod.py", "pkg//mod.py", ".//pkg/mod.py", "./../pkg/mod.py",
+    "pkg/sub/", "pkg/..mod.py", "pkg/mod..py", "pkg/mod.py/.", "pkg/mod.py/..", ".", "..", "./.",
+    "pkg/ mod.py", "pkg/mod.py\\x", "/abs/pkg/mod.py", "/abs/./pkg/../mod.py", "//abs/mod.py",
+])
+def test_absolute_paths_are_abspath(path, tmp_path, monkeypatch):
+    from awaitwise.discovery import absolute_paths
+
+    monkeypatch.chdir(tmp_path)
+    assert absolute_paths([path]) == [os.path.abspath(path)]
+    # a working folder at the root of the file system
+    monkeypatch.chdir("/")
+    assert absolute_paths([path]) == [os.path.abspath(path)]

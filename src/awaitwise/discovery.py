@@ -180,6 +180,9 @@ def discover(paths, settings) -> Tuple[List[str], List[Tuple[str, str]]]:
                 if gi:
                     ignores = ignores + [gi]
             subdirs = []
+            # the folder's real path is known: only a linked entry needs resolving again (`real`
+            # is absolute and normalised, so joining is appending)
+            inside = os.path.join(real, "")
             for entry in entries:
                 name = entry.name
                 try:
@@ -192,16 +195,15 @@ def discover(paths, settings) -> Tuple[List[str], List[Tuple[str, str]]]:
                 if not name.endswith(PY_SUFFIXES):
                     continue
                 full = entry.path
-                if _excluded(full, name, settings) or _ignored(full, False, ignores):
+                if _excluded(full, name, settings) or (ignores and _ignored(full, False, ignores)):
                     continue
-                # the folder's real path is known: only a linked file needs resolving again
-                add(full, os.path.realpath(full) if entry.is_symlink() else os.path.join(real, name))
+                add(full, os.path.realpath(full) if entry.is_symlink() else inside + name)
             for entry in reversed(subdirs):
                 name, full = entry.name, entry.path
-                if name.startswith(".") or _excluded(full, name, settings) or _ignored(full, True, ignores):
+                if (name.startswith(".") or _excluded(full, name, settings)
+                        or (ignores and _ignored(full, True, ignores))):
                     continue
-                stack.append((full, os.path.realpath(full) if entry.is_symlink() else os.path.join(real, name),
-                              ignores))
+                stack.append((full, os.path.realpath(full) if entry.is_symlink() else inside + name, ignores))
     return files, problems
 
 
@@ -214,4 +216,17 @@ def absolute_paths(paths) -> List[str]:
     per path (a cached run over a large tree does this for every file)."""
     cwd = os.getcwd()
     isabs, join, normpath = os.path.isabs, os.path.join, os.path.normpath
-    return [normpath(p if isabs(p) else join(cwd, p)) for p in paths]
+    if os.sep != "/" or os.altsep:
+        return [normpath(p if isabs(p) else join(cwd, p)) for p in paths]
+    inside = join(cwd, "")
+    out = []
+    for p in paths:
+        # what discovery lists under a relative folder (`./pkg/mod.py`, `pkg/mod.py`): without
+        # an empty, `.` or `..` part, or one starting with a dot, normpath(join(cwd, p)) is the
+        # working folder plus the path, so there is nothing to normalise
+        q = p[2:] if p.startswith("./") else p
+        if q and q[0] != "/" and "/." not in q and "//" not in q and q[0] != "." and q[-1] != "/":
+            out.append(inside + q)
+        else:
+            out.append(normpath(p if isabs(p) else join(cwd, p)))
+    return out
