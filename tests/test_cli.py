@@ -93,3 +93,49 @@ def test_version(tmp_path):
 
     r = aw("--version", cwd=tmp_path)
     assert r.stdout.strip() == f"awaitwise {__version__}"
+
+
+def test_the_command_ends_with_all_of_its_output_written(tmp_path):
+    """The process ends with os._exit (cli.run), which drops whatever is still buffered: what the
+    command printed must all be there, through a pipe and far past any buffer, in text and in
+    JSON, on stdout and on stderr (click flushes each echo; run flushes anything else)."""
+    body = "".join(f"    time.sleep({i})\n" for i in range(3000))
+    (tmp_path / "many.py").write_text(f"import time\n\n\nasync def f():\n{body}")
+    r = aw("check", "--no-cache", "--output-format", "json", "many.py", cwd=tmp_path)
+    assert r.returncode == 1
+    assert len(json.loads(r.stdout)) == 3000
+    r = aw("check", "--no-cache", "many.py", "missing.py", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stdout.count(": AW100") == 3000 and "missing.py" in r.stderr
+    assert aw("--version", cwd=tmp_path).returncode == 0
+    r = aw("check", "--no-such-option", cwd=tmp_path)
+    assert r.returncode == 2 and "no-such-option" in r.stderr
+
+
+def test_run_turns_every_exit_into_the_process_status(monkeypatch, capsys):
+    import os
+
+    from awaitwise import cli
+
+    ended = []
+
+    class Ended(Exception):
+        pass
+
+    def fake_exit(code):
+        ended.append(code)
+        raise Ended
+
+    monkeypatch.setattr(os, "_exit", fake_exit)
+    for raised, status in ((SystemExit(None), 0), (SystemExit(3), 3), (SystemExit("a message"), 1), (None, 0)):
+        def command(raised=raised):
+            print("out")
+            if raised is not None:
+                raise raised
+        monkeypatch.setattr(cli, "main", command)
+        try:
+            cli.run()
+        except Ended:
+            pass
+        assert ended.pop() == status
+    assert "a message" in capsys.readouterr().err

@@ -66,6 +66,33 @@ def main():
     gc.set_threshold(50_000, 50, 100)
 
 
+def run() -> None:
+    """The `awaitwise` console script and `python -m awaitwise`: the command, then an exit that
+    skips tearing down what the run loaded. Freeing the project state and the cached results
+    object by object took about 40 ms of a 0.45 s cached run over the benchmark corpus (median of
+    12). By then every file the run writes is closed and in place and its worker processes are
+    joined, so only the output streams are flushed first. Errors other than an exit still end
+    the usual way, with their traceback."""
+    import os
+
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (`| head`), or a closed stream
+            pass
+    os._exit(code)
+
+
 def _settings(paths, opts):
     from .config import ConfigError, resolve_settings
     from .registry import RegistryError, get_registry
