@@ -420,3 +420,53 @@ def test_names_of_an_enclosing_function_stay_unknown_in_nested_functions(tmp_pat
     found = _screen_project(tmp_path, CLOSURE_PROJECT, ("AW200", "AW201", "AW202"))
     assert found["clo/hooks.py"] == (False, [])
     assert found["clo/rebound.py"] == (True, [5])
+
+
+def test_local_names_sees_every_way_a_function_binds_a_name():
+    """screening._local_names: what a def binds in its own scope, and the locals bound once to a
+    name, attribute or call (which name resolution follows)."""
+    import ast
+
+    from awaitwise.screening import _local_names
+
+    source = '''
+def f(p, *args, k=1, **kw):
+    client = make_client()
+    alias = client.session
+    twice = a()
+    twice = b()
+    data: dict = {}
+    import os.path
+    from x import y as z
+    global g
+    try:
+        pass
+    except E as err:
+        pass
+    for i, (j, *rest) in pairs:
+        pass
+    with open(p) as fh:
+        pass
+    match p:
+        case {"k": v, **others}:
+            pass
+        case [first, *tail]:
+            pass
+        case Point(x=px) | Other(y=px):
+            pass
+        case str() as s:
+            pass
+    def inner(q=default_value):
+        local_of_inner = 1
+    lam = lambda w: w
+    return [c for c in data]
+'''
+    func = ast.parse(source).body[0]
+    names, values = _local_names(func)
+    expected = {"p", "args", "k", "kw", "client", "alias", "twice", "data", "os", "z", "g", "err", "i", "j",
+                "rest", "fh", "v", "others", "first", "tail", "px", "s", "inner", "lam", "c"}
+    assert expected <= names
+    assert not {"local_of_inner", "q", "w", "default_value", "make_client", "y", "x"} & names
+    assert set(values) == {"client", "alias"}  # `twice` is bound twice; the others by other means
+    assert ast.unparse(values["client"]) == "make_client()"
+    assert ast.unparse(values["alias"]) == "client.session"
