@@ -176,9 +176,9 @@ def test_screen_facts_keep_every_renaming(name, tmp_path):
 
 
 def test_screen_facts_record_where_calls_stand():
-    from awaitwise.screening import ANY, entry_name, screen_facts
+    from awaitwise.screening import ANY, entry_name, screen_for
 
-    facts = screen_facts(
+    facts = screen_for(
         "import x as y\n"
         "async def f(cb, conn):\n"
         "    g()\n"
@@ -196,7 +196,7 @@ def test_screen_facts_record_where_calls_stand():
         "    except (E, mod.Cancelled):\n"
         "        pass\n"
         "def s():\n"
-        "    n()\n")
+        "    n()\n").facts
     assert facts.parsed and facts.has_async
     assert not facts.await_outside_async and not facts.async_syntax_outside_async
     # calls of parameters (`cb()`, `conn.run()`) resolve to nothing and are not recorded
@@ -210,9 +210,9 @@ def test_screen_facts_record_where_calls_stand():
 
 
 def test_screen_facts_of_a_file_ast_rejects():
-    from awaitwise.screening import screen_facts
+    from awaitwise.screening import screen_for
 
-    assert screen_facts("def f(:\n").parsed is False
+    assert screen_for("def f(:\n").facts.parsed is False
 
 
 def test_screening_uses_the_project_index_facts_of_the_same_text():
@@ -229,16 +229,16 @@ def test_screening_uses_the_project_index_facts_of_the_same_text():
 
     text = "import time\nasync def f():\n    time.sleep(1)\n"
     Facts.source_hash = source_hash(text)
-    assert screening.facts_for(text, Project(), "m") == screening.ScreenFacts(True, module="m")
-    assert screening.facts_for(text + "\n", Project(), "m").async_calls == {"sleep"}
+    assert screening.screen_for(text, Project(), "m").facts == screening.ScreenFacts(True, module="m")
+    assert screening.screen_for(text + "\n", Project(), "m").facts.async_calls == {"sleep"}
     # packed facts are read like the cache they come from: anything but awaitwise's own records
     # is not trusted, and the file's facts are computed afresh
     import pickle
 
     Facts.screen = pickle.dumps(os.getcwd)  # a pickle that would call into the os module
-    assert screening.facts_for(text, Project(), "m").async_calls == {"sleep"}
+    assert screening.screen_for(text, Project(), "m").facts.async_calls == {"sleep"}
     Facts.screen = b"garbage"
-    assert screening.facts_for(text, Project(), "m").async_calls == {"sleep"}
+    assert screening.screen_for(text, Project(), "m").facts.async_calls == {"sleep"}
 
 
 def test_rule_modules_do_not_import_libcst():

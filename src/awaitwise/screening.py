@@ -118,17 +118,9 @@ def entry_name(entry) -> str:
     return entry[-1].rsplit(".", 1)[-1]
 
 
-def screen_facts(source: str) -> ScreenFacts:
-    """The facts of one source text (UNPARSED when `ast` rejects it)."""
-    try:
-        return _Collector().run(ast.parse(source))
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return UNPARSED
-
-
 def screen_units(source: str) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
-    """The file's facts (the same as screen_facts gives) and those of each function body that
-    screening by function body may replace; None when `ast` rejects the file."""
+    """The file's facts and those of each function body that screening by function body may
+    replace; None when `ast` rejects the file."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
@@ -137,7 +129,7 @@ def screen_units(source: str) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
 
 
 def screen_units_from_tree(tree: ast.AST) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
-    collector = _Collector(units=True)
+    collector = _Collector()
     try:
         facts = collector.run(tree)
     except RecursionError:  # pragma: no cover - the walk is iterative; kept for safety
@@ -179,7 +171,7 @@ class _Mark:
 
 
 class _Collector:
-    def __init__(self, units: bool = False):
+    def __init__(self):
         self.has_async = False
         self._fresh_region()
         self.async_defs = set()
@@ -189,7 +181,7 @@ class _Collector:
         # units (screen_units): [def node, its region, pinned, first parameter of a method] of
         # each unit, in the order the walk finds them; the region of the code outside them while
         # one is walked; the classes at module level (their methods are units)
-        self.units = [] if units else None
+        self.units = []
         self.unit_list: list = []
         self._outer = None
         self._unit = None  # the index of the unit being walked
@@ -394,11 +386,11 @@ class _Collector:
             inner_env = _Env(shadow, self_info, values=values)
         if isinstance(node, ast.ClassDef):
             self.methods.update(id(s) for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
-            if self.units is not None and type(item[1]) is ast.Module:
+            if type(item[1]) is ast.Module:
                 self._top_classes.add(id(node))
         for child in head:
             push((child, node, head_async, head_sync, in_func, params, env))
-        unit = self._unit_of(node, item[1]) if self.units is not None else None
+        unit = self._unit_of(node, item[1])
         if unit is not None:  # the body's own region: entered first, left after its last node
             push((_Mark(False, unit),))
         for child in body:
@@ -902,13 +894,8 @@ def unpack(data) -> Optional[ScreenFacts]:
     return load_record(data, ScreenFacts)
 
 
-def facts_for(source: str, project=None, module_name: str = "") -> ScreenFacts:
-    """The facts of `source` (see screen_for)."""
-    return screen_for(source, project, module_name).facts
-
-
-__all__ = ["ScreenFacts", "UNPARSED", "ANY", "Unit", "FileScreen", "screen_facts", "screen_units",
-           "screen_units_from_tree", "screen_for", "facts_for", "pack", "unpack", "pack_units", "unpack_units",
+__all__ = ["ScreenFacts", "UNPARSED", "ANY", "Unit", "FileScreen", "screen_units",
+           "screen_units_from_tree", "screen_for", "pack", "unpack", "pack_units", "unpack_units",
            "terminal", "entry_name",
            "calls_any", "pairs_any"]
 
