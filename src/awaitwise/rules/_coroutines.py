@@ -347,9 +347,7 @@ class CoroutineRule(Rule):
         if not calls:
             return False
         async_defs = facts.async_def_names
-        names = coroutine_callee_names(settings, project)
-        if async_defs:
-            names = _Either(names, async_defs)
+        names = cls.callee_names(facts, settings, project)
         bare = None
         rebound = facts.rebound
         for entry in calls:
