@@ -4,7 +4,6 @@ registering test-only Rule subclasses next to the built-in ones."""
 
 from __future__ import annotations
 
-
 import libcst as cst
 import pytest
 from click.testing import CliRunner

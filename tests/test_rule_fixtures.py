@@ -3,7 +3,6 @@ fix the rule makes is snapshotted, parses, and is idempotent."""
 
 from __future__ import annotations
 
-
 import libcst as cst
 import pytest
 
