@@ -29,14 +29,21 @@ def aw(*args, cwd):
 
 # --- the file format ---------------------------------------------------------------------------------
 
+KEY = b"k" * 32
+
+
 def test_roundtrip_and_damage_is_detected():
-    blob = dumps({"a": (1, "x")})
-    assert loads(blob) == {"a": (1, "x")}
+    blob = dumps({"a": (1, "x")}, KEY, "facts.bin")
+    assert loads(blob, KEY, "facts.bin") == {"a": (1, "x")}
     flipped = bytearray(blob)
     flipped[-3] ^= 0xFF
     for bad in (bytes(flipped), blob[:-5], blob[:10], b"", b"garbage" * 10):
         with pytest.raises(ValueError):
-            loads(bad)
+            loads(bad, KEY, "facts.bin")
+    with pytest.raises(ValueError):  # another user's key, or the same bytes under another name
+        loads(blob, b"o" * 32, "facts.bin")
+    with pytest.raises(ValueError):
+        loads(blob, KEY, "state-x.bin")
 
 
 class _Evil:
@@ -48,9 +55,13 @@ def test_a_foreign_pickle_is_refused_even_with_a_valid_digest():
     payload = pickle.dumps({"k": _Evil()}, protocol=4)
     import hashlib
 
-    blob = cache_mod._MAGIC + hashlib.blake2b(payload, digest_size=cache_mod._DIGEST).digest() + payload
+    # the old format's digest, which anyone can compute
+    old = b"AWCACHE2" + hashlib.blake2b(payload, digest_size=16).digest() + payload
     with pytest.raises(ValueError):
-        loads(blob)
+        loads(old, KEY, "facts.bin")
+    # even under a valid MAC, the allow-list refuses the global
+    with pytest.raises(ValueError, match="forbidden"):
+        loads(cache_mod._HEADER + cache_mod._mac(KEY, b"facts.bin", payload) + payload, KEY, "facts.bin")
 
 
 # --- the folder ---------------------------------------------------------------------------------------

@@ -24,27 +24,53 @@ every module's definitions alone (most edits inside function bodies) keeps the i
 and re-checks only the edited file.
 
 Safety: bundles are written atomically (temp file + `os.replace`), so concurrent runs never see a
-half-written file; the last writer wins and merges what was on disk. Every bundle carries a
-magic header and a digest of its payload; a bundle that is truncated, corrupt, from another
-format version or unreadable is discarded (and deleted), never trusted. Unpickling only admits
-awaitwise's own record classes and plain containers.
+half-written file; the last writer wins and merges what was on disk.
+
+Trust: the cache folder lives in the analysed tree, which may come from anyone (a cloned repository
+can commit a `.awaitwise_cache/`), so nothing read from it is trusted until it is shown to be this
+user's own output for this very folder:
+
+- A per-user secret (32 random bytes) is kept in `$XDG_CACHE_HOME/awaitwise/cache-key` (else
+  `~/.cache/awaitwise/cache-key`), in a folder created 0700, the file created 0600 and published
+  atomically (a concurrent first run finds the same key). A key file that is not a regular file,
+  not owned by the user, readable or writable by others, or not 32 bytes, or a folder owned by
+  another user or writable by others, is not used: the run goes on without the persistent cache.
+- Every bundle starts with a magic, a format version and an HMAC-SHA256 of its name and payload
+  under a key derived from that secret and the real path of the cache folder, so a bundle written
+  by another user, on another machine, under another project root or by an older awaitwise (whose
+  plain digest anyone could recompute) fails the check. The check runs before anything is
+  unpickled; a bundle that fails it, is truncated, is not a regular file (a symlink is never
+  followed, for reading or writing), is not owned by the user or is implausibly large is
+  discarded (and deleted), never read further. A cache folder that is a symlink or is owned by
+  another user disables the cache.
+- Even a bundle that passes is unpickled with an allow-list of exact (module, name) pairs,
+  awaitwise's own record classes (`_ALLOWED`), and no others: no dotted names, no module prefix,
+  no builtins callables, no copyreg. Records nested inside a bundle (`pack_record`) are read the
+  same way. A pickle that names anything else is refused and its bundle discarded.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import os
 import pickle
+import stat as stat_mod
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from . import __version__
 
 CACHE_DIR = ".awaitwise_cache"
-_MAGIC = b"AWCACHE2"
-_DIGEST = 16  # blake2b digest size
+_MAGIC = b"AWCACHE"
+_VERSION = b"3"  # the format version, after the magic; part of the MAC key too
+_HEADER = _MAGIC + _VERSION
+_MAC = 32  # HMAC-SHA256 digest size
 _PROTOCOL = 4
+_MAX_BUNDLE = 1 << 30  # a bigger "bundle" is not ours: never read into memory
+KEY_FILE = "cache-key"
+_KEY_SIZE = 32
 _UNSET = object()
 
 Signature = Tuple[int, int, str]  # (mtime_ns, size, content hash)
@@ -86,41 +112,215 @@ def tool_fingerprint() -> str:
     return _TOOL_FINGERPRINT
 
 
-class _Unpickler(pickle.Unpickler):
-    """Admits only awaitwise's records and plain builtin containers: a cache file is data."""
+# ------------------------------------------------------------------------------------------------
+# The per-user secret and the per-folder MAC keys
+# ------------------------------------------------------------------------------------------------
 
-    _BUILTINS = {"set", "frozenset", "list", "tuple", "dict", "bytes", "str", "int", "float", "bool",
-                 "complex", "bytearray", "object", "slice", "range"}
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) \
+    | getattr(os, "O_CLOEXEC", 0)
+
+
+def _uid() -> Optional[int]:
+    """The user whose files the cache trusts (None where the platform has no uids)."""
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid() if geteuid is not None else None
+
+
+def key_folder() -> Optional[str]:
+    """The user's cache folder that holds the secret: `$XDG_CACHE_HOME/awaitwise` (an absolute
+    XDG_CACHE_HOME only, as the spec says), else `~/.cache/awaitwise`; None without a home."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.environ.get("LOCALAPPDATA", "") if os.name == "nt" else ""
+        if not os.path.isabs(base):
+            home = os.path.expanduser("~")
+            if not os.path.isabs(home):
+                return None
+            base = os.path.join(home, ".cache")
+    return os.path.join(base, "awaitwise")
+
+
+def _private(st, uid: Optional[int], kind) -> bool:
+    """`st` (an lstat/fstat) is a `kind` owned by `uid` that no one else may read or write."""
+    if not kind(st.st_mode):
+        return False
+    if uid is None:  # no uids, no POSIX modes (Windows): the folder is the user's profile
+        return True
+    return st.st_uid == uid and not st.st_mode & 0o077
+
+
+def _read_key(path: str, uid: Optional[int]) -> Optional[bytes]:
+    """The secret in `path` if it is one the user alone could have written, else None. Raises
+    FileNotFoundError when there is none yet."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        if not _private(os.fstat(fd), uid, stat_mod.S_ISREG):
+            return None
+        data = os.read(fd, _KEY_SIZE + 1)
+    finally:
+        os.close(fd)
+    return data if len(data) == _KEY_SIZE else None
+
+
+def _create_key(folder: str, path: str, uid: Optional[int]) -> Optional[bytes]:
+    """A new secret in `path`, published whole: written to a private temp file (O_CREAT|O_EXCL,
+    0600) and hard-linked to its name, which fails if a concurrent run got there first (then its
+    key is the one). Without hard links, the key file itself is created with O_EXCL."""
+    import secrets
+
+    key = secrets.token_bytes(_KEY_SIZE)
+    create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    tmp = os.path.join(folder, f".{KEY_FILE}-{secrets.token_hex(8)}")
+    fd = os.open(tmp, create, 0o600)
+    try:
+        try:
+            os.write(fd, key)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+            return key
+        except FileExistsError:
+            pass  # another run created it meanwhile: use theirs
+        except OSError:  # no hard links here
+            try:
+                fd = os.open(path, create, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                try:
+                    os.write(fd, key)
+                finally:
+                    os.close(fd)
+                return key
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+    for _ in range(50):  # theirs may still be being written (the O_EXCL path only)
+        found = _read_key(path, uid)
+        if found is not None:
+            return found
+        time.sleep(0.01)
+    return None
+
+
+_SECRETS: Dict[str, Optional[bytes]] = {}
+
+
+def user_secret() -> Optional[bytes]:
+    """This user's cache secret, created on first use; None when there is no trustworthy one (no
+    home folder, a key file or folder others could have written): then nothing is cached."""
+    folder = key_folder()
+    if folder is None:
+        return None
+    if folder in _SECRETS:
+        return _SECRETS[folder]
+    uid = _uid()
+    secret = None
+    try:
+        try:
+            os.makedirs(folder, mode=0o700)
+        except FileExistsError:
+            pass
+        if _private(os.lstat(folder), uid, stat_mod.S_ISDIR):
+            path = os.path.join(folder, KEY_FILE)
+            try:
+                secret = _read_key(path, uid)
+            except FileNotFoundError:
+                secret = _create_key(folder, path, uid)
+    except OSError:  # a symlink as key file (O_NOFOLLOW), unwritable home...: no cache
+        secret = None
+    _SECRETS[folder] = secret
+    return secret
+
+
+_FOLDER_KEYS: Dict[Tuple[bytes, str], bytes] = {}
+
+
+def folder_key(directory: str) -> Optional[bytes]:
+    """The MAC key of the bundles in cache folder `directory`: the user's secret bound to the
+    folder's real path and the format version, so that no other folder's bundles pass."""
+    secret = user_secret()
+    if secret is None:
+        return None
+    real = os.path.realpath(directory)
+    key = _FOLDER_KEYS.get((secret, real))
+    if key is None:
+        label = b"awaitwise-cache-v" + _VERSION + b"|" + os.fsencode(real)
+        key = _FOLDER_KEYS[(secret, real)] = hmac.new(secret, label, hashlib.sha256).digest()
+    return key
+
+
+# ------------------------------------------------------------------------------------------------
+# The format
+# ------------------------------------------------------------------------------------------------
+
+# Everything a cache holds besides plain containers and scalars (which protocol 4 writes without
+# naming a global): exact (module, name) pairs, nothing else. A new record class stored in the
+# cache must be added here (tests/test_cache_trust.py checks a real cached run loads whole).
+_ALLOWED = frozenset({
+    ("awaitwise.diagnostics", "Diagnostic"),
+    ("awaitwise.diagnostics", "Location"),
+    ("awaitwise.diagnostics", "Fix"),
+    ("awaitwise.diagnostics", "Edit"),
+    ("awaitwise.project", "FileFacts"),
+    ("awaitwise.project", "FuncFacts"),
+    ("awaitwise.project", "ClassFacts"),
+    ("awaitwise.project", "CallFact"),
+    ("awaitwise.screening", "ScreenFacts"),
+})
+
+
+class _Unpickler(pickle.Unpickler):
+    """Admits only the classes named in `_ALLOWED`, looked up as a plain attribute of an awaitwise
+    module: a cache file is data."""
 
     def find_class(self, module, name):
-        if module == "builtins" and name in self._BUILTINS:
-            return super().find_class(module, name)
-        if module == "awaitwise" or module.startswith("awaitwise."):
-            return super().find_class(module, name)
-        if module == "collections" and name in ("OrderedDict", "defaultdict"):
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"cache holds a forbidden object {module}.{name}")
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"cache holds a forbidden object {module!s:.80}.{name!s:.80}")
+        import importlib
+
+        return getattr(importlib.import_module(module), name)
+
+    def persistent_load(self, pid):
+        raise pickle.UnpicklingError("cache holds a persistent id")
 
 
-def dumps(value: Any) -> bytes:
-    payload = pickle.dumps(value, protocol=_PROTOCOL)
-    return _MAGIC + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload
-
-
-def loads(data: bytes) -> Any:
-    """The value stored by `dumps`; raises ValueError for anything else (corrupt, truncated, foreign)."""
-    head = len(_MAGIC) + _DIGEST
-    if len(data) < head or not data.startswith(_MAGIC):
-        raise ValueError("not an awaitwise cache file")
-    # no copy of the payload (the facts bundle of a large project is tens of megabytes)
-    if hashlib.blake2b(memoryview(data)[head:], digest_size=_DIGEST).digest() != data[len(_MAGIC):head]:
-        raise ValueError("cache file is corrupt")
+def _unpickle(data) -> Any:
     stream = io.BytesIO(data)  # shares `data`'s buffer until written to
-    stream.seek(head)
+    return _Unpickler(stream, fix_imports=False).load()
+
+
+def _mac(key: bytes, name: bytes, payload) -> bytes:
+    h = hmac.new(key, name + b"\0", hashlib.sha256)
+    h.update(payload)
+    return h.digest()
+
+
+def dumps(value: Any, key: bytes, name: str = "") -> bytes:
+    """`value` as a bundle file named `name`, authenticated with `key` (see folder_key)."""
+    payload = pickle.dumps(value, protocol=_PROTOCOL)
+    return _HEADER + _mac(key, name.encode("utf-8", "surrogateescape"), payload) + payload
+
+
+def loads(data: bytes, key: bytes, name: str = "") -> Any:
+    """The value `dumps` stored under the same key and name; raises ValueError for anything else
+    (corrupt, truncated, foreign, another format), without unpickling what fails the MAC."""
+    head = len(_HEADER) + _MAC
+    if len(data) < head or not data.startswith(_HEADER):
+        raise ValueError("not an awaitwise cache file of this version")
+    view = memoryview(data)  # no copy of the payload (a large project's facts are tens of MB)
+    if not hmac.compare_digest(_mac(key, name.encode("utf-8", "surrogateescape"), view[head:]),
+                               data[len(_HEADER):head]):
+        raise ValueError("cache file is not this user's for this folder, or is corrupt")
     try:
-        return _Unpickler(stream).load()
-    except Exception as exc:  # a digest collision or a foreign pickle: still not trusted
-        raise ValueError(f"cache file is unreadable: {exc}") from None
+        stream = io.BytesIO(data)
+        stream.seek(head)
+        return _Unpickler(stream, fix_imports=False).load()
+    except Exception as exc:  # an allowed writer's pickle naming a forbidden object: still not trusted
+        raise ValueError(f"cache file is unreadable: {str(exc)[:200]}") from None
 
 
 def pack_record(value: Any) -> bytes:
@@ -133,17 +333,20 @@ def load_record(data: bytes, kind: type) -> Any:
     """What pack_record made, admitted like a cache file's contents, if it is a `kind`; None for
     anything else (a foreign or corrupt record is never trusted)."""
     try:
-        value = _Unpickler(io.BytesIO(data)).load()
+        value = _unpickle(data)
     except Exception:
         return None
     return value if isinstance(value, kind) else None
 
 
 class Bundle:
-    """One cache file holding a dict; loaded lazily, written back atomically by `save`."""
+    """One cache file holding a dict; loaded lazily, written back atomically by `save`. `key`: the
+    MAC key of its folder (folder_key of the path's folder when omitted). Without a key (no
+    trustworthy user secret) it reads as empty and is never written."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, key: Optional[bytes] = None):
         self.path = path
+        self.key = key if key is not None else folder_key(os.path.dirname(os.path.abspath(path)))
         self._data: Optional[Dict[Any, Any]] = None
         self._stamp = None  # (mtime_ns, size) of the file we loaded
         self.dirty = False
@@ -152,7 +355,7 @@ class Bundle:
     @property
     def data(self) -> Dict[Any, Any]:
         if self._data is None:
-            self._data, self._stamp = _read_bundle(self.path)
+            self._data, self._stamp = _read_bundle(self.path, self.key)
         return self._data
 
     def get(self, key, default=None):
@@ -172,20 +375,20 @@ class Bundle:
     def save(self, prune_unused_over: Optional[int] = None, stale: Optional[Callable[[Any], bool]] = None) -> None:
         """Write the table back if it changed. `prune_unused_over`: beyond this many entries, keep
         only those used by this run. `stale(key)`: entries to drop whatever their number."""
-        if not self.dirty or self._data is None:
+        if not self.dirty or self._data is None or self.key is None:
             return
         data = self._data
         # another run may have written meanwhile: keep its entries too (ours win on conflicts)
         on_disk_stamp = _stamp(self.path)
         if on_disk_stamp is not None and on_disk_stamp != self._stamp:
-            theirs, _ = _read_bundle(self.path)
+            theirs, _ = _read_bundle(self.path, self.key)
             theirs.update(data)
             data = theirs
         if prune_unused_over is not None and len(data) > prune_unused_over:
             data = {k: v for k, v in data.items() if k in self.used}
         if stale is not None:
             data = {k: v for k, v in data.items() if k in self.used or not stale(k)}
-        _write_atomic(self.path, dumps(data))
+        _write_atomic(self.path, dumps(data, self.key, os.path.basename(self.path)))
         self._data = data
         self._stamp = _stamp(self.path)
         self.dirty = False
@@ -193,31 +396,53 @@ class Bundle:
 
 def _stamp(path: str):
     try:
-        st = os.stat(path)
+        st = os.lstat(path)
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size
 
 
-def _read_bundle(path: str):
-    stamp = _stamp(path)
-    if stamp is None:
+def _read_bundle(path: str, key: Optional[bytes]):
+    """(table, stamp) of the bundle at `path`; ({}, None) when there is none or it is not trusted
+    (then it is deleted: the next save writes a good one). Only a regular file owned by the user
+    is read (opened without following a symlink, or blocking on a FIFO)."""
+    if key is None:
         return {}, None
     try:
-        with open(path, "rb") as fh:
-            value = loads(fh.read())
+        fd = os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError:
+        return {}, None
+    except OSError:  # a symlink (O_NOFOLLOW), unreadable...
+        return _discard(path)
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            uid = _uid()
+            if (not stat_mod.S_ISREG(st.st_mode) or (uid is not None and st.st_uid != uid)
+                    or st.st_size > _MAX_BUNDLE):
+                return _discard(path)
+            if os.name == "nt" and os.path.islink(path):  # pragma: no cover - no O_NOFOLLOW there
+                return _discard(path)
+            value = loads(fh.read(_MAX_BUNDLE + 1), key, os.path.basename(path))
         if not isinstance(value, dict):
             raise ValueError("cache file does not hold a table")
-        return value, stamp
+        return value, (st.st_mtime_ns, st.st_size)
     except (OSError, ValueError, MemoryError, RecursionError):
-        try:  # discarded, never trusted; the next save writes a good one
-            os.unlink(path)
-        except OSError:
-            pass
-        return {}, None
+        return _discard(path)
+
+
+def _discard(path: str):
+    """A bundle that is not trusted: deleted (a symlink itself, never what it points to)."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    return {}, None
 
 
 def _write_atomic(path: str, data: bytes) -> None:
+    """Write a private (0600) temp file in the folder and rename it over `path`: a symlink at
+    `path` is replaced, never written through."""
     folder = os.path.dirname(path)
     try:
         import tempfile  # only when writing: it imports `random`, which a cached run never needs
@@ -243,8 +468,13 @@ class Cache:
     """The cache of one project root. Use `Cache.open(settings)`; `Cache.disabled()` for --no-cache
     (it stores nothing and finds nothing)."""
 
-    def __init__(self, directory: Optional[str]):
+    def __init__(self, directory: Optional[str], key: Optional[bytes] = None):
         self.directory = directory
+        self.key = key
+        if directory is not None and key is None:
+            self.key = folder_key(directory)
+            if self.key is None:
+                self.directory = None
         self._bundles: Dict[str, Bundle] = {}
 
     @classmethod
@@ -255,6 +485,13 @@ class Cache:
         directory = os.path.join(root, CACHE_DIR)
         try:
             os.makedirs(directory, exist_ok=True)
+            st = os.lstat(directory)
+            uid = _uid()
+            if not stat_mod.S_ISDIR(st.st_mode) or (uid is not None and st.st_uid != uid):
+                return cls(None)  # a symlink planted in the tree, or another user's folder
+            key = folder_key(directory)
+            if key is None:
+                return cls(None)  # no trustworthy user secret: run without the persistent cache
             ignore = os.path.join(directory, ".gitignore")
             if not os.path.exists(ignore):
                 _write_atomic(ignore, b"# Created by awaitwise automatically.\n*\n")
@@ -264,7 +501,7 @@ class Cache:
                                    b"# This file is a cache directory tag created by awaitwise.\n")
         except OSError:
             return cls(None)
-        return cls(directory)
+        return cls(directory, key)
 
     @classmethod
     def disabled(cls) -> "Cache":
@@ -279,7 +516,7 @@ class Cache:
             return None
         b = self._bundles.get(name)
         if b is None:
-            b = self._bundles[name] = Bundle(os.path.join(self.directory, name + ".bin"))
+            b = self._bundles[name] = Bundle(os.path.join(self.directory, name + ".bin"), self.key)
         return b
 
     # --- generic keyed values (project-index facts) ------------------------------------------
@@ -333,7 +570,7 @@ def prune_bundles(directory: str, prefix: str, keep: int, mine=frozenset()) -> N
         room = max(0, keep - len(mine))
         if len(others) <= room:
             return
-        others.sort(key=lambda n: os.stat(os.path.join(directory, n)).st_mtime_ns)
+        others.sort(key=lambda n: os.lstat(os.path.join(directory, n)).st_mtime_ns)
         for name in others[:len(others) - room]:
             os.unlink(os.path.join(directory, name))
     except OSError:
@@ -400,4 +637,4 @@ def _settled(mtime_ns: int) -> int:
 
 
 __all__ = ["Cache", "ResultStore", "Bundle", "CACHE_DIR", "content_hash", "stat_signature", "prune_bundles",
-           "tool_fingerprint", "dumps", "loads"]
+           "tool_fingerprint", "dumps", "loads", "user_secret", "folder_key", "key_folder"]
