@@ -47,6 +47,7 @@ class Settings:
     coroutine_functions: Tuple[str, ...] = ()
     non_blocking_functions: Tuple[str, ...] = ()  # AW110: project functions declared fast
     transitive_max_depth: int = 8  # AW110: longest chain followed
+    max_file_size: int = 20 * 1024 * 1024  # bytes; larger files are skipped (sourcefile.DEFAULT_MAX_FILE_SIZE)
     project_root: str = ""
     config_file: str = ""
 
@@ -111,7 +112,7 @@ def path_matches(rel: str, pattern: str) -> bool:
 _KEYS = {
     "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
     "target-version", "blocking-calls", "coroutine-functions", "non-blocking-functions",
-    "transitive-max-depth",
+    "transitive-max-depth", "max-file-size",
 }
 _QUALNAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*(\(\)(\.[A-Za-z_][\w]*)+)*$")
 # blocking-calls names may also use `*` for one or more attribute segments (`mylib.connect().*.fetch`)
@@ -217,6 +218,13 @@ def parse_table(table: dict, where: str, registry) -> Dict[str, object]:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{where}: {k} must be a positive integer")
             opts["transitive_max_depth"] = value
+        elif key == "max-file-size":
+            from .sourcefile import parse_size
+
+            try:
+                opts["max_file_size"] = parse_size(value)
+            except ValueError as exc:
+                raise ConfigError(f"{where}: {k} {exc}, not {value!r}") from None
     return opts
 
 

@@ -1408,14 +1408,16 @@ def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None
             packages.add(name)
     packages &= set(chosen)
 
-    # 2. facts from the cache, by content hash
+    # 2. facts from the cache, by content hash; a file over the size limit is left out (the linter
+    # reports it), so a huge generated module costs neither the memory nor the time to parse it
+    limit = getattr(settings, "max_file_size", None)
     modules: Dict[str, FileFacts] = {}
     todo: List[Tuple[str, str]] = []  # (module, path): the text is read again where it is extracted
     use_cache = cache is not None and use_cache
     for name, path in chosen.items():
         if use_cache:
             try:
-                text = read(path).text
+                text = read(path, limit).text
             except Exception:
                 continue
             try:
@@ -1428,7 +1430,7 @@ def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None
         todo.append((name, path))
 
     # 3. extract the rest
-    for (name, _path), facts in zip(todo, _extract_many([p for _, p in todo], jobs)):
+    for (name, _path), facts in zip(todo, _extract_many([p for _, p in todo], jobs, limit)):
         if facts is None:  # unreadable: left out, like a file that cannot be read above
             continue
         modules[name] = facts
@@ -1443,18 +1445,19 @@ def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None
 _POOL_MIN_FILES = 400
 
 
-def _extract_path(path: str) -> Optional[FileFacts]:
-    """extract() of the file at `path`, or None when it cannot be read."""
+def _extract_path(path: str, limit: Optional[int] = None) -> Optional[FileFacts]:
+    """extract() of the file at `path`, or None when it cannot be read (see sourcefile.read_bytes:
+    only a regular file of at most `limit` bytes is read)."""
     from .sourcefile import read
 
     try:
-        text = read(path).text
+        text = read(path, limit).text
     except Exception:
         return None
     return extract(path, text)
 
 
-def _extract_many(paths: List[str], jobs: Optional[int]) -> Iterator[Optional[FileFacts]]:
+def _extract_many(paths: List[str], jobs: Optional[int], limit: Optional[int] = None) -> Iterator[Optional[FileFacts]]:
     """_extract_path() over many files, in order; in worker processes when there are many. The
     workers read the files themselves, so that no process holds every text at once, and the
     facts are yielded as they come back rather than gathered first."""
@@ -1472,13 +1475,16 @@ def _extract_many(paths: List[str], jobs: Optional[int]) -> Iterator[Optional[Fi
             pool = None
         if pool is not None:
             with pool:
-                yield from pool.imap(_extract_path, paths, chunksize=max(1, len(paths) // (workers * 16)))
+                import functools
+
+                yield from pool.imap(functools.partial(_extract_path, limit=limit), paths,
+                                     chunksize=max(1, len(paths) // (workers * 16)))
             return
     was_enabled = gc.isenabled()
     gc.disable()  # ast trees hold no cycles; collecting while building them is wasted work
     try:
         for path in paths:
-            yield _extract_path(path)
+            yield _extract_path(path, limit)
     finally:
         if was_enabled:
             gc.enable()

@@ -52,7 +52,7 @@ def check_one(path: str, settings, registry, project=None, source_text: Optional
     result = FileResult(shown)
     try:
         if source_text is None:
-            source_text = read(path).text
+            source_text = read(path, settings.max_file_size).text
         module_name, is_package = module_name_for(path)
         from .engine import lint_source  # a cached run never lints
 
@@ -81,7 +81,7 @@ def fix_one(path: str, settings, registry, project=None, *, unsafe: bool = False
     shown = display_path(path)
     result = FileResult(shown)
     try:
-        src = source if source is not None else read(path)
+        src = source if source is not None else read(path, settings.max_file_size)
         module_name, is_package = module_name_for(path)
         rules = rule_classes_for(settings, registry, path)
         from .engine import lint_source
@@ -236,10 +236,11 @@ def _usable(diagnostics, mode: str, unsafe: bool) -> bool:
 def _hash_file(path: str) -> Optional[str]:
     from .cache import content_hash
 
+    from .sourcefile import read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            return content_hash(fh.read())
-    except OSError:
+        return content_hash(read_bytes(path))
+    except (OSError, SourceError):
         return None
 
 
@@ -263,11 +264,12 @@ class _Job:
         if self.want_signature:
             from .cache import content_hash
 
+            from .sourcefile import read_bytes
+
             try:
                 st = os.stat(path)
-                with open(path, "rb") as fh:
-                    data = fh.read()
-            except OSError:
+                data = read_bytes(path, self.settings.max_file_size)
+            except (OSError, SourceError):
                 pass  # check_one/fix_one read again and report the problem in their words
             else:
                 signature = (st.st_mtime_ns, st.st_size, content_hash(data))
