@@ -44,9 +44,15 @@ class Session:
     def _files(self, paths: Sequence[str]):
         from .discovery import discover
 
-        files, problems = discover(paths, self.settings)
+        warnings: list = []
+        files, problems = discover(paths, self.settings, warnings=warnings)
         self._given = list(paths)
         self.problems.extend(f"{display_path(p)}: {why}" for p, why in problems)
+        if warnings:  # reported, but they leave the exit code alone (git ignores such patterns too)
+            from .report import clean
+
+            for where, why in warnings:
+                click.echo(f"awaitwise: warning: {clean(display_path(where))}: {clean(why)}", err=True)
         return files
 
     def _cache(self):
