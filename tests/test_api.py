@@ -21,7 +21,6 @@ BLOCKING = textwrap.dedent('''\
         time.sleep(1)
 ''')
 FIXED = textwrap.dedent('''\
-    import time
     import asyncio
 
 

@@ -26,7 +26,7 @@ from awaitwise import discovery, sourcefile
 from awaitwise.cli import main
 
 GOOD = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
-GOOD_FIXED = "import time\nimport asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n"
+GOOD_FIXED = "import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n"  # `import time` is no longer used
 GOOD_LINE = "good.py:5:5: AW100"
 
 
@@ -515,7 +515,7 @@ def _template(newline, body_fixed, encoding="utf-8", bom=False, cookie=None):
         lines.append(f"# -*- coding: {cookie} -*-")
     lines += [
         "import asyncio",
-        "import time",
+        *(() if body_fixed else ("import time",)),  # the fix leaves it unused: it goes
         "",
         "GREETING = 'caf\u00e9 na\u00efve'   # trailing spaces   ",
         "",
@@ -556,7 +556,7 @@ def test_fix_keeps_encoding_bom_newlines_and_mode(tmp_path, case):
 
 def test_mixed_line_endings_are_kept_line_by_line(tmp_path):
     before = b"import time\r\nimport asyncio\n\nasync def f():\r\n    time.sleep(1)\r\n    x = 1\n"
-    after = b"import time\r\nimport asyncio\n\nasync def f():\r\n    await asyncio.sleep(1)\r\n    x = 1\n"
+    after = b"import asyncio\n\nasync def f():\r\n    await asyncio.sleep(1)\r\n    x = 1\n"
     (tmp_path / "m.py").write_bytes(before)
     code, _, err = cli("fix", "--no-cache", "m.py", cwd=tmp_path)
     assert code == 0, err

@@ -57,7 +57,7 @@ def test_stdin_check_and_fix(tmp_path):
     assert r.returncode == 1 and "pkg/mod.py:4:5: AW100" in r.stdout
     r = aw("fix", "--stdin-filename", "pkg/mod.py", cwd=tmp_path, stdin=BAD)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == "import time\nimport asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n"
+    assert r.stdout == "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n"
     r = aw("fix", "--stdin-filename", "x.py", cwd=tmp_path, stdin=GOOD)
     assert r.stdout == GOOD  # nothing to fix: the source comes back unchanged
 

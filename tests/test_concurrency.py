@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 BLOCKING = "import time\n\n\nasync def f{i}():\n    time.sleep({i})\n    x = {i}\n"
-FIXED = "import time\nimport asyncio\n\n\nasync def f{i}():\n    await asyncio.sleep({i})\n    x = {i}\n"
+FIXED = "import asyncio\n\n\nasync def f{i}():\n    await asyncio.sleep({i})\n    x = {i}\n"
 UNFIXABLE = "import time\n\n\nasync def g{i}():\n    input()\n"
 
 

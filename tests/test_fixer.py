@@ -51,7 +51,26 @@ def test_two_sleeps_one_import_and_idempotent():
     assert out.source.count("import asyncio") == 1
     assert out.source.count("await asyncio.sleep(") == 2
     assert out.applied == {"AW100": 2}
-    assert fix_loop(out.source, lint, unsafe=False).applied == {}
+    assert "import time" not in out.source  # neither fix alone took its last use; both did
+    again = fix_loop(out.source, lint, unsafe=False)
+    assert again.applied == {} and again.source == out.source
+
+
+def test_unused_import_cleanup_is_an_edit_that_must_parse(monkeypatch):
+    from awaitwise import fixer
+
+    src = "import time\n\nasync def f():\n    time.sleep(1)\n"
+    lint = lambda s: lint_source(s, "f.py", Settings(), [AW100])  # noqa: E731
+    seen = []
+    real = fixer.apply_edits
+    monkeypatch.setattr(fixer, "apply_edits", lambda s, e: seen.append(list(e)) or real(s, e))
+    out = fix_loop(src, lint, unsafe=False)
+    assert out.source == "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n"
+    assert [e.content for e in seen[-1]] == [""]  # the last applied edit removed `import time`
+    assert out.remaining == []
+    # a cleanup whose result would not parse is not applied
+    monkeypatch.setattr(fixer, "_parses", lambda s: None if "time" in s else "broken")
+    assert "import time" in fix_loop(src, lint, unsafe=False).source
 
 
 def test_a_fix_that_breaks_the_file_is_dropped_and_reported():
@@ -92,9 +111,10 @@ def test_fix_keeps_crlf_bom_cookie_and_mode(tmp_path):
     os.chmod(crlf, 0o751)
     r = _run(["fix", "--no-cache", str(tmp_path)], tmp_path)
     assert r.returncode == 0, r.stderr
-    assert crlf.read_bytes() == b"import time\r\nimport asyncio\r\n\r\nasync def f():\r\n    await asyncio.sleep(1)\r\n"
+    # `import time` goes: the fix took its last use
+    assert crlf.read_bytes() == b"import asyncio\r\n\r\nasync def f():\r\n    await asyncio.sleep(1)\r\n"
     assert stat.S_IMODE(os.stat(crlf).st_mode) == 0o751
-    assert bom.read_bytes().startswith(b"\xef\xbb\xbfimport time\nimport asyncio\n")
+    assert bom.read_bytes().startswith(b"\xef\xbb\xbfimport asyncio\n\nasync def")
     assert bom.read_bytes().endswith("await asyncio.sleep(1)  # café\n".encode())
     assert latin.read_bytes().endswith(b"await asyncio.sleep(1)  # caf\xe9\n")
     assert not list(tmp_path.glob(".awaitwise-*"))  # no temp files left behind

@@ -24,7 +24,6 @@ from awaitwise.discovery import GitIgnore, discover, inside_roots
 from awaitwise.registry import get_registry
 
 BAD = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
-FIXED = "import time\nimport asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n"
 GOOD_LINE = "good.py:5:5: AW100"
 TIMEOUT = 60
 
@@ -37,6 +36,21 @@ def aw(*args, cwd):
                        timeout=TIMEOUT)
     assert "Traceback" not in r.stdout + r.stderr, r.stderr
     return r
+
+
+_FIXED = {}
+
+
+def fixed(text):
+    """What `fix` makes of `text` (from stdin: no file involved), so these tests check what happens
+    to files, whatever the fixer's exact output."""
+    if text not in _FIXED:
+        r = subprocess.run([sys.executable, "-m", "awaitwise", "fix", "--no-cache", "--stdin-filename", "m.py"],
+                           input=text.encode(), capture_output=True, timeout=TIMEOUT)  # bytes: CRs kept
+        out = r.stdout.decode()
+        assert r.returncode == 0 and "await asyncio.sleep(1)" in out, r.stderr
+        _FIXED[text] = out
+    return _FIXED[text]
 
 
 def errors(r):
@@ -88,7 +102,7 @@ def test_fix_never_writes_outside_the_folder_it_was_given(tmp_path):
         f"pkg/other.py: {discovery.LINK_OUTSIDE}",
         f"x.py: {discovery.LINK_NOT_PYTHON}",
     ]
-    assert (proj / "good.py").read_text() == FIXED  # the rest of the run was done
+    assert (proj / "good.py").read_text() == fixed(BAD)  # the rest of the run was done
     for path, data in kept.items():
         assert path.read_bytes() == data, path
     assert os.path.islink(proj / "x.py") and os.path.islink(proj / "ext")
@@ -141,7 +155,7 @@ def test_explicit_paths(tmp_path):
         "pkg/other.py: symbolic link to a file outside the project; skipped",
         "x.py: symbolic link to a file that is not a .py or .pyi file; skipped",
     ]
-    assert (proj / "pkg" / "real.py").read_text() == FIXED and os.path.islink(proj / "pkg" / "alias.py")
+    assert (proj / "pkg" / "real.py").read_text() == fixed(BAD) and os.path.islink(proj / "pkg" / "alias.py")
     for path, data in kept.items():
         assert path.read_bytes() == data, path
 
@@ -235,7 +249,7 @@ def test_fifos_devices_and_sockets_are_skipped_and_reported(tmp_path, mode):
     if mode == "check":
         assert GOOD_LINE in r.stdout
     else:
-        assert (tmp_path / "good.py").read_text() == FIXED
+        assert (tmp_path / "good.py").read_text() == fixed(BAD)
 
 
 @needs_fifo
@@ -528,15 +542,19 @@ def test_a_gitignore_that_is_a_link_or_a_fifo_is_not_read(tmp_path):
 # Coding cookies
 # ----------------------------------------------------------------------------------------------
 
-def _cookie_file(cookie, encoding="utf-8", bom=False, fixed=False):
-    body = (f"# -*- coding: {cookie} -*-\n"
-            "import time\n\n"
-            "NAME = 'caf\u00e9'  # kept byte for byte\r\n\n"
-            "async def f():\n"
-            + ("    await asyncio.sleep(1)\n" if fixed else "    time.sleep(1)\n"))
-    if fixed:
-        body = body.replace("import time\n", "import time\nimport asyncio\n", 1)
-    data = body.encode(encoding)
+_COOKIE_LINE = "# -*- coding: utf-8 -*-\n"
+_COOKIE_BODY = (_COOKIE_LINE
+                + "import time\n\n"
+                "NAME = 'caf\u00e9'  # kept byte for byte\r\n\n"
+                "async def f():\n"
+                "    time.sleep(1)\n")
+
+
+def _cookie_file(cookie, encoding="utf-8", bom=False, is_fixed=False):
+    """The file in its encoding and framing; is_fixed: what `fix` makes of the same text."""
+    body = fixed(_COOKIE_BODY) if is_fixed else _COOKIE_BODY
+    assert body.startswith(_COOKIE_LINE) and "caf\u00e9'  # kept byte for byte\r\n" in body
+    data = body.replace(_COOKIE_LINE, f"# -*- coding: {cookie} -*-\n", 1).encode(encoding)
     return sourcefile.BOM + data if bom else data
 
 
@@ -564,7 +582,7 @@ def test_fix_round_trips_every_cookie_python_accepts(tmp_path):
     r = aw("fix", "--no-cache", ".", cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     for name, opts in COOKIES.items():
-        assert (tmp_path / f"m_{name.replace('-', '_')}.py").read_bytes() == _cookie_file(fixed=True, **opts), name
+        assert (tmp_path / f"m_{name.replace('-', '_')}.py").read_bytes() == _cookie_file(is_fixed=True, **opts), name
     r = aw("fix", "--no-cache", ".", cwd=tmp_path)  # nothing left to do, nothing changes
     assert r.returncode == 0 and "changed on disk" not in r.stderr
 

@@ -109,6 +109,15 @@ def lint_source(
                 return out
         elif _compiles(source):
             return out
+    # what could overflow the native parser's stack (a crash of the process) never reaches it
+    from .cstparse import limit_error
+
+    too_deep = limit_error(source, facts.parsed if facts is not None else None)
+    if too_deep is not None:
+        where = Location(too_deep.line, too_deep.column)
+        out.diagnostics.append(Diagnostic(PARSE_ERROR, f"Could not parse file: {too_deep.message}", path, where, where,
+                                          None, too_deep.line))
+        return out
     import libcst as cst  # imported only when a file is really parsed
 
     from .cstparse import parse_module
@@ -128,7 +137,7 @@ def lint_source(
             if text is source:
                 out.diagnostics.append(_parse_error(path, exc, source))
                 return out
-        except RecursionError:
+        except (RecursionError, MemoryError):
             out.internal_errors.append(("", "too deeply nested to parse"))
             return out
     out.parsed = True
@@ -136,28 +145,31 @@ def lint_source(
         return out
 
     from .context import FileContext
-    from .walker import walk
+    from .interrupts import rule_exception_propagates
+    from .walker import describe, walk
 
     ctx = FileContext(path, source, module, settings, module_name, is_package, project)
 
     def on_error(code, exc):
-        out.internal_errors.append((code, f"{type(exc).__name__}: {exc}"))
+        out.internal_errors.append((code, describe(exc)))
 
     rules = []
     for cls in active:
         try:
             rules.append(cls(ctx))
-        except Exception as exc:  # a rule that cannot start loses itself, not the file
+        except BaseException as exc:  # a rule that cannot start loses itself, not the file (walker.walk)
+            if rule_exception_propagates(exc):
+                raise
             on_error(cls.code, exc)
 
     try:
         walk(ctx, rules, on_error)
-    except RecursionError:
+    except (RecursionError, MemoryError):
         out.internal_errors.append(("", "too deeply nested to analyse"))
     if ctx.reports:
         try:
             out.diagnostics.extend(_materialize(ctx, path, source, text, module, on_error))
-        except RecursionError:  # libcst's position pass recurses; deeply nested code can exhaust it
+        except (RecursionError, MemoryError):  # libcst's position pass recurses; deep code can exhaust it
             out.internal_errors.append(
                 ("", f"too deeply nested to locate {len(ctx.reports)} finding(s); they are not reported"))
     out.diagnostics = filter_noqa(out.diagnostics, source)
@@ -271,64 +283,9 @@ def _make_fix(spec, positions, lines: _Lines, module, import_edits) -> Optional[
     if spec.imports:
         key = tuple(sorted(spec.imports, key=lambda i: (i[0], i[1] or "")))
         if key not in import_edits:
-            import_edits[key] = _import_edit(module, key, lines)
-        if import_edits[key] is not None:
-            edits.append(import_edits[key])
+            from .import_edits import import_edits as added
+
+            import_edits[key] = added(module, key, lines)
+        edits.extend(import_edits[key])
     edits.sort(key=lambda e: (e.start, e.end))
     return Fix(spec.applicability, spec.message, tuple(edits))
-
-
-def _import_edit(module, imports, lines: _Lines) -> Optional[Edit]:
-    """The text edit libcst's AddImportsVisitor would make for these imports (None if present)."""
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor
-
-    cctx = CodemodContext()
-    for mod, obj in imports:
-        AddImportsVisitor.add_needed_import(cctx, mod, obj)
-    head = _import_head(module)
-    new_code = AddImportsVisitor(cctx).transform_module(head).code
-    old_code = head.code
-    if new_code == old_code:
-        return None
-    from .sourcefile import source_lines
-
-    old_lines = source_lines(old_code, keepends=True)
-    new_lines = source_lines(new_code, keepends=True)
-    pre = 0
-    while pre < min(len(old_lines), len(new_lines)) and old_lines[pre] == new_lines[pre]:
-        pre += 1
-    post = 0
-    while (post < min(len(old_lines), len(new_lines)) - pre
-           and old_lines[-1 - post] == new_lines[-1 - post]):
-        post += 1
-    removed_end = len(old_lines) - post
-    content = "".join(new_lines[pre:len(new_lines) - post])
-    start = lines.offset(pre + 1, 0) if pre < len(lines.starts) else lines.length
-    end = lines.offset(removed_end + 1, 0) if removed_end < len(lines.starts) else lines.length
-    srow = pre + 1
-    erow = removed_end + 1
-    return Edit(content, Location(srow, 1), Location(erow, 1), start, end)
-
-
-def _import_head(module):
-    """The start of `module` that decides what AddImportsVisitor does, as a module of its own.
-
-    The visitor looks only at the first statement (a docstring or `__strict__` is skipped), the
-    one-import lines that follow it (it extends a `from` import there, or adds its imports after
-    them) and the leading lines of the statement after those (it may add an empty line there).
-    So its edit to the full module and to this head are the same text at the same lines; the head
-    is the module's first statements with the next one replaced by `pass` under the same leading
-    lines. On a large file this takes the codegen of a few lines instead of two of the whole
-    file (3.4 s for one fix in a 6,000-line test module of the benchmark corpus)."""
-    import libcst as cst
-
-    body = module.body
-    k = 1 if body and isinstance(body[0], cst.SimpleStatementLine) else 0
-    while (k < len(body) and isinstance(body[k], cst.SimpleStatementLine) and len(body[k].body) == 1
-           and isinstance(body[k].body[0], (cst.Import, cst.ImportFrom))):
-        k += 1
-    if k >= len(body):
-        return module
-    stand_in = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=body[k].leading_lines)
-    return module.with_changes(body=[*body[:k], stand_in], footer=())

@@ -1,6 +1,7 @@
 """The fix loop: choose non-overlapping fixes, apply them as text edits, verify the result parses,
-re-lint, and repeat until nothing changes. A fix whose result does not parse is dropped and
-reported; the source is never left in a state that does not parse."""
+re-lint, and repeat until nothing changes; then remove the imports the fixes left unused. A fix
+whose result does not parse is dropped and reported; the source is never left in a state that
+does not parse."""
 
 from __future__ import annotations
 
@@ -81,6 +82,21 @@ def _parses(source: str) -> Optional[str]:
         return "too deeply nested"
 
 
+def _without_unused_imports(original: str, current: str) -> Optional[str]:
+    """`current` without the imports its fixes left unused (import_edits.unused_import_edits),
+    or None when there are none or the result would not parse."""
+    from .import_edits import unused_import_edits
+
+    try:
+        edits = unused_import_edits(original, current)
+    except RecursionError:
+        return None
+    if not edits:
+        return None
+    cleaned = apply_edits(current, edits)
+    return cleaned if cleaned != current and _parses(cleaned) is None else None
+
+
 def fix_loop(source: str, lint: Callable[[str], "object"], unsafe: bool) -> FixOutcome:
     """`lint(source)` returns an engine.LintOutput for the current text."""
     outcome = FixOutcome(source)
@@ -120,6 +136,12 @@ def fix_loop(source: str, lint: Callable[[str], "object"], unsafe: bool) -> FixO
             outcome.errors.append(
                 f"fixes did not converge after {MAX_ITERATIONS} rounds; rules still fixing: {', '.join(still)}"
             )
+    if current != source:
+        cleaned = _without_unused_imports(source, current)
+        if cleaned is not None:
+            current = cleaned
+            result = lint(current)
+            outcome.internal_errors.extend(result.internal_errors)
     outcome.internal_errors = list(dict.fromkeys(outcome.internal_errors))
     outcome.source = current
     outcome.remaining = list(result.diagnostics)

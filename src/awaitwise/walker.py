@@ -4,6 +4,11 @@ dispatches each node to every selected rule's `visit_<Node>` / `leave_<Node>` ha
 It reads node fields directly instead of libcst's visitor protocol (which rebuilds every node
 it visits), skips whitespace and punctuation, and never recurses, so deeply nested input cannot
 exhaust the interpreter's stack.
+
+Every call into rule code here is guarded: whatever a handler raises, `SystemExit`,
+`KeyboardInterrupt` and `RecursionError` included, costs that rule the rest of the file and is
+reported through `on_error`, unless it is a request to stop the run (interrupts.Interrupted,
+or a KeyboardInterrupt that may be the user's Ctrl-C: interrupts.rule_exception_propagates).
 """
 
 from __future__ import annotations
@@ -76,6 +81,30 @@ def children(node: cst.CSTNode) -> List[cst.CSTNode]:
     return out
 
 
+MAX_MESSAGE = 300  # characters of an exception's text kept in an internal error
+
+
+def describe(exc: BaseException) -> str:
+    """`Type: message` for an internal error, never raising and never unbounded: the text of an
+    exception may be built from anything (a deep tree whose repr recurses, a huge value), so it
+    is taken behind a guard and cut to MAX_MESSAGE characters, on one line."""
+    name = type(exc).__name__
+    try:
+        text = str(exc)
+        if not isinstance(text, str):  # pragma: no cover - a __str__ that returns a subclass
+            text = ""
+    except BaseException as err:  # noqa: B036 - even RecursionError/MemoryError from a __str__
+        from .interrupts import Interrupted
+
+        if isinstance(err, Interrupted):
+            raise
+        text = "(its message could not be shown)"
+    text = " ".join(text[:MAX_MESSAGE * 2].split())
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE - 1] + "…"
+    return f"{name}: {text}" if text else name
+
+
 class RuleError(Exception):
     def __init__(self, code: str, exc: BaseException):
         super().__init__(f"{code}: {type(exc).__name__}: {exc}")
@@ -96,6 +125,7 @@ def walk(ctx, rules, on_error: Callable[[str, BaseException], None]) -> None:
             elif attr.startswith("leave_"):
                 leave[attr[6:]].append((rule, getattr(rule, attr)))
     broken = set()
+    from .interrupts import rule_exception_propagates
 
     def dispatch(handlers, node):
         for rule, handler in handlers:
@@ -103,7 +133,9 @@ def walk(ctx, rules, on_error: Callable[[str, BaseException], None]) -> None:
                 continue
             try:
                 handler(node)
-            except Exception as exc:  # contain one rule's failure to that rule and file
+            except BaseException as exc:  # contain one rule's failure, SystemExit too, to that rule and file
+                if rule_exception_propagates(exc):
+                    raise
                 broken.add(rule.code)
                 on_error(rule.code, exc)
 

@@ -56,6 +56,7 @@ class Matcher:
         self._patterns: Optional[List[Tuple[re.Pattern, str]]] = None
         self._terminals = _UNSET
         self._screen_words: Optional[FrozenSet[str]] = None
+        self._handle_keys: Optional[FrozenSet[str]] = None
 
     # Worked out on first use: a run answered from the cache never matches a name, and doing
     # this for every catalog entry was most of the time it took to load the rules.
@@ -81,6 +82,21 @@ class Matcher:
         if self._screen_words is None:
             self._screen_words = frozenset(_screen_word(k) for k in self.catalog)
         return self._screen_words
+
+    @property
+    def handle_keys(self) -> FrozenSet[str]:
+        """The entries whose result has blocking methods of its own in the catalog
+        (`builtins.open`, since `builtins.open().read` is listed): calls that return a handle
+        the caller goes on to use."""
+        if self._handle_keys is None:
+            owners = set()
+            for key in self.catalog:
+                at = key.find("().")
+                while at != -1:
+                    owners.add(key[:at])
+                    at = key.find("().", at + 1)
+            self._handle_keys = frozenset(k for k in self.catalog if k in owners)
+        return self._handle_keys
 
     def match(self, qualname: Optional[str]) -> Optional[str]:
         """The catalog key that names `qualname`, or None."""
@@ -114,7 +130,17 @@ class BlockingCallRule(Rule):
     - `lazy`: keys whose call only builds an iterator: reported only where it is consumed on
       the spot, never fixed;
     - `report_receiver_once`: a method call on an object made by a call this rule reports in the
-      same coroutine (`with open(p) as f: f.read()`) is not reported again.
+      same coroutine (`with open(p) as f: f.read()`) is not reported again;
+    - `fix_handles`: False when a call that returns a handle (an entry with methods of its own in
+      the catalog, see Matcher.handle_keys) gets no fix: with `report_receiver_once` the
+      handle's later reads are reported at the call, so offloading the call alone would hide them.
+
+    One finding per blocking expression: a call whose result is the receiver of a method call
+    the rule also reports (`open(p).read()`) is left to that outer call. A fix moves one call
+    into a worker thread, and is offered only when that is all the blocking there is: not for a
+    call whose receiver blocks too (`open(p).read()` would still open on the loop), nor for a
+    handle handed to another call (`json.load(open(p))` reads on the loop); the message then
+    says why.
     """
 
     catalog: ClassVar[Dict[str, str]] = {}
@@ -123,6 +149,7 @@ class BlockingCallRule(Rule):
     receiver_markers: ClassVar[Dict[str, tuple]] = {}
     lazy: ClassVar[FrozenSet[str]] = frozenset()
     report_receiver_once: ClassVar[bool] = False
+    fix_handles: ClassVar[bool] = True
     _matcher: ClassVar[Optional[Matcher]] = None
     body_local = True
 
@@ -173,28 +200,109 @@ class BlockingCallRule(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.in_async:
             return
+        hit = self._hit(node)
+        if hit is None:
+            return
+        key, qualname = hit
+        if key in self.lazy and not consumed_here(self.ctx, node):
+            return
+        matcher = self.matcher()
+        if self.report_receiver_once and self._receiver_reported(node.func, matcher):
+            return
+        if self._reported_by_outer_call():
+            return
+        fix = note = None
+        if key not in self.no_fix and key not in self.lazy and fix_fits_here(self.ctx, node):
+            note = self._offload_problem(node, key)
+            if note is None:
+                fix = self.make_fix(node, qualname)
+        elif self.fix is not None and key in matcher.handle_keys and not self.fix_handles:
+            note = self._handle_note(node)
+        message = self.message(qualname, matcher.catalog[key])
+        if note is not None and self.fix is not None:
+            message = f"{message}; {note}"
+        self.report(node, message, fix)
+
+    def _hit(self, node: cst.Call) -> Optional[Tuple[str, str]]:
+        """(catalog key, qualified name) when this call is in the rule's catalog and its
+        arguments and receiver do not say it returns at once; None otherwise."""
         matcher = self.matcher()
         func = node.func
         # cheap pre-check on attribute calls; a plain name may be an alias (`sleep as nap`)
         if (isinstance(func, cst.Attribute) and matcher.terminals is not None
                 and func.attr.value not in matcher.terminals):
-            return
+            return None
         qualname = self.ctx.qualname(func)
         if qualname is None and matcher.patterns:
             qualname = loose_qualname(self.ctx, func, self.ctx.scope)
         key = matcher.match(qualname)
         if key is None or not self._word_in_file(key):
-            return
+            return None
         if self.does_not_block(node, key) or self._receiver_marked(func, key):
-            return
-        if key in self.lazy and not consumed_here(self.ctx, node):
-            return
-        if self.report_receiver_once and self._receiver_reported(func, matcher):
-            return
-        fix = None
-        if key not in self.no_fix and key not in self.lazy and fix_fits_here(self.ctx, node):
-            fix = self.make_fix(node, qualname)
-        self.report(node, self.message(qualname, matcher.catalog[key]), fix)
+            return None
+        return key, qualname
+
+    # --- one finding per blocking expression -------------------------------------------------
+    def _reported_by_outer_call(self) -> bool:
+        """Is the call being visited the receiver of a method call this rule reports
+        (`open(p)` in `open(p).read()`, `sqlite3.connect(db)` in `...execute(q)`)? Both start
+        at the same spot: the outer call is reported, once, and its message names the chain."""
+        stack = self.ctx.stack
+        if len(stack) < 3:
+            return False
+        node, attr, outer = stack[-1], stack[-2], stack[-3]
+        if not (isinstance(attr, cst.Attribute) and attr.value is node
+                and isinstance(outer, cst.Call) and outer.func is attr):
+            return False
+        hit = self._hit(outer)
+        if hit is None:
+            return False
+        if hit[0] in self.lazy and not consumed_here(self.ctx, outer, reversed(stack[:-3])):
+            return False  # the outer call only builds an iterator here: it is not reported
+        return not (self.report_receiver_once and self._receiver_reported(outer.func, self.matcher()))
+
+    def _offload_problem(self, node: cst.Call, key: str) -> Optional[str]:
+        """Why moving only this call into a worker thread would leave blocking work on the
+        loop (the text added to the message), or None when the offload is the whole story."""
+        if self._receiver_blocks(node.func):
+            # `open(p).read()`: the thread would get `open(p).read`, made on the loop by `open(p)`
+            return "every call of the chain blocks: run the whole expression in a worker thread"
+        if key in self.matcher().handle_keys and (not self.fix_handles or self._passed_on()):
+            return self._handle_note(node)
+        return None
+
+    def _receiver_blocks(self, func) -> bool:
+        """Does the object a method is called on come from a call this rule reports?"""
+        expr = func
+        for _ in range(32):
+            if isinstance(expr, cst.Attribute):
+                expr = expr.value
+            elif isinstance(expr, cst.Subscript):
+                expr = expr.value
+            elif isinstance(expr, cst.Call):
+                hit = self._hit(expr)
+                if hit is not None and hit[0] not in self.lazy:
+                    return True
+                expr = expr.func
+            else:
+                return False
+        return False
+
+    def _passed_on(self) -> bool:
+        """Is the result of the call being visited an argument of another call
+        (`json.load(open(p))`), which then uses it on the loop?"""
+        parent, grand = self.ctx.parent(), self.ctx.parent(2)
+        return isinstance(parent, cst.Arg) and isinstance(grand, cst.Call)
+
+    def _handle_note(self, node: cst.Call) -> str:
+        by = ""
+        parent, grand = self.ctx.parent(), self.ctx.parent(2)
+        if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call):
+            name = self.ctx.qualname(grand.func)
+            if name:
+                shown = name.replace("builtins.", "")
+                by = f" (by `{shown if shown.endswith(')') else shown + '()'}`)"
+        return f"what it returns is used on the event loop too{by}: do both in one function run in a worker thread"
 
     def _word_in_file(self, key: str) -> bool:
         """Keeps results identical with and without screening: a name can reach a module's own
@@ -256,12 +364,13 @@ _CONSUMERS = CONSUMERS
 _PASS_THROUGH = PASS_THROUGH
 
 
-def consumed_here(ctx, node: cst.Call) -> bool:
+def consumed_here(ctx, node: cst.Call, ancestors=None) -> bool:
     """Is the iterator this call returns consumed right where it is made: the iterable of a
     `for` or comprehension, or an argument of `list()`/`sorted()`/`next()`... (through
-    `enumerate()`/`zip()`/`map()`...)?"""
+    `enumerate()`/`zip()`/`map()`...)? `ancestors`: those of `node`, nearest first (default: of
+    the node being visited)."""
     child = node
-    for anc in ctx.ancestors():
+    for anc in (ctx.ancestors() if ancestors is None else ancestors):
         if isinstance(anc, (cst.For, cst.CompFor)):
             return anc.iter is child
         if isinstance(anc, cst.Arg):
@@ -306,7 +415,17 @@ def to_thread_fix(ctx, node: cst.Call):
             target = f"{func_code}{', ' + args if args else ''}"
         inner = f"{ref}.to_thread.run_sync({target})"
         message = f"Run the call in a worker thread with `{runner}.to_thread.run_sync`"
-    return fixes.fix("unsafe", message, fixes.replace(node, await_code(ctx, node, inner)), imports=imports)
+    return fixes.fix("unsafe", message, fixes.replace(node, awaited(ctx, node, inner)), imports=imports)
+
+
+def awaited(ctx, node: cst.Call, inner: str) -> str:
+    """The text that replaces `node` with `await <inner>`: just `inner` where the code already
+    awaits the call (`await time.sleep(1)`, a bug of its own), so the `await` is reused rather
+    than doubled into `await await ...`, which does not parse."""
+    parent = ctx.parent()
+    if isinstance(parent, cst.Await) and parent.expression is node:
+        return inner
+    return await_code(ctx, node, inner)
 
 
 # --- names through subscripts --------------------------------------------------------------------
@@ -380,7 +499,8 @@ def user_catalog(settings) -> Dict[str, str]:
     return {name: advice for name, advice in settings.blocking_calls}
 
 
-__all__ = ["BlockingCallRule", "Matcher", "fix_fits_here", "loose_qualname", "to_thread_fix", "user_catalog"]
+__all__ = ["BlockingCallRule", "Matcher", "awaited", "fix_fits_here", "loose_qualname", "to_thread_fix",
+           "user_catalog"]
 
 
 def constructor_call(ctx, expr, depth: int = 0) -> Optional[cst.Call]:

@@ -37,7 +37,9 @@ class BlockingDbClient(BlockingCallRule):
     ## Fix safety
     No fix. Moving single queries to threads breaks drivers whose connections are bound to the
     thread that made them (sqlite3 refuses it by default); the real fix is the async driver the
-    message names (`aiosqlite`, `asyncpg`, `aiomysql`, `redis.asyncio`, `motor`).
+    message names (`aiosqlite`, `asyncpg`, `aiomysql`, `redis.asyncio`, `motor`). A chain of
+    driver calls (`sqlite3.connect(db).execute(q).fetchone()`) is one finding, at its outermost
+    call.
     """
 
     code = "AW107"

@@ -41,13 +41,23 @@ class BlockingFileIo(BlockingCallRule):
     ```
 
     ## Fix safety
-    Unsafe. The fix moves the call into a worker thread with `await asyncio.to_thread(...)`
+    Unsafe. The fix moves one call into a worker thread with `await asyncio.to_thread(...)`
     (`trio.to_thread.run_sync` / `anyio.to_thread.run_sync` in modules that use those
-    libraries); the loop stays free but the call runs concurrently with other tasks. No fix is
-    offered for `with open(...) as f:` (the file would be entered on the loop anyway; move the
-    whole block into a function run with `to_thread`), for a call that is the iterable of a
-    `for` or that builds an iterator (moving only its creation to a thread would leave the
-    iteration on the loop), on Python targets before 3.9, or inside a generator expression.
+    libraries): `await asyncio.to_thread(Path(p).read_text)`. The loop stays free but the call
+    runs concurrently with other tasks.
+
+    A fix is offered only where that one call is all the blocking there is. Opening a file gets
+    no fix (`open`, `io.open`, `codecs.open`, `os.fdopen`, `Path.open`): the reads and writes
+    of the file object, which this rule reports once at the open, would stay on the loop, and
+    a re-check would no longer see them. That covers `with open(p) as f:` (move the whole block
+    into a function run with `to_thread`), `fh = open(p)` and `json.load(open(p))`. In a chain
+    (`open(p).read()`) only the outermost call is reported, without a fix: offloading
+    `open(p).read` would still open on the loop. A lambda running the whole expression in the
+    thread would work, but it moves every argument's evaluation into the thread and cannot
+    hold an `await`; the message asks for a sync function instead, which a reviewer can read
+    and test. No fix is offered either for a call that is the iterable of a `for` or that
+    builds an iterator (moving only its creation to a thread would leave the iteration on the
+    loop), on Python targets before 3.9, or inside a generator expression.
     """
 
     code = "AW103"
@@ -57,4 +67,5 @@ class BlockingFileIo(BlockingCallRule):
     catalog = catalogs.FILE_IO
     no_fix = catalogs.FILE_IO_NO_FIX
     report_receiver_once = True
+    fix_handles = False
     lazy = catalogs.FILE_IO_LAZY

@@ -5,8 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import fixes
-from ._blocking import BlockingCallRule
-from ._helpers import await_code, call_args_code, can_add_await, module_ref
+from ._blocking import BlockingCallRule, awaited
+from ._helpers import call_args_code, can_add_await, module_ref
 
 _SLEEP_MODULES = ("trio", "anyio")  # used instead of asyncio when the module already uses them
 
@@ -39,8 +39,12 @@ class BlockingSleep(BlockingCallRule):
     Safe. The fix writes `await asyncio.sleep(...)` with the same arguments, adding
     `import asyncio` when needed; in a module that already uses trio or anyio it writes
     `await trio.sleep(...)` / `await anyio.sleep(...)` instead. The coroutine now yields to other
-    tasks while it waits, which is the intent of a sleep in async code. No fix is offered inside
-    a generator expression, where `await` would change what the expression is.
+    tasks while it waits, which is the intent of a sleep in async code. Code that already awaits
+    the call (`await time.sleep(1)`, which fails at run time) keeps its `await`:
+    `await asyncio.sleep(1)`. The import goes into the standard-library group of the imports, in
+    sorted order, and an `import time` (or `from time import sleep`) the fix leaves unused is
+    removed, so the file still passes isort and ruff's F401/I001. No fix is offered inside a
+    generator expression, where `await` would change what the expression is.
     """
 
     code = "AW100"
@@ -56,7 +60,7 @@ class BlockingSleep(BlockingCallRule):
         ref, imports = module_ref(self.ctx, module)
         inner = f"{ref}.sleep({call_args_code(self.ctx, node)})"
         return fixes.fix("safe", f"Replace with `await {module}.sleep(...)`",
-                         fixes.replace(node, await_code(self.ctx, node, inner)), imports=imports)
+                         fixes.replace(node, awaited(self.ctx, node, inner)), imports=imports)
 
     def message(self, qualname: str, advice: str) -> str:
         module = next((m for m in _SLEEP_MODULES if self.ctx.module_alias(m)), "asyncio")

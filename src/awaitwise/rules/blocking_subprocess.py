@@ -41,6 +41,14 @@ class BlockingSubprocess(BlockingCallRule):
     reported without a fix: they return a handle whose use blocks later, so only a rewrite with
     `asyncio.create_subprocess_exec` helps. No fix is offered where the call is a `with` item,
     on Python targets before 3.9, or inside a generator expression.
+
+    One finding, and at most one offload, per blocking expression. In a chain of blocking calls
+    (`os.popen("ls").read()`) only the outermost call is reported, and without a fix:
+    `to_thread` would get a bound method made by the inner call, which would still run on the
+    loop. A lambda running the whole chain in the thread would work, but it moves the evaluation
+    of every argument into the thread and cannot hold an `await`; the message asks for a sync
+    function instead, which a reviewer can read and test. A call awaited by mistake (`await
+    subprocess.run(cmd)`) keeps its one `await`.
     """
 
     code = "AW102"

@@ -57,6 +57,16 @@ class ConfiguredBlockingCall(BlockingCallRule):
     libraries): the loop stays free, but the call now runs concurrently with other tasks. No fix
     is offered where the call is a `with` item, on Python targets before 3.9, or inside a
     generator expression.
+
+    One finding, and at most one offload, per blocking expression. In a chain of blocking calls
+    (`mylib.connect().fetch()`) only the outermost call is reported, and without a fix:
+    `to_thread` would get a bound method made by the inner call, which would still run on the
+    loop. A lambda running the whole chain in the thread would work, but it moves the evaluation
+    of every argument into the thread and cannot hold an `await`; the message asks for a sync
+    function instead, which a reviewer can read and test. A call that returns an object with
+    blocking methods of its own (`mylib.connect()`) gets no fix either where it is handed to
+    another call (`parse(mylib.connect())`), which goes on using that object on the loop. A call
+    awaited by mistake (`await mylib.fetch(url)`) keeps its one `await`.
     """
 
     code = "AW109"
