@@ -1,6 +1,13 @@
 """Shared per-file facts, computed once for every rule: the scope each node runs in, whether that
 is async context, and what a name or attribute chain refers to (through imports and aliases).
 
+What a name means, and the type of the object it holds, is the semantic model's answer
+(analysis.semantic): each libcst scope of the walk finds its model scope by its key (kind, name,
+occurrence) under its parent's, and `qualname` evaluates an expression's steps (attributes,
+calls, awaits) with the model's rules. A file that this Python's `ast` cannot parse (syntax
+newer than the interpreter) has no model; its names resolve through the libcst bindings of
+scopes.py, without types.
+
 Qualified names are dotted strings. A call's result is written with `()`, so the instance made by
 `requests.Session()` has methods `requests.Session().get`, and `f` in `with open(p) as f` has
 `builtins.open().read`. Project definitions resolve to `module.Class.method` names.
@@ -13,6 +20,7 @@ from typing import Dict, List, Optional
 
 import libcst as cst
 
+from .analysis.semantic import ModelScope, SemanticModel
 from .scopes import CLASS, FUNCTION, MODULE, Binding, Scope, dotted, is_first_param
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -47,6 +55,8 @@ class FileContext:
         self.reports: List[PendingReport] = []
         self.class_scopes: Dict[int, Scope] = {}  # id(ClassDef) -> its scope
         self._qualname_cache: Dict[int, Optional[str]] = {}
+        self._model: object = _UNBUILT
+        self.unmapped_scopes = 0  # libcst scopes without a model scope (tests assert there are none)
         self._instance_attrs: Dict[int, Dict[str, list]] = {}
         self._module_aliases: Optional[Dict[str, str]] = None  # module -> local name, built on first use
         self._imported_modules: Optional[set] = None
@@ -114,27 +124,66 @@ class FileContext:
             self._imported_modules = imported
         return module in imported
 
+    # --- the semantic model ------------------------------------------------------------------
+    @property
+    def model(self) -> Optional[SemanticModel]:
+        if self._model is _UNBUILT:
+            self._model = SemanticModel.from_source(self.source, self.module_name, self.root.is_package)
+        return self._model  # type: ignore[return-value]
+
+    def model_scope(self, scope: Scope) -> Optional[ModelScope]:
+        """The model's scope for a scope of the walk, or None (no model, or no such scope)."""
+        found = scope._model
+        if found is None:
+            if scope.parent is None:
+                model = self.model
+                found = model.root if (model is not None and scope is self.root) else False
+            else:
+                parent = self.model_scope(scope.parent)
+                found = (parent.child(*scope.key) if parent is not None else None) or False
+                if found is False and parent is not None:
+                    self.unmapped_scopes += 1
+            scope._model = found
+        return found or None
+
     def _resolve(self, node, scope: Scope, depth: int) -> Optional[str]:
         if depth > _MAX_DEPTH:
             return None
         if isinstance(node, cst.Name):
             return self._resolve_name(node.value, scope, depth)
+        model = self.model
         if isinstance(node, cst.Attribute):
             base = self._resolve(node.value, scope, depth + 1)
             if base is None:
                 return None
-            attr = node.attr.value
-            if base.endswith("()"):
-                via = self._instance_attribute(base, attr, depth)
-                if via is not None:
-                    return via
-            return f"{base}.{attr}"
+            return model.attribute(base, node.attr.value) if model is not None else f"{base}.{node.attr.value}"
         if isinstance(node, cst.Call):
             func = self._resolve(node.func, scope, depth + 1)
-            return func + "()" if func is not None else None
+            if func is None:
+                return None
+            return model.call_result(func, awaited=False) if model is not None else func + "()"
+        if model is None:
+            return None
+        if isinstance(node, cst.Await):
+            if isinstance(node.expression, cst.Call):
+                func = self._resolve(node.expression.func, scope, depth + 1)
+                return model.call_result(func, awaited=True) if func is not None else None
+            return None
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+            return model.divided(self._resolve(node.left, scope, depth + 1))
+        if isinstance(node, cst.NamedExpr):
+            return self._resolve(node.value, scope, depth + 1)
         return None
 
     def _resolve_name(self, name: str, scope: Scope, depth: int) -> Optional[str]:
+        found = self.model_scope(scope)
+        if found is not None:
+            return self.model.resolve_name(found, name)  # type: ignore[union-attr]
+        return self.binding_qualname(name, scope, depth)
+
+    def binding_qualname(self, name: str, scope: Scope, depth: int = 0) -> Optional[str]:
+        """What `name` means by the libcst bindings of scopes.py: the resolution for files
+        without a model (and the older resolver that tests compare the model with)."""
         binding, where = scope.lookup_with_scope(name)
         if binding is None:
             return f"builtins.{name}" if name in BUILTIN_NAMES else None
@@ -161,32 +210,29 @@ class FileContext:
         return None
 
     # --- self.attr assigned in the class's methods -----------------------------------------------
-    def _instance_attribute(self, base: str, attr: str, depth: int) -> Optional[str]:
-        scope = self._local_class_scope(base[:-2])
+    def instance_attribute_values(self, class_qualname: str, attr: str) -> Optional[list]:
+        """The values assigned to `self.<attr>` in the methods of the file's class
+        `class_qualname` (libcst nodes), or None when the class is not one of the walk's."""
+        scope = self.local_class_scope(class_qualname)
         if scope is None:
             return None
         attrs = self._instance_attrs.get(id(scope))
         if attrs is None:
             attrs = self._instance_attrs[id(scope)] = _collect_instance_attrs(scope)
-        values = attrs.get(attr)
-        if not values:
-            return None
-        results = {self._resolve(value, method_scope, depth + 1) for value, method_scope in values}
-        if len(results) == 1:
-            only = results.pop()
-            if only is not None:
-                return only
-        return None
+        return attrs.get(attr) or []
 
-    def _local_class_scope(self, qualname: str) -> Optional[Scope]:
+    def local_class_scope(self, qualname: str) -> Optional[Scope]:
         for scope in self.class_scopes.values():
             if scope.qualname_prefix(self.module_name) == qualname:
                 return scope
         return None
 
 
+_UNBUILT = object()
+
+
 def _collect_instance_attrs(class_scope: Scope) -> Dict[str, list]:
-    """`self.x = <value>` in the methods of a class -> {x: [(value, method scope), ...]}."""
+    """`self.x = <value>` in the methods of a class -> {x: [value, ...]}."""
     out: Dict[str, list] = {}
     body = class_scope.node.body
     for stmt in getattr(body, "body", ()):
@@ -196,14 +242,13 @@ def _collect_instance_attrs(class_scope: Scope) -> Dict[str, list]:
         if not params:
             continue
         self_name = params[0].name.value
-        method_scope = Scope(FUNCTION, stmt, class_scope, is_async=stmt.asynchronous is not None, name=stmt.name.value)
         for assign in _assignments(stmt.body):
             value = assign.value
             targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
             for t in targets:
                 if (isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name)
                         and t.value.value == self_name and value is not None):
-                    out.setdefault(t.attr.value, []).append((value, method_scope))
+                    out.setdefault(t.attr.value, []).append(value)
     return out
 
 

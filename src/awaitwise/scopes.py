@@ -48,7 +48,8 @@ AMBIGUOUS = Binding("unknown")
 
 
 class Scope:
-    __slots__ = ("kind", "node", "parent", "is_async", "name", "_bindings", "class_scope", "module_name", "is_package")
+    __slots__ = ("kind", "node", "parent", "is_async", "name", "_bindings", "class_scope", "module_name", "is_package",
+                 "key", "_children_seen", "_model")
 
     def __init__(self, kind: str, node, parent: Optional["Scope"], is_async: bool = False, name: str = ""):
         self.kind = kind
@@ -61,6 +62,20 @@ class Scope:
         self.is_package = parent.is_package if parent is not None else False
         # For a method: the class scope it is defined in (lets `self` resolve to the class).
         self.class_scope: Optional[Scope] = parent if (kind == FUNCTION and parent and parent.kind == CLASS) else None
+        # Which nested scope of its parent this is, in the order a walk of the source meets them:
+        # (kind, name or "" for lambdas and comprehensions, occurrence). The semantic model keys
+        # its scopes the same way (FileContext.model_scope).
+        self._children_seen: Optional[Dict[tuple, int]] = None
+        self._model = None
+        self.key: Optional[tuple] = None
+        if parent is not None:
+            label = name if kind in (FUNCTION, CLASS) else ""
+            seen = parent._children_seen
+            if seen is None:
+                seen = parent._children_seen = {}
+            n = seen.get((kind, label), 0)
+            seen[(kind, label)] = n + 1
+            self.key = (kind, label, n)
 
     # --- qualified name of the scope (for defs inside it) -----------------------------------------
     def qualname_prefix(self, module_name: str) -> str:

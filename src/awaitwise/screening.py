@@ -178,6 +178,7 @@ class _Collector:
         self.rebound = set()
         self.methods = set()  # ids of defs directly in a class body
         self.declared = set()  # names declared global/nonlocal anywhere
+        self.annotated_returns = set()  # names of defs with a return annotation
         # units (screen_units): [def node, its region, pinned, first parameter of a method] of
         # each unit, in the order the walk finds them; the region of the code outside them while
         # one is walked; the classes at module level (their methods are units)
@@ -340,6 +341,8 @@ class _Collector:
     def _scope(self, item, push):
         node, _, may_async, may_sync, in_func, params, env = item
         is_async = isinstance(node, ast.AsyncFunctionDef)
+        if getattr(node, "returns", None) is not None:
+            self.annotated_returns.add(node.name)
         if is_async:
             self.has_async = True
             self.async_defs.add(node.name)
@@ -372,7 +375,9 @@ class _Collector:
         else:
             body = node.body
             head = node.decorator_list + [node.args] + ([node.returns] if node.returns is not None else [])
-            inner_params = _param_names(node.args, id(node) in self.methods) | _unfollowable_locals(body)
+            inner_params = _param_names(node.args, id(node) in self.methods) | _unfollowable_locals(
+                body, frozenset(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                                if a.annotation is not None))
             local, values = _local_names(node)
             if params:  # the enclosing function's unknowns it does not rebind (see _node)
                 inner_params = inner_params | (params - local)
@@ -463,7 +468,11 @@ class _Collector:
     def _settle_targets(self) -> None:
         """A name declared global or nonlocal anywhere is not trusted to be looked up as above:
         its calls fall back to their terminal name."""
-        bad = {t for t, roots in self.targets if not self.declared.isdisjoint(roots)}
+        returns = self.annotated_returns  # what their calls give is the annotation's type
+        bad = {t for t, roots in self.targets
+               if not self.declared.isdisjoint(roots)
+               or (returns and (not returns.isdisjoint(roots)
+                                or not returns.isdisjoint(p.rstrip("()") for p in t[-1].split("."))))}
         if bad:
             for field in (self.discarded_attrs, self.assigned_attrs, self.value_attrs, self.async_attrs):
                 for t in bad & field:
@@ -618,7 +627,8 @@ def _local_names(func):
             continue
         if t in _BINDING_TYPES:
             if t is ast.Assign or t is ast.AnnAssign:
-                target = node.targets[0] if t is ast.Assign and len(node.targets) == 1 else getattr(node, "target", None)
+                # not `x: T = v`, which the semantic model may type by T rather than by v
+                target = node.targets[0] if t is ast.Assign and len(node.targets) == 1 else None
                 if (type(target) is Name and node.value is not None
                         and type(node.value) in (ast.Call, Name, ast.Attribute)):
                     simple[target.id] = node.value
@@ -678,15 +688,19 @@ def _root_name(node) -> Optional[str]:
 _FOLLOWED_VALUES = (ast.Call, ast.Name, ast.Attribute, ast.Await)
 
 
-def _unfollowable_locals(body) -> FrozenSet[str]:
+def _unfollowable_locals(body, annotated_params: FrozenSet[str] = EMPTY) -> FrozenSet[str]:
     """Names that a function's own statements (not those of nested defs, classes, lambdas or
     comprehensions) bind at least once to something name resolution does not follow: a loop or
-    `except` target, an unpacking, an augmented assignment, `del`, a bare annotation, a match
-    capture, or a value that is not a name, attribute, call or await (`d = {}`). The engine sees
-    such a local as unknown (or, bound more than one way, as ambiguous, which is unknown too), so
-    a call that hangs on it resolves to nothing; names declared global or nonlocal are put back
-    by the caller. Walrus targets are left alone: the engine does not bind them in the function."""
+    `except` target, an unpacking, an augmented assignment, `del`, a match capture, or a value
+    that is not a name, attribute, call or await (`d = {}`). The semantic model sees such a
+    local as unknown (or, bound more than one way, as ambiguous, which is unknown too), so a
+    call that hangs on it resolves to nothing; names declared global or nonlocal are put back by
+    the caller. Not among them: an annotated name (the model types it by its annotation), the
+    target of a `for` over an annotated name (it may take the element type), and walrus
+    targets (left to lookup, which finds the same or a wider answer)."""
     out = set()
+    annotated = set(annotated_params)
+    loops = []
     stack = list(body)
     while stack:
         stmt = stack.pop()
@@ -700,17 +714,18 @@ def _unfollowable_locals(body) -> FrozenSet[str]:
                 for target in targets:
                     _names_in_target(target, out)
         elif t is ast.AnnAssign:
-            if type(stmt.target) is ast.Name and (stmt.value is None or not isinstance(stmt.value, _FOLLOWED_VALUES)):
-                out.add(stmt.target.id)
-            elif stmt.value is not None:
-                _names_in_target(stmt.target, out)
+            if type(stmt.target) is ast.Name:  # the semantic model types the name by its annotation
+                annotated.add(stmt.target.id)
         elif t is ast.AugAssign:
             _names_in_target(stmt.target, out)
         elif t is ast.Delete:
             for target in stmt.targets:
                 _names_in_target(target, out)
         elif t is ast.For or t is ast.AsyncFor:
-            _names_in_target(stmt.target, out)
+            if type(stmt.target) is ast.Name and type(stmt.iter) is ast.Name:
+                loops.append((stmt.target.id, stmt.iter.id))  # may take an annotated element type
+            else:
+                _names_in_target(stmt.target, out)
             stack.extend(stmt.body)
             stack.extend(stmt.orelse)
         elif t is ast.With or t is ast.AsyncWith:
@@ -743,7 +758,8 @@ def _unfollowable_locals(body) -> FrozenSet[str]:
                         name = getattr(p, field, None)
                         if isinstance(name, str):
                             out.add(name)
-    return frozenset(out)
+    out.update(target for target, iterable in loops if iterable not in annotated)
+    return frozenset(out - annotated)
 
 
 def _names_in_target(target, out: set) -> None:
@@ -777,11 +793,12 @@ def _lambda_bound(node: ast.Lambda) -> FrozenSet[str]:
 
 
 def _param_names(args: ast.arguments, method: bool) -> FrozenSet[str]:
-    """The parameters of a def or lambda, but the first one of a method (it resolves to the class)."""
-    names = [a.arg for a in args.posonlyargs + args.args]
-    if method:
+    """The parameters of a def or lambda that resolve to nothing: not the first one of a method
+    (it resolves to the class), nor an annotated one (the semantic model types it)."""
+    names = [a.arg for a in args.posonlyargs + args.args if a.annotation is None]
+    if method and (args.posonlyargs + args.args) and (args.posonlyargs + args.args)[0].annotation is None:
         names = names[1:]
-    names += [a.arg for a in args.kwonlyargs]
+    names += [a.arg for a in args.kwonlyargs if a.annotation is None]
     names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
     return frozenset(names)
 

@@ -105,6 +105,9 @@ _FILE = "use `aiofiles`/`anyio.Path`, or `await asyncio.to_thread(...)`"
 _FILE_OPENERS = ("builtins.open", "io.open", "codecs.open", "os.fdopen")
 _FILE_METHODS = ("read", "readline", "readlines", "readinto", "write", "writelines", "flush",
                  "close", "truncate", "seek")
+# the classes of the objects `open()` returns, as annotations name them (`f: io.TextIOWrapper`)
+_FILE_CLASSES = ("io.TextIOWrapper()", "io.BufferedReader()", "io.BufferedWriter()", "io.BufferedRandom()",
+                 "io.FileIO()")
 # Path methods that touch the disk. Pure path arithmetic (`/`, `with_suffix`, `name`, `parent`,
 # `joinpath`, `relative_to`, `is_absolute`, `match`) is not listed, nor `absolute()`
 # (a getcwd) and `expanduser()` (an environment read).
@@ -133,7 +136,7 @@ _SHUTIL = ("copy", "copy2", "copyfile", "copyfileobj", "copymode", "copystat", "
 FILE_IO: Catalog = {
     **{opener: _FILE for opener in _FILE_OPENERS},
     **_each(_PATH_OWNERS, _PATH_METHODS, _FILE),
-    **_each(tuple(o + "()" for o in _FILE_OPENERS) + tuple(o + ".open()" for o in _PATH_OWNERS),
+    **_each(tuple(o + "()" for o in _FILE_OPENERS) + tuple(o + ".open()" for o in _PATH_OWNERS) + _FILE_CLASSES,
             _FILE_METHODS, _FILE),
     **_each(("os.path",), _OS_PATH, _FILE),
     **_each(("os",), _OS_FS, _FILE),
@@ -330,8 +333,10 @@ _MONGO_CALLS = (
 )
 
 DB_CLIENT: Catalog = {
-    **_dbapi(("sqlite3.connect", "sqlite3.dbapi2.connect"), _SQLITE),
-    **_dbapi(("psycopg2.connect", "psycopg.connect", "psycopg.Connection.connect"), _PG),
+    # the connection classes too, which annotations name (`conn: sqlite3.Connection`)
+    **_dbapi(("sqlite3.connect", "sqlite3.dbapi2.connect", "sqlite3.Connection"), _SQLITE),
+    **_dbapi(("psycopg2.connect", "psycopg.connect", "psycopg.Connection.connect", "psycopg.Connection",
+              "psycopg2.extensions.connection"), _PG),
     **_dbapi(("pymysql.connect", "pymysql.connections.Connection", "MySQLdb.connect",
               "mysql.connector.connect"), _MYSQL),
     **_each(_REDIS_CLIENTS, _REDIS_COMMANDS, _REDIS),

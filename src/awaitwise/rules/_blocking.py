@@ -520,14 +520,9 @@ def constructor_call(ctx, expr, depth: int = 0) -> Optional[cst.Call]:
         owner = ctx.qualname(expr.value)
         if not owner or not owner.endswith("()"):
             return None
-        from ..context import (
-            _collect_instance_attrs,  # the resolver's own view of `self.x = ...`
-        )
-
-        scope = ctx._local_class_scope(owner[:-2])
-        if scope is None:
+        values = ctx.instance_attribute_values(owner[:-2], expr.attr.value)
+        if values is None:
             return None
-        values = _collect_instance_attrs(scope).get(expr.attr.value) or []
-        calls = [v for v, _ in values if isinstance(v, cst.Call)]
+        calls = [v for v in values if isinstance(v, cst.Call)]
         return calls[0] if len(calls) == 1 and len(values) == 1 else None
     return None

@@ -38,28 +38,9 @@ def index(ctx):
 
 
 def qualname(ctx, node) -> Optional[str]:
-    """ctx.qualname, also through a local bound to an awaited call (`resp = await s.get(u)`:
-    `resp.json` -> `aiohttp.ClientSession().get().json`)."""
-    q = ctx.qualname(node)
-    if q is not None:
-        return q
-    attrs = []
-    root = node
-    while isinstance(root, cst.Attribute):
-        attrs.append(root.attr.value)
-        root = root.value
-    if not attrs or not isinstance(root, cst.Name):
-        return None
-    binding, where = ctx.scope.lookup_with_scope(root.value)
-    if binding is None or binding.kind != "value" or not isinstance(binding.target, cst.Await):
-        return None
-    inner = binding.target.expression
-    if not isinstance(inner, cst.Call):
-        return None
-    base = ctx.qualname(inner, where)
-    if base is None:
-        return None
-    return ".".join([base] + list(reversed(attrs)))
+    """ctx.qualname: the semantic model follows a local bound to an awaited call too (`resp =
+    await s.get(u)`: `resp.json` -> `aiohttp.ClientSession().get().json`)."""
+    return ctx.qualname(node)
 
 
 def _enclosing_class_qualname(ctx) -> Optional[str]:

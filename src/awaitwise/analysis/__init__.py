@@ -1,0 +1,1 @@
+"""What the analysed code means: the per-file semantic model (scopes, bindings, names, types)."""
