@@ -455,3 +455,17 @@ def test_a_declaration_types_every_value_of_the_name():
     """)
     assert got["client.get"] == "httpx.Client().get"
     assert got["other.get"] is None
+
+
+@pytest.mark.parametrize("annotation,expected", [
+    ("httpx.Client", "httpx.Client"), ("'Store'", "Store"), ("Optional[Store]", "Store"),
+    ("Store | None", "Store"), ("typing.Union[None, Store]", "Store"), ("Annotated[Store, 1]", "Store"),
+    ("list[Store]", None), ("Store | Other", None), ("None", None), ("Any", None), ("'bad ('", None),
+])
+def test_the_index_records_the_class_a_return_annotation_names(annotation, expected):
+    import ast
+
+    from awaitwise.project import annotation_class
+
+    node = ast.parse(f"def f() -> {annotation}: ...").body[0].returns
+    assert annotation_class(node) == expected

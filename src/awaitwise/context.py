@@ -128,8 +128,29 @@ class FileContext:
     @property
     def model(self) -> Optional[SemanticModel]:
         if self._model is _UNBUILT:
-            self._model = SemanticModel.from_source(self.source, self.module_name, self.root.is_package)
+            model = SemanticModel.from_source(self.source, self.module_name, self.root.is_package)
+            if model is not None and self.project is not None:
+                model.external_returns = self._project_returns
+            self._model = model
         return self._model  # type: ignore[return-value]
+
+    def _project_returns(self, func: str, awaited: bool) -> Optional[str]:
+        """What a call of the project function `func` of another module gives, by its return
+        annotation (the project index), in the model's notation."""
+        top = func.split(".", 1)[0]
+        if top == self.module_name.split(".", 1)[0] and func.startswith(self.module_name + "."):
+            return None  # the file's own functions: the model knows them from the current text
+        project = self.project
+        if not project.has_top_level(top):
+            return None
+        ref = project.returned(func, awaited)
+        if ref is None:
+            return None
+        if ref[0] == "external":
+            return ref[1]
+        if ref[0] == "instance":
+            return f"{ref[1]}.{ref[2]}()"
+        return None
 
     def model_scope(self, scope: Scope) -> Optional[ModelScope]:
         """The model's scope for a scope of the walk, or None (no model, or no such scope)."""

@@ -28,7 +28,7 @@ from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
 from .sourcefile import source_lines
 
-FACTS_VERSION = "12"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "13"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -60,6 +60,9 @@ class FuncFacts(NamedTuple):
     # defines inside: a decorator that keeps coroutine functions coroutine functions), "unknown"
     returns: str
     line: int
+    # the dotted name of the class the return annotation names (`-> httpx.Client`,
+    # `-> Optional["Store"]`), as written in its module, or None
+    return_type: Optional[str] = None
 
 
 class ClassFacts(NamedTuple):
@@ -290,7 +293,7 @@ class _Extractor:
         if kind == "unknown" and returns and all(isinstance(v, ast.Name) for v in returns):
             kind = self._returned_function_kind(node, path, returns)
         self.functions[path] = FuncFacts(is_async, is_generator, decorators, _required(node.args), kind,
-                                         node.lineno)
+                                         node.lineno, annotation_class(node.returns))
 
     @staticmethod
     def _self_param(node, owner, prefix: str, table, decorators):
@@ -715,6 +718,51 @@ def _literal_strings(node) -> Optional[Tuple[str, ...]]:
     return None
 
 
+def annotation_class(node) -> Optional[str]:
+    """The dotted name of the one class an annotation names, unwrapping strings, `Optional[T]`,
+    `Union[T, None]`, `T | None` and `Annotated[T, ...]`; None for anything else (subscripted
+    generics included: `list[T]` is no class of the project)."""
+    for _ in range(8):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300:
+            try:
+                node = ast.parse(node.value.strip(), mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+            continue
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            sides = [n for n in (node.left, node.right) if not _is_none(n)]
+            if len(sides) != 1:
+                return None
+            node = sides[0]
+            continue
+        if isinstance(node, ast.Subscript):
+            base = _dotted(node.value) or ""
+            last = base.rsplit(".", 1)[-1]
+            args = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if last == "Optional" and len(args) == 1:
+                node = args[0]
+            elif last == "Union":
+                sides = [n for n in args if not _is_none(n)]
+                if len(sides) != 1:
+                    return None
+                node = sides[0]
+            elif last == "Annotated" and args:
+                node = args[0]
+            else:
+                return None
+            continue
+        named = _dotted(node)
+        if named in (None, "None", "Any", "object", "typing.Any", "Self", "typing.Self"):
+            return None
+        return named
+    return None
+
+
+def _is_none(node) -> bool:
+    return (isinstance(node, ast.Constant) and node.value in (None, "None")) or \
+        (isinstance(node, ast.Name) and node.id == "None")
+
+
 def _required(args: ast.arguments) -> int:
     positional = list(args.posonlyargs) + list(args.args)
     required = len(positional) - len(args.defaults)
@@ -944,12 +992,12 @@ class ProjectIndex:
                 return None
             ref = self._attr(ref, name, depth)
             for _ in range(calls):
-                ref = self._call(ref)
+                ref = self._call(ref, depth)
                 if ref is None:
                     return None
         return ref
 
-    def _call(self, ref):
+    def _call(self, ref, depth: int = 0):
         if ref is None:
             return None
         kind = ref[0]
@@ -957,6 +1005,38 @@ class ProjectIndex:
             return ("instance", ref[1], ref[2])
         if kind == "external":
             return ("external", ref[1] + "()")
+        if kind == "def":  # what the return annotation of a sync function names
+            return self._returned(ref[1], ref[2], depth)
+        return None
+
+    def returned(self, qualname: str, awaited: bool = False):
+        """What calling the project function `qualname` gives, by its return annotation (for a
+        coroutine function: what awaiting the call gives), as a resolve() reference, or None."""
+        ref = self.resolve(qualname)
+        if ref is None or ref[0] != "def":
+            return None
+        return self._returned(ref[1], ref[2], 0, awaited)
+
+    def _returned(self, module: str, path: str, depth: int, awaited: bool = False):
+        facts = self.modules.get(module)
+        func = facts.functions.get(path) if facts is not None else None
+        named = getattr(func, "return_type", None)
+        if named is None or depth > _MAX_DEPTH or func.is_async != awaited or func.is_generator:
+            return None
+        owner = path.rsplit(".", 1)[0] if "." in path else ""
+        found = None
+        if owner and owner in facts.classes:  # a name in the class body, then the module's
+            member = facts.classes[owner].members.get(named.split(".", 1)[0])
+            if member is not None and member[0] == "class":
+                found = ("class", module, member[1])
+        if found is None:
+            found = self._resolve(f"{module}.{named}", depth + 1)
+        if found is None:
+            return None
+        if found[0] == "class":
+            return ("instance", found[1], found[2])
+        if found[0] == "external":
+            return ("external", found[1] + "()")
         return None
 
     def _attr(self, ref, name: str, depth: int):
@@ -1037,7 +1117,7 @@ class ProjectIndex:
             else:
                 return None
             for _ in range(calls):
-                ref = self._call(ref)
+                ref = self._call(ref, depth)
             return self._walk(ref, parts[1:], depth + 1)
         return None
 
@@ -1261,6 +1341,24 @@ class ProjectIndex:
                 lambda ref: ref is not None and ref[0] == "external" and ref[1].split(".", 1)[0].rstrip("()") in roots)
         return self._memo[key]
 
+    def typed_function_names(self, tops: FrozenSet[str]) -> FrozenSet[str]:
+        """Names of the project's functions and methods whose return annotation names a class of
+        one of the top-level modules `tops` (`def make_client() -> httpx.Client`): a file can
+        reach such an object without naming its module (screening words)."""
+
+        def compute():
+            out = set()
+            for module, facts in self.modules.items():
+                for path, func in facts.functions.items():
+                    if getattr(func, "return_type", None) is None or "<locals>" in path:
+                        continue
+                    ref = self._returned(module, path, 0, func.is_async)
+                    if ref is not None and ref[0] == "external" and ref[1].split(".", 1)[0] in tops:
+                        out.add(path.rsplit(".", 1)[-1])
+            return frozenset(out)
+
+        return self.memo(("typed_function_names", tops), compute)
+
     def memo(self, key, compute):
         """Per-index memo for rules (screen tokens and the like)."""
         if key not in self._memo:
@@ -1362,7 +1460,8 @@ def _rules_use_project(settings) -> bool:
     for code in codes:
         rule = registry.get(code)
         if rule is not None and (getattr(rule, "uses_project", False)
-                                 or hasattr(rule, "screen_tokens_with_project")):
+                                 or (hasattr(rule, "screen_tokens_with_project")
+                                     and not getattr(rule, "project_optional", False))):
             return True
     return False
 

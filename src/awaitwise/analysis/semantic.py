@@ -27,8 +27,8 @@ and `path / "x"` for `pathlib` paths.
 The model is flow-insensitive and leans to precision: when the bindings of a name do not all
 give the same answer, the name resolves to nothing, and no rule reports on it.
 
-What it does not follow: types across modules (the return annotation of an imported function),
-inheritance (an attribute set in a base class), element types of containers other than an
+Across modules, the return annotation of a project function comes from the project index
+(`external_returns`, which FileContext connects). What it does not follow: inheritance (an attribute set in a base class), element types of containers other than an
 annotated `for` iterable (`for c in clients` with `clients: list[httpx.Client]`), narrowing by
 `isinstance`, and the annotation scopes of generics (PEP 695), whose type parameters are unknown.
 """
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 MODULE, FUNCTION, LAMBDA, CLASS, COMPREHENSION = "module", "function", "lambda", "class", "comprehension"
 
@@ -161,6 +161,8 @@ class SemanticModel:
         self._classes: Dict[str, Optional[ModelScope]] = {}
         self._functions: Dict[str, Optional[ast.AST]] = {}
         self._memo: Dict[Tuple[int, str], Optional[str]] = {}
+        # what a call of a function of another module gives: (qualname, awaited) -> name or None
+        self.external_returns: Optional[Callable[[str, bool], Optional[str]]] = None
         _Builder(self).build(tree)
 
     @classmethod
@@ -300,6 +302,8 @@ class SemanticModel:
     def call_result(self, func: str, awaited: bool, depth: int = 0) -> str:
         """What a call of `func` gives (awaited: the value of awaiting it)."""
         returned = self._returns(func, depth, awaited)
+        if returned is None and self.external_returns is not None:
+            returned = self.external_returns(func, awaited)
         return returned if returned is not None else func + "()"
 
     @staticmethod

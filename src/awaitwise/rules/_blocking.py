@@ -152,6 +152,9 @@ class BlockingCallRule(Rule):
     fix_handles: ClassVar[bool] = True
     _matcher: ClassVar[Optional[Matcher]] = None
     body_local = True
+    # the project index gives types across modules when the run has one, but a run of blocking
+    # rules alone does not build it for them
+    project_optional: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -162,6 +165,17 @@ class BlockingCallRule(Rule):
 
     def matcher(self) -> Matcher:
         return self._matcher
+
+    @classmethod
+    def screen_tokens_with_project(cls, settings, project):
+        """The catalog's words, and the names of the project's functions whose return annotation
+        names a class of a catalog module (a file can call `make_client().get()` without naming
+        httpx)."""
+        tokens = cls.screen_tokens(settings)
+        matcher = cls.catalog_matcher(settings)
+        if tokens is None or matcher is None:
+            return tokens
+        return tokens | project.typed_function_names(matcher.screen_words)
 
     @classmethod
     def screen_facts(cls, facts, settings, project):
@@ -311,7 +325,12 @@ class BlockingCallRule(Rule):
         words = getattr(self, "_words", None)
         if words is None:
             words = self._words = frozenset(_WORD.findall(self.ctx.source))
-        return _screen_word(key) in words
+        if _screen_word(key) in words:
+            return True
+        project = self.ctx.project
+        matcher = self.catalog_matcher(self.ctx.settings)
+        return project is not None and matcher is not None and \
+            not words.isdisjoint(project.typed_function_names(matcher.screen_words))
 
     def does_not_block(self, node: cst.Call, key: str) -> bool:
         specs = self.non_blocking_args.get(key)
@@ -322,7 +341,24 @@ class BlockingCallRule(Rule):
         if not markers or not isinstance(func, cst.Attribute) or self.ctx.function is None:
             return False
         code = self.ctx.module.code_for_node
-        return marked_receiver(markers, code(func.value), code(self.ctx.function))
+        return marked_receiver(markers, code(func.value), self._calls_text(self.ctx.function))
+
+    def _calls_text(self, function) -> str:
+        """The text of the method calls in `function` (nested scopes included), as AW110's call
+        graph sees a helper's calls: comments and other code never mark a receiver."""
+        cache = self.__dict__.setdefault("_calls_texts", {})
+        text = cache.get(id(function))
+        if text is None:
+            code = self.ctx.module.code_for_node
+            parts = []
+            stack = [function.body]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                    parts.append(code(node))
+                stack.extend(node.children)
+            text = cache[id(function)] = "\n".join(parts)
+        return text
 
     def _receiver_reported(self, func, matcher: Matcher) -> bool:
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
