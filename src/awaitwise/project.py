@@ -620,6 +620,16 @@ class _FunctionScope:
                 yield attr, text if root is None else root + (text,)
 
 
+def _is_address(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _arg_text(node) -> str:
     if isinstance(node, ast.Constant):
         value = node.value
@@ -627,6 +637,8 @@ def _arg_text(node) -> str:
             return "False"
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return f"#{value!r}"
+        if isinstance(value, str) and 2 <= len(value) <= 45 and _is_address(value):
+            return repr(value)  # an IP address literal (the "ip-literal" argument test)
         return "?"
     dotted = _dotted(node)
     if dotted is not None:

@@ -15,7 +15,8 @@ Next to each catalog:
   (`lock.acquire(blocking=False)`, `q.get(timeout=0)`): {name: ((position, keyword, test), ...)}
   where test is "false" (literal False or 0), "zero" (literal 0 / 0.0), "nowait-mode"
   (`os.P_NOWAIT`, `os.P_NOWAITO`, `os.P_DETACH`), "absent" (the argument is not given) or
-  "mentions:WORD" (the argument's source mentions WORD, as in `os.WNOHANG`).
+  "mentions:WORD" (the argument's source mentions WORD, as in `os.WNOHANG`) or "ip-literal" (a
+  string literal that is an IPv4 or IPv6 address, which no lookup is needed for).
 - `*_RECEIVER_MARKERS`: names whose call does not block when the same coroutine also calls one
   of these on the same object (`sock.setblocking(False)`, `fut.add_done_callback(...)`).
 - `*_LAZY`: names whose call only builds an iterator (`Path.iterdir()`, `os.walk()`): the
@@ -129,7 +130,8 @@ _PATH_OWNERS = _PATH_ROOTS + tuple(f"{root}.{d}" for root in _PATH_ROOTS for d i
 _OS_PATH = ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "isjunction",
             "getsize", "getmtime", "getatime", "getctime", "samefile", "realpath")
 _OS_FS = ("listdir", "scandir", "walk", "stat", "lstat", "remove", "unlink", "rename", "renames",
-          "replace", "mkdir", "makedirs", "rmdir", "removedirs")
+          "replace", "mkdir", "makedirs", "rmdir", "removedirs", "chmod", "chown", "lchown", "utime",
+          "access", "symlink", "link", "readlink", "truncate")
 _SHUTIL = ("copy", "copy2", "copyfile", "copyfileobj", "copymode", "copystat", "copytree", "move",
            "rmtree", "make_archive", "unpack_archive", "disk_usage", "chown")
 
@@ -198,7 +200,9 @@ NETWORK_NON_BLOCKING_ARGS: Dict[str, ArgSpec] = {
     # `smtplib.SMTP()` / `ftplib.FTP()` without a host do not connect
     **{owner[:-2]: ((0, "host", "absent"),) for owner in _SMTP_OWNERS + _FTP_OWNERS},
     # numeric-only lookups (AI_NUMERICHOST / NI_NUMERICHOST) never ask a DNS server
-    "socket.getaddrinfo": ((5, "flags", "mentions:NUMERIC"),),
+    "socket.getaddrinfo": ((5, "flags", "mentions:NUMERIC"), (0, "host", "ip-literal")),
+    # an address literal is converted, not looked up
+    "socket.gethostbyname": ((0, "hostname", "ip-literal"),),
     "socket.getnameinfo": ((1, "flags", "mentions:NUMERIC"),),
 }
 # a socket switched to non-blocking mode raises instead of waiting

@@ -46,7 +46,23 @@ def value_says_no_wait(test: str, value) -> bool:
         return terminal(value.name) in NOWAIT_MODES
     if test.startswith("mentions:"):
         return test[len("mentions:"):] in value.code
+    if test == "ip-literal":
+        return _address_literal(value.code)
     return False
+
+
+def _address_literal(code: str) -> bool:
+    """Is this source text a plain string literal holding an IP address (`"10.0.0.1"`, `'::1'`)?"""
+    text = code.strip()
+    if len(text) > 60 or len(text) < 3 or text[0] not in "'\"" or text[-1] != text[0]:
+        return False
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text[1:-1])
+    except ValueError:
+        return False
+    return True
 
 
 def pick_argument(positional: Sequence, keywords: Sequence[Tuple[str, object]], has_star: bool,

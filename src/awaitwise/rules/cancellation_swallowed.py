@@ -161,6 +161,44 @@ _NO_RETURN = frozenset({"pytest.fail", "pytest.skip", "pytest.xfail", "pytest.ex
                         "os.abort"})
 
 
+def _exit_protocol(ctx, handler: cst.ExceptHandler) -> bool:
+    """In `__exit__`/`__aexit__`: `except BaseException as exc: if exc is not value: raise`. The
+    one exception left un-raised is the one the method was called with, which propagates anyway
+    when the method returns a false value, as every `return` of the method here does."""
+    function = ctx.function
+    if function is None or function.name.value not in ("__aexit__", "__exit__"):
+        return False
+    if handler.name is None or not isinstance(handler.name.name, cst.Name):
+        return False
+    params = list(function.params.posonly_params) + list(function.params.params)
+    if len(params) < 3:
+        return False
+    caught, value = handler.name.name.value, params[2].name.value
+    if not any(isinstance(stmt, cst.If) and stmt.orelse is None and _is_not(stmt.test, caught, value)
+               and _always_raises(_block(stmt.body)) for stmt in _block(handler.body)):
+        return False
+    stack = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, cst.Return) and node.value is not None and not (
+                isinstance(node.value, cst.Name) and node.value.value in ("False", "None")):
+            return False  # it may return true, which suppresses the exception
+        stack.extend(node.children)
+    return True
+
+
+def _is_not(test, a: str, b: str) -> bool:
+    """`a is not b` (either way round)."""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.IsNot)):
+        return False
+    left, right = test.left, test.comparisons[0].comparator
+    names = {n.value for n in (left, right) if isinstance(n, cst.Name)}
+    return names == {a, b}
+
+
 def _deliberate(handler: cst.ExceptHandler) -> bool:
     """The handler asks asyncio about the cancellation (`uncancel()`, `cancelling()`) or completes
     a future with the outcome: it decides what happens to the cancellation on purpose."""
@@ -315,7 +353,7 @@ class CancellationSwallowed(Rule):
             return  # nothing in the try awaits: the error came from `.result()` or the like
         if caught in ("bare `except:`", "`except BaseException`") and self._earlier_handler_takes_cancel(try_node, node):
             return
-        if _deliberate(node) or _forwards(ctx, node):
+        if _deliberate(node) or _forwards(ctx, node) or _exit_protocol(ctx, node):
             return
         if self._waits_for_cancelled_task(try_node) or _sleeps_until_cancelled(try_node):
             return
