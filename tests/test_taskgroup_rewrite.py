@@ -77,7 +77,8 @@ def _run(source: str, tmp_path, name: str) -> str:
 def test_taskgroup_rewrite_gives_the_same_results(tmp_path):
     settings = Settings(select=("AW401",), target_version="py311")
     rule = get_registry().get("AW401")
-    outcome = fix_loop(PROGRAM, lambda src: lint_source(src, "prog.py", settings, [rule]), unsafe=True)
+    outcome = fix_loop(PROGRAM, lambda src: lint_source(src, "prog.py", settings, [rule], module_name="prog"),
+                       unsafe=True)
     assert not outcome.errors
     fixed = outcome.source
     assert outcome.applied == {"AW401": 5}

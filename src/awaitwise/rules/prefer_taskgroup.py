@@ -7,6 +7,7 @@ from typing import List, Optional
 import libcst as cst
 
 from .. import fixes
+from ._coroutines import coroutine_target
 from ..registry import Rule
 from ._concurrency import block_indents, code, fresh_name, names_in, terminal
 from ._helpers import in_generator_expression, module_ref
@@ -57,7 +58,9 @@ class PreferTaskgroup(Rule):
     surface wrapped in an `ExceptionGroup` (handle them with `except*`, not `except`), where
     `gather` raised the first error itself and let the siblings run on. For that reason no fix
     is offered when the `gather` is inside a `try` with `except` clauses, whose handlers would
-    stop matching, nor when the call holds comments. The fix is offered for a whole statement: `x = await gather(...)`,
+    stop matching, nor when the call holds comments, nor unless every awaitable is a call of a
+    known coroutine function (`TaskGroup.create_task` refuses a Future, which a sync method may
+    return). The fix is offered for a whole statement: `x = await gather(...)`,
     `a, b = await gather(...)`, `await gather(...)` and `return await gather(...)`.
     """
 
@@ -114,6 +117,11 @@ class PreferTaskgroup(Rule):
 
     def _fix(self, await_node: cst.Await, call: cst.Call, coros) -> Optional[fixes.FixSpec]:
         ctx = self.ctx
+        # `create_task` takes coroutines only: a sync method returning a Future (or anything not
+        # known to be a coroutine function) would raise TypeError after the rewrite
+        calls = coros if isinstance(coros, list) else [coros.elt]
+        if not all(coroutine_target(ctx, c.func) is not None for c in calls):
+            return None
         stmt = ctx.parent()
         line = ctx.parent(2)
         if not isinstance(stmt, (cst.Assign, cst.AnnAssign, cst.Return, cst.Expr)) or stmt.value is not await_node:
