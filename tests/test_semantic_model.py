@@ -469,3 +469,36 @@ def test_the_index_records_the_class_a_return_annotation_names(annotation, expec
 
     node = ast.parse(f"def f() -> {annotation}: ...").body[0].returns
     assert annotation_class(node) == expected
+
+
+def test_value_bindings_for_node_questions_follow_the_model():
+    """binding_of (the node a name is bound to) gives no value where the model sees the name
+    bound another way too: here a walrus that the libcst bindings do not record."""
+    source = textwrap.dedent("""
+        import queue
+        async def f(items):
+            q = queue.Queue(5)
+            if (q := items[0]):
+                pass
+            q.get()
+        async def g():
+            q = queue.Queue(5)
+            q.get()
+    """)
+    module = cst.parse_module(source)
+    ctx = FileContext("x.py", source, module, Settings(), "pkg.mod", False)
+    seen = {}
+
+    class Probe:
+        code = "PROBE"
+
+        def __init__(self, ctx):
+            self.ctx = ctx
+
+        def visit_Call(self, node):
+            if self.ctx.module.code_for_node(node) == "q.get()":
+                binding, _ = self.ctx.binding_of("q")
+                seen[self.ctx.function.name.value] = binding.kind
+
+    walk(ctx, [Probe(ctx)], lambda code, exc: pytest.fail(repr(exc)))
+    assert seen == {"f": "unknown", "g": "value"}

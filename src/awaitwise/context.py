@@ -99,7 +99,20 @@ class FileContext:
         return self._resolve(node, scope, 0)
 
     def binding_of(self, name: str, scope: Optional[Scope] = None):
-        return (scope or self.scope).lookup_with_scope(name)
+        """(libcst binding, its scope) of `name`, for the rules that need the node a name is bound
+        to (`q = Queue(5)`). The semantic model decides whether there is one: a name the model
+        sees bound more than once, or in a way the libcst bindings do not record (walrus, match
+        captures), gets no value binding."""
+        scope = scope or self.scope
+        binding, where = scope.lookup_with_scope(name)
+        if binding is not None and binding.kind == "value":
+            found = self.model_scope(scope)
+            if found is not None:
+                sites, _ = found.lookup(name)
+                if not sites or len(sites) != 1 or not (
+                        sites[0].kind == "value" or (sites[0].kind == "annotated" and sites[0].data[1] is not None)):
+                    return Binding("unknown"), where
+        return binding, where
 
     def module_alias(self, module: str) -> Optional[str]:
         """Local name under which `module` is imported at module level (`import asyncio as aio`)."""
