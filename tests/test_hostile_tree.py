@@ -20,7 +20,8 @@ import pytest
 
 from awaitwise import discovery, sourcefile
 from awaitwise.config import ConfigError, Settings, parse_table
-from awaitwise.discovery import GitIgnore, discover, inside_roots
+from awaitwise.discovery import GitIgnore, discover
+from awaitwise.sourcefile import inside_roots
 from awaitwise.registry import get_registry
 
 BAD = "import time\n\n\nasync def f():\n    time.sleep(1)\n"

@@ -225,7 +225,7 @@ def test_screening_uses_the_project_index_facts_of_the_same_text():
     class Project:
         modules = {"m": Facts()}
 
-    from awaitwise.project import source_hash
+    from awaitwise.records import source_hash
 
     text = "import time\nasync def f():\n    time.sleep(1)\n"
     Facts.source_hash = source_hash(text)

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from awaitwise import runner
 from awaitwise.cli import main
 from awaitwise.config import Settings, resolve_settings
-from awaitwise.project import ProjectIndex, build_index, calls_of, extract
+from awaitwise.project import ProjectIndex, build_index, extract
+from awaitwise.records import calls_of
 from awaitwise.registry import get_registry
 from fixture_support import FIXTURES
 

@@ -118,7 +118,7 @@ class BlockingGraph:
         found = index._module_attr(module, first, 0)
         if found is not None:
             return found
-        from .project import BUILTIN_NAMES
+        from .records import BUILTIN_NAMES
 
         return ("external", f"builtins.{first}") if first in BUILTIN_NAMES else None
 
@@ -258,7 +258,7 @@ class BlockingGraph:
 
     # --- the graph ----------------------------------------------------------------------------------
     def _build(self) -> None:
-        from .project import calls_of
+        from .records import calls_of
 
         callers: Dict[Node, List[Node]] = {}
         level: List[Node] = []

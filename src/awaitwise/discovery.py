@@ -5,7 +5,7 @@ are always checked unless an `exclude` pattern names them (so pre-commit honours
 Nothing in the walked tree can lead the run out of it: a folder link whose target lies outside the
 given folder is not followed, and a `*.py` link to a file outside it, or to a file whose real name
 is not `.py`/`.pyi`, is reported and skipped, so every file found is inside a given path (see
-inside_roots). Only regular files are listed: a FIFO, device or socket named `*.py` is reported
+sourcefile.inside_roots). Only regular files are listed: a FIFO, device or socket named `*.py` is reported
 and skipped. A bad `.gitignore` pattern is reported with its file and line and ignored."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import fnmatch
 import os
 import re
 import stat
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from .config import DEFAULT_EXCLUDE, path_matches, relative_posix
-from .sourcefile import _NOFOLLOW, PY_SUFFIXES, SourceError, file_kind, read_bytes
+from .sourcefile import _NOFOLLOW, PY_SUFFIXES, SourceError, file_kind, read_bytes, under
 
 
 class GitIgnore:
@@ -289,17 +289,6 @@ class _SegmentMatcher:
         return n in states
 
 
-def inside_roots(path: str, roots: Sequence[str]) -> bool:
-    """Whether the real path of `path` (every link resolved) is one of the real paths of `roots`
-    or lies under one of them."""
-    real = os.path.realpath(path)
-    return any(_under(real, os.path.realpath(root)) for root in roots)
-
-
-def _under(real: str, real_root: str) -> bool:
-    return real == real_root or real.startswith(os.path.join(real_root, ""))
-
-
 _DEFAULT_EXCLUDED = None
 
 
@@ -462,7 +451,7 @@ def discover(paths, settings, warnings: Optional[list] = None) -> Tuple[List[str
                 target = os.path.realpath(full)
                 if not target.endswith(PY_SUFFIXES):
                     problem(full, LINK_NOT_PYTHON)
-                elif not _under(target, root_real):
+                elif not under(target, root_real):
                     problem(full, LINK_OUTSIDE)
                 else:
                     add(full, target)
@@ -473,7 +462,7 @@ def discover(paths, settings, warnings: Optional[list] = None) -> Tuple[List[str
                     continue
                 if entry.is_symlink():
                     target = os.path.realpath(full)
-                    if not _under(target, root_real):
+                    if not under(target, root_real):
                         continue  # a folder link out of the given folder is not followed
                 else:
                     target = inside + name
@@ -498,7 +487,7 @@ def _given_file_problem(given: str, settings) -> Optional[str]:
     if os.path.islink(given) and not real.endswith(PY_SUFFIXES):
         return LINK_NOT_PYTHON
     base = settings.project_root or os.path.dirname(absolute)
-    if not _under(real, os.path.realpath(base)):
+    if not under(real, os.path.realpath(base)):
         return "symbolic link to a file outside the project; skipped"
     return None
 

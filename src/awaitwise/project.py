@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import ast
 import bisect
-import builtins
 import hashlib
 import os
 import re
 import sys
 from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
+from .records import BUILTIN_NAMES, pack_calls, source_hash
 from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
 from .sourcefile import source_lines
@@ -102,10 +102,6 @@ class FileFacts(NamedTuple):
     units: bytes = b""
 
 
-def source_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def extract(path: str, source_text: str) -> FileFacts:
     """The facts of one file. Never raises: a file `ast` cannot parse (newer syntax, errors) gives
     facts with `parsed=False`, which make every name looked up in that module unknown."""
@@ -128,23 +124,6 @@ def extract(path: str, source_text: str) -> FileFacts:
     screen, units = screened
     return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words,
                      pack_calls(x.calls), x.attr_values, pack(screen), pack_units(units) if units else b"")
-
-
-def pack_calls(calls: Dict[str, tuple]) -> bytes:
-    """FileFacts.calls as the index keeps them."""
-    from .cache import pack_record
-
-    return pack_record(calls) if calls else b""
-
-
-def calls_of(facts: "FileFacts") -> Dict[str, tuple]:
-    """What the sync functions of a module call: path -> (CallFact, ...). Read like the cache they
-    may come from (awaitwise's own records only); {} for anything else."""
-    if not facts.calls:
-        return {}
-    from .cache import load_record
-
-    return load_record(facts.calls, dict) or {}
 
 
 def _dotted(node) -> Optional[str]:
@@ -1396,7 +1375,6 @@ def _c3(seqs: List[list]) -> Optional[list]:
     return out
 
 
-BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 # ------------------------------------------------------------------------------------------------

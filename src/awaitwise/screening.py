@@ -885,7 +885,7 @@ def screen_for(source: str, project=None, module_name: str = "") -> FileScreen:
         known = getattr(project, "modules", {}).get(module_name)
         packed = getattr(known, "screen", None)
         if packed is not None:
-            from .project import source_hash
+            from .records import source_hash
 
             found = unpack(packed) if known.source_hash == source_hash(source) else None
             if found is not None:

@@ -208,7 +208,7 @@ def write_atomic(path: str, data: bytes, expected: Optional[bytes] = None,
     a file that changed meanwhile is not overwritten (OSError), unless it already holds `data`.
 
     Only a regular file whose real name ends in .py or .pyi is ever replaced, and with `roots`
-    only one inside them (real paths compared, see discovery.inside_roots): anything else is an
+    only one inside them (real paths compared, see inside_roots): anything else is an
     OSError whose message says why."""
     given = path
     path = os.path.realpath(path)
@@ -222,8 +222,6 @@ def write_atomic(path: str, data: bytes, expected: Optional[bytes] = None,
     if not stat.S_ISREG(st.st_mode):
         raise OSError(f"refusing to write{link}: not a regular file ({file_kind(st.st_mode)})")
     if roots is not None:
-        from .discovery import inside_roots
-
         if not inside_roots(path, roots):
             raise OSError(f"refusing to write{link}: {path!r} is outside the paths given")
     if expected is not None:
@@ -259,3 +257,14 @@ def write_atomic(path: str, data: bytes, expected: Optional[bytes] = None,
             pass
         raise
 
+
+def inside_roots(path: str, roots: Sequence[str]) -> bool:
+    """Whether the real path of `path` (every link resolved) is one of the real paths of `roots`
+    or lies under one of them."""
+    real = os.path.realpath(path)
+    return any(under(real, os.path.realpath(root)) for root in roots)
+
+
+def under(real: str, real_root: str) -> bool:
+    """Is the real path `real` the real path `real_root` or inside it?"""
+    return real == real_root or real.startswith(os.path.join(real_root, ""))

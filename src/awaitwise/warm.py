@@ -60,7 +60,7 @@ def _settled(stat: Optional[Tuple[int, int]]) -> Optional[Tuple[int, int]]:
 
 def _text_hash(path: str) -> Optional[str]:
     """The hash the index keeps for this file (FileFacts.source_hash), or None if unreadable."""
-    from .project import source_hash
+    from .records import source_hash
     from .sourcefile import read
 
     try:

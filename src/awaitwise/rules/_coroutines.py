@@ -17,7 +17,8 @@ from typing import FrozenSet, NamedTuple, Optional, Tuple
 import libcst as cst
 
 from ..catalogs.coroutines import COROUTINE_FUNCTIONS, COROUTINE_MODULES
-from ..project import BUILTIN_NAMES, Callee, index_for_source
+from ..project import Callee, index_for_source
+from ..records import BUILTIN_NAMES
 from ..registry import Rule
 from ..scopes import FUNCTION
 
