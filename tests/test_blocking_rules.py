@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from awaitwise.config import ConfigError, Settings, parse_table
-from awaitwise.engine import identifiers, lint_source, screen
+from awaitwise.engine import lint_source, screen, screen_words
 from awaitwise.registry import get_registry
 from awaitwise.rules._blocking import BlockingCallRule, Matcher
 
@@ -46,8 +46,8 @@ def test_every_catalog_entry_is_screened_by_a_word_of_its_name(rule):
 
 
 # A name can reach a package's own module without its top-level name being written (a relative
-# import). Screening drops such a file, so the rule must not report there either: results are
-# the same with and without screening.
+# import). Screening counts the file's own package among its words then, so the call is reported,
+# screened or not.
 RELATIVE = """
 from . import Redis
 
@@ -56,11 +56,12 @@ async def f():
 """
 
 
-def test_relative_import_into_a_cataloged_package_is_consistent_with_screening():
+def test_relative_import_into_a_cataloged_package_is_reported():
     rule = REGISTRY.get("AW107")
     settings = Settings(select=("AW107",))
-    assert screen([rule], identifiers(RELATIVE), settings) == []
-    assert lint(RELATIVE, "AW107", module_name="redis.helpers") == []
+    assert screen([rule], screen_words(RELATIVE, "redis.helpers"), settings) == [rule]
+    assert screen([rule], screen_words(RELATIVE, "shop.helpers"), settings) == []
+    assert lint(RELATIVE, "AW107", module_name="redis.helpers") == [(5, "AW107")]
 
 
 def test_absolute_import_is_reported():

@@ -30,6 +30,18 @@ def identifiers(source: str) -> FrozenSet[str]:
     return frozenset(_IDENT.findall(source))
 
 
+_RELATIVE_IMPORT = re.compile(r"^[ \t]*from[ \t]+\.", re.M)
+
+
+def screen_words(source: str, module_name: str = "") -> FrozenSet[str]:
+    """identifiers(source), and the top-level name of the file's own package when the file has a
+    relative import: `from . import Redis` in `redis/helpers.py` reaches `redis` unwritten."""
+    words = identifiers(source)
+    if module_name and _RELATIVE_IMPORT.search(source):
+        words = words | {module_name.split(".", 1)[0]}
+    return words
+
+
 def screen(rule_classes: Sequence[type], words: FrozenSet[str], settings, project=None) -> List[type]:
     """The rules that could fire on a file with these words. Sound: a rule is dropped only when
     a token it needs cannot be in the file."""
@@ -45,7 +57,8 @@ def screen(rule_classes: Sequence[type], words: FrozenSet[str], settings, projec
     return keep
 
 
-def screen_with_facts(rule_classes: Sequence[type], facts, source: str, settings, project=None) -> List[type]:
+def screen_with_facts(rule_classes: Sequence[type], facts, source: str, settings, project=None,
+                      module_name: str = "") -> List[type]:
     """The rules that could fire on a file with these screening.ScreenFacts (ast parsed it). Each
     rule's `screen_facts` decides; one without an opinion (None) is screened as in `screen`:
     `needs_async` against the file's async syntax, its tokens against the file's words (only
@@ -62,7 +75,7 @@ def screen_with_facts(rule_classes: Sequence[type], facts, source: str, settings
             tokens = rule.screen_tokens(settings) if project is None else _project_tokens(rule, settings, project)
             if tokens is not None:
                 if words is None:
-                    words = identifiers(source)
+                    words = screen_words(source, module_name)
                 if words.isdisjoint(tokens):
                     continue
         keep.append(rule)
@@ -94,9 +107,9 @@ def lint_source(
         screened = screen_for(source, project, module_name)
         facts = screened.facts
         if facts.parsed:
-            active = screen_with_facts(rule_classes, facts, source, settings, project)
+            active = screen_with_facts(rule_classes, facts, source, settings, project, module_name)
         else:  # ast rejects it: libcst decides (AW001, or syntax newer than this Python's)
-            active = screen(rule_classes, identifiers(source), settings, project)
+            active = screen(rule_classes, screen_words(source, module_name), settings, project)
     else:  # every selected rule sees every file (tests compare this with the screened run)
         active = list(rule_classes)
     if not active and not check_parse:

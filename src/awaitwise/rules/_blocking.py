@@ -28,7 +28,6 @@ from ._blocking_match import (
 from ._blocking_match import terminal as _terminal
 from ._helpers import await_code, call_args_code, can_add_await, module_ref
 
-_WORD = re.compile(r"\w+")
 _SEGMENTS = r"[^.]+(?:\.[^.]+)*"
 # Libraries that bring their own worker-thread helper; used by the fix in modules that use them.
 _THREAD_RUNNERS = ("trio", "anyio")
@@ -180,7 +179,7 @@ class BlockingCallRule(Rule):
     @classmethod
     def screen_facts(cls, facts, settings, project):
         """Screening: a call in async context whose name may end like a catalog entry (then the
-        word check of `tokens`, which `_word_in_file` mirrors)."""
+        word check of `tokens`)."""
         if not facts.async_calls:
             return False
         matcher = cls.catalog_matcher(settings)
@@ -250,7 +249,7 @@ class BlockingCallRule(Rule):
         if qualname is None and matcher.patterns:
             qualname = loose_qualname(self.ctx, func, self.ctx.scope)
         key = matcher.match(qualname)
-        if key is None or not self._word_in_file(key):
+        if key is None:
             return None
         if self.does_not_block(node, key) or self._receiver_marked(func, key):
             return None
@@ -317,20 +316,6 @@ class BlockingCallRule(Rule):
                 shown = name.replace("builtins.", "")
                 by = f" (by `{shown if shown.endswith(')') else shown + '()'}`)"
         return f"what it returns is used on the event loop too{by}: do both in one function run in a worker thread"
-
-    def _word_in_file(self, key: str) -> bool:
-        """Keeps results identical with and without screening: a name can reach a module's own
-        package without its top-level name being written (relative imports), and screening
-        would skip such a file."""
-        words = getattr(self, "_words", None)
-        if words is None:
-            words = self._words = frozenset(_WORD.findall(self.ctx.source))
-        if _screen_word(key) in words:
-            return True
-        project = self.ctx.project
-        matcher = self.catalog_matcher(self.ctx.settings)
-        return project is not None and matcher is not None and \
-            not words.isdisjoint(project.typed_function_names(matcher.screen_words))
 
     def does_not_block(self, node: cst.Call, key: str) -> bool:
         specs = self.non_blocking_args.get(key)
