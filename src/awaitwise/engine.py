@@ -83,8 +83,7 @@ def screen_with_facts(rule_classes: Sequence[type], facts, source: str, settings
 
 
 def _project_tokens(rule, settings, project):
-    hook = getattr(rule, "screen_tokens_with_project", None)
-    return hook(settings, project) if hook is not None else rule.screen_tokens(settings)
+    return rule.screen_tokens_with_project(settings, project)
 
 
 def lint_source(

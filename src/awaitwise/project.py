@@ -1449,9 +1449,7 @@ def _rules_use_project(settings) -> bool:
         return True
     for code in codes:
         rule = registry.get(code)
-        if rule is not None and (getattr(rule, "uses_project", False)
-                                 or (hasattr(rule, "screen_tokens_with_project")
-                                     and not getattr(rule, "project_optional", False))):
+        if rule is not None and rule.uses_project:
             return True
     return False
 

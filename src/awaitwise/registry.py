@@ -88,6 +88,16 @@ class Rule:
         Rules whose catalog grows with the user's config override this."""
         return cls.tokens
 
+    # The rule asks the project index (facts of the other modules): a run that selects it builds
+    # one. A rule without it still gets the index when the run has one for other rules.
+    uses_project: ClassVar[bool] = False
+
+    @classmethod
+    def screen_tokens_with_project(cls, settings, project) -> Optional[frozenset]:
+        """screen_tokens for a run with a project index, which may name more words (aliases and
+        functions of other modules). The default: screen_tokens."""
+        return cls.screen_tokens(settings)
+
     @classmethod
     def needs_body(cls, words: FrozenSet[str]) -> bool:
         """For a body_local rule: must a function body with these words be kept whole even where

@@ -151,9 +151,8 @@ class BlockingCallRule(Rule):
     fix_handles: ClassVar[bool] = True
     _matcher: ClassVar[Optional[Matcher]] = None
     body_local = True
-    # the project index gives types across modules when the run has one, but a run of blocking
-    # rules alone does not build it for them
-    project_optional: ClassVar[bool] = True
+    # (uses_project stays False: the project index gives types across modules when the run has
+    # one, but a run of blocking rules alone does not build it for them)
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

@@ -301,6 +301,8 @@ class CoroutineRule(Rule):
     """Base of the rules about coroutine-function calls: they fire in sync code too, and only in
     files that mention a coroutine function's name (project, catalog or configured)."""
 
+    uses_project = True  # project coroutine functions and aliases
+
     needs_async = False
     body_local = True
 

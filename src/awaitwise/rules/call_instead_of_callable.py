@@ -60,6 +60,8 @@ class CallInsteadOfCallable(Rule):
     reverse).
     """
 
+    uses_project = True  # project coroutine functions and aliases
+
     code = "AW204"
     body_local = True
     name = "call-instead-of-callable"

@@ -52,6 +52,8 @@ class DanglingTask(Rule):
     depends on the program.
     """
 
+    uses_project = True  # project coroutine functions and aliases
+
     code = "AW400"
     body_local = True
     name = "dangling-task"
