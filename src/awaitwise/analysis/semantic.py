@@ -482,11 +482,30 @@ class _Builder:
         model = self.model
         stack: list = [(stmt, model.root) for stmt in reversed(tree.body)]
         all_scopes = [model.root]
+        special, fields_of, skip = _SPECIAL, _FIELDS, _LEAVES
+        AST = ast.AST
+        pop, push = stack.pop, stack.append
         while stack:
-            node, scope = stack.pop()
-            pushed = self.visit(node, scope, all_scopes)
-            if pushed:
-                stack.extend(reversed(pushed))
+            node, scope = pop()
+            t = type(node)
+            if t in special:
+                pushed = self.visit(node, scope, all_scopes)
+                if pushed:
+                    stack.extend(reversed(pushed))
+                continue
+            # a node that binds nothing itself: walk its children (in source order once popped)
+            fields = fields_of.get(t)
+            if fields is None:
+                fields = fields_of[t] = tuple(f for f in t._fields if f not in ("ctx", "op", "ops"))
+            children = []
+            for field in fields:
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    children.extend(c for c in value if isinstance(c, AST) and type(c) not in skip)
+                elif isinstance(value, AST) and type(value) not in skip:
+                    children.append(value)
+            for child in reversed(children):
+                push((child, scope))
         for scope in all_scopes:
             self._key_children(scope)
         self._index_definitions(all_scopes)
@@ -699,6 +718,19 @@ def _vague(typed: str) -> bool:
     """An annotation that names a protocol or alias rather than the class of the object."""
     return typed.startswith(("typing.", "typing_extensions.", "collections.abc.")) or \
         typed.endswith(".TypeAlias()")
+
+
+# The node types that bind a name or open a scope (_Builder.visit); the walk passes through the
+# others, and never enters leaves, which neither bind nor hold anything that does.
+_SPECIAL = frozenset(
+    {ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Assign,
+     ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith,
+     ast.ExceptHandler, ast.Global, ast.Nonlocal, ast.Delete}
+    | set(_COMPREHENSIONS) | set(_MATCH_TYPES)
+    | ({ast.TypeAlias} if hasattr(ast, "TypeAlias") else set())  # type: ignore[attr-defined]
+)
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue})
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 
 def _is_overload(node) -> bool:
