@@ -77,14 +77,20 @@ def test_edge_layouts(source):
 
 
 def _counting(monkeypatch):
+    """The line counts of the modules passed over, by the statement pass or the whole one."""
     seen = []
-    real = positions._pass
+    real_pass, real_spans = positions._pass, positions._spans
 
     def counting(mod):
         seen.append(len(mod.code.splitlines()))
-        return real(mod)
+        return real_pass(mod)
+
+    def counting_spans(mod, *args):
+        seen.append(len(mod.code.splitlines()))
+        return real_spans(mod, *args)
 
     monkeypatch.setattr(positions, "_pass", counting)
+    monkeypatch.setattr(positions, "_spans", counting_spans)
     return seen
 
 
@@ -140,3 +146,17 @@ def test_only_the_reported_statement_is_passed_over(monkeypatch):
     assert got[method.name] == full[method.name]
     # the class's line and the method's lines, with the empty lines before each: not all 13
     assert seen == [7]
+
+
+def test_many_reports_take_one_statement_pass(monkeypatch):
+    """Reports in many statements are placed by one pass over those statements together (the cost
+    stays linear in the number of findings), never by the whole module's pass."""
+    source = "".join(f"def f{i}():\n    return g({i},\n        {i})\n\n\n" for i in range(60)) + "x = 1\n"
+    module = parse_module(source)
+    full = _full(module)
+    seen = _counting(monkeypatch)
+    stacks = [(module, stmt, stmt.body, stmt.body.body[0]) for stmt in module.body[:-1]]
+    wanted = [stmt.body.body[0] for stmt in module.body[:-1]]
+    got = positions.locate(module, source, wanted, stacks)
+    assert all(got[node] == full[node] for node in wanted)
+    assert len(seen) == 1 and seen[0] < len(source.splitlines())  # one pass, without the last line
