@@ -76,10 +76,41 @@ def _internal(path, code, msg):
 
 def fix_one(path: str, settings, registry, project=None, *, unsafe: bool = False, write: bool = True,
             source=None) -> FileResult:
+    """Fix the file at `path` (its text is `source` when given) and, with `write`, write the
+    result (write_fixed). Without `write`, `fixed_source` holds the fixed text."""
+    result, src = _fix(path, settings, registry, project, unsafe, source)
+    if write and src is not None and result.fixed_source is not None:
+        write_fixed(path, result, src)
+    return result
+
+
+def write_fixed(path: str, result: FileResult, src) -> None:
+    """Write `result.fixed_source` to `path` atomically, in the encoding of `src` (what it was
+    computed from; a file that changed since is not overwritten). The write is one critical
+    section (interrupts.writing): it completes before a signal stops the run, and none starts
+    after one. A failed write is added to `result.error` and undoes the result's fixes."""
+    from . import interrupts
+
+    try:
+        data = src.encode(result.fixed_source)
+        expected = src.encode(src.text)
+        with interrupts.writing(path):
+            write_atomic(path, data, expected=expected)
+    except (OSError, UnicodeEncodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        problem = f"{result.filename}: could not write the fixed file: {reason}"
+        result.error = f"{result.error}; {problem}" if result.error else problem
+        result.fixes_applied = {}
+        result.fixed_source = None
+
+
+def _fix(path: str, settings, registry, project, unsafe: bool, source):
+    """(the fixed FileResult, the Source it was computed from or None when it was not read)."""
     from .fixer import fix_loop
 
     shown = display_path(path)
     result = FileResult(shown)
+    src = None
     try:
         src = source if source is not None else read(path, settings.max_file_size)
         module_name, is_package = module_name_for(path)
@@ -100,27 +131,19 @@ def fix_one(path: str, settings, registry, project=None, *, unsafe: bool = False
         outcome = fix_loop(src.text, lint, unsafe)
     except SourceError as exc:
         result.error = f"{shown}: {exc}"
-        return result
+        return result, None
     except Exception as exc:
         result.error = f"{shown}: internal error: {type(exc).__name__}: {exc}"
-        return result
+        return result, None
     result.diagnostics = outcome.remaining
     errors = [f"{shown}: {e}" for e in outcome.errors]
     errors += [_internal(shown, c, m) for c, m in outcome.internal_errors]
     if outcome.changed:
         result.fixes_applied = outcome.applied
         result.fixed_source = outcome.source
-        if write:
-            try:
-                write_atomic(path, src.encode(outcome.source), expected=src.encode(src.text))
-            except (OSError, UnicodeEncodeError) as exc:
-                reason = getattr(exc, "strerror", None) or str(exc)
-                errors.append(f"{shown}: could not write the fixed file: {reason}")
-                result.fixes_applied = {}
-                result.fixed_source = None
     if errors:
         result.error = "; ".join(errors)
-    return result
+    return result, src
 
 
 # ----------------------------------------------------------------------------------------------
@@ -149,12 +172,17 @@ def default_jobs() -> int:
 
 def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check", unsafe: bool = False,
         write: bool = True, jobs: Optional[int] = 1, progress: Optional[Callable[[int], None]] = None,
-        project=None, cache=None, stats: Optional[Dict[str, tuple]] = None) -> RunResult:
+        project=None, cache=None, stats: Optional[Dict[str, tuple]] = None,
+        file_timeout: Optional[float] = None) -> RunResult:
     """Check or fix `files` (already discovered). Files whose cached result is still valid are not
     read; the others run here or, when there are many, in `jobs` worker processes (None: one per
     CPU). `progress(n)` is called as files complete. Results keep the order of the input.
     `stats`: (mtime_ns, size) by absolute path, taken earlier in the run (the warm start stats
-    every project file), so that the cache lookups need not stat them again."""
+    every project file), so that the cache lookups need not stat them again.
+
+    In worker processes, a file that kills its worker or takes longer than `file_timeout`
+    seconds (None: see file_timeout()) is reported as that file's error and the rest of the run
+    goes on. Fixed files are written by this process only (write_fixed)."""
     files = list(paths_or_files)
     results: List[Optional[FileResult]] = [None] * len(files)
     store = None
@@ -206,15 +234,20 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
                 st = stat_signature(files[i])
                 sizes[i] = st[1] if st is not None else 0
         todo.sort(key=lambda i: -sizes.get(i, 0))
-        done = _run_pool(job, [(i, files[i]) for i in todo], workers)
+        done = _run_pool(job, [(i, files[i]) for i in todo], workers, file_timeout)
     else:
         done = ((i, job(files[i])) for i in todo)
-    for i, (fr, signature) in done:
-        results[i] = fr
-        if store is not None and signature is not None and fr.error is None and fr.fixed_source is None:
-            store.record(files[i], fr.filename, file_fp(files[i]), signature, tuple(fr.diagnostics))
-        if progress:
-            progress(1)
+    try:
+        for i, (fr, signature, unwritten) in done:
+            if unwritten is not None:  # fixed in a worker: the file is written here, never there
+                write_fixed(files[i], fr, unwritten)
+            results[i] = fr
+            if store is not None and signature is not None and fr.error is None and fr.fixed_source is None:
+                store.record(files[i], fr.filename, file_fp(files[i]), signature, tuple(fr.diagnostics))
+            if progress:
+                progress(1)
+    finally:
+        done.close()  # an interrupted run stops its workers here, not when the frame is freed
 
     result = RunResult()
     for fr in results:
@@ -245,7 +278,9 @@ def _hash_file(path: str) -> Optional[str]:
 
 
 class _Job:
-    """The work on one file, with everything it needs; workers receive it once, at start-up."""
+    """The work on one file, with everything it needs; workers receive it once, at start-up.
+    Called, it returns (FileResult, cache signature or None, Source or None): the Source is set
+    when the fixed file is still to be written (in a worker, `defer_writes`), by the caller."""
 
     def __init__(self, settings, registry, project, mode, unsafe, write, want_signature):
         self.settings = settings
@@ -255,6 +290,7 @@ class _Job:
         self.unsafe = unsafe
         self.write = write
         self.want_signature = want_signature
+        self.defer_writes = False  # set in worker processes (_worker_init)
 
     def __call__(self, path: str):
         from .sourcefile import SourceError, decode
@@ -278,73 +314,335 @@ class _Job:
                 except SourceError as exc:
                     fr = FileResult(display_path(path))
                     fr.error = f"{fr.filename}: {exc}"
-                    return fr, None
+                    return fr, None, None
         if self.mode == "check":
             fr = check_one(path, self.settings, self.registry, self.project,
                            source_text=source.text if source is not None else None)
-        else:
+            return fr, signature, None
+        if not (self.write and self.defer_writes):
             fr = fix_one(path, self.settings, self.registry, self.project, unsafe=self.unsafe, write=self.write,
                          source=source)
-        return fr, signature
+            return fr, signature, None
+        if source is None:  # the caller writes: it needs the Source the fixes were computed from
+            try:
+                source = read(path, self.settings.max_file_size)
+            except SourceError as exc:
+                fr = FileResult(display_path(path))
+                fr.error = f"{fr.filename}: {exc}"
+                return fr, None, None
+        fr = fix_one(path, self.settings, self.registry, self.project, unsafe=self.unsafe, write=False,
+                     source=source)
+        return fr, signature, (source if fr.fixed_source is not None else None)
+
+
+# ----------------------------------------------------------------------------------------------
+# The process pool: one file at a time per worker, so that a worker that dies or hangs costs
+# the file it had and nothing else
+# ----------------------------------------------------------------------------------------------
+
+# Seconds one file may take in a worker before it is reported and its worker killed. Generous:
+# the slowest real files take a few seconds. AWAITWISE_FILE_TIMEOUT (a positive number of
+# seconds) overrides it; runs that stay in one process have no limit.
+FILE_TIMEOUT = 120.0
+FILE_TIMEOUT_ENV = "AWAITWISE_FILE_TIMEOUT"
+
+
+def file_timeout() -> float:
+    """FILE_TIMEOUT, or $AWAITWISE_FILE_TIMEOUT when it holds a positive number (anything else
+    there is ignored)."""
+    import math
+
+    value = os.environ.get(FILE_TIMEOUT_ENV, "").strip()
+    if value:
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = 0.0
+        if seconds > 0 and not math.isnan(seconds):
+            return seconds
+    return FILE_TIMEOUT
 
 
 _WORKER_JOB: Optional[_Job] = None
 
 
-def _worker_init(job: _Job) -> None:
+def _worker_init(job: _Job, parent_pid: Optional[int] = None) -> None:
     global _WORKER_JOB
     _WORKER_JOB = job
+    job.defer_writes = True
     import gc
 
     # A parsed module is a large acyclic tree: collecting often while building it is wasted work.
     gc.set_threshold(50_000, 50, 100)
-    try:  # workers are interrupted with their parent; let the parent report it once
-        import signal
+    from . import interrupts
 
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except (ImportError, ValueError, OSError):  # pragma: no cover
-        pass
+    if parent_pid is not None:
+        interrupts.enter_worker(parent_pid)  # SIGINT ignored, dies with its parent
 
 
-def _worker_task(item):
-    i, path = item
-    return i, _WORKER_JOB(path)
+def _silence_std_streams() -> None:
+    """Point this process's stdout and stderr at the null device: a worker reports through its
+    pipe only, so nothing it or the code it runs prints (a traceback, a native crash message)
+    reaches the terminal or mixes into the output."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # pragma: no cover
+        return
+    try:
+        for fd in (1, 2):
+            try:
+                os.dup2(null, fd)
+            except OSError:  # pragma: no cover - a closed standard stream stays closed
+                pass
+    finally:
+        os.close(null)
+    import faulthandler
+
+    if faulthandler.is_enabled():  # it writes to a descriptor of its own (PYTHONFAULTHANDLER, pytest)
+        faulthandler.disable()
 
 
-def _run_pool(job: _Job, items, workers: int):
-    """Yield (index, result) from a process pool. On Linux the workers are forked, inheriting the
-    job (and the project index) without pickling; elsewhere the job is pickled once per worker."""
+def _failed(path: str, why: str) -> FileResult:
+    fr = FileResult(display_path(path))
+    fr.error = f"{fr.filename}: {why}"
+    return fr
+
+
+def _worker_main(conn, job: _Job, parent_pid: int, inherited) -> None:
+    """A worker: receive (index, path), send back (index, job(path)), until told to stop (None),
+    its pipe closes or its parent is gone. Whatever a file raises becomes that file's error."""
+    _silence_std_streams()
+    for other in inherited:  # the parent's ends of this and the other workers' pipes, inherited by fork
+        try:
+            other.close()
+        except OSError:  # pragma: no cover
+            pass
+    _worker_init(job, parent_pid)
+    from .interrupts import parent_alive
+    from .walker import describe
+
+    try:
+        conn.send(_READY)
+    except (EOFError, OSError):
+        os._exit(0)
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            break
+        if item is None or not parent_alive(parent_pid):
+            break
+        i, path = item
+        try:
+            out = job(path)
+        except BaseException as exc:  # noqa: B036 - SystemExit, MemoryError...: this file's error
+            out = (_failed(path, f"internal error: {describe(exc)}"), None, None)
+        try:
+            conn.send((i, out))
+        except (EOFError, OSError):
+            break
+        except BaseException as exc:  # noqa: B036 - a result that cannot be sent (pickling, recursion)
+            try:
+                conn.send((i, (_failed(path, f"internal error: the result could not be sent: {describe(exc)}"),
+                               None, None)))
+            except BaseException:  # noqa: B036
+                break
+    os._exit(0)  # nothing to flush or finalize: the parent holds every result
+
+
+_READY = "ready"  # what a worker sends once it is set up, before it takes its first file
+_START_FAILURES = 3  # workers that die before they are ready: then no more are started
+
+
+class _Worker:
+    __slots__ = ("process", "conn", "task", "deadline", "ready")
+
+    def __init__(self, process, conn):
+        self.process = process
+        self.conn = conn
+        self.task = None  # the (index, path) it is working on
+        self.deadline = 0.0
+        self.ready = False
+
+
+def _pool_context():
+    """(multiprocessing context, forked?). On Linux the workers are forked, inheriting the job
+    (and the project index) without pickling; elsewhere the job is pickled once per worker."""
     import multiprocessing
     import sys
 
-    methods = multiprocessing.get_all_start_methods()
-    if sys.platform.startswith("linux") and "fork" in methods:
-        ctx = multiprocessing.get_context("fork")
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
         # import the parser once here rather than once per worker
         from .screening import loaded_libcst
 
         loaded_libcst()
 
         from . import context, walker  # noqa: F401
-    else:
-        ctx = multiprocessing.get_context("spawn")
-    import gc
 
-    workers = min(workers, len(items))
-    chunksize = max(1, min(16, len(items) // (workers * 16)))
-    # what exists now (the project index above all) is never garbage: keep the workers' collector
-    # from walking it, and their memory pages shared with this process
-    gc.freeze()
+        return multiprocessing.get_context("fork"), True
+    return multiprocessing.get_context("spawn"), False
+
+
+def _exit_description(code: Optional[int]) -> str:
+    from .interrupts import signal_name
+
+    if code is not None and code < 0:
+        return f"killed by {signal_name(-code)}"
+    return f"exit status {code}" if code is not None else "exit status unknown"
+
+
+def _run_pool(job: _Job, items, workers: int, timeout: Optional[float] = None):
+    """Yield (index, job result) for every item, computed in up to `workers` worker processes,
+    each given one file at a time. A worker that dies costs the file it had (reported as that
+    file's error) and is replaced; one still busy with a file after `timeout` seconds (None:
+    file_timeout()) is killed and the file reported. A worker that dies before it is ready
+    (during its start-up) costs no file: the file goes to another one. Every worker is stopped
+    when this ends, however it ends (an interrupt included). If no worker can be started, the
+    files are done in this process."""
+    import collections
+    import gc
+    import math
+    import time
+    from multiprocessing.connection import wait
+
+    from . import interrupts
+
+    ctx, forked = _pool_context()
+    if timeout is None:
+        timeout = file_timeout()
+    pending = collections.deque(items)
+    pool: List[_Worker] = []
+    wanted = min(workers, len(pending))
+    parent_pid = os.getpid()
+    start_failures = 0
+
+    def start() -> bool:
+        if start_failures >= _START_FAILURES:
+            return False
+        parent_end, child_end = ctx.Pipe()
+        inherited = [parent_end] + [w.conn for w in pool] if forked else []
+        process = ctx.Process(target=_worker_main, args=(child_end, job, parent_pid, inherited),
+                              name="awaitwise-worker", daemon=True)
+        with interrupts.blocked():  # a worker is recorded as soon as it exists
+            # what exists now (the project index above all) is never garbage: keep the workers'
+            # collector from walking it, and their memory pages shared with this process
+            gc.freeze()
+            try:
+                process.start()
+            except Exception:  # no more processes (EAGAIN, ENOMEM) or a job that cannot be pickled
+                parent_end.close()
+                return False
+            finally:
+                gc.unfreeze()
+                child_end.close()
+            pool.append(_Worker(process, parent_end))
+        return True
+
+    def retire(w: _Worker, kill: bool) -> None:
+        with interrupts.blocked():
+            pool.remove(w)
+            if kill:
+                w.process.kill()
+            w.process.join()
+            w.conn.close()
+        if pending and len(pool) < wanted:
+            start()
+
+    finished = False
     try:
-        pool = ctx.Pool(workers, initializer=_worker_init, initargs=(job,))
+        while len(pool) < wanted and start():
+            pass
+        while True:
+            if not pool:  # no worker could be started (or restarted): carry on here
+                while pending:
+                    i, path = pending.popleft()
+                    yield i, job(path)
+                break
+            for w in pool:
+                if w.task is None and pending:
+                    w.task = pending.popleft()
+                    w.deadline = time.monotonic() + timeout
+                    try:
+                        w.conn.send(w.task)
+                    except OSError:
+                        pass  # it died: its sentinel says so below
+            busy = [w for w in pool if w.task is not None]
+            if not busy:
+                break
+            wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
+                             timeout=wait_for if math.isfinite(wait_for) else None))
+            for w in busy:
+                readable = w.conn in ready
+                died = w.process.sentinel in ready
+                if not (readable or died):
+                    if time.monotonic() < w.deadline:
+                        continue  # still working on its file
+                    readable = w.conn.poll()  # a result that came in meanwhile still counts
+                message = unreadable = None
+                while readable or died:  # what it sent comes first, even from a worker that exited
+                    try:
+                        if not w.conn.poll():
+                            break
+                        message = w.conn.recv()
+                    except (EOFError, OSError):
+                        died = True  # its end closed: it exited, or died
+                        message = None
+                        break
+                    except Exception as exc:  # a result that cannot be read back
+                        unreadable = exc
+                        break
+                    if message == _READY:  # set up: its file's time starts now
+                        w.ready = True
+                        w.deadline = time.monotonic() + timeout
+                        message = None
+                        continue
+                    break
+                task = w.task
+                if message is not None or unreadable is not None:
+                    w.task = None
+                    if died:
+                        retire(w, kill=False)
+                    if unreadable is not None:
+                        from .walker import describe
+
+                        yield task[0], (_failed(task[1], "internal error: its result could not be read: "
+                                                         f"{describe(unreadable)}"), None, None)
+                    else:
+                        yield message
+                    continue
+                if not w.ready and (died or time.monotonic() >= w.deadline):
+                    # it died or hung while starting, before it took the file: another one takes it
+                    start_failures += 1
+                    pending.appendleft(task)
+                    w.task = None
+                    retire(w, kill=True)
+                elif died:
+                    w.process.join(timeout=5.0)
+                    how = _exit_description(w.process.exitcode)
+                    retire(w, kill=True)
+                    yield task[0], (_failed(task[1], "internal error: the worker process died while "
+                                                     f"processing this file ({how})"), None, None)
+                elif time.monotonic() >= w.deadline:
+                    retire(w, kill=True)
+                    yield task[0], (_failed(task[1], f"not processed: it took longer than {timeout:g} s "
+                                                     f"(the limit per file; {FILE_TIMEOUT_ENV} sets it)"),
+                                    None, None)
+        finished = True
     finally:
-        gc.unfreeze()
-    try:
-        for out in pool.imap_unordered(_worker_task, items, chunksize=chunksize):
-            yield out
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+        with interrupts.blocked():  # every worker stops, even if a second signal comes now
+            if finished:
+                for w in pool:
+                    try:
+                        w.conn.send(None)
+                    except OSError:
+                        pass
+                for w in pool:
+                    w.process.join(timeout=1.0)
+            for w in pool:
+                if w.process.exitcode is None:
+                    w.process.kill()
+            for w in pool:
+                w.process.join()
+                w.conn.close()
+            pool.clear()

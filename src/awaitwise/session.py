@@ -98,10 +98,14 @@ class Session:
 
     # --- fix ------------------------------------------------------------------------------------
     def fix(self, paths: Sequence[str]) -> RunResult:
-        files = self._files(paths)
-        project = self._project(files)
         unsafe = self.opts.get("unsafe_fixes", False)
         write = not self.opts.get("diff")
+        if write:
+            from . import interrupts
+
+            interrupts.begin_writing()  # an interrupted run then says how many files it wrote
+        files = self._files(paths)
+        project = self._project(files)
         result = self._run(files, "fix", project, unsafe=unsafe, write=write)
         # A fix in one module can change what the others see (AW300 makes a helper `async`, so
         # its callers now drop a coroutine): re-index and fix again until definitions settle.
