@@ -13,7 +13,7 @@ Next to each catalog:
   returns a handle that keeps blocking later (a `Popen`) or because wrapping it helps nobody.
 - `*_NON_BLOCKING_ARGS`: names whose call does not block when an argument says so
   (`lock.acquire(blocking=False)`, `q.get(timeout=0)`): {name: ((position, keyword, test), ...)}
-  where test is "false" (literal False or 0), "zero" (literal 0 / 0.0), "nowait-mode"
+  where test is "false" (literal False or 0), "true" (literal True or a nonzero number), "zero" (literal 0 / 0.0), "nowait-mode"
   (`os.P_NOWAIT`, `os.P_NOWAITO`, `os.P_DETACH`), "absent" (the argument is not given) or
   "mentions:WORD" (the argument's source mentions WORD, as in `os.WNOHANG`) or "ip-literal" (a
   string literal that is an IPv4 or IPv6 address, which no lookup is needed for).
@@ -130,12 +130,64 @@ _PATH_OWNERS = _PATH_ROOTS + tuple(f"{root}.{d}" for root in _PATH_ROOTS for d i
 _OS_PATH = ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "isjunction",
             "getsize", "getmtime", "getatime", "getctime", "samefile", "realpath")
 _OS_FS = ("listdir", "scandir", "walk", "stat", "lstat", "remove", "unlink", "rename", "renames",
-          "replace", "mkdir", "makedirs", "rmdir", "removedirs", "chmod", "chown", "lchown", "utime",
-          "access", "symlink", "link", "readlink", "truncate")
+          "replace", "mkdir", "makedirs", "rmdir", "removedirs", "chmod", "chown", "lchown", "lchmod", "utime",
+          "access", "symlink", "link", "readlink", "truncate", "open", "fsync", "fdatasync", "statvfs",
+          "mkfifo", "chflags", "lchflags", "getxattr", "setxattr", "listxattr", "removexattr")
 _SHUTIL = ("copy", "copy2", "copyfile", "copyfileobj", "copymode", "copystat", "copytree", "move",
            "rmtree", "make_archive", "unpack_archive", "disk_usage", "chown")
 
+# Calls that read the disk although their names do not say so: imports done at run time (the
+# module's file is found, read and compiled), package metadata, time-zone data, certificate
+# stores, archives and small databases. Each of these was seen blocking real event loops.
+_IMPORT = ("imports at run time find, read and compile the module's file; import it at module level, "
+           "or `await asyncio.to_thread(...)`")
+_METADATA = "reads the installed distributions' metadata files; read it once at start-up, or `await asyncio.to_thread(...)`"
+_ZONE = "reads the time-zone file on first use; build the ZoneInfo at start-up, or `await asyncio.to_thread(...)`"
+_CERTS = ("reads the certificate files; build the SSL context once at start-up and reuse it, or "
+          "`await asyncio.to_thread(...)`")
+_ARCHIVE = "reads or writes the archive on disk; `await asyncio.to_thread(...)`"
+_PLATFORM = "reads files (or runs a command) to answer; ask once at start-up, or `await asyncio.to_thread(...)`"
+_SSL_CONTEXTS = ("ssl.SSLContext()", "ssl.create_default_context()")
+_ARCHIVES = ("tarfile.open()", "tarfile.TarFile()", "tarfile.TarFile.open()", "zipfile.ZipFile()")
+_LOG_FILE = "opens its log file; create file handlers at start-up (or pass `delay=True`)"
+_RUNTIME_READS: Catalog = {
+    "importlib.import_module": _IMPORT,
+    "importlib.reload": _IMPORT,
+    "builtins.__import__": _IMPORT,
+    "importlib.util.find_spec": _IMPORT,
+    **_each(("importlib.metadata", "importlib_metadata"),
+            ("version", "distribution", "distributions", "metadata", "entry_points", "files", "requires",
+             "packages_distributions"), _METADATA),
+    "pkg_resources.get_distribution": _METADATA,
+    "pkg_resources.require": _METADATA,
+    "pkg_resources.iter_entry_points": _METADATA,
+    "zoneinfo.ZoneInfo": _ZONE,
+    "zoneinfo.available_timezones": _ZONE,
+    "ssl.create_default_context": _CERTS,
+    **_each(_SSL_CONTEXTS, ("load_verify_locations", "load_cert_chain", "set_default_verify_paths",
+                            "load_default_certs", "load_dh_params"), _CERTS),
+    "tarfile.open": _ARCHIVE,
+    "tarfile.is_tarfile": _ARCHIVE,
+    "zipfile.ZipFile": _ARCHIVE,
+    "zipfile.is_zipfile": _ARCHIVE,
+    **_each(_ARCHIVES, ("extractall", "extract", "extractfile", "add", "addfile", "getmembers", "getnames",
+                        "getmember", "list", "read", "write", "writestr", "namelist", "infolist", "testzip",
+                        "close"), _ARCHIVE),
+    "shelve.open": _ARCHIVE,
+    "dbm.open": _ARCHIVE,
+    **_each(("platform",), ("mac_ver", "libc_ver", "freedesktop_os_release", "architecture", "platform",
+                            "processor"), _PLATFORM),
+    "mimetypes.init": _PLATFORM,
+    "mimetypes.read_mime_types": _PLATFORM,
+    **_each(("logging", "logging.handlers"), ("FileHandler", "RotatingFileHandler", "TimedRotatingFileHandler",
+                                              "WatchedFileHandler"), _LOG_FILE),
+    "logging.basicConfig": "opens the log file it is given; configure logging at start-up",
+    "logging.config.fileConfig": "reads the configuration file and opens its log files; configure logging at start-up",
+    "io.open_code": _FILE,
+}
+
 FILE_IO: Catalog = {
+    **_RUNTIME_READS,
     **{opener: _FILE for opener in _FILE_OPENERS},
     **_each(_PATH_OWNERS, _PATH_METHODS, _FILE),
     **_each(tuple(o + "()" for o in _FILE_OPENERS) + tuple(o + ".open()" for o in _PATH_OWNERS) + _FILE_CLASSES,
@@ -148,6 +200,12 @@ FILE_IO: Catalog = {
 # Reported wherever they are called; a fix that moves one call into a thread is offered by the
 # rule except where the call is a `with` item or a `for` iterable (see _blocking).
 FILE_IO_NO_FIX = frozenset()
+FILE_IO_NON_BLOCKING_ARGS: Dict[str, ArgSpec] = {
+    **{f"logging.{h}": ((3, "delay", "true"),) for h in ("FileHandler", "handlers.WatchedFileHandler")},
+    **{f"logging.handlers.{h}": ((5, "delay", "true"),) for h in ("RotatingFileHandler", "TimedRotatingFileHandler")},
+    "logging.handlers.FileHandler": ((3, "delay", "true"),),
+    "logging.basicConfig": ((99, "filename", "absent"),),  # keyword-only: no file without `filename=`
+}
 _LAZY_PATH_METHODS = ("iterdir", "glob", "rglob", "walk")
 FILE_IO_LAZY = frozenset({f"{o}.{m}" for o in _PATH_OWNERS for m in _LAZY_PATH_METHODS} | {"os.walk", "glob.iglob"})
 
@@ -376,7 +434,7 @@ CPU_HEAVY_NO_FIX = frozenset()
 
 __all__ = [
     "HTTP", "HTTP_NO_FIX", "SUBPROCESS", "SUBPROCESS_NO_FIX", "SUBPROCESS_NON_BLOCKING_ARGS",
-    "FILE_IO", "FILE_IO_NO_FIX", "FILE_IO_LAZY", "INPUT", "NETWORK", "NETWORK_NO_FIX",
+    "FILE_IO", "FILE_IO_NO_FIX", "FILE_IO_LAZY", "FILE_IO_NON_BLOCKING_ARGS", "INPUT", "NETWORK", "NETWORK_NO_FIX",
     "NETWORK_NON_BLOCKING_ARGS", "NETWORK_RECEIVER_MARKERS", "WAIT", "WAIT_NON_BLOCKING_ARGS",
     "WAIT_RECEIVER_MARKERS", "QUEUE_PUT", "DB_CLIENT", "CPU_HEAVY", "CPU_HEAVY_NO_FIX",
 ]

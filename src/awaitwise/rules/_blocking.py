@@ -511,7 +511,7 @@ def _arg_value(ctx, value, test: str) -> ArgValue:
             number = None
     is_false = isinstance(value, cst.Name) and value.value == "False"
     name = (ctx.qualname(value) or "") if test == "nowait-mode" else ""
-    code = ctx.module.code_for_node(value) if test.startswith("mentions:") or test == "ip-literal" else ""
+    code = ctx.module.code_for_node(value) if test.startswith("mentions:") or test in ("ip-literal", "true") else ""
     return ArgValue(number, is_false, name, code)
 
 

@@ -42,6 +42,8 @@ def value_says_no_wait(test: str, value) -> bool:
         if value.number is not None:
             return value.number == 0
         return test == "false" and value.is_false
+    if test == "true":
+        return value.number != 0 if value.number is not None else value.code.strip() == "True"
     if test == "nowait-mode":
         return terminal(value.name) in NOWAIT_MODES
     if test.startswith("mentions:"):

@@ -14,7 +14,13 @@ class BlockingFileIo(BlockingCallRule):
     the `pathlib.Path` methods that touch the disk (`read_text`, `write_bytes`, `exists`,
     `stat`, `iterdir`, `mkdir`, `unlink`...), the `os.path` functions that ask the file system
     (`exists`, `isfile`, `getsize`, `getmtime`...), `os.listdir`/`scandir`/`remove`/`makedirs`...,
-    and `shutil` copies, moves and `rmtree`. Path arithmetic is never reported: `os.path.join`,
+    and `shutil` copies, moves and `rmtree`. It also finds calls that read the disk although
+    their names do not say so: imports done at run time (`importlib.import_module`,
+    `__import__`, `importlib.reload`), package metadata (`importlib.metadata.version`,
+    `entry_points`), `zoneinfo.ZoneInfo`, certificate loading (`ssl.create_default_context`,
+    `load_verify_locations`, `load_cert_chain`), archives and small databases (`tarfile`,
+    `zipfile`, `shelve`, `dbm`), `platform` queries that read files, `mimetypes.init`, and
+    logging file handlers (unless `delay=True`). Path arithmetic is never reported: `os.path.join`,
     `basename`, `splitext`, `Path(a) / b`, `PurePath`. When a file is opened in the same
     coroutine (`with open(p) as f: f.read()`), only the `open` is reported. Calls that only
     build an iterator (`Path.iterdir()`, `glob()`, `rglob()`, `walk()`, `os.walk()`) are reported
@@ -69,3 +75,4 @@ class BlockingFileIo(BlockingCallRule):
     report_receiver_once = True
     fix_handles = False
     lazy = catalogs.FILE_IO_LAZY
+    non_blocking_args = catalogs.FILE_IO_NON_BLOCKING_ARGS
