@@ -23,6 +23,7 @@ import hashlib
 import os
 from typing import Dict, FrozenSet, List, NamedTuple, Optional, Tuple
 
+from .analysis.guards import MEMO, describe, evaluate
 from .rules._blocking_match import UNKNOWN, ArgValue, pick_argument
 
 Node = Tuple[str, str]  # (module, definition path)
@@ -47,6 +48,23 @@ class Leaf(NamedTuple):
 class Chain(NamedTuple):
     steps: Tuple[Node, ...]  # the project functions, the called one first
     leaf: Leaf
+    # the conditions on the called function's own parameters under which the chain runs (see
+    # analysis/guards.py), decided at each call of it
+    guard: tuple = ()
+    # conditions deeper in the chain that no caller decides: ((function, terms), ...), named in
+    # the message
+    assumes: tuple = ()
+
+
+class _Status(NamedTuple):
+    nxt: Optional[Node]  # the callee the chain goes on to, None at the function that blocks itself
+    leaf: Leaf
+    guard: tuple
+    assumes: tuple
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.guard or self.assumes)
 
 
 def blocking_rules(settings, registry=None) -> list:
@@ -230,10 +248,16 @@ class BlockingGraph:
             self._match_memo[qualname] = found
         return found
 
-    def _direct(self, module: str, calls) -> Optional[Leaf]:
+    def _direct(self, module: str, calls) -> Optional[Tuple[Leaf, tuple]]:
+        """The first blocking call of a function and its guard: an unguarded one if any."""
         text_cache = []
         best = None
+        best_guard = ()
         for call in calls:
+            if call.guard == MEMO:
+                continue  # runs once, to fill a memo
+            if best is not None and best_guard == () and call.guard:
+                continue
             ref = self.target_ref(module, call.target)
             if ref is None:
                 continue
@@ -243,65 +267,130 @@ class BlockingGraph:
                 qualname = f"{ref[1]}.{ref[2]}"  # a project function listed in `blocking-calls`
             else:
                 continue
-            if best is not None and call.line > best.line:
+            if best is not None and call.line > best.line and (call.guard or not best_guard):
                 continue
             for rule, key in self.matches(qualname):
                 if rule.call_blocks(key, _arguments(call.args), call.receiver,
                                     _LazyText(calls, text_cache), call.consumed):
                     shown = qualname.replace("builtins.", "")
                     leaf = Leaf(shown if shown.endswith(")") else shown + "()", rule.code, module, call.line)
-                    # the first blocking line; on it, the innermost call (`open()` of `open(p).read()`)
-                    if best is None or (leaf.line, len(leaf.call)) < (best.line, len(best.call)):
-                        best = leaf
+                    # unguarded first, then the first blocking line; on it, the innermost call
+                    # (`open()` of `open(p).read()`)
+                    if best is None or (bool(call.guard), leaf.line, len(leaf.call)) < \
+                            (bool(best_guard), best.line, len(best.call)):
+                        best, best_guard = leaf, call.guard
                     break
-        return best
+        return None if best is None else (best, best_guard)
 
     # --- the graph ----------------------------------------------------------------------------------
     def _build(self) -> None:
         from .records import calls_of
 
-        callers: Dict[Node, List[Node]] = {}
+        # callee -> [(caller, the call, the callee's parameters as the call fills them)]
+        callers: Dict[Node, List[tuple]] = {}
+        status: Dict[Node, _Status] = {}
         level: List[Node] = []
-        leaves: Dict[Node, Leaf] = {}
         for module in sorted(self.index.modules):
             facts = self.index.modules[module]
             for path, calls in calls_of(facts).items():
                 node = (module, path)
                 if node in self.cut or self.node_of(("def", module, path, False)) is None:
                     continue
-                leaf = self._direct(module, calls)
-                if leaf is not None:
-                    leaves[node] = leaf
+                direct = self._direct(module, calls)
+                if direct is not None:
+                    status[node] = _Status(None, direct[0], direct[1], ())
                     level.append(node)
-                    continue
+                    if not direct[1]:
+                        continue  # it blocks whatever it is passed: what it calls cannot add to that
                 for call in calls:
-                    found = self.node_of(self.target_ref(module, call.target))
+                    if call.guard == MEMO:
+                        continue
+                    ref = self.target_ref(module, call.target)
+                    found = self.node_of(ref)
                     if found is None:
                         continue
                     callee, lazy = found
                     if callee in self.cut or callee == node or (lazy and not call.consumed):
                         continue
-                    callers.setdefault(callee, []).append(node)
-        nxt: Dict[Node, Node] = {}
-        seen = set(level)
+                    callers.setdefault(callee, []).append((node, call, self._skips_first(ref, callee)))
         depth = 1
         while level and depth < self.max_depth:
-            new = []
+            found: Dict[Node, _Status] = {}
             for callee in level:
-                for caller in callers.get(callee, ()):
-                    if caller not in seen:
-                        seen.add(caller)
-                        nxt[caller] = callee
-                        new.append(caller)
-            level = new
+                done = status[callee]
+                for caller, call, skip_first in callers.get(callee, ()):
+                    known = status.get(caller)
+                    if known is not None and not known.conditional:
+                        continue
+                    candidate = self._through(caller, call, callee, done, skip_first)
+                    if candidate is None or (known is not None and candidate.conditional):
+                        continue
+                    previous = found.get(caller)
+                    if previous is None or (previous.conditional and not candidate.conditional):
+                        found[caller] = candidate
+            for caller, candidate in found.items():
+                status[caller] = candidate
+            level = sorted(found)
             depth += 1
-        for node in seen:
+        for node, st in status.items():
             steps = [node]
-            while steps[-1] in nxt:
-                steps.append(nxt[steps[-1]])
-            self.chains[node] = Chain(tuple(steps), leaves[steps[-1]])
+            while status[steps[-1]].nxt is not None and status[steps[-1]].nxt not in steps:
+                steps.append(status[steps[-1]].nxt)
+            self.chains[node] = Chain(tuple(steps), status[steps[-1]].leaf, st.guard, st.assumes)
+
+    def _skips_first(self, ref, callee: Node) -> bool:
+        """Does a call of `ref` fill the callee's first parameter itself (a bound method, a class's
+        `__init__`, a classmethod)?"""
+        facts = self.index.modules[callee[0]].functions.get(callee[1])
+        decorators = facts.decorators if facts is not None else ()
+        if any(d and d.rsplit(".", 1)[-1] == "staticmethod" for d in decorators):
+            return False
+        if any(d and d.rsplit(".", 1)[-1] == "classmethod" for d in decorators):
+            return True
+        return ref is not None and (ref[0] == "class" or (ref[0] == "def" and len(ref) > 3 and bool(ref[3])))
+
+    def _through(self, caller: Node, call, callee: Node, done: "_Status", skip_first: bool) -> Optional["_Status"]:
+        """What `caller` gets from calling `callee` (which blocks as `done` says) with `call`:
+        None when the call's arguments make the callee's guard fail."""
+        assumes = done.assumes
+        guard = tuple(call.guard)
+        if done.guard:
+            facts = self.index.modules[callee[0]].functions.get(callee[1])
+            lookup = argument_lookup(call.args, facts.params if facts is not None else (), skip_first)
+            verdict, undecided = evaluate(done.guard, lookup)
+            if verdict is False:
+                return None
+            caller_facts = self.index.modules[caller[0]].functions.get(caller[1])
+            caller_params = {p[0] for p in caller_facts.params} if caller_facts is not None else set()
+            left = []
+            for name, kind in undecided:
+                passed = lookup(name)
+                if isinstance(passed, str) and passed in caller_params:
+                    term = (passed, kind)  # the caller passes its own parameter on: its callers decide
+                    if term not in guard:
+                        guard += (term,)
+                else:
+                    left.append((name, kind))
+            if left:
+                assumes = assumes + ((callee, tuple(left)),)
+        return _Status(callee, done.leaf, guard, assumes)
 
     # --- queries ------------------------------------------------------------------------------------
+    def chain_for_call(self, ref, chain: Chain, args) -> Optional[Chain]:
+        """`chain` as a call of `ref` with `args` (summarised as the index summarises them) takes
+        it: None when the arguments make its guard fail, else with the guard's undecided terms
+        among the conditions the message names."""
+        if not chain.guard:
+            return chain
+        callee = chain.steps[0]
+        facts = self.index.modules[callee[0]].functions.get(callee[1])
+        lookup = argument_lookup(args, facts.params if facts is not None else (), self._skips_first(ref, callee))
+        verdict, undecided = evaluate(chain.guard, lookup)
+        if verdict is False:
+            return None
+        assumes = chain.assumes + (((callee, undecided),) if undecided else ())
+        return chain._replace(guard=(), assumes=assumes)
+
     def chain_for_ref(self, ref, consumed: bool = True) -> Optional[Chain]:
         found = self.node_of(ref)
         if found is None or (found[1] and not consumed):
@@ -354,7 +443,8 @@ class BlockingGraph:
 
     def _describe(self, node: Node, chain: Chain) -> tuple:
         leaf = chain.leaf
-        return (node, chain.steps, leaf.call, leaf.code, self.index.paths.get(leaf.module, leaf.module), leaf.line)
+        return (node, chain.steps, leaf.call, leaf.code, self.index.paths.get(leaf.module, leaf.module), leaf.line,
+                chain.guard, chain.assumes)
 
     def digest(self, words: Optional[FrozenSet[str]] = None) -> str:
         """A digest of the chains a file mentioning `words` can reach (all chains when None)."""
@@ -374,7 +464,12 @@ class BlockingGraph:
         leaf = chain.leaf
         path = self.index.paths.get(leaf.module)
         where = _shown_path(path, cwd) if path else leaf.module.replace(".", "/") + ".py"
-        return f"{called}() blocks the event loop: {steps} → {leaf.call} ({where}:{leaf.line})"
+        text = f"{called}() blocks the event loop: {steps} → {leaf.call} ({where}:{leaf.line})"
+        conditions = [f"{describe(terms)} (in {display_name(node)})" for node, terms in chain.assumes + (
+            ((chain.steps[0], chain.guard),) if chain.guard else ())]
+        if conditions:
+            text += "; only when " + " and ".join(conditions)
+        return text
 
 
 def _shown_path(path: str, cwd: Optional[str]) -> str:
@@ -437,3 +532,35 @@ class _LazyText:
 
 
 __all__ = ["BlockingGraph", "Chain", "Leaf", "blocking_rules", "config_key", "display_name"]
+
+
+def argument_lookup(args, params, skip_first: bool):
+    """param name -> the summary of what a call with `args` ((positional, keywords) as CallFact
+    holds them, or None) passes for it: the argument, the parameter's default when it is not
+    given, or None when that cannot be told (`*args`, `**kw`, no default, an unknown name)."""
+    positional, keywords = args if args else ((), ())
+    names = [p[0] for p in params]
+
+    def lookup(name: str):
+        try:
+            at = names.index(name)
+        except ValueError:
+            return None
+        _, keyword_only, default = params[at]
+        for key, value in keywords:
+            if key == name:
+                return value
+            if key == "**":
+                return None
+        if not keyword_only:
+            position = at - (1 if skip_first else 0)
+            if position < 0:
+                return None
+            for k, value in enumerate(positional):
+                if value == "*":
+                    return None
+                if k == position:
+                    return value
+        return default
+
+    return lookup

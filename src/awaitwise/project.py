@@ -28,7 +28,7 @@ from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
 from .sourcefile import source_lines
 
-FACTS_VERSION = "13"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "14"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -63,6 +63,10 @@ class FuncFacts(NamedTuple):
     # the dotted name of the class the return annotation names (`-> httpx.Client`,
     # `-> Optional["Store"]`), as written in its module, or None
     return_type: Optional[str] = None
+    # the parameters, for the path conditions of AW110: ((name, keyword-only?, default), ...) with
+    # the default summarised as _arg_text does (None when the parameter has none); `*args` and
+    # `**kw` are left out
+    params: Tuple[Tuple[str, bool, Optional[str]], ...] = ()
 
 
 class ClassFacts(NamedTuple):
@@ -272,7 +276,7 @@ class _Extractor:
         if kind == "unknown" and returns and all(isinstance(v, ast.Name) for v in returns):
             kind = self._returned_function_kind(node, path, returns)
         self.functions[path] = FuncFacts(is_async, is_generator, decorators, _required(node.args), kind,
-                                         node.lineno, annotation_class(node.returns))
+                                         node.lineno, annotation_class(node.returns), _params(node.args))
 
     @staticmethod
     def _self_param(node, owner, prefix: str, table, decorators):
@@ -369,6 +373,9 @@ class CallFact(NamedTuple):
     args: Optional[Tuple[Tuple[str, ...], Tuple[Tuple[str, str], ...]]]
     receiver: Optional[str]  # the called object as written (`sock` in `sock.recv(1)`)
     consumed: bool  # the iterator it returns is consumed on the spot (`for x in f():`, `list(f())`)
+    # the conditions on the function's parameters under which the call runs, all of them
+    # (("host", "truthy"), ...; see guards.py), or MEMO when it runs only to fill a memo
+    guard: tuple = ()
 
 
 # Builtins whose call never blocks and never reaches project code worth following.
@@ -422,6 +429,11 @@ class _FunctionScope:
                 self._bind(a.arg, ("self",))
             else:
                 self._bind(a.arg, _UNBOUND)
+        self.guards = {}
+        if want_calls and any(type(stmt) is ast.If for stmt in _own_statements(node.body)):
+            from .analysis.guards import guard_map
+
+            self.guards = guard_map(node, params[0].arg if self_param is not None and params else None)
         self._scan(node.body, want_calls)
 
     def _bind(self, name: str, value) -> None:
@@ -440,23 +452,24 @@ class _FunctionScope:
 
     def _scan(self, body, want_calls: bool) -> None:
         consumed = set()
-        stack = list(reversed(body))
+        guards = self.guards
+        stack = [(stmt, guards.get(id(stmt), ())) for stmt in reversed(body)]
         kinds = _SCAN_KINDS
         fields_of = _CHILD_FIELDS
         AST = ast.AST
         while stack:
-            node = stack.pop()
+            node, guard = stack.pop()
             t = type(node)
             kind = kinds.get(t)
             if kind is not None:
                 if kind == 1:  # a nested scope: only what runs when it is defined
                     if t is not ast.Lambda:
                         self._bind(node.name, ("def", f"{self.path}.<locals>.{node.name}"))
-                    stack.extend(evaluated_at_definition(node))
+                    stack.extend((n, guard) for n in evaluated_at_definition(node))
                     continue
                 if kind == 2:  # leaves
                     continue
-                self._scan_node(kind, node, consumed, want_calls)
+                self._scan_node(kind, node, consumed, want_calls, guard)
             fields = fields_of.get(t)
             if fields is None:
                 fields = fields_of[t] = tuple(f for f in t._fields if f not in _NOT_CHILDREN)
@@ -465,16 +478,16 @@ class _FunctionScope:
                 if type(value) is list:
                     for item in reversed(value):
                         if isinstance(item, AST):
-                            stack.append(item)
+                            stack.append((item, guards.get(id(item), guard) if guards else guard))
                 elif isinstance(value, AST):
-                    stack.append(value)
+                    stack.append((value, guard))
         for name in self.globals:
             self.bindings.pop(name, None)
 
-    def _scan_node(self, kind: int, node, consumed: set, want_calls: bool) -> None:
+    def _scan_node(self, kind: int, node, consumed: set, want_calls: bool, guard=()) -> None:
         if kind == 3:  # Call
             if want_calls:
-                self.call_nodes.append((node, id(node) in consumed))
+                self.call_nodes.append((node, id(node) in consumed, guard))
             func = node.func
             if type(func) is ast.Name and (func.id in CONSUMERS or (
                     func.id in PASS_THROUGH and id(node) in consumed)):
@@ -568,7 +581,7 @@ class _FunctionScope:
 
     def call_facts(self) -> tuple:
         out = []
-        for node, consumed in self.call_nodes:
+        for node, consumed, guard in self.call_nodes:
             found = self.target(node.func)
             if found is None:
                 continue
@@ -586,7 +599,7 @@ class _FunctionScope:
                 keywords = tuple((k.arg or "**", _arg_text(k.value)) for k in node.keywords)
                 args = (positional, keywords)
             receiver = _dotted(node.func.value) if isinstance(node.func, ast.Attribute) else None
-            out.append(CallFact(target, node.lineno, args, receiver, consumed))
+            out.append(CallFact(target, node.lineno, args, receiver, consumed, guard))
         return tuple(out)
 
     def self_attr_values(self):
@@ -609,15 +622,20 @@ def _is_address(text: str) -> bool:
     return True
 
 
+EMPTY_TEXT, TEXT = "''", "'...'"  # how _arg_text writes string literals
+
+
 def _arg_text(node) -> str:
     if isinstance(node, ast.Constant):
         value = node.value
-        if value is False:
-            return "False"
+        if value is False or value is True or value is None:
+            return str(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return f"#{value!r}"
         if isinstance(value, str) and 2 <= len(value) <= 45 and _is_address(value):
             return repr(value)  # an IP address literal (the "ip-literal" argument test)
+        if isinstance(value, (str, bytes)):
+            return EMPTY_TEXT if not value else TEXT  # only whether it is empty matters
         return "?"
     dotted = _dotted(node)
     if dotted is not None:
@@ -752,6 +770,27 @@ def annotation_class(node) -> Optional[str]:
 def _is_none(node) -> bool:
     return (isinstance(node, ast.Constant) and node.value in (None, "None")) or \
         (isinstance(node, ast.Name) and node.id == "None")
+
+
+def _own_statements(body):
+    """The statements of a function body, nested blocks included, nested defs and classes not."""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for child in _child_blocks(stmt):
+            stack.extend(child)
+
+
+def _params(args: ast.arguments) -> tuple:
+    positional = list(args.posonlyargs) + list(args.args)
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    out = [(sys.intern(a.arg), False, None if d is None else _arg_text(d)) for a, d in zip(positional, defaults)]
+    out += [(sys.intern(a.arg), True, None if d is None else _arg_text(d))
+            for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    return tuple(out)
 
 
 def _required(args: ast.arguments) -> int:

@@ -130,7 +130,17 @@ class ModelScope:
         return scope
 
     def bind(self, name: str, site: Site) -> None:
-        self.sites.setdefault(name, []).append(site)
+        owner: ModelScope = self
+        how = self.declared.get(name)
+        if how == "global":
+            owner = self.module_scope()  # the site keeps this scope: its value is evaluated here
+        elif how == "nonlocal":
+            outer = self.parent
+            while outer is not None and (outer.kind == CLASS or name not in outer.sites) and outer.kind != MODULE:
+                outer = outer.parent
+            if outer is not None and outer.kind != MODULE:
+                owner = outer
+        owner.sites.setdefault(name, []).append(site)
 
     def lookup(self, name: str) -> Tuple[Optional[List[Site]], Optional["ModelScope"]]:
         """Python's lookup of `name` from this scope -> (its sites, the scope they are in), or

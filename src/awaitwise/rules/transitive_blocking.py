@@ -153,7 +153,51 @@ class TransitiveBlocking(Rule):
         chain = graph.chains.get(node_key)
         if chain is None or (lazy and not consumed_here(ctx, node)):
             return
+        if chain.guard:  # the helper blocks only when its parameters say so: does this call?
+            chain = graph.chain_for_call(index.resolve(qualname), chain, _summarised(node))
+            if chain is None:
+                return
         called = ctx.module.code_for_node(func)
         if "\n" in called or len(called) > 60:
             called = name
         self.report(node, graph.message(called, chain))
+
+
+def _summarised(node: cst.Call):
+    """The call's arguments summarised as the project index summarises those of the calls it
+    records (project._arg_text): (positional, keywords)."""
+    positional, keywords = [], []
+    for arg in node.args:
+        if arg.star == "*":
+            positional.append("*")
+        elif arg.star == "**":
+            keywords.append(("**", "?"))
+        elif arg.keyword is not None:
+            keywords.append((arg.keyword.value, _summary(arg.value)))
+        else:
+            positional.append(_summary(arg.value))
+    return tuple(positional), tuple(keywords)
+
+
+def _summary(value) -> str:
+    if isinstance(value, cst.Name):
+        return value.value
+    if isinstance(value, (cst.Integer, cst.Float)):
+        try:
+            number = float(value.value.replace("_", ""))
+        except ValueError:
+            return "?"
+        return "#" + (repr(int(number)) if number.is_integer() else repr(number))
+    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+        text = value.evaluated_value
+        if isinstance(text, (str, bytes)):
+            return "''" if not text else "'...'"
+        return "?"
+    if isinstance(value, cst.Attribute):
+        parts = []
+        while isinstance(value, cst.Attribute):
+            parts.append(value.attr.value)
+            value = value.value
+        if isinstance(value, cst.Name):
+            return ".".join([value.value] + parts[::-1])
+    return "?"

@@ -1,0 +1,88 @@
+"""Path conditions read from sync helpers (analysis/guards.py) and their verdicts at calls."""
+
+import ast
+
+import pytest
+
+from awaitwise.analysis import guards
+from awaitwise.analysis.guards import FALSY, MEMO, NONE, NOT_NONE, TRUTHY
+
+
+def _guards_of_calls(source: str):
+    """{callee name: guard} for each call in the first function of `source`."""
+    function = ast.parse(source).body[0]
+    params = list(function.args.posonlyargs) + list(function.args.args)
+    self_name = params[0].arg if params and params[0].arg == "self" else None
+    found = guards.guard_map(function, self_name)
+    out = {}
+
+    def walk(stmts, inherited):
+        for stmt in stmts:
+            guard = found.get(id(stmt), inherited)
+            for node in _own_expressions(stmt):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("c_"):
+                    out.setdefault(node.func.id, guard)
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list):
+                    walk(inner, guard)
+
+    walk(function.body, ())
+    return out
+
+
+def _own_expressions(stmt):
+    """The nodes of `stmt` outside the statements nested in it."""
+    stack = [child for child in ast.iter_child_nodes(stmt) if not isinstance(child, (ast.stmt, ast.excepthandler))]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("def f(a, b):\n    if a and b:\n        c_x()\n    else:\n        c_y()\n",
+     {"c_x": (("a", TRUTHY), ("b", TRUTHY)), "c_y": ()}),
+    ("def f(a):\n    if not a:\n        return\n    c_x()\n", {"c_x": (("a", TRUTHY),)}),
+    ("def f(a):\n    if a is None:\n        raise ValueError\n    c_x()\n", {"c_x": (("a", NOT_NONE),)}),
+    ("def f(a):\n    if a is not None:\n        c_x()\n    else:\n        c_y()\n",
+     {"c_x": (("a", NOT_NONE),), "c_y": (("a", NONE),)}),
+    ("def f(a, b):\n    if a or b:\n        c_x()\n    else:\n        c_y()\n",
+     {"c_x": (), "c_y": (("a", FALSY), ("b", FALSY))}),
+    # a local, or a parameter assigned in the function, says nothing about what the caller passed
+    ("def f(a):\n    b = a\n    if b:\n        c_x()\n", {"c_x": ()}),
+    ("def f(a):\n    a = a or 'x'\n    if a:\n        c_x()\n", {"c_x": ()}),
+    # conditions nest, and pass through loops and try blocks
+    ("def f(a, b):\n    if a:\n        for i in b:\n            try:\n                if b:\n                    c_x()\n"
+     "            except OSError:\n                c_y()\n",
+     {"c_x": (("a", TRUTHY), ("b", TRUTHY)), "c_y": (("a", TRUTHY),)}),
+    # memo checks: the guarded block fills what it tests
+    ("def f(self):\n    if not hasattr(self, '_s'):\n        self._s = c_x()\n    return self._s\n", {"c_x": MEMO}),
+    ("def f(self):\n    if self._s is None:\n        self._s = c_x()\n", {"c_x": MEMO}),
+    ("def f(self):\n    if self._s is not None:\n        return self._s\n    self._s = c_x()\n", {"c_x": MEMO}),
+    ("def f(self, k):\n    if k not in self._d:\n        self._d[k] = c_x(k)\n", {"c_x": MEMO}),
+    ("def f():\n    global _G\n    if _G is None:\n        _G = c_x()\n", {"c_x": MEMO}),
+    # a test that the block does not fill is no memo
+    ("def f(self):\n    if self._s is None:\n        c_x()\n", {"c_x": ()}),
+    ("def f(self):\n    if not hasattr(self, '_s'):\n        self._t = c_x()\n", {"c_x": ()}),
+])
+def test_guards_read_from_the_code(source, expected):
+    assert _guards_of_calls(source) == expected
+
+
+@pytest.mark.parametrize("kind, summary, verdict", [
+    (TRUTHY, "None", False), (TRUTHY, "''", False), (TRUTHY, "#0", False), (TRUTHY, "'...'", True),
+    (TRUTHY, "#3", True), (TRUTHY, "True", True), (TRUTHY, "name", None), (TRUTHY, "?", None),
+    (FALSY, "False", True), (NONE, "None", True), (NONE, "False", False), (NOT_NONE, "''", True),
+    (NOT_NONE, "None", False),
+])
+def test_a_term_is_decided_only_by_literals(kind, summary, verdict):
+    assert guards.holds(kind, summary) is verdict
+
+
+def test_evaluate_keeps_the_terms_it_cannot_decide():
+    guard = (("host", TRUTHY), ("port", TRUTHY))
+    assert guards.evaluate(guard, {"host": "None", "port": "#80"}.get) == (False, ())
+    assert guards.evaluate(guard, {"host": "'...'", "port": "#80"}.get) == (True, ())
+    assert guards.evaluate(guard, {"host": "h", "port": "#80"}.get) == (None, (("host", TRUTHY),))
+    assert guards.evaluate(MEMO, {}.get) == (False, ())
