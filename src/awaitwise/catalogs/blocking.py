@@ -335,6 +335,13 @@ WAIT_NON_BLOCKING_ARGS: Dict[str, ArgSpec] = {
 WAIT_RECEIVER_MARKERS: Dict[str, Tuple[str, ...]] = {
     f"{o}.{m}": ("add_done_callback(", "done()") for o in _FUTURES for m in ("result", "exception")
 }
+# a thread or process the coroutine waited out with `while t.is_alive(): await ...` has ended
+WAIT_RECEIVER_MARKERS.update({f"{o}.join": ("is_alive()",) for o in ("threading.Thread()", "threading.Timer()",
+                                                                       "multiprocessing.Process()")})
+# `acquire` on a lock the coroutine itself has just created (a local bound to the constructor):
+# nobody else can hold it yet. Semaphores are left out: one built with 0 blocks at once.
+FRESH_LOCK_ACQUIRE = frozenset(f"{o}.acquire" for o in ("threading.Lock()", "threading.RLock()",
+                                                        "multiprocessing.Lock()", "multiprocessing.RLock()"))
 # `q.put(x)` on a queue built without a maxsize never blocks: only reported when the queue's
 # constructor is visible and bounded. {method name: (constructor's maxsize position, keyword)}
 QUEUE_PUT = {f"{o}.put": (0, "maxsize") for o in _BOUNDED_QUEUES}
@@ -436,5 +443,5 @@ __all__ = [
     "HTTP", "HTTP_NO_FIX", "SUBPROCESS", "SUBPROCESS_NO_FIX", "SUBPROCESS_NON_BLOCKING_ARGS",
     "FILE_IO", "FILE_IO_NO_FIX", "FILE_IO_LAZY", "FILE_IO_NON_BLOCKING_ARGS", "INPUT", "NETWORK", "NETWORK_NO_FIX",
     "NETWORK_NON_BLOCKING_ARGS", "NETWORK_RECEIVER_MARKERS", "WAIT", "WAIT_NON_BLOCKING_ARGS",
-    "WAIT_RECEIVER_MARKERS", "QUEUE_PUT", "DB_CLIENT", "CPU_HEAVY", "CPU_HEAVY_NO_FIX",
+    "WAIT_RECEIVER_MARKERS", "FRESH_LOCK_ACQUIRE", "QUEUE_PUT", "DB_CLIENT", "CPU_HEAVY", "CPU_HEAVY_NO_FIX",
 ]

@@ -25,7 +25,9 @@ class BlockingWait(BlockingCallRule):
     `apply`/`map`. Calls that say they do not wait are not reported:
     `lock.acquire(blocking=False)`, `q.get(block=False)`, `event.wait(0)`, `fut.result(timeout=0)`,
     nor `fut.result()` in a coroutine that checks `fut.done()` or waits for the future through
-    `fut.add_done_callback(...)`.
+    `fut.add_done_callback(...)`. Nor `t.join()` in a coroutine that waits the thread out with
+    `t.is_alive()`, nor `acquire()` on a `threading.Lock`/`RLock` that the coroutine has just
+    created itself and not handed to anyone (used only as `lock.<attr>`).
 
     ## Why is this bad?
     These primitives block the thread until another thread acts. In a coroutine that thread
@@ -66,6 +68,14 @@ class BlockingWait(BlockingCallRule):
     def does_not_block(self, node: cst.Call, key: str) -> bool:
         if super().does_not_block(node, key):
             return True
+        if key in catalogs.FRESH_LOCK_ACQUIRE and isinstance(node.func, cst.Attribute) and \
+                isinstance(node.func.value, cst.Name):
+            # a lock this coroutine created itself (`lock = threading.Lock()` in its own body)
+            name = node.func.value.value
+            binding, where = self.ctx.binding_of(name)
+            if binding is not None and binding.kind == "value" and isinstance(binding.target, cst.Call) and \
+                    where is self.ctx.scope and not self._escapes(name):
+                return True
         bound = catalogs.QUEUE_PUT.get(key)
         if bound is None or not isinstance(node.func, cst.Attribute):
             return False
@@ -76,9 +86,38 @@ class BlockingWait(BlockingCallRule):
         maxsize = argument_value(made, *bound)
         return maxsize is None or arg_says_no_wait(self.ctx, made, bound + ("zero",))
 
+    def _escapes(self, name: str) -> bool:
+        """Is the local `name` used in the coroutine other than as `name.attr` or as the target
+        of its assignment (passed to a call, stored, returned), so that others may hold it?"""
+        function = self.ctx.function
+        if function is None:
+            return True
+        uses = _OtherUses(name)
+        function.body.visit(uses)
+        return uses.found
+
     @classmethod
     def call_blocks(cls, key: str, argument, receiver, calls_text, consumed: bool) -> bool:
         # the queue's constructor is not followed into helpers: an unbounded queue never blocks
         # a `put`, so an unknown one is not taken to
         return key not in catalogs.QUEUE_PUT and super().call_blocks(key, argument, receiver, calls_text,
                                                                      consumed)
+
+
+class _OtherUses(cst.CSTVisitor):
+    """Finds a use of a name other than `name.attr` and `name = ...`."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.allowed = set()
+        self.found = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.allowed.add(id(node.value))
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.allowed.add(id(node.target))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name and id(node) not in self.allowed:
+            self.found = True
