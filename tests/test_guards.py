@@ -65,6 +65,8 @@ def _own_expressions(stmt):
     # a test that the block does not fill is no memo
     ("def f(self):\n    if self._s is None:\n        c_x()\n", {"c_x": ()}),
     ("def f(self):\n    if not hasattr(self, '_s'):\n        self._t = c_x()\n", {"c_x": ()}),
+    # a flag that makes the work happen once: the first call still blocks
+    ("def f(self):\n    if self._closed:\n        return\n    c_x()\n    self._closed = True\n", {"c_x": ()}),
 ])
 def test_guards_read_from_the_code(source, expected):
     assert _guards_of_calls(source) == expected

@@ -12,7 +12,9 @@ condition are read from the function's `if` statements, with the stdlib `ast`:
   count as reachable, never fewer.
 - **Memo checks**: `if not hasattr(self, "_stat"): self._stat = os.stat(p)`, `if self._x is None:`,
   `if key not in self._cache: self._cache[key] = ...`, and the same on a `global` name. The
-  guarded block fills what it tests, so it runs once per object (or per process) and the
+  guarded block fills what it tests with a computed value (a flag set to a constant, as in
+  `if self._closed: return ... self._closed = True`, is work done once, and the first call is
+  the one that blocks: no memo), so it runs once per object (or per process) and the
   function does not block on later calls. Such a call gets the guard MEMO and is not followed.
 
 The conditions are read where they stand (the body of an `if`, its `else`, and the statements
@@ -177,6 +179,8 @@ def _fills(stmts, target) -> bool:
     kind, name = target[-2:]
     for node in _own_nodes(stmts):
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            if isinstance(node.value, ast.Constant):
+                continue  # a flag (`self._closed = True`): work done once, not a value kept for later
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         elif isinstance(node, ast.Call) and item and isinstance(node.func, ast.Attribute) and \
                 node.func.attr in ("setdefault", "update", "add", "append"):
