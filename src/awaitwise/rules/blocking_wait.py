@@ -92,9 +92,18 @@ class BlockingWait(BlockingCallRule):
         function = self.ctx.function
         if function is None:
             return True
-        uses = _OtherUses(name)
-        function.body.visit(uses)
-        return uses.found
+        allowed = set()
+        stack = [function.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Attribute):
+                allowed.add(id(node.value))
+            elif isinstance(node, cst.AssignTarget):
+                allowed.add(id(node.target))
+            elif isinstance(node, cst.Name) and node.value == name and id(node) not in allowed:
+                return True
+            stack.extend(reversed(node.children))
+        return False
 
     @classmethod
     def call_blocks(cls, key: str, argument, receiver, calls_text, consumed: bool) -> bool:
@@ -103,21 +112,3 @@ class BlockingWait(BlockingCallRule):
         return key not in catalogs.QUEUE_PUT and super().call_blocks(key, argument, receiver, calls_text,
                                                                      consumed)
 
-
-class _OtherUses(cst.CSTVisitor):
-    """Finds a use of a name other than `name.attr` and `name = ...`."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self.allowed = set()
-        self.found = False
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.allowed.add(id(node.value))
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self.allowed.add(id(node.target))
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name and id(node) not in self.allowed:
-            self.found = True
