@@ -22,7 +22,10 @@ def _codes(value) -> Optional[Tuple[str, ...]]:
 
 
 def _fail(message: str) -> None:
-    click.echo(f"awaitwise: error: {message}", err=True)
+    from .report import clean_name
+
+    # a configuration error can quote values and paths from the analysed tree: one escaped line
+    click.echo(f"awaitwise: error: {clean_name(message)}", err=True)
     sys.exit(EXIT_ERROR)
 
 

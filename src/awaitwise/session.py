@@ -4,6 +4,7 @@ print the report, and decide the exit code (0 clean, 1 diagnostics remain, 2 err
 from __future__ import annotations
 
 import difflib
+import io
 import sys
 from typing import Optional, Sequence
 
@@ -13,6 +14,37 @@ from .runner import RunResult, check_one, default_jobs, display_path, fix_one, r
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_PROJECT_ROUNDS = 4
+
+
+def _echo(text: str, *, err: bool = False, nl: bool = True, json_text: bool = False) -> None:
+    """click.echo, after escaping what the stream's encoding cannot hold (a terminal that is not
+    UTF-8, a strict ASCII pipe), so writing the output never fails."""
+    from .report import fit
+
+    stream = sys.stderr if err else sys.stdout
+    click.echo(fit(text, getattr(stream, "encoding", None), json_text=json_text), err=err, nl=nl)
+
+
+def _diff_line(line: str) -> str:
+    """One line of a unified diff as it is printed: its text shown as `clean` shows it (tabs
+    kept), so source text cannot drive the terminal, and ended on the terminal where it ends in
+    the diff. LF and CRLF line ends are kept; a lone CR end is escaped like the rest of the line
+    and followed by LF; a last line without an end gets the marker git prints for it."""
+    from .report import clean
+
+    if line.endswith("\r\n"):
+        return clean(line[:-2]) + "\r\n"
+    if line.endswith("\n"):
+        return clean(line[:-1]) + "\n"
+    if line.endswith("\r"):
+        return clean(line) + "\n"
+    return clean(line) + "\n\\ No newline at end of file\n"
+
+
+def _lines(text: str):
+    """`text` split at Python's line ends only (LF, CRLF, CR), each line keeping its end;
+    str.splitlines would also split at form feeds and other separators inside a line."""
+    return io.StringIO(text, newline="").readlines()
 
 
 def _merge(first: RunResult, second: RunResult) -> RunResult:
@@ -49,10 +81,10 @@ class Session:
         self._given = list(paths)
         self.problems.extend(f"{display_path(p)}: {why}" for p, why in problems)
         if warnings:  # reported, but they leave the exit code alone (git ignores such patterns too)
-            from .report import clean
+            from .report import clean_name
 
             for where, why in warnings:
-                click.echo(f"awaitwise: warning: {clean(display_path(where))}: {clean(why)}", err=True)
+                _echo(clean_name(f"awaitwise: warning: {display_path(where)}: {why}"), err=True)
         return files
 
     def _cache(self):
@@ -125,7 +157,9 @@ class Session:
         fr = fix_one(filename, self.settings, self.registry, project,
                      unsafe=self.opts.get("unsafe_fixes", False), write=False, source=src)
         if fr.error:
-            click.echo(f"awaitwise: error: {fr.error}", err=True)
+            from .report import clean_name
+
+            _echo(clean_name(f"awaitwise: error: {fr.error}"), err=True)
         fixed = fr.fixed_source if fr.fixed_source is not None else src.text
         if self.opts.get("diff"):
             self._print_diff(filename, src.text, fixed)
@@ -174,11 +208,13 @@ class Session:
         return result
 
     def _print_diff(self, name, before, after):
-        diff = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                    fromfile=f"a/{name}", tofile=f"b/{name}")
-        text = "".join(diff)
+        from .report import clean_name
+
+        shown = clean_name(name)
+        diff = difflib.unified_diff(_lines(before), _lines(after), fromfile=f"a/{shown}", tofile=f"b/{shown}")
+        text = "".join(_diff_line(line) for line in diff)
         if text:
-            click.echo(text, nl=not text.endswith("\n"))
+            _echo(text, nl=False)
 
     # --- report ---------------------------------------------------------------------------------
     def report(self, result: RunResult, mode: str) -> int:
@@ -189,23 +225,24 @@ class Session:
         problems = self.problems + result.problems
         quiet = self.opts.get("quiet")
         if self.opts.get("statistics"):
-            click.echo(self._statistics(diagnostics), nl=False)
+            _echo(self._statistics(diagnostics), nl=False)
         elif mode == "fix" and self.opts.get("diff"):
             pass
         elif fmt == "text" and quiet:
             text = render(fmt, diagnostics, self.registry)
-            click.echo("".join(line + "\n" for line in text.splitlines()[:len(diagnostics)]), nl=False)
+            _echo("".join(line + "\n" for line in text.split("\n")[:len(diagnostics)]), nl=False)
         else:
             fixed = {}
             if mode == "fix":
                 fixed = {"fixes": result.fixes_applied,
                          "files_changed": sum(1 for f in result.files if f.fixes_applied)}
-            click.echo(render(fmt, diagnostics, self.registry, fixable_hint=(mode == "check"), problems=problems,
-                              **fixed), nl=False)
+            _echo(render(fmt, diagnostics, self.registry, fixable_hint=(mode == "check"), problems=problems,
+                         **fixed), nl=False, json_text=fmt in ("json", "sarif"))
         for p in problems:
-            from .report import clean
+            from .report import clean_name
 
-            click.echo(f"awaitwise: error: {clean(p)}", err=True)
+            # a problem is one line, whatever the file name in it holds
+            _echo(clean_name(f"awaitwise: error: {p}"), err=True)
         if problems:
             return EXIT_ERROR
         if diagnostics and not self.opts.get("exit_zero"):

@@ -8,12 +8,13 @@ workflow step is the repository root GitHub resolves them against.
 
 from __future__ import annotations
 
-from . import clean
+from . import clean_name
 
 
 def _escape_data(s: str) -> str:
-    # `%`, CR and LF are the characters the workflow-command parser gives meaning to.
-    return clean(s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+    # `%`, CR and LF are the characters the workflow-command parser gives meaning to; what is
+    # left that could break the line or drive a terminal is escaped as in the text format.
+    return clean_name(s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_prop(s: str) -> str:

@@ -1,8 +1,13 @@
-"""A JSON list in the shape of ruff's `--output-format json`."""
+"""A JSON list in the shape of ruff's `--output-format json`.
+
+Strings keep their exact value (JSON escapes control characters itself), except the bytes of a
+file name that are not valid in the file system encoding: they are shown as `\\xNN`, as in the text
+format, so the document is valid UTF-8 (see `dump_json`).
+"""
 
 from __future__ import annotations
 
-import json
+from . import dump_json
 
 
 def _loc(loc):
@@ -34,4 +39,4 @@ def as_dict(d, registry) -> dict:
 
 
 def render(diagnostics, registry, **_) -> str:
-    return json.dumps([as_dict(d, registry) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
+    return dump_json([as_dict(d, registry) for d in diagnostics])

@@ -5,17 +5,20 @@ help text and markdown, docs URL, default on/off), and one result per diagnostic
 physical location and, where awaitwise knows a fix, the fix as artifact changes. Columns are
 counted in Unicode code points, as awaitwise counts them, and the run says so (`columnKind`).
 Relative paths are relative to the folder awaitwise ran in (`%SRCROOT%`), which for a CI step is
-the repository root that GitHub resolves them against.
+the repository root that GitHub resolves them against. A URI percent-encodes the file name's own
+bytes, so it names the real file even when the name is not valid UTF-8; free text shows such bytes
+as `\\xNN`, as the text format does.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.parse import quote
+
+from . import dump_json
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -78,10 +81,12 @@ def _unregistered(code: str) -> dict:
 
 
 def _artifact(filename: str) -> dict:
+    # os.fsencode gives back the bytes the name had on disk (undecodable ones were kept as lone
+    # surrogates), and the URI percent-encodes those bytes
     if os.path.isabs(filename):
         return {"uri": Path(filename).as_uri()}
     posix = filename.replace(os.sep, "/")
-    return {"uri": quote(posix), "uriBaseId": SRCROOT}
+    return {"uri": quote(os.fsencode(posix)), "uriBaseId": SRCROOT}
 
 
 def _region(start, end) -> dict:
@@ -151,4 +156,4 @@ def sarif_log(diagnostics, registry, problems: Optional[List[str]] = None) -> di
 
 
 def render(diagnostics, registry, *, problems: Optional[List[str]] = None, **_) -> str:
-    return json.dumps(sarif_log(list(diagnostics), registry, problems), indent=2, ensure_ascii=False) + "\n"
+    return dump_json(sarif_log(list(diagnostics), registry, problems))

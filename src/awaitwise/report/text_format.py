@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import clean
+from . import clean, clean_name
 
 
 def render(diagnostics, registry, *, fixable_hint: bool = True, problems=(), fixes=None, files_changed: int = 0,
@@ -15,7 +15,8 @@ def render(diagnostics, registry, *, fixable_hint: bool = True, problems=(), fix
             if d.fix.applicability == "safe":
                 fixable += 1
                 mark = " [*]"
-        lines.append(f"{clean(d.filename)}:{d.location.row}:{d.location.column}: {d.code}{mark} {clean(d.message)}")
+        lines.append(f"{clean_name(d.filename)}:{d.location.row}:{d.location.column}: "
+                     f"{d.code}{mark} {clean(d.message)}")
     n = len(diagnostics)
     if fixes:
         per_code = ", ".join(f"{code}: {count}" for code, count in sorted(fixes.items()))
