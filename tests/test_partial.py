@@ -199,3 +199,97 @@ def test_only_stores_on_a_methods_first_parameter_pin_its_body():
     )
     facts, units = screen_units(source)
     assert [(u.start, u.pinned) for u in units] == [(3, True), (6, False), (9, False), (13, False), (16, True)]
+
+
+# --- large files, linted in pieces (partial.pieces, engine._lint_pieces) -------------------------
+
+
+@pytest.fixture
+def in_pieces(monkeypatch):
+    """Lint every file that has two bodies to share out in pieces (real runs: files from 256 KB)."""
+    monkeypatch.setattr(partial, "MIN_LINES", 0)
+    monkeypatch.setattr(partial, "PIECE_BYTES", 0)
+
+
+def _pieces(text, rules=BODY_RULES, settings=None, project=None, module=""):
+    settings = settings or Settings(select=("ALL",))
+    return partial.pieces(text, screen_for(text, project, module), rules, settings, project)
+
+
+def test_the_fixtures_are_linted_in_pieces(in_pieces):
+    """The comparisons below are worth something only if files are split in them."""
+    split = 0
+    for path in _fixture_files():
+        text = path.read_text(encoding="utf-8")
+        found = _pieces(text, settings=_settings(text))
+        if found is not None and len(found) >= 2:
+            split += 1
+    assert split >= 15
+
+
+@pytest.mark.parametrize("path", _fixture_files(), ids=lambda p: p.name)
+def test_linting_in_pieces_never_changes_results_on_fixtures(path, in_pieces):
+    text = path.read_text(encoding="utf-8")
+    screened, full = _both(text, path, _settings(text), rules=BODY_RULES)
+    assert _key(screened) == _key(full)
+
+
+@pytest.mark.parametrize("root", _project_dirs(), ids=lambda p: p.name)
+def test_linting_in_pieces_never_changes_results_with_a_project_index(root, in_pieces):
+    files = sorted(str(p) for p in root.rglob("*.py"))
+    settings = Settings(select=("ALL",), project_root=str(root))
+    project = build_index(files, settings, use_cache=False, force=True, jobs=1)
+    for path in files:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        screened, full = _both(text, path, settings, project, rules=BODY_RULES)
+        assert _key(screened) == _key(full), path
+
+
+def test_each_piece_owns_its_bodies_and_the_first_the_rest(in_pieces):
+    source = SOURCE + "\n\nasync def later():\n    time.sleep(2)\n    return 2\n"
+    found = _pieces(source)
+    assert len(found) == 2  # the two coroutines a rule fires in
+    first, second = found
+    later = source.count("\n") - 1  # time.sleep(2)
+    assert first.owns(21) and not second.owns(21)  # time.sleep in Worker.run
+    assert second.owns(later) and not first.owns(later)
+    assert first.owns(1) and not second.owns(1)  # module level
+    assert first.owns(14) and not second.owns(14)  # __init__ stores on self: in every piece
+    assert first.owns(25) and not second.owns(25)  # Worker.stop: a rule reads it for others, kept in all
+    text = second.text()
+    assert text.count("\n") == source.count("\n")
+    assert "time.sleep(1)" not in text and "time.sleep(2)" in text
+    assert "self.task.cancel()" in text and "self.client = client" in text
+    assert "total += item" not in text  # a body no rule needs is replaced in every piece
+    assert "time.sleep(2)" not in first.text() and "time.sleep(1)" in first.text()
+
+
+def _large_module(functions):
+    parts = ["import asyncio", "import time", "", "loop = asyncio.get_event_loop()", ""]
+    for i in range(functions):
+        parts += ["", f"async def handler_{i}(path):", "    data = path + 'x'", "    time.sleep(0.1)",
+                  f"    return len(data) * {i}"]
+        if i % 50 == 0:
+            parts += ["", f"class Holder{i}:", "    def __init__(self, value):", "        self.value = value", "",
+                      "    async def go(self):", "        time.sleep(self.value)"]
+    return "\n".join(parts) + "\n"
+
+
+def test_a_large_file_is_linted_in_pieces_with_the_results_of_one_parse(monkeypatch):
+    monkeypatch.setattr(partial, "PIECE_BYTES", 16 * 1024)  # the split of a large file, at a test's size
+    text = _large_module(1_000)
+    assert len(text) > partial.PIECE_BYTES
+    settings = Settings(select=("ALL",))
+    found = _pieces(text, rules=DEFAULT_RULES, settings=settings)
+    assert found is not None and 2 <= len(found) <= partial.MAX_PIECES
+    parses = []
+    from awaitwise import cstparse
+
+    original = cstparse.parse_module
+    monkeypatch.setattr(cstparse, "parse_module", lambda source: parses.append(len(source)) or original(source))
+    screened, full = _both(text, "big.py", settings, rules=DEFAULT_RULES)
+    assert _key(screened) == _key(full)
+    assert len(parses) == len(found) + 1  # the pieces, then the whole file once for the unscreened run
+    rows = [d.location.row for d in screened.diagnostics if d.code == "AW100"]
+    assert len(rows) == len(set(rows)) == 1_000 + 20  # each finding once, whichever piece found it

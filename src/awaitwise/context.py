@@ -40,7 +40,9 @@ class PendingReport:
 
 class FileContext:
     def __init__(self, path: str, source: str, module: cst.Module, settings, module_name: str = "",
-                 is_package: bool = False, project=None):
+                 is_package: bool = False, project=None, model=None):
+        """`model`: the file's semantic model when it is already built (a piece of a large file,
+        engine._lint_pieces), else it is built from `source` on first use."""
         self.path = path
         self.source = source
         self.module = module
@@ -55,7 +57,9 @@ class FileContext:
         self.reports: List[PendingReport] = []
         self.class_scopes: Dict[int, Scope] = {}  # id(ClassDef) -> its scope
         self._qualname_cache: Dict[int, Optional[str]] = {}
-        self._model: object = _UNBUILT
+        self._model: object = _UNBUILT if model is None else model
+        if model is not None and project is not None:
+            model.external_returns = self._project_returns  # not the earlier piece's context
         self.unmapped_scopes = 0  # libcst scopes without a model scope (tests assert there are none)
         self._instance_attrs: Dict[int, Dict[str, list]] = {}
         self._module_aliases: Optional[Dict[str, str]] = None  # module -> local name, built on first use
@@ -146,6 +150,10 @@ class FileContext:
                 model.external_returns = self._project_returns
             self._model = model
         return self._model  # type: ignore[return-value]
+
+    def built_model(self) -> Optional[SemanticModel]:
+        """The semantic model if a rule asked for it (None otherwise: it is not built here)."""
+        return None if self._model is _UNBUILT else self._model  # type: ignore[return-value]
 
     def _project_returns(self, func: str, awaited: bool) -> Optional[str]:
         """What a call of the project function `func` of another module gives, by its return

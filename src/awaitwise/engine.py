@@ -136,9 +136,15 @@ def lint_source(
 
     reduced = None
     if screened is not None and active and facts.parsed:
-        # the function bodies no selected rule could fire in are left out (see partial.py)
-        from .partial import reduced_source
+        from .partial import pieces, reduced_source
 
+        # a large file is linted in pieces, so that no tree of the whole of it is built
+        split = pieces(source, screened, active, settings, project)
+        if split is not None and _lint_pieces(out, split, source, path, settings, active, module_name,
+                                              is_package, project):
+            out.diagnostics = filter_noqa(out.diagnostics, source)
+            return out
+        # the function bodies no selected rule could fire in are left out (see partial.py)
         reduced = reduced_source(source, screened, active, settings, project)
     # a reduced text that does not parse (it should) leaves the decision to the whole file
     for text in ((source,) if reduced is None else (reduced, source)):
@@ -155,12 +161,51 @@ def lint_source(
     out.parsed = True
     if not active:
         return out
+    _run_rules(out, text, module, source, path, settings, active, module_name, is_package, project)
+    out.diagnostics = filter_noqa(out.diagnostics, source)
+    return out
 
+
+def _lint_pieces(out: LintOutput, split, source: str, path: str, settings, active, module_name: str,
+                 is_package: bool, project) -> bool:
+    """Lint each piece of a large file (partial.pieces), keeping the findings on the lines it owns.
+    False, with `out` untouched, when a piece does not parse: the whole file decides then."""
+    import libcst as cst
+
+    from .cstparse import parse_module
+
+    found: List[Diagnostic] = []
+    errors: List[Tuple[str, str]] = []
+    model = None
+    for piece in split:
+        text = piece.text()
+        try:
+            module = parse_module(text)
+        except (cst.ParserSyntaxError, RecursionError, MemoryError):
+            return False
+        part = LintOutput()
+        model = _run_rules(part, text, module, source, path, settings, active, module_name, is_package,
+                           project, model)
+        del module
+        found.extend(d for d in part.diagnostics if piece.owns(d.location.row))
+        errors.extend(e for e in part.internal_errors if e not in errors)
+    found.sort(key=lambda d: (d.location, d.code))
+    out.parsed = True
+    out.diagnostics.extend(found)
+    out.internal_errors.extend(errors)
+    return True
+
+
+def _run_rules(out: LintOutput, text: str, module, source: str, path: str, settings, active, module_name: str,
+               is_package: bool, project, model=None):
+    """The batched pass of the `active` rules over `module` (parsed from `text`: `source`, or it
+    with bodies replaced); findings and internal errors go to `out`. Gives the file's semantic
+    model, which a later piece of the same file can reuse (`model`)."""
     from .context import FileContext
     from .interrupts import rule_exception_propagates
     from .walker import describe, walk
 
-    ctx = FileContext(path, source, module, settings, module_name, is_package, project)
+    ctx = FileContext(path, source, module, settings, module_name, is_package, project, model=model)
 
     def on_error(code, exc):
         out.internal_errors.append((code, describe(exc)))
@@ -184,8 +229,7 @@ def lint_source(
         except (RecursionError, MemoryError):  # libcst's position pass recurses; deep code can exhaust it
             out.internal_errors.append(
                 ("", f"too deeply nested to locate {len(ctx.reports)} finding(s); they are not reported"))
-    out.diagnostics = filter_noqa(out.diagnostics, source)
-    return out
+    return ctx.built_model()
 
 
 def _compiles(source: str) -> bool:

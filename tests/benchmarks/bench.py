@@ -34,7 +34,7 @@ CORPUS = [
 ]
 RUFF_SELECT = "ASYNC,RUF006,PLE1142"
 TARGETS = {"cold_vs_ruff": 15.0, "warm_vs_ruff_cached": 3.0, "five_files_wall": 0.35,
-           "sample_speedup_vs_flake8_async": 40.0, "peak_mb": 300.0}
+           "sample_speedup_vs_flake8_async": 40.0, "peak_mb": 300.0, "scaling_per_line_spread": 2.0}
 
 
 def bin_path(name: str) -> str:
@@ -212,9 +212,13 @@ def bench(args) -> dict:
             sample_runs["aw_sample_cold"].append(measure(aw + jobs + ["--no-cache"] + sample_rel, src))
             sample_runs["flake8_async"].append(measure([bin_path("flake8"), "--select", "ASYNC", "--exit-zero"]
                                                        + sample_rel, src))
+    scale_rows = scaling(aw, jobs, work, args.repeat)
+    big_row = largest_file(aw, src, files, args.repeat)
     shutil.rmtree(work, ignore_errors=True)
 
     results = {name: summarize(r) for name, r in {**runs, **sample_runs}.items() if r}
+    results.update(scale_rows)
+    results["aw_largest_file"] = big_row
     r = results
     ratios = {
         "cold_vs_ruff": r["aw_cold"]["wall"] / r["ruff_cold"]["wall"],
@@ -225,6 +229,11 @@ def bench(args) -> dict:
         "five_files_wall": r["aw_5_files_cached"]["wall"],
         "five_files_uncached_wall": r["aw_5_files"]["wall"],
         "peak_mb": max(x["peak_mb"] for k, x in r.items() if k.startswith("aw_")),
+        # time per line of the largest scaling file over the smallest's: flat means linear cost
+        "scaling_per_line_spread": (max(x["us_per_line"] for x in scale_rows.values())
+                                    / min(x["us_per_line"] for x in scale_rows.values())),
+        # peak memory of the largest corpus file over its size
+        "largest_file_peak_over_size": big_row["peak_mb"] / big_row["size_mb"],
     }
     if "flake8_async" in r:
         ratios["sample_speedup_vs_flake8_async"] = r["flake8_async"]["wall"] / r["aw_sample_cold"]["wall"]
@@ -241,6 +250,59 @@ def bench(args) -> dict:
         "targets": TARGETS,
         "files_checked": len(rel),
     }
+
+
+SCALING_LINES = (1_000, 10_000, 100_000)
+
+
+def scaling_source(lines: int) -> str:
+    """A module of about `lines` lines: coroutines of six lines, findings on every third line."""
+    head = ["import time", "", ""]
+    body = []
+    i = 0
+    while len(head) + len(body) < lines:
+        body += [f"async def handler_{i}(path):",
+                 "    data = path + 'x'",
+                 "    time.sleep(0.1)",
+                 "    total = len(data) * 2",
+                 "    size = total + 1",
+                 "    time.sleep(size)"]
+        i += 1
+    return "\n".join(head + body) + "\n"
+
+
+def scaling(aw, jobs, work, repeat) -> dict:
+    """One file of each size in SCALING_LINES, checked alone without a cache: time per line, after the
+    start-up measured on a one-line file, must stay flat (within 2x) as the file and its findings grow."""
+    rows = {}
+    folder = os.path.join(work, "scale_startup")
+    os.makedirs(folder)
+    with open(os.path.join(folder, "big.py"), "w") as fh:
+        fh.write("import time\n")
+    base = summarize([measure(aw + jobs + ["--no-cache", "big.py"], folder) for _ in range(repeat)])
+    rows["scale_startup"] = base
+    for lines in SCALING_LINES:
+        folder = os.path.join(work, f"scale_{lines}")
+        os.makedirs(folder)
+        with open(os.path.join(folder, "big.py"), "w") as fh:
+            fh.write(scaling_source(lines))
+        runs = [measure(aw + jobs + ["--no-cache", "big.py"], folder) for _ in range(repeat)]
+        row = summarize(runs)
+        row["lines"] = lines
+        # the start-up (a one-line file) is paid once whatever the size: leave it out of the per-line cost
+        row["us_per_line"] = max(row["wall"] - base["wall"], 0.0) / lines * 1e6
+        rows[f"scale_{lines}_lines"] = row
+    return rows
+
+
+def largest_file(aw, src, files, repeat) -> dict:
+    """Peak memory for the corpus's largest file, checked alone (no cache, one process)."""
+    big = max(files, key=os.path.getsize)
+    runs = [measure(aw + ["--jobs", "1", "--no-cache", os.path.relpath(big, src)], src) for _ in range(repeat)]
+    row = summarize(runs)
+    row["file"] = os.path.relpath(big, src)
+    row["size_mb"] = os.path.getsize(big) / 2**20
+    return row
 
 
 def _versions() -> dict:
@@ -264,7 +326,12 @@ def report(data: dict) -> str:
              f"cached == uncached: {data['cached_equals_uncached']}",
              f"{'run':22s} {'wall s':>8s} {'cpu s':>8s} {'peak MB':>8s}"]
     for name, x in r.items():
-        lines.append(f"{name:22s} {x['wall']:8.3f} {x['cpu']:8.3f} {x['peak_mb']:8.1f}")
+        extra = ""
+        if "us_per_line" in x:
+            extra = f"  {x['us_per_line']:.1f} us/line"
+        elif "size_mb" in x:
+            extra = f"  {x['file']} ({x['size_mb']:.2f} MB)"
+        lines.append(f"{name:22s} {x['wall']:8.3f} {x['cpu']:8.3f} {x['peak_mb']:8.1f}{extra}")
     lines.append("ratios (target):")
     for key, value in data["ratios"].items():
         target = TARGETS.get(key)
@@ -338,6 +405,26 @@ def verify_screening(args) -> int:
     return 1 if bad else 0
 
 
+def scaling_only(args) -> int:
+    base = os.path.abspath(os.path.expanduser(args.dir))
+    src = build_corpus(base, os.path.abspath(os.path.expanduser(args.wheels or os.path.join(base, "wheels"))))
+    work = tempfile.mkdtemp(prefix="awaitwise-bench-")
+    aw = snapshot_awaitwise(work) + ["check", "--exit-zero", "-q"]
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    rows = scaling(aw, jobs, work, args.repeat)
+    rows["aw_largest_file"] = largest_file(aw, src, corpus_files(src), args.repeat)
+    shutil.rmtree(work, ignore_errors=True)
+    with open(args.out, "w") as fh:
+        json.dump(rows, fh, indent=2, default=str)
+    for name, x in rows.items():
+        extra = (f"{x['us_per_line']:.1f} us/line" if "us_per_line" in x
+                 else f"{x['file']} ({x['size_mb']:.2f} MB)" if "file" in x else "start-up")
+        print(f"{name:22s} wall {x['wall']:8.3f} s  cpu {x['cpu']:8.3f} s  peak {x['peak_mb']:8.1f} MB  {extra}")
+    per_line = [x["us_per_line"] for k, x in rows.items() if "us_per_line" in x]
+    print(f"time per line, largest over smallest: {max(per_line) / min(per_line):.2f} (target <= 2)")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dir", default=os.environ.get("AWAITWISE_BENCH_DIR", "~/.cache/awaitwise-bench"),
@@ -355,9 +442,13 @@ def main(argv=None) -> int:
                                                   "ones; AW304 reads every function body, so screening by body "
                                                   "needs it left out)")
     p.add_argument("--ignore", default="", help="with --verify-screening: rules left out (e.g. AW304)")
+    p.add_argument("--scaling-only", action="store_true",
+                   help="only the scaling rows (1k/10k/100k-line files) and the largest corpus file's memory")
     args = p.parse_args(argv)
     if args.verify_screening:
         return verify_screening(args)
+    if args.scaling_only:
+        return scaling_only(args)
     data = bench(args)
     with open(args.out, "w") as fh:
         json.dump(data, fh, indent=2, default=str)
