@@ -61,6 +61,11 @@ def main():
     from .screening import lazy_libcst
 
     lazy_libcst()
+    # ... and parses without libcst's per-node checks, which only confirm what the grammar did
+    # (cstparse.unchecked_parsing: the command owns its process; library users never meet it).
+    from .cstparse import unchecked_parsing
+
+    unchecked_parsing()
     # A run allocates in bulk (cached results, the project index, parsed modules) and frees
     # little before it ends: collecting every 700 allocations keeps walking the same live
     # objects again.
@@ -71,11 +76,13 @@ def main():
 
 def run() -> None:
     """The `awaitwise` console script and `python -m awaitwise`: the command, then an exit that
-    skips tearing down what the run loaded. Freeing the project state and the cached results
-    object by object took about 40 ms of a 0.45 s cached run over the benchmark corpus (median of
-    12). By then every file the run writes is closed and in place and its worker processes are
-    joined, so only the output streams are flushed first. Errors other than an exit still end
-    the usual way, with their traceback.
+    skips tearing down what the run loaded (freeing the project state and the cached results
+    object by object is a noticeable part of a cached run: tests/benchmarks/README.md). By then
+    every file the run writes is closed and in place and its worker processes are joined, so only
+    the output streams are flushed first. Errors other than an exit still end the usual way, with
+    their traceback. Under a profiler or a tracer (cProfile, coverage), and whenever
+    AWAITWISE_NORMAL_EXIT is set, the process ends the ordinary way instead, so their exit
+    handlers run and write what they collected.
 
     SIGINT and SIGTERM stop the command (interrupts.py): its workers are stopped, no file is
     written after the signal, one line on stderr says how many files were already written, and
@@ -107,7 +114,16 @@ def run() -> None:
             stream.flush()
         except (OSError, ValueError):  # a reader that went away (`| head`), or a closed stream
             pass
+    if _normal_exit_wanted():
+        sys.exit(code)
     os._exit(code)
+
+
+def _normal_exit_wanted() -> bool:
+    """Whether someone watching this process needs its ordinary end (see run)."""
+    import os
+
+    return bool(sys.getprofile() or sys.gettrace() or os.environ.get("AWAITWISE_NORMAL_EXIT"))
 
 
 def _settings(paths, opts):

@@ -2,11 +2,14 @@
 
 Every libcst node checks its own fields when it is constructed (`CSTNode._validate`, called from
 `__post_init__`). For a tree the parser builds from text that already parsed, those checks can
-only confirm what the grammar guaranteed, and they cost about 30% of the parse: on every 20th file
-of the benchmark corpus (94k lines), 80 ms per 1,000 lines with them, 56 ms without. So the engine
-parses with the check switched off for the duration of the parse, and nothing else does: nodes that
-rules build for fixes are checked as usual, and a fixed text is re-parsed with the checks on
-before it is written (fixer._parses).
+only confirm what the grammar guaranteed, and they cost about 30% of the parse (see
+tests/benchmarks/README.md). Skipping them means switching `CSTNode.__post_init__` off for the
+duration of a parse, which every thread of the process would see. So it is a choice of the
+process's owner, never a side effect of using awaitwise: the `awaitwise` command, which owns its
+process and its forked workers, turns it on (`unchecked_parsing()`); a program that calls
+`awaitwise.api`, a language server that builds fix nodes in other threads, and the tests get the
+ordinary, checked parse. Nodes that rules build for fixes are checked as usual in every case, and
+a fixed text is re-parsed with the checks on before it is written (fixer._parses).
 """
 from __future__ import annotations
 
@@ -15,6 +18,14 @@ import threading
 from typing import NamedTuple, Optional
 
 _LOCK = threading.Lock()
+_UNCHECKED = False  # see unchecked_parsing
+
+
+def unchecked_parsing(enabled: bool = True) -> None:
+    """Let parse_module skip libcst's per-node checks from now on in this process (or stop).
+    For a process that awaitwise owns: the command's main process and the workers it forks."""
+    global _UNCHECKED
+    _UNCHECKED = bool(enabled)
 
 
 def _unchecked(self) -> None:
@@ -22,9 +33,12 @@ def _unchecked(self) -> None:
 
 
 def parse_module(source: str):
-    """libcst.parse_module(source), without per-node validation. Raises what it raises."""
+    """libcst.parse_module(source); without per-node validation when the process's owner asked for
+    that (unchecked_parsing). Raises what it raises."""
     import libcst as cst
 
+    if not _UNCHECKED:
+        return cst.parse_module(source)
     cst.Module  # noqa: B018 - a lazily imported libcst (screening.lazy_libcst) loads before its submodule
     try:
         from libcst._nodes.base import CSTNode

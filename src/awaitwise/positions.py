@@ -1,8 +1,7 @@
 """Where the nodes a file's findings name are, without a position pass over the whole module.
 
 libcst's PositionProvider computes the range of every node of a module by generating its code,
-and costs about 250 ms per 1,000 lines: on the benchmark corpus's files with a finding, 2.5
-times the parse. A finding needs the ranges of a few nodes only (the one it reports and those
+and costs more than the parse (tests/benchmarks/README.md). A finding needs the ranges of a few nodes only (the one it reports and those
 its fix edits), and they almost always lie in one statement of the module, or of the indented
 body of a module-level class. So the engine passes the walk's stack at each report, and this
 module runs one position pass over a module made of those statements alone (the statements of a

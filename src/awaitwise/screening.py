@@ -655,7 +655,7 @@ def _local_names(func):
                     out.add(name)
                     counts[name] = 2
         # the same loop as in _Collector.run, kept inline: as a helper function returning the
-        # children, this walk took 19% longer (2.93 -> 3.49 CPU-s on every 4th corpus file)
+        # children, this walk is measurably slower (tests/benchmarks/README.md)
         fields = fields_of.get(t)
         if fields is None:
             fields = fields_of[t] = tuple(f for f in t._fields if f not in _NOT_CHILD_FIELDS)
