@@ -74,8 +74,10 @@ def test_text(hostile):
         assert sum(line.startswith(f"{shown}:4:5: AW100 [*] ") for line in lines) == 1, shown
     assert not any(line.startswith("foo.py") for line in lines)  # no forged diagnostic line
     assert "Found 3 errors." in lines
+    # the code frame shows the source line with its escapes made visible, once per file
+    assert lines.count('3 |     x = "\\x1b[2J\\x9b31m"') == 3
 
-    code, out, _ = invoke("check", "--no-cache", "--quiet", ".")
+    code, out, _ = invoke("check", "--no-cache", "--quiet", "--output-format", "concise", ".")
     assert code == 1
     assert sorted(line.split(":4:5:")[0] for line in out.splitlines()) == sorted(SHOWN.values())
 
