@@ -190,11 +190,28 @@ class Session:
 
             _echo(clean_name(f"awaitwise: error: {fr.error}"), err=True)
         fixed = fr.fixed_source if fr.fixed_source is not None else src.text
+        result = RunResult(files=[fr])
         if self.opts.get("diff"):
             self._print_diff(filename, src.text, fixed)
-            return (EXIT_ERROR if fr.error else EXIT_OK), None
+            would = self._would_fix(result)
+            return (EXIT_ERROR if fr.error else would), None
+        # stdout carries the source: what is left to fix is reported on stderr
+        if self.opts.get("statistics"):
+            _echo(self._statistics(fr.diagnostics), err=True, nl=False)
+        else:
+            self._print_findings(fr.diagnostics, {fr.filename: fixed}, "fix", [fr.error] if fr.error else [],
+                                 result, err=True)
         code = EXIT_ERROR if fr.error else (EXIT_FINDINGS if fr.diagnostics and not self.opts.get("exit_zero") else EXIT_OK)
         return code, fixed
+
+    def _would_fix(self, result: RunResult) -> int:
+        """After `fix --diff`: "Would fix N errors." on stderr, and the exit code that says
+        whether the diff is empty (0) or not (1; 0 with --exit-zero)."""
+        total = sum(result.fixes_applied.values())
+        if not total:
+            return EXIT_OK
+        _echo(f"Would fix {total} error{'s' if total != 1 else ''}.", err=True)
+        return EXIT_OK if self.opts.get("exit_zero") else EXIT_FINDINGS
 
     def _run(self, files, mode, project, unsafe=False, write=True) -> RunResult:
         jobs = self.opts.get("jobs")  # None: one worker per CPU
@@ -249,10 +266,11 @@ class Session:
     def report(self, result: RunResult, mode: str) -> int:
         diagnostics = result.diagnostics
         problems = self.problems + result.problems
-        if self.opts.get("statistics"):
-            _echo(self._statistics(diagnostics), nl=False)
-        elif mode == "fix" and self.opts.get("diff"):
-            pass
+        diff = mode == "fix" and self.opts.get("diff")
+        if self.opts.get("statistics") and not diff:
+            _echo(self._statistics(diagnostics), nl=False, json_text=self._format() == "json")
+        elif diff:
+            would = self._would_fix(result)
         else:
             texts = dict(self._texts)
             texts.update((f.filename, f.fixed_source) for f in result.files if f.fixed_source is not None)
@@ -264,6 +282,8 @@ class Session:
             _echo(clean_name(f"awaitwise: error: {p}"), err=True)
         if problems:
             return EXIT_ERROR
+        if diff:
+            return would
         if diagnostics and not self.opts.get("exit_zero"):
             return EXIT_FINDINGS
         return EXIT_OK
@@ -274,7 +294,7 @@ class Session:
 
         from .report import JSON_FORMATS, render, wants_color
 
-        fmt = self.opts.get("output_format") or "text"
+        fmt = self._format()
         summary: dict = {"fixable_hint": mode == "check", "problems": problems}
         if mode == "fix" and result is not None:
             summary["fixes"] = result.fixes_applied
@@ -287,10 +307,29 @@ class Session:
         _echo(render(fmt, diagnostics, self.registry, **summary), nl=False, err=err,
               json_text=fmt in JSON_FORMATS, color=color)
 
-    @staticmethod
-    def _statistics(diagnostics) -> str:
-        counts = {}
+    def _format(self) -> str:
+        return self.opts.get("output_format") or "text"
+
+    def _statistics(self, diagnostics) -> str:
+        """How many findings each code has, most first: `count<TAB>code` lines, or with
+        --output-format json a list of {code, name, count, fixable} (fixable: `fix` would fix
+        at least one of them)."""
+        from .fixer import applicable
+
+        counts: dict = {}
+        fixable: dict = {}
         for d in diagnostics:
             counts[d.code] = counts.get(d.code, 0) + 1
-        lines = [f"{n:>6}\t{code}" for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+            fixable[d.code] = fixable.get(d.code, False) or applicable(d.fix, bool(self.opts.get("unsafe_fixes")))
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if self._format() == "json":
+            from .report import dump_json
+
+            def name(code):
+                rule = self.registry.get(code)
+                return rule.name if rule is not None else ("syntax-error" if code == "AW001" else None)
+
+            return dump_json([{"code": code, "name": name(code), "count": n, "fixable": fixable[code]}
+                              for code, n in ordered])
+        lines = [f"{n:>6}\t{code}" for code, n in ordered]
         return "\n".join(lines) + ("\n" if lines else "")
