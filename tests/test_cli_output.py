@@ -116,6 +116,9 @@ def test_text_format_marks_fixes_and_escapes_control_characters(project):
     assert "w\\x1b[2Jeird.py:2:5: ACME100 [*] `print()` in a coroutine; use `logging`" in out.output
     assert out.output.splitlines()[-1] == "[*] 4 fixable with `awaitwise fix`."
     quiet = invoke("check", "--quiet", "--select", "ACME100", "app.py")
+    assert "Found" not in quiet.output and "fixable" not in quiet.output  # findings only, with frames
+    assert quiet.output.count("ACME100 [*]") == 3 and '6 |     print("a")' in quiet.output
+    quiet = invoke("check", "--quiet", "--output-format", "concise", "--select", "ACME100", "app.py")
     assert quiet.output.splitlines() == [
         "app.py:6:5: ACME100 [*] `print()` in a coroutine; use `logging`",
         "app.py:7:5: ACME100 [*] `print()` in a coroutine; use `logging`",

@@ -48,11 +48,12 @@ def test_two_fix_runs_at_once(tmp_path):
         assert not leftovers, leftovers
 
     # the shared cache is intact: cached answers equal fresh ones, twice (write, then read back)
-    fresh = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", "."], cwd=tmp_path,
-                           capture_output=True, text=True)
+    concise = ("--output-format", "concise")
+    fresh = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", *concise, "."],
+                           cwd=tmp_path, capture_output=True, text=True)
     assert fresh.returncode == 1 and fresh.stdout.count("AW104") == 5
     for _ in range(2):
-        cached = subprocess.run([sys.executable, "-m", "awaitwise", "check", "."], cwd=tmp_path,
+        cached = subprocess.run([sys.executable, "-m", "awaitwise", "check", *concise, "."], cwd=tmp_path,
                                 capture_output=True, text=True)
         assert (cached.returncode, cached.stdout, cached.stderr) == (fresh.returncode, fresh.stdout, fresh.stderr)
 

@@ -34,8 +34,8 @@ def test_await_outside_async_migration_reaches_callers_in_other_modules(tmp_path
     work = tmp_path / "to_async"
     shutil.copytree(PROJECT, work)
     before = _sources(work)
-    check = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", "."], cwd=work,
-                           capture_output=True, text=True)
+    check = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", "--output-format", "concise",
+                            "."], cwd=work, capture_output=True, text=True)
     assert check.returncode == 1 and check.stdout.count("AW300") == 2
     run = subprocess.run([sys.executable, "-m", "awaitwise", "fix", "--unsafe-fixes", "--no-cache", "."],
                          cwd=work, capture_output=True, text=True)

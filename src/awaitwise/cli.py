@@ -10,6 +10,8 @@ import click
 from . import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# report.FORMATS, spelled out here so that parsing the command line loads no output code
+OUTPUT_FORMATS = ("text", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint")
 
 
 def _codes(value) -> Optional[Tuple[str, ...]]:
@@ -35,7 +37,7 @@ def common_options(func):
         click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to run in addition to the selected ones."),
         click.option("--ignore", multiple=True, metavar="CODES", help="Rules to skip (codes or prefixes)."),
         click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml."),
-        click.option("--output-format", type=click.Choice(["text", "json", "sarif", "github"]), default=None, help="How diagnostics are printed (default: text)."),
+        click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, help="How diagnostics are printed (default: text, each finding with its source line; concise: one line each)."),
         click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this glob (adds to the configured excludes)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU count)."),

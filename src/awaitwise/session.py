@@ -16,13 +16,40 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_PROJECT_ROUNDS = 4
 
 
-def _echo(text: str, *, err: bool = False, nl: bool = True, json_text: bool = False) -> None:
+def _echo(text: str, *, err: bool = False, nl: bool = True, json_text: bool = False,
+          color: Optional[bool] = None) -> None:
     """click.echo, after escaping what the stream's encoding cannot hold (a terminal that is not
-    UTF-8, a strict ASCII pipe), so writing the output never fails."""
+    UTF-8, a strict ASCII pipe), so writing the output never fails. `color=True` keeps the
+    text's ANSI styles even on a pipe (FORCE_COLOR)."""
     from .report import fit
 
     stream = sys.stderr if err else sys.stdout
-    click.echo(fit(text, getattr(stream, "encoding", None), json_text=json_text), err=err, nl=nl)
+    click.echo(fit(text, getattr(stream, "encoding", None), json_text=json_text), err=err, nl=nl, color=color)
+
+
+class _SourceLines:
+    """The lines of an analysed file for the code frames of the text format, by the name a
+    diagnostic shows: the text the run ended with when it has it (a fixed file, stdin), else the
+    file read again (a regular file within the size limit, as any read of the tree). None for a
+    file that cannot be read now."""
+
+    def __init__(self, max_size: Optional[int], texts: Optional[dict] = None):
+        self.max_size = max_size
+        self.texts = dict(texts or {})
+        self.lines: dict = {}
+
+    def __call__(self, filename: str):
+        if filename not in self.lines:
+            from .sourcefile import SourceError, read, source_lines
+
+            text = self.texts.get(filename)
+            if text is None:
+                try:
+                    text = read(filename, self.max_size).text
+                except (SourceError, OSError, ValueError):
+                    text = None
+            self.lines[filename] = source_lines(text) if text is not None else None
+        return self.lines[filename]
 
 
 def _diff_line(line: str) -> str:
@@ -71,6 +98,7 @@ class Session:
         self._cache_obj = None  # the run's cache, opened on first use
         self._warm = None  # the warm start (warm.WarmStart), once the index was asked for with the cache
         self._given: Optional[list] = None  # the paths discovery walked (the warm start may reuse the walk)
+        self._texts: dict = {}  # shown name -> source text the run read from stdin
 
     # --- building blocks ------------------------------------------------------------------------
     def _files(self, paths: Sequence[str]):
@@ -123,6 +151,7 @@ class Session:
         project = self._project([], extra_root=filename)
         result = RunResult()
         fr = check_one(filename, self.settings, self.registry, project, source_text=text)
+        self._texts[fr.filename] = text
         result.files.append(fr)
         if fr.error:
             result.problems.append(fr.error)
@@ -161,11 +190,28 @@ class Session:
 
             _echo(clean_name(f"awaitwise: error: {fr.error}"), err=True)
         fixed = fr.fixed_source if fr.fixed_source is not None else src.text
+        result = RunResult(files=[fr])
         if self.opts.get("diff"):
             self._print_diff(filename, src.text, fixed)
-            return (EXIT_ERROR if fr.error else EXIT_OK), None
+            would = self._would_fix(result)
+            return (EXIT_ERROR if fr.error else would), None
+        # stdout carries the source: what is left to fix is reported on stderr
+        if self.opts.get("statistics"):
+            _echo(self._statistics(fr.diagnostics), err=True, nl=False)
+        else:
+            self._print_findings(fr.diagnostics, {fr.filename: fixed}, "fix", [fr.error] if fr.error else [],
+                                 result, err=True)
         code = EXIT_ERROR if fr.error else (EXIT_FINDINGS if fr.diagnostics and not self.opts.get("exit_zero") else EXIT_OK)
         return code, fixed
+
+    def _would_fix(self, result: RunResult) -> int:
+        """After `fix --diff`: "Would fix N errors." on stderr, and the exit code that says
+        whether the diff is empty (0) or not (1; 0 with --exit-zero)."""
+        total = sum(result.fixes_applied.values())
+        if not total:
+            return EXIT_OK
+        _echo(f"Would fix {total} error{'s' if total != 1 else ''}.", err=True)
+        return EXIT_OK if self.opts.get("exit_zero") else EXIT_FINDINGS
 
     def _run(self, files, mode, project, unsafe=False, write=True) -> RunResult:
         jobs = self.opts.get("jobs")  # None: one worker per CPU
@@ -218,26 +264,17 @@ class Session:
 
     # --- report ---------------------------------------------------------------------------------
     def report(self, result: RunResult, mode: str) -> int:
-        from .report import render
-
-        fmt = self.opts.get("output_format") or "text"
         diagnostics = result.diagnostics
         problems = self.problems + result.problems
-        quiet = self.opts.get("quiet")
-        if self.opts.get("statistics"):
-            _echo(self._statistics(diagnostics), nl=False)
-        elif mode == "fix" and self.opts.get("diff"):
-            pass
-        elif fmt == "text" and quiet:
-            text = render(fmt, diagnostics, self.registry)
-            _echo("".join(line + "\n" for line in text.split("\n")[:len(diagnostics)]), nl=False)
+        diff = mode == "fix" and self.opts.get("diff")
+        if self.opts.get("statistics") and not diff:
+            _echo(self._statistics(diagnostics), nl=False, json_text=self._format() == "json")
+        elif diff:
+            would = self._would_fix(result)
         else:
-            fixed = {}
-            if mode == "fix":
-                fixed = {"fixes": result.fixes_applied,
-                         "files_changed": sum(1 for f in result.files if f.fixes_applied)}
-            _echo(render(fmt, diagnostics, self.registry, fixable_hint=(mode == "check"), problems=problems,
-                         **fixed), nl=False, json_text=fmt in ("json", "sarif"))
+            texts = dict(self._texts)
+            texts.update((f.filename, f.fixed_source) for f in result.files if f.fixed_source is not None)
+            self._print_findings(diagnostics, texts, mode, problems, result)
         for p in problems:
             from .report import clean_name
 
@@ -245,14 +282,54 @@ class Session:
             _echo(clean_name(f"awaitwise: error: {p}"), err=True)
         if problems:
             return EXIT_ERROR
+        if diff:
+            return would
         if diagnostics and not self.opts.get("exit_zero"):
             return EXIT_FINDINGS
         return EXIT_OK
 
-    @staticmethod
-    def _statistics(diagnostics) -> str:
-        counts = {}
+    def _print_findings(self, diagnostics, texts: dict, mode: str, problems, result=None, err: bool = False):
+        """The findings in the chosen --output-format, on stdout (stderr with `err`)."""
+        import os
+
+        from .report import JSON_FORMATS, render, wants_color
+
+        fmt = self._format()
+        summary: dict = {"fixable_hint": mode == "check", "problems": problems}
+        if mode == "fix" and result is not None:
+            summary["fixes"] = result.fixes_applied
+            summary["files_changed"] = sum(1 for f in result.files if f.fixes_applied)
+        color = None
+        if fmt in ("text", "concise"):
+            color = wants_color(sys.stderr if err else sys.stdout, os.environ)
+            summary.update(color=color, with_summary=not self.opts.get("quiet"),
+                           sources=_SourceLines(getattr(self.settings, "max_file_size", None), texts))
+        _echo(render(fmt, diagnostics, self.registry, **summary), nl=False, err=err,
+              json_text=fmt in JSON_FORMATS, color=color)
+
+    def _format(self) -> str:
+        return self.opts.get("output_format") or "text"
+
+    def _statistics(self, diagnostics) -> str:
+        """How many findings each code has, most first: `count<TAB>code` lines, or with
+        --output-format json a list of {code, name, count, fixable} (fixable: `fix` would fix
+        at least one of them)."""
+        from .fixer import applicable
+
+        counts: dict = {}
+        fixable: dict = {}
         for d in diagnostics:
             counts[d.code] = counts.get(d.code, 0) + 1
-        lines = [f"{n:>6}\t{code}" for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+            fixable[d.code] = fixable.get(d.code, False) or applicable(d.fix, bool(self.opts.get("unsafe_fixes")))
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if self._format() == "json":
+            from .report import dump_json
+
+            def name(code):
+                rule = self.registry.get(code)
+                return rule.name if rule is not None else ("syntax-error" if code == "AW001" else None)
+
+            return dump_json([{"code": code, "name": name(code), "count": n, "fixable": fixable[code]}
+                              for code, n in ordered])
+        lines = [f"{n:>6}\t{code}" for code, n in ordered]
         return "\n".join(lines) + ("\n" if lines else "")

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Optional
 
-FORMATS = ("text", "json", "sarif", "github")
+# The names of --output-format, each rendered by the module `<name>_format` (a dash as `_`).
+FORMATS = ("text", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint")
+# The formats whose output is JSON (written with JSON escapes where the stream cannot hold a
+# character, see `fit`).
+JSON_FORMATS = ("json", "json-lines", "sarif", "gitlab")
 
 # C0 controls but tab and newline, DEL, C1 controls, and lone surrogates.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -51,12 +56,13 @@ def _json_escape(char: str) -> str:
     return f"\\u{ord(char):04x}"
 
 
-def dump_json(data) -> str:
-    """`data` as indented JSON that is valid UTF-8 and safe on a terminal. JSON escapes the C0
-    controls itself; DEL and the C1 controls become `\\u00NN` escapes (the value is unchanged),
-    and lone surrogates are written as `clean` shows them. Both can only occur inside strings,
-    so escaping them in the finished document keeps it valid."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+def dump_json(data, *, indent: Optional[int] = 2) -> str:
+    """`data` as JSON that is valid UTF-8 and safe on a terminal, indented (one line with
+    `indent=None`), ending with a newline. JSON escapes the C0 controls itself; DEL and the C1
+    controls become `\\u00NN` escapes (the value is unchanged), and lone surrogates are written
+    as `clean` shows them. Both can only occur inside strings, so escaping them in the finished
+    document keeps it valid."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
     return _JSON_UNSAFE.sub(lambda m: _json_escape(m.group()), text) + "\n"
 
 
@@ -90,5 +96,22 @@ def fit(text: str, encoding, *, json_text: bool = False) -> str:
 def render(fmt: str, diagnostics, registry, **summary) -> str:
     from importlib import import_module
 
-    module = import_module(f"{__name__}.{fmt}_format")
+    module = import_module(f"{__name__}.{fmt.replace('-', '_')}_format")
     return module.render(diagnostics, registry, **summary)
+
+
+def wants_color(stream, environ) -> bool:
+    """Whether output to `stream` is coloured: FORCE_COLOR (set to anything but an empty string)
+    colours even a pipe, NO_COLOR (likewise) turns colour off and wins over FORCE_COLOR, as in
+    CPython; otherwise a terminal is coloured unless TERM is `dumb`, and a pipe or file never."""
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    if environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (OSError, ValueError):
+        return False
