@@ -254,5 +254,13 @@ def rule(code, show_all, output_format):
         click.echo(render_table(registry, output_format))
 
 
+@main.command()
+def server():
+    """Run the language server on stdin/stdout (for editors)."""
+    from .lsp import start
+
+    sys.exit(start())
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

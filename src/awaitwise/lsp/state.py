@@ -1,0 +1,326 @@
+"""What the language server knows about the workspace, and the work it does on it: settings for
+each file (the CLI's lookup), the project index held in memory, the open documents' text laid
+over it, and the lint, fix and suppress operations behind diagnostics and code actions.
+
+Everything here runs on the server's one worker thread, so none of it needs a lock; the protocol
+side (server.py) hands it snapshots of documents and publishes what it returns. The linting
+itself is the CLI's: `runner.check_one` and `runner.fix_one` with the registry's rules and the
+settings `config.resolve_settings` finds, as `awaitwise check --stdin-filename` does.
+
+The index. For each project (its root folders and its settings) the index of the files on disk
+is built once, from the cache the CLI keeps when it can, and then kept up to date: a file saved
+or changed on disk is extracted again, a file created or deleted has the index rebuilt. Each open
+document's current text is laid over it (its facts replace those of the file on disk), so an
+edit in one module is seen by the others: making a helper `async` gives its callers AW200 when
+they are linted again. A lint reports whether the document's facts changed in a way the other
+modules can see; the server then lints the other open documents again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+
+from ..config import ConfigError, Settings, path_matches, relative_posix, resolve_settings
+from ..diagnostics import Diagnostic
+from ..fixer import applicable
+
+if TYPE_CHECKING:
+    from ..project import FileFacts, ProjectIndex
+
+log = logging.getLogger("awaitwise.lsp")
+
+CONFIG_NAMES = ("pyproject.toml", "awaitwise.toml")
+PY_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One version of an open document."""
+
+    uri: str
+    path: str  # where it is (or would be) on disk: picks the config, module name and project
+    version: Optional[int]
+    text: str
+    is_file: bool = True  # False for an unsaved buffer: it is no module of the project
+
+
+@dataclass
+class LintReport:
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)  # internal errors (a rule that raised...), to log
+    config_error: Optional[str] = None  # the config could not be read: defaults were used
+    others_affected: bool = False  # the index changed: the other open documents need a new lint
+    skipped: Optional[str] = None  # why the document is not linted (excluded by the config)
+
+
+def _shape(facts) -> object:
+    """What other modules can see of a file's facts: everything but the text's own hash, words
+    and screening data (a change inside a function body that calls nothing new keeps it)."""
+    if facts is None:
+        return None
+    return facts._replace(source_hash="", words="", screen=None, units=b"")
+
+
+class ProjectState:
+    def __init__(self, registry=None):
+        if registry is None:
+            from ..registry import get_registry
+
+            registry = get_registry()
+        self.registry = registry
+        self._settings: Dict[str, Tuple[Settings, Optional[str]]] = {}  # by folder
+        self._bases: Dict[tuple, Optional[ProjectIndex]] = {}  # project key -> ProjectIndex (or None: no rule reads one)
+        self._open: Dict[str, FileFacts] = {}  # absolute path -> FileFacts of the open document's text
+        self._generation = 0  # bumped whenever what the index sees changes
+        self._effective: Dict[tuple, Tuple[int, ProjectIndex]] = {}
+        self._last: Dict[str, Tuple[str, List[Diagnostic]]] = {}  # uri -> (text, diagnostics)
+
+    # --- settings -------------------------------------------------------------------------------
+    def settings_for(self, path: str) -> Tuple[Settings, Optional[str]]:
+        """The settings `awaitwise check` uses for the file at `path`, and the configuration error
+        when there was one (the defaults are used then, so the editor still gets findings)."""
+        folder = os.path.dirname(os.path.abspath(path))
+        found = self._settings.get(folder)
+        if found is None:
+            try:
+                found = (resolve_settings([path], None, {}, self.registry), None)
+            except ConfigError as exc:
+                found = (Settings(project_root=folder), str(exc))
+            self._settings[folder] = found
+        return found
+
+    def excluded(self, path: str, settings: Settings) -> bool:
+        """True when the config's `exclude` patterns match the file (the CLI skips it too)."""
+        patterns = settings.exclude + settings.extend_exclude
+        if not patterns or not settings.project_root:
+            return False
+        rel = relative_posix(os.path.abspath(path), settings.project_root)
+        return any(path_matches(rel, p) for p in patterns)
+
+    # --- the index ------------------------------------------------------------------------------
+    def _key(self, path: str, settings: Settings) -> tuple:
+        from ..project import project_roots
+
+        roots = tuple(project_roots([], settings, extra_root=path))
+        return (settings.fingerprint(), settings.project_root, roots)
+
+    def _base(self, key: tuple, path: str, settings: Settings):
+        if key not in self._bases:
+            from ..cache import Cache
+            from ..project import build_index
+
+            cache = Cache.open(settings)
+            try:
+                # one process: the server has threads, and a forked pool would copy them stopped
+                self._bases[key] = build_index([], settings, extra_root=path, use_cache=cache.enabled,
+                                               cache=cache, jobs=1)
+            finally:
+                try:
+                    cache.flush()
+                except Exception as exc:  # a cache that cannot be written costs only speed
+                    log.warning("could not write the cache: %s", exc)
+        return self._bases[key]
+
+    def index_for(self, path: str, settings: Settings):
+        """The project index the file at `path` is linted with: the files on disk, with every
+        open document's text in place of its file."""
+        key = self._key(path, settings)
+        base = self._base(key, path, settings)
+        if base is None:
+            return None
+        cached = self._effective.get(key)
+        if cached is not None and cached[0] == self._generation:
+            return cached[1]
+        index = self._overlay(base, key[2])
+        self._effective[key] = (self._generation, index)
+        return index
+
+    def _overlay(self, base, roots):
+        if not self._open:
+            return base
+        from ..modules import module_name_for
+        from ..project import ProjectIndex
+
+        by_path = {os.path.abspath(p): m for m, p in base.paths.items()}
+        roots = [os.path.join(r, "") for r in roots]
+        modules = dict(base.modules)
+        paths = dict(base.paths)
+        packages = set(base.packages)
+        changed = False
+        for path, facts in self._open.items():
+            name = by_path.get(path)
+            if name is None:  # a new file not saved yet: part of the project if it lies inside it
+                if not any(path.startswith(r) for r in roots):
+                    continue
+                name, is_package = module_name_for(path)
+                if not name or name in modules:
+                    continue
+                paths[name] = path
+                if is_package:
+                    packages.add(name)
+            modules[name] = facts
+            changed = True
+        if not changed:
+            return base
+        return ProjectIndex(modules, frozenset(packages), paths, base.settings)
+
+    def _set_open_facts(self, path: str, text: Optional[str]) -> bool:
+        """Record the facts of the open document at `path` (None: it was closed). True when the
+        other modules can see the difference."""
+        from ..project import extract
+
+        path = os.path.abspath(path)
+        before = self._open.get(path)
+        if text is None:
+            if path not in self._open:
+                return False
+            del self._open[path]
+            after = self._disk_facts(path)
+        else:
+            if before is not None:
+                from ..records import source_hash
+
+                if before.source_hash == source_hash(text):
+                    return False
+            else:
+                before = self._disk_facts(path)
+            after = extract(path, text)
+            self._open[path] = after
+        self._generation += 1  # this file's own lint needs its facts even when nobody else does
+        return _shape(before) != _shape(after)
+
+    def _disk_facts(self, path: str):
+        for base in self._bases.values():
+            if base is None:
+                continue
+            for name, known in base.paths.items():
+                if os.path.abspath(known) == path:
+                    return base.modules.get(name)
+        return None
+
+    # --- changes on disk ------------------------------------------------------------------------
+    def config_changed(self) -> None:
+        """A configuration file changed: settings and indexes are found again."""
+        self._settings.clear()
+        self._bases.clear()
+        self._effective.clear()
+        self._generation += 1
+
+    def file_changed(self, path: str, kind: str) -> bool:
+        """A Python file changed on disk (`kind`: "created", "changed" or "deleted"). True when
+        an index changed (open documents should be linted again)."""
+        path = os.path.abspath(path)
+        if kind != "changed":
+            # the set of modules changes: rebuilt on next use (facts come from the cache)
+            stale = [k for k, base in self._bases.items()
+                     if base is None or any(path.startswith(os.path.join(r, "")) for r in k[2])]
+            for k in stale:
+                del self._bases[k]
+                self._effective.pop(k, None)
+            self._generation += 1
+            return bool(stale)
+        from ..project import ProjectIndex, extract
+        from ..sourcefile import read
+
+        changed = False
+        for key, base in list(self._bases.items()):
+            if base is None:
+                continue
+            names = [n for n, p in base.paths.items() if os.path.abspath(p) == path]
+            if not names:
+                continue
+            try:
+                facts = extract(path, read(path, getattr(base.settings, "max_file_size", None)).text)
+            except Exception:  # unreadable now (or too large): left out, as build_index does
+                facts = None
+            modules = dict(base.modules)
+            for name in names:
+                if facts is None:
+                    modules.pop(name, None)
+                else:
+                    modules[name] = facts
+            paths = {n: p for n, p in base.paths.items() if n in modules}
+            self._bases[key] = ProjectIndex(modules, base.packages, paths, base.settings)
+            self._effective.pop(key, None)
+            changed = True
+        if changed:
+            self._generation += 1
+        return changed
+
+    # --- lint -----------------------------------------------------------------------------------
+    def lint(self, doc: Snapshot) -> LintReport:
+        """The diagnostics of this version of the document (what `awaitwise check` reports for it)."""
+        from ..runner import check_one
+
+        report = LintReport()
+        settings, report.config_error = self.settings_for(doc.path)
+        if doc.is_file:
+            report.others_affected = self._set_open_facts(doc.path, doc.text)
+        if self.excluded(doc.path, settings):
+            report.skipped = "excluded by the configuration"
+            self._last[doc.uri] = (doc.text, [])
+            return report
+        project = self.index_for(doc.path, settings) if doc.is_file else None
+        result = check_one(doc.path, settings, self.registry, project, source_text=doc.text)
+        report.diagnostics = list(result.diagnostics)
+        if result.error:
+            report.errors.append(result.error)
+        self._last[doc.uri] = (doc.text, report.diagnostics)
+        return report
+
+    def diagnostics_for(self, doc: Snapshot) -> List[Diagnostic]:
+        """The diagnostics of exactly this text: the last lint's when it was of this text."""
+        last = self._last.get(doc.uri)
+        if last is not None and last[0] == doc.text:
+            return last[1]
+        return self.lint(doc).diagnostics
+
+    def close(self, doc_uri: str, path: Optional[str]) -> bool:
+        """The document was closed: its text no longer covers the file on disk. True when the
+        other open documents should be linted again."""
+        self._last.pop(doc_uri, None)
+        return self._set_open_facts(path, None) if path else False
+
+    # --- fixes ----------------------------------------------------------------------------------
+    def fixable(self, doc: Snapshot) -> bool:
+        """Has the document a finding that `awaitwise fix` would fix (safe fixes)?"""
+        return any(applicable(d.fix, False) for d in self.diagnostics_for(doc))
+
+    def fix_all(self, doc: Snapshot) -> Optional[str]:
+        """The document's text after `awaitwise fix` (safe fixes, applied and re-checked until
+        nothing changes), or None when nothing changes."""
+        from ..runner import fix_one
+        from ..sourcefile import Source
+
+        settings, _error = self.settings_for(doc.path)
+        if self.excluded(doc.path, settings):
+            return None
+        project = None
+        if doc.is_file:
+            self._set_open_facts(doc.path, doc.text)
+            project = self.index_for(doc.path, settings)
+        result = fix_one(doc.path, settings, self.registry, project, unsafe=False, write=False,
+                         source=Source(doc.text, "utf-8", False))
+        if result.error:
+            log.warning("%s", result.error)
+        fixed = result.fixed_source
+        return fixed if fixed is not None and fixed != doc.text else None
+
+
+def fixed_text_parses(before: str, after: str) -> bool:
+    """False when `after` (one quick fix applied) does not parse although `before` did; the fix
+    loop checks this for `fix`, a single quick fix is checked here."""
+    import ast
+
+    try:
+        ast.parse(before)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True  # nothing to compare with: leave the decision to the editor's user
+    try:
+        ast.parse(after)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
