@@ -43,6 +43,9 @@ class Leaf(NamedTuple):
     code: str  # the rule whose catalog names it
     module: str
     line: int
+    # where the module's file is, relative to its site-packages folder, when the leaf is in an
+    # installed package (`googleapiclient/discovery.py`); None in the project
+    path: Optional[str] = None
 
 
 class Chain(NamedTuple):
@@ -61,6 +64,9 @@ class _Status(NamedTuple):
     leaf: Leaf
     guard: tuple
     assumes: tuple
+    # at a function that blocks by calling into an installed package: the package's functions
+    # down to the leaf (libraries.Libraries), else ()
+    tail: tuple = ()
 
     @property
     def conditional(self) -> bool:
@@ -115,7 +121,10 @@ def display_name(node: Node) -> str:
 class BlockingGraph:
     """Which sync project callables block, with the shortest chain of each."""
 
-    def __init__(self, index, settings):
+    def __init__(self, index, settings, chains: Optional[Dict[Node, Chain]] = None, propagate: bool = True):
+        """`chains`: the chains worked out before (an installed package's summary), so the graph
+        only answers questions; `propagate=False`: no function blocks (the async frameworks'
+        own packages, whose threads and executors wait on purpose)."""
         self.index = index
         self.settings = settings
         self.max_depth = max(1, int(settings.transitive_max_depth))
@@ -123,9 +132,13 @@ class BlockingGraph:
         self.rules = [(r, m) for r, m in self.rules if m is not None]
         self._match_memo: Dict[str, list] = {}
         self._node_memo: Dict[Node, object] = {}
+        self.libraries = getattr(index, "libraries", None)
         self.cut = self._cut_nodes()
         self.chains: Dict[Node, Chain] = {}
-        self._build()
+        if chains is not None:
+            self.chains = chains
+        elif propagate:
+            self._build()
 
     # --- resolution of the facts' call targets ------------------------------------------------------
     def _root(self, module: str, first: str):
@@ -248,15 +261,21 @@ class BlockingGraph:
             self._match_memo[qualname] = found
         return found
 
-    def _direct(self, module: str, calls) -> Optional[Tuple[Leaf, tuple]]:
-        """The first blocking call of a function and its guard: an unguarded one if any."""
+    def _direct(self, node: Node, calls) -> Optional[tuple]:
+        """The first blocking call of a function: (leaf, guard, library tail, assumes), an
+        unguarded one if any. A call of a catalog name blocks when its rule's tests agree; a call
+        of an installed package's function blocks when the package's summary says so for the
+        call's arguments (the chain then goes on into the package: the tail)."""
+        module = node[0]
         text_cache = []
-        best = None
-        best_guard = ()
+        best = None  # ((guarded?, line, length of the call shown), leaf, guard, tail, assumes)
+        libs = self.libraries
         for call in calls:
             if call.guard == MEMO:
                 continue  # runs once, to fill a memo
-            if best is not None and best_guard == () and call.guard:
+            if best is not None and not best[0][0] and call.guard:
+                continue
+            if best is not None and call.line > best[0][1] and (call.guard or not best[0][0]):
                 continue
             ref = self.target_ref(module, call.target)
             if ref is None:
@@ -267,20 +286,48 @@ class BlockingGraph:
                 qualname = f"{ref[1]}.{ref[2]}"  # a project function listed in `blocking-calls`
             else:
                 continue
-            if best is not None and call.line > best.line and (call.guard or not best_guard):
-                continue
-            for rule, key in self.matches(qualname):
+            found = None
+            matched = self.matches(qualname)
+            for rule, key in matched:
                 if rule.call_blocks(key, _arguments(call.args), call.receiver,
                                     _LazyText(calls, text_cache), call.consumed):
                     shown = qualname.replace("builtins.", "")
                     leaf = Leaf(shown if shown.endswith(")") else shown + "()", rule.code, module, call.line)
-                    # unguarded first, then the first blocking line; on it, the innermost call
-                    # (`open()` of `open(p).read()`)
-                    if best is None or (bool(call.guard), leaf.line, len(leaf.call)) < \
-                            (bool(best_guard), best.line, len(best.call)):
-                        best, best_guard = leaf, call.guard
+                    found = ((bool(call.guard), call.line, len(leaf.call)), leaf, tuple(call.guard), (), ())
                     break
-        return None if best is None else (best, best_guard)
+            if found is None and not matched and libs is not None and ref[0] == "external":
+                found = self._library_call(node, call, qualname, libs)
+            # unguarded first, then the first blocking line; on it, the innermost call (`open()`
+            # of `open(p).read()`)
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
+        return None if best is None else best[1:]
+
+    def _library_call(self, node: Node, call, qualname: str, libs) -> Optional[tuple]:
+        """A call of `qualname`, a name in an installed package, as _direct's candidate."""
+        found = libs.chain_of(qualname)
+        if found is None:
+            return None
+        graph, ref, lazy, chain = found
+        if (lazy and not call.consumed) or len(chain.steps) >= self.max_depth:
+            return None
+        split = graph.split_call(ref, chain, call.args)
+        if split is None:
+            return None  # the arguments make the package's function take no blocking path
+        chain, undecided, lookup = split
+        facts = self.index.modules[node[0]].functions.get(node[1])
+        params = {p[0] for p in facts.params} if facts is not None else set()
+        guard = tuple(call.guard)
+        left = []
+        for name, kind in undecided:
+            passed = lookup(name)
+            if isinstance(passed, str) and passed in params:
+                if (passed, kind) not in guard:
+                    guard += ((passed, kind),)  # the function passes its own parameter on
+            else:
+                left.append((name, kind))
+        assumes = chain.assumes + (((chain.steps[0], tuple(left)),) if left else ())
+        return ((bool(guard), call.line, len(chain.steps[0][1])), chain.leaf, guard, chain.steps, assumes)
 
     # --- the graph ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -296,11 +343,12 @@ class BlockingGraph:
                 node = (module, path)
                 if node in self.cut or self.node_of(("def", module, path, False)) is None:
                     continue
-                direct = self._direct(module, calls)
+                direct = self._direct(node, calls)
                 if direct is not None:
-                    status[node] = _Status(None, direct[0], direct[1], ())
+                    leaf, guard, tail, assumes = direct
+                    status[node] = _Status(None, leaf, guard, assumes, tail)
                     level.append(node)
-                    if not direct[1]:
+                    if not guard and not assumes:
                         continue  # it blocks whatever it is passed: what it calls cannot add to that
                 for call in calls:
                     if call.guard == MEMO:
@@ -336,7 +384,10 @@ class BlockingGraph:
             steps = [node]
             while status[steps[-1]].nxt is not None and status[steps[-1]].nxt not in steps:
                 steps.append(status[steps[-1]].nxt)
-            self.chains[node] = Chain(tuple(steps), status[steps[-1]].leaf, st.guard, st.assumes)
+            last = status[steps[-1]]
+            if last.tail and len(steps) + len(last.tail) > self.max_depth:
+                continue  # into an installed package, deeper than the limit
+            self.chains[node] = Chain(tuple(steps) + tuple(last.tail), last.leaf, st.guard, st.assumes)
 
     def _skips_first(self, ref, callee: Node) -> bool:
         """Does a call of `ref` fill the callee's first parameter itself (a bound method, a class's
@@ -380,16 +431,44 @@ class BlockingGraph:
         """`chain` as a call of `ref` with `args` (summarised as the index summarises them) takes
         it: None when the arguments make its guard fail, else with the guard's undecided terms
         among the conditions the message names."""
+        split = self.split_call(ref, chain, args)
+        if split is None:
+            return None
+        chain, undecided, _lookup = split
+        if undecided:
+            chain = chain._replace(assumes=chain.assumes + ((chain.steps[0], undecided),))
+        return chain
+
+    def split_call(self, ref, chain: Chain, args):
+        """(chain without its guard, the guard's terms the arguments leave undecided, the lookup of
+        what the call passes for each parameter), or None when the arguments make the guard fail."""
         if not chain.guard:
-            return chain
+            return chain, (), lambda name: None
         callee = chain.steps[0]
         facts = self.index.modules[callee[0]].functions.get(callee[1])
         lookup = argument_lookup(args, facts.params if facts is not None else (), self._skips_first(ref, callee))
         verdict, undecided = evaluate(chain.guard, lookup)
         if verdict is False:
             return None
-        assumes = chain.assumes + (((callee, undecided),) if undecided else ())
-        return chain._replace(guard=(), assumes=assumes)
+        return chain._replace(guard=()), tuple(undecided), lookup
+
+    def library_chain(self, qualname: str, args, consumed: bool = True) -> Optional[Chain]:
+        """The chain of a call of `qualname`, a name in an installed package, with `args`: None
+        when the package's summary says it does not block (or not for these arguments)."""
+        libs = self.libraries
+        if libs is None:
+            return None
+        found = libs.chain_of(qualname)
+        if found is None:
+            return None
+        graph, ref, lazy, chain = found
+        if (lazy and not consumed) or len(chain.steps) > self.max_depth:
+            return None
+        return graph.chain_for_call(ref, chain, args)
+
+    def has_chains(self) -> bool:
+        """Can any call reach a blocking callable (of the project or of an installed package)?"""
+        return bool(self.chains) or bool(self.libraries is not None and self.libraries.blocking_names())
 
     def chain_for_ref(self, ref, consumed: bool = True) -> Optional[Chain]:
         found = self.node_of(ref)
@@ -410,9 +489,13 @@ class BlockingGraph:
             out.setdefault(name, []).append(desc)
             if name == "__init__" and "." in node[1]:
                 out.setdefault(node[1].rsplit(".", 2)[-2], []).append(desc)
+        libs = self.libraries
+        library_names = libs.blocking_names() if libs is not None else frozenset()
+        for name in library_names:  # the calls that reach an installed package's blocking callables
+            out.setdefault(name, []).append((("<installed>", name), (), "", "", "", 0, (), ()))
         index = self.index
         todo = [(m, a, b) for m, facts in index.modules.items() for a, b in facts.names.items()
-                if b[0] in ("import", "alias")] if self.chains else []
+                if b[0] in ("import", "alias")] if (self.chains or library_names) else []
         while todo:  # an alias can only reach a callable under a name already known to
             later = []
             known = len(out)
@@ -431,6 +514,13 @@ class BlockingGraph:
                 chain = self.chains.get(found[0]) if found is not None else None
                 if chain is not None:
                     out.setdefault(alias, []).append(self._describe(found[0], chain))
+                elif ref is not None and ref[0] == "external" and libs is not None:
+                    lib = libs.chain_of(ref[1])
+                    if lib is not None:
+                        chain = lib[3]
+                        out.setdefault(alias, []).append((("<installed>", ref[1]), chain.steps, chain.leaf.call,
+                                                          chain.leaf.code, chain.leaf.path or "", chain.leaf.line,
+                                                          chain.guard, chain.assumes))
             todo = later if len(out) > known else []
         memo = self.__dict__["_names"] = {k: tuple(sorted(set(v))) for k, v in out.items()}
         return memo
@@ -460,16 +550,37 @@ class BlockingGraph:
         return h.hexdigest()
 
     def message(self, called: str, chain: Chain, cwd: Optional[str] = None) -> str:
-        steps = " → ".join(display_name(n) for n in chain.steps)
+        shown = []
+        boundary = None  # the first function of an installed package: where the chain leaves the project
+        for n in chain.steps:
+            if boundary is None and n[0] not in self.index.modules:
+                boundary = n
+                shown.append(full_name(n))
+            else:
+                shown.append(display_name(n))
+        steps = " → ".join(shown)
         leaf = chain.leaf
-        path = self.index.paths.get(leaf.module)
-        where = _shown_path(path, cwd) if path else leaf.module.replace(".", "/") + ".py"
+        path = self.index.paths.get(leaf.module) if leaf.path is None else None
+        if leaf.path is not None:
+            where = leaf.path
+        else:
+            where = _shown_path(path, cwd) if path else leaf.module.replace(".", "/") + ".py"
         text = f"{called}() blocks the event loop: {steps} → {leaf.call} ({where}:{leaf.line})"
         conditions = [f"{describe(terms)} (in {display_name(node)})" for node, terms in chain.assumes + (
             ((chain.steps[0], chain.guard),) if chain.guard else ())]
         if conditions:
             text += "; only when " + " and ".join(conditions)
+        if boundary is not None:
+            text += f"; the chain leaves the project at {full_name(boundary)}"
+            dist = self.libraries.distribution_of(boundary[0]) if self.libraries is not None else None
+            if dist is not None:
+                text += f" (installed package {dist.name} {dist.version})"
         return text
+
+
+def full_name(node: Node) -> str:
+    """A function of an installed package as its users write it: `pkg.mod.Class.method`."""
+    return f"{node[0]}.{node[1]}".replace(".<locals>", "")
 
 
 def _shown_path(path: str, cwd: Optional[str]) -> str:

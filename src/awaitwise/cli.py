@@ -41,12 +41,14 @@ def common_options(func):
         click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this glob (adds to the configured excludes)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU count)."),
+        click.option("--python", "python", type=click.Path(), default=None, metavar="PATH", help="The environment whose installed packages are analysed: an interpreter or an environment folder (default: $VIRTUAL_ENV, then .venv/ or venv/ at the project root, then awaitwise's own). It is never run."),
         click.option("--target-version", type=click.Choice([f"py3{m}" for m in range(8, 15)]), default=None, help="Lowest Python version the code must run on."),
         click.option("--stdin-filename", type=click.Path(), default=None, help="Read the source from stdin; this path selects config and per-file ignores."),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics remain."),
         click.option("--statistics", is_flag=True, help="Print the number of diagnostics per rule instead of each one."),
         click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit."),
         click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, no summary."),
+        click.option("--verbose", "-v", is_flag=True, help="Say on stderr which environment and installed packages were summarised."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -146,6 +148,10 @@ def _settings(paths, opts):
                 cli[key] = check_codes(codes, registry, f"--{key.replace('_', '-')}")
         cli["exclude"] = tuple(opts["exclude"]) or None
         cli["target_version"] = opts["target_version"]
+        if opts.get("python"):
+            import os
+
+            cli["python"] = os.path.abspath(os.path.expanduser(opts["python"]))
         start = [opts["stdin_filename"]] if opts.get("stdin_filename") else list(paths)
         settings = resolve_settings(start, opts["config_file"], cli, registry)
     except ConfigError as exc:
@@ -156,8 +162,14 @@ def _settings(paths, opts):
 def _show_settings(settings, registry) -> None:
     import json
 
+    from .environment import find_environment
+    from .libraries import user_cache_folder
+
     data = settings.to_toml_dict()
     data["enabled_rules"] = list(settings.enabled_codes(registry))
+    env = find_environment(settings)
+    data["environment"] = {"prefix": env.prefix, "found_by": env.how, "site_packages": list(env.site_dirs),
+                           "summaries_cache": user_cache_folder()}
     click.echo(json.dumps(data, indent=2, sort_keys=True))
 
 
@@ -228,6 +240,24 @@ def fix(paths, **opts):
         sys.exit(code)
     result = session.fix(paths or (".",))
     sys.exit(session.report(result, mode="fix"))
+
+
+@main.command()
+def clean():
+    """Delete the stored summaries of installed packages (shared by every project) and the
+    current folder's result cache."""
+    import os
+    import shutil
+
+    from .cache import CACHE_DIR
+    from .libraries import clear_cache
+
+    removed, folder = clear_cache()
+    click.echo(f"removed {removed} package summaries from {folder}" if folder else "no user cache folder")
+    local = os.path.join(os.getcwd(), CACHE_DIR)
+    if os.path.isdir(local) and not os.path.islink(local):
+        shutil.rmtree(local, ignore_errors=True)
+        click.echo(f"removed {local}")
 
 
 @main.command()

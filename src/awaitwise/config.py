@@ -69,6 +69,7 @@ class Settings:
     non_blocking_functions: Tuple[str, ...] = ()  # AW110: project functions declared fast
     transitive_max_depth: int = 8  # AW110: longest chain followed
     max_file_size: int = 20 * 1024 * 1024  # bytes; larger files are skipped (sourcefile.DEFAULT_MAX_FILE_SIZE)
+    python: str = ""  # the environment whose installed packages are analysed (environment.py); "" = found
     project_root: str = ""
     config_file: str = ""
 
@@ -137,7 +138,7 @@ def path_matches(rel: str, pattern: str) -> bool:
 _KEYS = {
     "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
     "target-version", "blocking-calls", "coroutine-functions", "non-blocking-functions",
-    "transitive-max-depth", "max-file-size",
+    "transitive-max-depth", "max-file-size", "python",
 }
 _QUALNAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*(\(\)(\.[A-Za-z_][\w]*)+)*$")
 # blocking-calls names may also use `*` for one or more attribute segments (`mylib.connect().*.fetch`)
@@ -301,6 +302,8 @@ def load_file(path: str, registry) -> Dict[str, object]:
         inferred = _target_from_requires_python(spec)
         if inferred:
             opts["target_version"] = inferred
+    if "python" in opts:  # relative to the config file's folder
+        opts["python"] = os.path.normpath(os.path.join(root, os.path.expanduser(opts["python"])))
     opts["project_root"] = root
     opts["config_file"] = os.path.abspath(path)
     return opts
@@ -386,6 +389,10 @@ def parse_table(table: dict, where: str, registry) -> Dict[str, object]:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{where}: {k} must be a positive integer")
             opts["transitive_max_depth"] = value
+        elif key == "python":
+            if not isinstance(value, str) or not value.strip() or "\0" in value:
+                raise ConfigError(f"{where}: {k} must be the path of an interpreter or an environment folder")
+            opts["python"] = value
         elif key == "max-file-size":
             from .sourcefile import parse_size
 

@@ -106,11 +106,13 @@ class FileFacts(NamedTuple):
     units: bytes = b""
 
 
-def extract(path: str, source_text: str) -> FileFacts:
+def extract(path: str, source_text: str, screen: bool = True) -> FileFacts:
     """The facts of one file. Never raises: a file `ast` cannot parse (newer syntax, errors) gives
-    facts with `parsed=False`, which make every name looked up in that module unknown."""
+    facts with `parsed=False`, which make every name looked up in that module unknown.
+    `screen=False` (an installed package's file, which is never linted itself) leaves out the
+    words and the screening facts."""
     digest = source_hash(source_text)
-    words = " ".join(sorted(set(_WORD.findall(source_text))))
+    words = " ".join(sorted(set(_WORD.findall(source_text)))) if screen else ""
     try:
         tree = ast.parse(source_text)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
@@ -120,6 +122,9 @@ def extract(path: str, source_text: str) -> FileFacts:
         x.module(tree)
     except RecursionError:
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
+    if not screen:
+        return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words,
+                         pack_calls(x.calls), x.attr_values)
     from .screening import pack, pack_units, screen_units_from_tree
 
     screened = screen_units_from_tree(tree)
@@ -869,11 +874,14 @@ class ProjectIndex:
     (`__init__` files). A module name claimed by two files is left out (unknown)."""
 
     def __init__(self, modules: Dict[str, FileFacts], packages: FrozenSet[str], paths: Dict[str, str],
-                 settings=None):
+                 settings=None, libraries=None):
         self.modules = modules
         self.packages = packages
         self.paths = paths
         self.settings = settings  # the run's settings (when built for a run): see fingerprint()
+        # the installed packages' summaries (libraries.Libraries), asked about names outside the
+        # project; None when there are none
+        self.libraries = libraries
         self._top = frozenset(m.split(".", 1)[0] for m in modules)
         self._caches()
 
@@ -884,10 +892,11 @@ class ProjectIndex:
 
     def __getstate__(self):
         return {"modules": self.modules, "packages": self.packages, "paths": self.paths,
-                "settings": self.settings}
+                "settings": self.settings, "libraries": self.libraries}
 
     def __setstate__(self, state):
-        self.__init__(state["modules"], state["packages"], state["paths"], state.get("settings"))
+        self.__init__(state["modules"], state["packages"], state["paths"], state.get("settings"),
+                      state.get("libraries"))
 
     def has_top_level(self, name: str) -> bool:
         return name in self._top
@@ -914,6 +923,8 @@ class ProjectIndex:
         fp = self._memo.get("definitions_fingerprint")
         if fp is None:
             h = hashlib.sha1(FACTS_VERSION.encode())
+            if self.libraries is not None:  # the installed packages the names outside the project reach
+                h.update(self.libraries.signature().encode())
             for name in sorted(self.modules):
                 f = self.modules[name]
                 functions = {p: ff._replace(line=0) for p, ff in f.functions.items()}
@@ -986,7 +997,7 @@ class ProjectIndex:
         modules = dict(self.modules)
         modules[module_name] = facts
         packages = self.packages | {module_name} if is_package else self.packages
-        return ProjectIndex(modules, packages, self.paths, self.settings)
+        return ProjectIndex(modules, packages, self.paths, self.settings, self.libraries)
 
     # --- resolution ---------------------------------------------------------------------------------
     def resolve(self, qualname: str):

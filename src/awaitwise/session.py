@@ -124,7 +124,8 @@ class Session:
         return self._cache_obj
 
     def _project(self, files, extra_root: Optional[str] = None):
-        from .project import build_index
+        from . import project as project_mod
+        from .libraries import attach
 
         use_cache = not self.opts.get("no_cache")
         # many files to extract (a cold run over a large tree) are shared among --jobs workers
@@ -135,11 +136,25 @@ class Session:
 
             if self._warm is None:
                 self._warm = WarmStart(self._cache(), self.settings, self.registry)
-            return self._warm.project(files, lambda listed: build_index(
+            return self._warm.project(files, lambda listed: self._with_libraries(attach(project_mod.build_index(
                 files, self.settings, use_cache=True, cache=self._cache(), listed=listed, jobs=jobs),
-                given=self._given)
-        return build_index(files, self.settings, extra_root=extra_root, use_cache=use_cache,
-                           cache=self._cache() if use_cache else None, jobs=jobs)
+                self.settings, use_cache=True)), given=self._given)
+        return self._with_libraries(attach(project_mod.build_index(
+            files, self.settings, extra_root=extra_root, use_cache=use_cache,
+            cache=self._cache() if use_cache else None, jobs=jobs), self.settings, use_cache=use_cache))
+
+    def _with_libraries(self, index):
+        """`index`, after saying (with --verbose) which installed packages it summarised."""
+        if self.opts.get("verbose") and index is not None:
+            libs = index.libraries
+            if libs is None:
+                _echo("awaitwise: installed packages: no site-packages folder found", err=True)
+            else:
+                _echo(f"awaitwise: installed packages: {libs.env.describe()}", err=True)
+                names = sorted(libs.built + libs.loaded, key=str.lower)
+                _echo(f"awaitwise: summarised {len(names)} distributions ({len(libs.built)} built, "
+                      f"{len(libs.loaded)} from the cache){': ' if names else ''}{', '.join(names)}", err=True)
+        return index
 
     # --- check ----------------------------------------------------------------------------------
     def check(self, paths: Sequence[str]) -> RunResult:

@@ -25,6 +25,10 @@ that answer: the state holding means no project file's text changed (the checked
 project files), and the key means the settings and awaitwise are the same. It is stored only for
 a run in which every file gave a result.
 
+The state also records the environment whose installed packages were summarised (see
+environment.py): its folders and the names of its distributions' metadata folders, which carry
+their versions. An install, removal or upgrade there makes the state not hold.
+
 The stats are taken *before* the index reads the files: a file edited while the index is built
 has a newer stat than the one stored, so the next run re-hashes it and sees the difference. A
 file modified within the last two seconds is stored with mtime -1 (always re-hashed), since it
@@ -49,6 +53,15 @@ def state_key(settings, registry) -> str:
     codes = settings.enabled_codes(registry)
     return hashlib.blake2b("|".join([tool_fingerprint(), settings.fingerprint(), ",".join(codes),
                                      f"state-{STATE_VERSION}"]).encode(), digest_size=12).hexdigest()
+
+
+def environment_signature(settings) -> str:
+    """What the installed packages the index summarises depend on: the environment found for the
+    settings and the distributions installed in it (a listdir of each site-packages folder)."""
+    from .environment import find_environment, signature
+
+    env = find_environment(settings)
+    return f"{env.prefix}|{'|'.join(env.site_dirs)}|{signature(env)}"
 
 
 def _settled(stat: Optional[Tuple[int, int]]) -> Optional[Tuple[int, int]]:
@@ -175,6 +188,7 @@ class WarmStart:
         self._built = None  # (index, listed, stats, dirs) of the last index built here
         self.stats: Dict[str, Optional[Tuple[int, int]]] = {}  # abs path -> stat, from project()
         self._lazy: Optional[LazyProject] = None
+        self.environment = ""  # environment_signature() of the run, taken by project()
 
     def _load(self) -> Optional[dict]:
         state = self.bundle.get("state") if self.bundle is not None else None
@@ -206,7 +220,8 @@ class WarmStart:
         self.stats = dict(zip(listed, stats))  # the runner's cache lookups use them too
         dirs = package_dirs(listed)
         state = self._load()
-        if state is not None and self._holds(state, listed, stats, dirs):
+        self.environment = environment_signature(self.settings)
+        if state is not None and state.get("env") == self.environment and self._holds(state, listed, stats, dirs):
             self._lazy = LazyProject(state, lambda: build(listed))
             return self._lazy
         index = build(listed)
@@ -263,14 +278,15 @@ class WarmStart:
         fingerprint = index.fingerprint()
         fps = {}
         previous = self._load()
-        if (previous is not None and previous["fingerprint"] == fingerprint
+        if (previous is not None and previous["fingerprint"] == fingerprint and previous.get("env") == self.environment
                 and previous["paths"] == tuple(listed) and previous["hashes"] == tuple(hashes)
                 and previous["dirs"] == dirs):
             fps.update(previous["file_fps"])  # the same index: its file fingerprints still hold
         for path in files:
             fps[os.path.abspath(path)] = index.file_fingerprint(path)
         self._put({"version": STATE_VERSION, "paths": tuple(listed), "stats": [_settled(s) for s in stats],
-                   "hashes": tuple(hashes), "dirs": dirs, "fingerprint": fingerprint, "file_fps": fps})
+                   "hashes": tuple(hashes), "dirs": dirs, "fingerprint": fingerprint, "file_fps": fps,
+                   "env": self.environment})
         self._prune()
 
     def answer(self, files: Sequence[str]) -> Optional[List[Tuple[str, tuple]]]:

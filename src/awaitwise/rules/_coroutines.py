@@ -96,6 +96,9 @@ def coroutine_target(ctx, node) -> Optional[Target]:
             return Target(name, "config", None)
         if name in COROUTINE_FUNCTIONS:
             return Target(name, "library", None)
+        libs = _libraries(ctx)
+        if libs is not None and libs.is_coroutine(name):
+            return Target(name, "library", None)  # an `async def` of an installed package
         return None
     callee = idx.callee_of(ref)
     if idx.is_coroutine_callee(callee):
@@ -103,6 +106,12 @@ def coroutine_target(ctx, node) -> Optional[Target]:
     if callee is not None and callee.qualname in configured:
         return Target(callee.qualname, "config", callee)
     return None
+
+
+def _libraries(ctx):
+    """The installed packages' summaries of the run (libraries.Libraries), or None."""
+    project = ctx.project
+    return getattr(project, "libraries", None) if project is not None else None
 
 
 def _resolve_with_index(ctx, q: str):
@@ -157,7 +166,21 @@ def coroutine_tokens(settings, project=None) -> FrozenSet[str]:
         return base
 
     return project.memo(("coroutine_tokens", settings.coroutine_functions),
-                        lambda: base | project.coroutine_names() | _library_aliases(settings, project))
+                        lambda: base | project.coroutine_names() | _library_aliases(settings, project)
+                        | _installed_tops(project))
+
+
+def _installed_tops(project) -> FrozenSet[str]:
+    """The top-level module names of the installed packages that define coroutine functions (a
+    file reaches one through an import that names it, or through a project alias)."""
+    libs = project.libraries
+    return libs.coroutine_tops() if libs is not None else frozenset()
+
+
+def _installed_names(project) -> FrozenSet[str]:
+    """The names under which an installed package's coroutine function can be called."""
+    libs = project.libraries
+    return libs.coroutine_names() if libs is not None else frozenset()
 
 
 def _library_aliases(settings, project) -> FrozenSet[str]:
@@ -165,7 +188,8 @@ def _library_aliases(settings, project) -> FrozenSet[str]:
     anything in a module the catalog or the configuration names."""
 
     def compute():
-        roots = COROUTINE_MODULES | frozenset(n.split(".", 1)[0] for n in settings.coroutine_functions)
+        roots = COROUTINE_MODULES | frozenset(n.split(".", 1)[0] for n in settings.coroutine_functions) \
+            | _installed_tops(project)
         wanted = frozenset(settings.coroutine_functions)
         return project.alias_names(
             lambda ref: ref is not None and (
@@ -191,7 +215,7 @@ def coroutine_callee_names(settings, project=None) -> FrozenSet[str]:
         return _catalog_terminals(tuple(settings.coroutine_functions))
     return project.memo(("coroutine_callee_names", settings.coroutine_functions),
                         lambda: _catalog_terminals(tuple(settings.coroutine_functions))
-                        | coroutine_tokens(settings, project))
+                        | coroutine_tokens(settings, project) | _installed_names(project))
 
 
 def coroutine_bare_names(settings, project=None) -> FrozenSet[str]:
@@ -203,7 +227,8 @@ def coroutine_bare_names(settings, project=None) -> FrozenSet[str]:
         return _catalog_terminals(tuple(settings.coroutine_functions))
     return project.memo(("coroutine_bare_names", settings.coroutine_functions),
                         lambda: _catalog_terminals(tuple(settings.coroutine_functions))
-                        | project.module_coroutine_names() | _library_aliases(settings, project))
+                        | project.module_coroutine_names() | _library_aliases(settings, project)
+                        | _installed_names(project))
 
 
 def target_qualname(entry, facts, project) -> Optional[str]:
@@ -268,7 +293,9 @@ def _qualname_is_coroutine(q: str, settings, project) -> bool:
     if ref is None:
         return False
     if ref[0] == "external":
-        return ref[1] in configured or ref[1] in COROUTINE_FUNCTIONS
+        libs = project.libraries
+        return ref[1] in configured or ref[1] in COROUTINE_FUNCTIONS or (
+            libs is not None and libs.is_coroutine(ref[1]))
     callee = project.callee_of(ref)
     return project.is_coroutine_callee(callee) or (callee is not None and callee.qualname in configured)
 

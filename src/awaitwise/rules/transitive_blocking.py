@@ -116,7 +116,10 @@ class TransitiveBlocking(Rule):
         graph = project.blocking_graph(settings)
         if graph.matches(qualname):
             return False
-        found = graph.node_of(project.resolve(qualname))
+        ref = project.resolve(qualname)
+        if ref is not None and ref[0] == "external" and graph.libraries is not None:
+            return not graph.matches(ref[1]) and graph.libraries.chain_of(ref[1]) is not None
+        found = graph.node_of(ref)
         return found is not None and graph.chains.get(found[0]) is not None
 
     _graph = None
@@ -138,7 +141,7 @@ class TransitiveBlocking(Rule):
             index = self._index = project_index(ctx)
             graph = self._graph = index.blocking_graph(ctx.settings)
         # a method or module attribute is called by its own name (a plain name may be a local alias)
-        if not graph.chains or (isinstance(func, cst.Attribute) and name not in graph.tokens()):
+        if not graph.has_chains() or (isinstance(func, cst.Attribute) and name not in graph.tokens()):
             return
         qualname = ctx.qualname(func)
         if qualname is None:
@@ -146,17 +149,27 @@ class TransitiveBlocking(Rule):
         index = self._index
         if graph.matches(qualname):
             return  # a blocking call of the catalogs (a project function in `blocking-calls`)
-        found = graph.node_of(index.resolve(qualname))
-        if found is None:
-            return
-        node_key, lazy = found
-        chain = graph.chains.get(node_key)
-        if chain is None or (lazy and not consumed_here(ctx, node)):
-            return
-        if chain.guard:  # the helper blocks only when its parameters say so: does this call?
-            chain = graph.chain_for_call(index.resolve(qualname), chain, _summarised(node))
+        ref = index.resolve(qualname)
+        if ref is not None and ref[0] == "external":
+            # a function of an installed package: its summary says whether it blocks (a name of
+            # the catalogs, behind a project alias, is left to the blocking-call rules)
+            if graph.matches(ref[1]):
+                return
+            chain = graph.library_chain(ref[1], _summarised(node), consumed_here(ctx, node))
             if chain is None:
                 return
+        else:
+            found = graph.node_of(ref)
+            if found is None:
+                return
+            node_key, lazy = found
+            chain = graph.chains.get(node_key)
+            if chain is None or (lazy and not consumed_here(ctx, node)):
+                return
+            if chain.guard:  # the helper blocks only when its parameters say so: does this call?
+                chain = graph.chain_for_call(ref, chain, _summarised(node))
+                if chain is None:
+                    return
         called = ctx.module.code_for_node(func)
         if "\n" in called or len(called) > 60:
             called = name
