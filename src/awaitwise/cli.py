@@ -43,6 +43,7 @@ def common_options(func):
         click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU count)."),
         click.option("--target-version", type=click.Choice([f"py3{m}" for m in range(8, 15)]), default=None, help="Lowest Python version the code must run on."),
         click.option("--stdin-filename", type=click.Path(), default=None, help="Read the source from stdin; this path selects config and per-file ignores."),
+        click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to each line with a finding (after fixing, with fix) and print how many were added."),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics remain."),
         click.option("--statistics", is_flag=True, help="Print the number of diagnostics per rule instead of each one."),
         click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit."),
@@ -161,6 +162,8 @@ def _stdin_alone(paths, opts) -> None:
     come with it."""
     if not opts.get("stdin_filename"):
         return
+    if opts.get("add_noqa"):
+        raise click.UsageError("--add-noqa edits the files it checks; it cannot be used with --stdin-filename")
     extra = [p for p in paths if p != "-"]
     if extra:
         from .report import clean
@@ -191,6 +194,8 @@ def check(paths, **opts):
         result = session.check_stdin(opts["stdin_filename"], src.text)
     else:
         result = session.check(paths or (".",))
+        if opts["add_noqa"]:
+            sys.exit(session.add_noqa(result, mode="check"))
     sys.exit(session.report(result, mode="check"))
 
 
@@ -210,7 +215,11 @@ def fix(paths, **opts):
             sys.stdout.buffer.write(src.encode(fixed))
             sys.stdout.flush()
         sys.exit(code)
+    if opts["add_noqa"] and opts["diff"]:
+        raise click.UsageError("--add-noqa writes files; it cannot be used with --diff")
     result = session.fix(paths or (".",))
+    if opts["add_noqa"]:
+        sys.exit(session.add_noqa(result, mode="fix"))
     sys.exit(session.report(result, mode="fix"))
 
 

@@ -99,6 +99,7 @@ class Session:
         self._warm = None  # the warm start (warm.WarmStart), once the index was asked for with the cache
         self._given: Optional[list] = None  # the paths discovery walked (the warm start may reuse the walk)
         self._texts: dict = {}  # shown name -> source text the run read from stdin
+        self._paths: dict = {}  # shown name -> path of each file discovery found
 
     # --- building blocks ------------------------------------------------------------------------
     def _files(self, paths: Sequence[str]):
@@ -107,6 +108,7 @@ class Session:
         warnings: list = []
         files, problems = discover(paths, self.settings, warnings=warnings)
         self._given = list(paths)
+        self._paths = {display_path(p): p for p in files}
         self.problems.extend(f"{display_path(p)}: {why}" for p, why in problems)
         if warnings:  # reported, but they leave the exit code alone (git ignores such patterns too)
             from .report import clean_name
@@ -261,6 +263,36 @@ class Session:
         text = "".join(_diff_line(line) for line in diff)
         if text:
             _echo(text, nl=False)
+
+    # --- --add-noqa -----------------------------------------------------------------------------
+    def add_noqa(self, result: RunResult, mode: str) -> int:
+        """Suppress what `result` found (after `fix`: what is left) with `# noqa` directives,
+        then say how many were added; the exit code is 2 if a file could not be done, else 0."""
+        from .add_noqa import add_noqa
+        from .report import clean_name
+
+        problems = self.problems + result.problems
+        # a file whose fixes could not be written has findings for a text that is not on disk
+        unwritten = {f.filename for f in result.files if f.error and mode == "fix"}
+        diagnostics = [d for d in result.diagnostics if d.filename not in unwritten]
+        added = add_noqa(diagnostics, self._paths, self.settings)
+        if mode == "fix" and result.fixes_applied:
+            fixes = result.fixes_applied
+            total = sum(fixes.values())
+            changed = sum(1 for f in result.files if f.fixes_applied)
+            per_code = ", ".join(f"{code}: {count}" for code, count in sorted(fixes.items()))
+            _echo(f"Fixed {total} error{'s' if total != 1 else ''} in {changed} file{'s' if changed != 1 else ''} "
+                  f"({per_code}).")
+        for shown, row in added.unsuppressible:
+            _echo(clean_name(f"awaitwise: warning: {shown}:{row}: no `# noqa` added: the line ends inside a "
+                             "string or with a `\\` continuation"), err=True)
+        n = added.directives
+        _echo(f"Added {n} noqa directive{'s' if n != 1 else ''}"
+              + (f" in {added.files} file{'s' if added.files != 1 else ''}." if n else "."), err=True)
+        problems = problems + added.problems
+        for p in problems:
+            _echo(clean_name(f"awaitwise: error: {p}"), err=True)
+        return EXIT_ERROR if problems else EXIT_OK
 
     # --- report ---------------------------------------------------------------------------------
     def report(self, result: RunResult, mode: str) -> int:
