@@ -90,7 +90,7 @@ class NoqaMap:
 # spaces. A code is letters then digits (AW100, E501, ASYNC251) or a prefix of letters and
 # digits (AW1); a word without digits ends the list, so `# noqa: AW100 see #12` lists AW100.
 _DIRECTIVE = re.compile(
-    r"#\s*noqa(?::[ \t]*(?P<codes>[A-Z]+[0-9]+(?:(?:[ \t]*,[ \t]*|[ \t]+)[A-Z]+[0-9]+)*)?)?", re.I)
+    r"#\s*noqa(?:(?P<colon>:[ \t]*)(?P<codes>[A-Z]+[0-9]+(?:(?:[ \t]*,[ \t]*|[ \t]+)[A-Z]+[0-9]+)*)?)?", re.I)
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.I)
 
 
@@ -108,10 +108,11 @@ class Directive:
     codes_start: int
     codes_end: int
     codes: Tuple[str, ...]
+    colon: bool = False  # `# noqa:` with nothing recognisable after it is not a blanket one
 
     @property
     def blanket(self) -> bool:
-        return not self.codes
+        return not self.codes and not self.colon
 
 
 @dataclass
@@ -139,7 +140,8 @@ def find_directive(row: int, column: int, comment: str) -> Optional[Directive]:
     else:
         codes = ()
         cs = ce = m.end()
-    return Directive(row, column, column + m.start(), column + m.end(), column + cs, column + ce, codes)
+    return Directive(row, column, column + m.start(), column + m.end(), column + cs, column + ce, codes,
+                     m.group("colon") is not None)
 
 
 def scan_comments(source: str) -> Optional[Comments]:
@@ -185,7 +187,10 @@ def with_codes(line: str, directive: Optional[Directive], codes) -> str:
     if directive.blanket:
         return line  # it silences everything already
     merged = sorted({c.upper() for c in directive.codes} | set(codes))
-    return line[:directive.codes_start] + joined(merged) + line[directive.codes_end:]
+    rest = line[directive.codes_end:]
+    if not directive.codes and rest[:1] not in ("", " ", "\t"):
+        rest = " " + rest  # `# noqa:` followed by words: the codes go before them
+    return line[:directive.codes_start] + joined(merged) + rest
 
 
 def without_codes(line: str, directive: Directive, unwanted) -> Tuple[int, int, str]:
