@@ -89,6 +89,35 @@ def _merge(first: RunResult, second: RunResult) -> RunResult:
     return second
 
 
+class _ByteBar:
+    """The run's progress in bytes of source analysed (runner.run's `progress_bytes`): files
+    differ in size by orders of magnitude and the pool takes the largest first, so a count of
+    files makes the estimate of the time left swing (an hour for a 20-second run); bytes grow
+    with the work. Shown only for a run with more than MIN_FILES files to analyse."""
+
+    MIN_FILES = 50
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+
+    def start(self, total: int, files: int) -> None:
+        if files <= self.MIN_FILES or total <= 0:
+            return
+        self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_eta=True,
+                                     show_percent=True)
+        self.bar.__enter__()
+
+    def advance(self, nbytes: int) -> None:
+        if self.bar is not None:
+            self.bar.update(nbytes)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            bar, self.bar = self.bar, None
+            bar.__exit__(None, None, None)
+
+
 class Session:
     def __init__(self, settings, registry, opts: dict):
         self.settings = settings
@@ -218,7 +247,7 @@ class Session:
     def _run(self, files, mode, project, unsafe=False, write=True) -> RunResult:
         jobs = self.opts.get("jobs")  # None: one worker per CPU
         cache = self._cache()
-        show_progress = mode == "fix" and sys.stderr.isatty() and len(files) > 50
+        bar = self._progress_bar("Fixing" if mode == "fix" else "Checking")
         warm = self._warm
         checking = warm is not None and mode == "check"
         stats = warm.stats if checking else None  # taken by the warm start: the lookups reuse them
@@ -230,13 +259,12 @@ class Session:
                 result = RunResult()
                 result.files = [FileResult(shown, list(diagnostics)) for shown, diagnostics in answer]
                 return result
-            if show_progress:
-                with click.progressbar(length=len(files), label="Fixing", file=sys.stderr) as bar:
-                    result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
-                                 jobs=jobs, progress=bar.update, project=project, cache=cache, stats=stats)
-            else:
+            try:
                 result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
-                             jobs=jobs, project=project, cache=cache, stats=stats)
+                             jobs=jobs, project=project, cache=cache, stats=stats, progress_bytes=bar)
+            finally:
+                if bar is not None:
+                    bar.close()
             if warm is not None:
                 warm.save(project, files)
                 if checking and not result.problems:
@@ -254,6 +282,20 @@ class Session:
                         continue
                     self._print_diff(fr.filename, before, fr.fixed_source)
         return result
+
+    def _progress_bar(self, label: str):
+        """A progress bar on stderr for a long run, when a person watches it: stderr is a
+        terminal, the output is for people (text, concise), not --quiet, and not in CI."""
+        import os
+
+        if self.opts.get("quiet") or self._format() not in ("text", "concise") or os.environ.get("CI"):
+            return None
+        try:
+            if not sys.stderr.isatty():
+                return None
+        except (OSError, ValueError):
+            return None
+        return _ByteBar(label)
 
     def _print_diff(self, name, before, after):
         from .report import clean_name
