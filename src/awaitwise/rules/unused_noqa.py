@@ -19,6 +19,7 @@ FLAKE8_ASYNC_CODES = frozenset(f"ASYNC{n}" for n in (
     124, 125, 200, 210, 211, 212, 220, 221, 222, 230, 231, 232, 233, 240, 250, 251, 300, 400,
     900, 910, 911, 912, 913))
 _LETTERS = re.compile(r"[A-Z]+")
+_CODES = re.compile(r"[A-Z]+[0-9]+", re.I)
 
 
 def _letters(code: str) -> str:
@@ -77,11 +78,13 @@ class UnusedNoqa(Rule):
     def judge(cls, source: str, path: str, findings, ran: FrozenSet[str]) -> List[Diagnostic]:
         if "noqa" not in source.lower():
             return []
+        known = set(get_registry().codes) | {PARSE_ERROR}
+        families = {_letters(c) for c in known}
+        if not _may_judge(source, known, families):
+            return []  # only other tools' codes: no need to read the comments
         comments = scan_comments(source)
         if comments is None:
             return []
-        known = set(get_registry().codes) | {PARSE_ERROR}
-        families = {_letters(c) for c in known}
         reported: Dict[int, Set[str]] = {}
         for d in findings:
             reported.setdefault(d.noqa_row or d.location.row, set()).add(d.code)
@@ -125,6 +128,18 @@ class UnusedNoqa(Rule):
         fix = Fix(SAFE, "Remove the unused `noqa` directive" if whole else "Remove the unused codes", (edit,))
         return Diagnostic(cls.code, f"{what} ({'; '.join(parts)})", path, Location(row, directive.start + 1),
                           Location(row, directive.end + 1), fix, row)
+
+
+_ANY_DIRECTIVE = re.compile(r"#\s*noqa\s*:([^#\r\n]*)", re.I)
+
+
+def _may_judge(source: str, known: Set[str], families: Set[str]) -> bool:
+    """Whether some `# noqa:` of the text (a comment or not) lists a code this rule judges."""
+    for m in _ANY_DIRECTIVE.finditer(source):
+        for code in _CODES.findall(m.group(1)):
+            if _names(code.upper(), known, families) is not None:
+                return True
+    return False
 
 
 def _names(code: str, known: Set[str], families: Set[str]) -> Optional[FrozenSet[str]]:
