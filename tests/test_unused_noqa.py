@@ -102,3 +102,22 @@ def test_add_noqa_leaves_nothing_unused(cwd):
 def test_rule_doc():
     out = run("rule", "AW002")
     assert out.exit_code == 0 and "unused-noqa" in out.output and "## Fix safety" in out.output
+
+
+def test_a_file_linted_in_pieces_is_judged_on_all_its_findings(cwd, monkeypatch):
+    """Where the engine lints a large file in pieces (partial.pieces, when there is such a
+    path), the suppressed findings of every piece still count as used."""
+    from awaitwise import partial
+
+    if hasattr(partial, "PIECE_BYTES"):
+        monkeypatch.setattr(partial, "PIECE_BYTES", 2000)
+    body = "".join(f"    x{i} = len(str({i}))\n" for i in range(60))
+    parts = ["import asyncio\nimport time\n"]
+    for n in range(3):
+        parts.append(f"\n\nasync def f{n}():\n{body}    time.sleep(1)  # noqa: AW100\n"
+                     f"    await asyncio.sleep(1)  # noqa: AW100\n")
+    text = "".join(parts)
+    (cwd / "big.py").write_text(text)
+    unused = [i for i, line in enumerate(text.splitlines(), 1) if "await asyncio.sleep" in line]
+    got = findings("--no-cache", "--extend-select", "AW002", "big.py")
+    assert [(code, row) for code, row, _ in got] == [("AW002", row) for row in unused]
