@@ -38,6 +38,8 @@ def test_noqa_parsing():
     assert parse_line("x = 1") is None
     assert parse_line("x  # noqa") == "*"
     assert parse_line("x  # noqa: AW100, AW2") == frozenset({"AW100", "AW2"})
+    # a `# noqa` in a string before the comment does not hide the comment's codes
+    assert parse_line('s = "# noqa: E501"; f()  # noqa: AW100') == frozenset({"E501", "AW100"})
     assert suppresses(frozenset({"ASYNC300"}), "AW400")
     assert suppresses(frozenset({"RUF006"}), "AW400")
     assert not suppresses(frozenset({"ASYNC300"}), "AW100")

@@ -1,5 +1,6 @@
-"""Batch codemods: `fix` over a large tree shows a progress bar on a terminal, none in a pipe, and
-ends with a summary of what it changed."""
+"""Long runs: `fix` and `check` over a large tree show a progress bar on a terminal (none in a pipe,
+in CI or with a machine format), measured in bytes of source; `fix` ends with a summary of what it
+changed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import pty
 import subprocess
 import sys
+
+import pytest
 
 BAD = "import time\n\nasync def f():\n    time.sleep(1)\n"
 
@@ -16,12 +19,105 @@ def _tree(root, n=60):
         (root / f"m{i}.py").write_text(BAD if i % 2 == 0 else "x = 1\n")
 
 
+def _on_a_terminal(tmp_path, *args, env=None):
+    """(the run, what it wrote on stderr), stderr being a terminal."""
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "awaitwise", *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=slave, timeout=300, env=env)
+        os.close(slave)
+        slave = None
+        err = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            err += chunk
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    return proc, err
+
+
+def _env(**extra):
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env.update(extra)
+    return env
+
+
+def test_check_shows_a_bar_on_a_terminal(tmp_path):
+    _tree(tmp_path)
+    proc, err = _on_a_terminal(tmp_path, "check", "--no-cache", "--jobs", "1", ".", env=_env())
+    assert proc.returncode == 1
+    assert b"Checking" in err and b"100%" in err
+    assert b"Found 30 errors." in proc.stdout
+
+
+@pytest.mark.parametrize("args, env", [
+    (("--output-format", "github"), {}),
+    (("--output-format", "json"), {}),
+    (("--quiet",), {}),
+    ((), {"CI": "true"}),
+])
+def test_no_bar_for_machines_or_ci(tmp_path, args, env):
+    _tree(tmp_path)
+    proc, err = _on_a_terminal(tmp_path, "check", "--no-cache", "--jobs", "1", *args, ".", env=_env(**env))
+    assert proc.returncode == 1
+    assert b"Checking" not in err and b"%" not in err
+
+
+def test_no_bar_for_a_short_run(tmp_path):
+    _tree(tmp_path, n=10)
+    proc, err = _on_a_terminal(tmp_path, "check", "--no-cache", ".", env=_env())
+    assert proc.returncode == 1 and b"Checking" not in err
+
+
+def test_the_bar_counts_bytes_of_the_files_left_to_analyse(tmp_path, monkeypatch):
+    from awaitwise.cache import Cache
+    from awaitwise.config import Settings
+    from awaitwise.registry import get_registry
+    from awaitwise.runner import run
+
+    monkeypatch.chdir(tmp_path)
+    _tree(tmp_path, n=8)
+    (tmp_path / "big.py").write_text(BAD + "x = 1\n" * 5000)
+    files = sorted(str(p.name) for p in tmp_path.glob("*.py"))
+    sizes = {f: os.path.getsize(f) for f in files}
+
+    class Seen:
+        def __init__(self):
+            self.started, self.advanced = [], []
+
+        def start(self, total, count):
+            self.started.append((total, count))
+
+        def advance(self, n):
+            self.advanced.append(n)
+
+    settings = Settings(project_root=str(tmp_path))
+    seen = Seen()
+    cache = Cache.open(settings)
+    run(files, settings, get_registry(), cache=cache, progress_bytes=seen)
+    cache.flush()
+    assert seen.started == [(sum(sizes.values()), len(files))]
+    assert sorted(seen.advanced) == sorted(sizes.values())  # each file by its size, not 1
+    with open("m1.py", "a") as fh:  # one file changes: only it is left to analyse
+        fh.write("# edited\n")
+    again = Seen()
+    run(files, settings, get_registry(), cache=Cache.open(settings), progress_bytes=again)
+    assert again.started == [(os.path.getsize("m1.py"), 1)] and again.advanced == [os.path.getsize("m1.py")]
+
+
 def test_progress_bar_on_a_terminal(tmp_path):
     _tree(tmp_path)
     master, slave = pty.openpty()
     try:
         proc = subprocess.run([sys.executable, "-m", "awaitwise", "fix", "--no-cache", "--jobs", "1", "."],
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=slave, timeout=300)
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=slave, timeout=300, env=_env())
         os.close(slave)
         slave = None
         err = b""

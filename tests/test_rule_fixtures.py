@@ -18,6 +18,7 @@ CASES = rule_fixture_files()
 
 def _settings(code: str, text: str) -> Settings:
     extra = fixture_settings(text)
+    extra.pop("with_rules", None)
     for key in ("blocking_calls",):
         if key in extra:
             extra[key] = tuple(sorted(extra[key].items()))
@@ -28,10 +29,14 @@ def _settings(code: str, text: str) -> Settings:
 
 
 def _lint(code, path, text, settings):
+    """The fixture's rule alone, or with the rules its settings name in `with_rules` (a rule
+    about other rules' findings, AW002, needs them); only its own code is compared."""
     from awaitwise.modules import module_name_for
 
     name, is_pkg = module_name_for(str(path))
-    return lint_source(text, str(path), settings, [REGISTRY.get(code)], module_name=name, is_package=is_pkg)
+    others = [REGISTRY.get(c) for c in fixture_settings(text).get("with_rules", ())]
+    return lint_source(text, str(path), settings, [REGISTRY.get(code), *others], module_name=name,
+                       is_package=is_pkg)
 
 
 @pytest.mark.parametrize("code,path", CASES, ids=[f"{c}/{p.name}" for c, p in CASES])

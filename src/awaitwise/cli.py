@@ -44,6 +44,7 @@ def common_options(func):
         click.option("--python", "python", type=click.Path(), default=None, metavar="PATH", help="The environment whose installed packages are analysed: an interpreter or an environment folder (default: $VIRTUAL_ENV, then .venv/ or venv/ at the project root, then awaitwise's own). It is never run."),
         click.option("--target-version", type=click.Choice([f"py3{m}" for m in range(8, 15)]), default=None, help="Lowest Python version the code must run on."),
         click.option("--stdin-filename", type=click.Path(), default=None, help="Read the source from stdin; this path selects config and per-file ignores."),
+        click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to each line with a finding (after fixing, with fix) and print how many were added."),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics remain."),
         click.option("--statistics", is_flag=True, help="Print the number of diagnostics per rule instead of each one."),
         click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit."),
@@ -189,6 +190,8 @@ def _stdin_alone(paths, opts) -> None:
     come with it."""
     if not opts.get("stdin_filename"):
         return
+    if opts.get("add_noqa"):
+        raise click.UsageError("--add-noqa edits the files it checks; it cannot be used with --stdin-filename")
     extra = [p for p in paths if p != "-"]
     if extra:
         from .report import clean
@@ -219,6 +222,8 @@ def check(paths, **opts):
         result = session.check_stdin(opts["stdin_filename"], src.text)
     else:
         result = session.check(paths or (".",))
+        if opts["add_noqa"]:
+            sys.exit(session.add_noqa(result, mode="check"))
     sys.exit(session.report(result, mode="check"))
 
 
@@ -238,7 +243,11 @@ def fix(paths, **opts):
             sys.stdout.buffer.write(src.encode(fixed))
             sys.stdout.flush()
         sys.exit(code)
+    if opts["add_noqa"] and opts["diff"]:
+        raise click.UsageError("--add-noqa writes files; it cannot be used with --diff")
     result = session.fix(paths or (".",))
+    if opts["add_noqa"]:
+        sys.exit(session.add_noqa(result, mode="fix"))
     sys.exit(session.report(result, mode="fix"))
 
 

@@ -97,6 +97,36 @@ def lint_source(
     project=None,
     check_parse: bool = True,
 ) -> LintOutput:
+    judges = [r for r in rule_classes if r.judges_suppressions]
+    if not judges:
+        return _lint(source, path, settings, rule_classes, module_name, is_package, project, check_parse)
+    others = [r for r in rule_classes if not r.judges_suppressions]
+    out = _lint(source, path, settings, others, module_name, is_package, project, check_parse,
+                keep_suppressed=True)
+    failed = {code for code, _ in out.internal_errors}
+    if "" in failed or any(d.code == PARSE_ERROR for d in out.diagnostics):
+        return out  # the file was not checked as a whole: nothing to judge
+    # the rules that ran on the whole file: screening drops only rules that cannot fire, so
+    # those ran too, and found nothing
+    ran = frozenset(r.code for r in others if r.code not in failed) | (
+        frozenset({PARSE_ERROR}) if check_parse else frozenset())
+    findings = list(out.diagnostics)
+    for judge in judges:
+        try:
+            out.diagnostics.extend(judge.judge(source, path, findings, ran))
+        except Exception as exc:  # a failing judge loses its own findings, never the file's
+            from .walker import describe
+
+            out.internal_errors.append((judge.code, describe(exc)))
+    out.diagnostics = filter_noqa(out.diagnostics, source)
+    out.diagnostics.sort(key=lambda d: (d.location, d.code))
+    return out
+
+
+def _lint(source: str, path: str, settings, rule_classes: Sequence[type], module_name: str, is_package: bool,
+          project, check_parse: bool, keep_suppressed: bool = False) -> LintOutput:
+    """lint_source for rules of the pass; `keep_suppressed`: leave the findings a `# noqa`
+    suppresses in, for the rules that judge suppressions."""
     out = LintOutput()
     screened = facts = None
     if SCREENING:
@@ -142,7 +172,8 @@ def lint_source(
         split = pieces(source, screened, active, settings, project)
         if split is not None and _lint_pieces(out, split, source, path, settings, active, module_name,
                                               is_package, project):
-            out.diagnostics = filter_noqa(out.diagnostics, source)
+            if not keep_suppressed:
+                out.diagnostics = filter_noqa(out.diagnostics, source)
             return out
         # the function bodies no selected rule could fire in are left out (see partial.py)
         reduced = reduced_source(source, screened, active, settings, project)
@@ -162,7 +193,8 @@ def lint_source(
     if not active:
         return out
     _run_rules(out, text, module, source, path, settings, active, module_name, is_package, project)
-    out.diagnostics = filter_noqa(out.diagnostics, source)
+    if not keep_suppressed:
+        out.diagnostics = filter_noqa(out.diagnostics, source)
     return out
 
 

@@ -105,6 +105,18 @@ class Rule:
         in another method)? The words of the body's text (every identifier in it)."""
         return False
 
+    # A rule about the suppressions themselves (AW002): it takes no part in the pass over the
+    # tree; the engine calls `judge` once the other rules of the file have reported, before
+    # `# noqa` filters their findings.
+    judges_suppressions: ClassVar[bool] = False
+
+    @classmethod
+    def judge(cls, source: str, path: str, findings, ran: FrozenSet[str]) -> list:
+        """For a rule with judges_suppressions: its diagnostics (diagnostics.Diagnostic) for
+        `source`, given every finding of the other rules before `# noqa` filtering (`findings`)
+        and the codes of the rules that ran on the whole file (`ran`)."""
+        return []
+
     @classmethod
     def screen_facts(cls, facts, settings, project) -> Optional[bool]:
         """Could the rule fire in a file with these screening.ScreenFacts (one `ast` pass)?

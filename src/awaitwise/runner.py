@@ -173,10 +173,14 @@ def default_jobs() -> int:
 def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check", unsafe: bool = False,
         write: bool = True, jobs: Optional[int] = 1, progress: Optional[Callable[[int], None]] = None,
         project=None, cache=None, stats: Optional[Dict[str, tuple]] = None,
-        file_timeout: Optional[float] = None) -> RunResult:
+        file_timeout: Optional[float] = None, progress_bytes=None) -> RunResult:
     """Check or fix `files` (already discovered). Files whose cached result is still valid are not
     read; the others run here or, when there are many, in `jobs` worker processes (None: one per
     CPU). `progress(n)` is called as files complete. Results keep the order of the input.
+    `progress_bytes` follows the work in bytes of source: its `start(total, files)` is called
+    once with the size of the files that need work (cache hits cost nearly nothing and are left
+    out, so that a rate measured on them does not skew an estimate), then `advance(size)` as
+    each of them completes.
     `stats`: (mtime_ns, size) by absolute path, taken earlier in the run (the warm start stats
     every project file), so that the cache lookups need not stat them again.
 
@@ -221,6 +225,13 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
     if progress and hits:
         progress(hits)
 
+    if progress_bytes is not None:
+        for i in todo:
+            if i not in sizes:
+                st = stat_signature(files[i])
+                sizes[i] = st[1] if st is not None else 0
+        progress_bytes.start(sum(sizes[i] for i in todo), len(todo))
+
     materialize = getattr(project, "materialize", None)  # a lazy index (warm.LazyProject)
     if todo and callable(materialize):
         project = materialize()  # built once here, before any worker is forked
@@ -246,6 +257,8 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
                 store.record(files[i], fr.filename, file_fp(files[i]), signature, tuple(fr.diagnostics))
             if progress:
                 progress(1)
+            if progress_bytes is not None and i in sizes:
+                progress_bytes.advance(sizes[i])
     finally:
         done.close()  # an interrupted run stops its workers here, not when the frame is freed
 

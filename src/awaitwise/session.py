@@ -89,6 +89,35 @@ def _merge(first: RunResult, second: RunResult) -> RunResult:
     return second
 
 
+class _ByteBar:
+    """The run's progress in bytes of source analysed (runner.run's `progress_bytes`): files
+    differ in size by orders of magnitude and the pool takes the largest first, so a count of
+    files makes the estimate of the time left swing (an hour for a 20-second run); bytes grow
+    with the work. Shown only for a run with more than MIN_FILES files to analyse."""
+
+    MIN_FILES = 50
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+
+    def start(self, total: int, files: int) -> None:
+        if files <= self.MIN_FILES or total <= 0:
+            return
+        self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_eta=True,
+                                     show_percent=True)
+        self.bar.__enter__()
+
+    def advance(self, nbytes: int) -> None:
+        if self.bar is not None:
+            self.bar.update(nbytes)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            bar, self.bar = self.bar, None
+            bar.__exit__(None, None, None)
+
+
 class Session:
     def __init__(self, settings, registry, opts: dict):
         self.settings = settings
@@ -99,6 +128,7 @@ class Session:
         self._warm = None  # the warm start (warm.WarmStart), once the index was asked for with the cache
         self._given: Optional[list] = None  # the paths discovery walked (the warm start may reuse the walk)
         self._texts: dict = {}  # shown name -> source text the run read from stdin
+        self._paths: dict = {}  # shown name -> path of each file discovery found
 
     # --- building blocks ------------------------------------------------------------------------
     def _files(self, paths: Sequence[str]):
@@ -107,6 +137,7 @@ class Session:
         warnings: list = []
         files, problems = discover(paths, self.settings, warnings=warnings)
         self._given = list(paths)
+        self._paths = {display_path(p): p for p in files}
         self.problems.extend(f"{display_path(p)}: {why}" for p, why in problems)
         if warnings:  # reported, but they leave the exit code alone (git ignores such patterns too)
             from .report import clean_name
@@ -231,7 +262,7 @@ class Session:
     def _run(self, files, mode, project, unsafe=False, write=True) -> RunResult:
         jobs = self.opts.get("jobs")  # None: one worker per CPU
         cache = self._cache()
-        show_progress = mode == "fix" and sys.stderr.isatty() and len(files) > 50
+        bar = self._progress_bar("Fixing" if mode == "fix" else "Checking")
         warm = self._warm
         checking = warm is not None and mode == "check"
         stats = warm.stats if checking else None  # taken by the warm start: the lookups reuse them
@@ -243,13 +274,12 @@ class Session:
                 result = RunResult()
                 result.files = [FileResult(shown, list(diagnostics)) for shown, diagnostics in answer]
                 return result
-            if show_progress:
-                with click.progressbar(length=len(files), label="Fixing", file=sys.stderr) as bar:
-                    result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
-                                 jobs=jobs, progress=bar.update, project=project, cache=cache, stats=stats)
-            else:
+            try:
                 result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
-                             jobs=jobs, project=project, cache=cache, stats=stats)
+                             jobs=jobs, project=project, cache=cache, stats=stats, progress_bytes=bar)
+            finally:
+                if bar is not None:
+                    bar.close()
             if warm is not None:
                 warm.save(project, files)
                 if checking and not result.problems:
@@ -268,6 +298,20 @@ class Session:
                     self._print_diff(fr.filename, before, fr.fixed_source)
         return result
 
+    def _progress_bar(self, label: str):
+        """A progress bar on stderr for a long run, when a person watches it: stderr is a
+        terminal, the output is for people (text, concise), not --quiet, and not in CI."""
+        import os
+
+        if self.opts.get("quiet") or self._format() not in ("text", "concise") or os.environ.get("CI"):
+            return None
+        try:
+            if not sys.stderr.isatty():
+                return None
+        except (OSError, ValueError):
+            return None
+        return _ByteBar(label)
+
     def _print_diff(self, name, before, after):
         from .report import clean_name
 
@@ -276,6 +320,36 @@ class Session:
         text = "".join(_diff_line(line) for line in diff)
         if text:
             _echo(text, nl=False)
+
+    # --- --add-noqa -----------------------------------------------------------------------------
+    def add_noqa(self, result: RunResult, mode: str) -> int:
+        """Suppress what `result` found (after `fix`: what is left) with `# noqa` directives,
+        then say how many were added; the exit code is 2 if a file could not be done, else 0."""
+        from .add_noqa import add_noqa
+        from .report import clean_name
+
+        problems = self.problems + result.problems
+        # a file whose fixes could not be written has findings for a text that is not on disk
+        unwritten = {f.filename for f in result.files if f.error and mode == "fix"}
+        diagnostics = [d for d in result.diagnostics if d.filename not in unwritten]
+        added = add_noqa(diagnostics, self._paths, self.settings)
+        if mode == "fix" and result.fixes_applied:
+            fixes = result.fixes_applied
+            total = sum(fixes.values())
+            changed = sum(1 for f in result.files if f.fixes_applied)
+            per_code = ", ".join(f"{code}: {count}" for code, count in sorted(fixes.items()))
+            _echo(f"Fixed {total} error{'s' if total != 1 else ''} in {changed} file{'s' if changed != 1 else ''} "
+                  f"({per_code}).")
+        for shown, row in added.unsuppressible:
+            _echo(clean_name(f"awaitwise: warning: {shown}:{row}: no `# noqa` added: the line ends inside a "
+                             "string or with a `\\` continuation"), err=True)
+        n = added.directives
+        _echo(f"Added {n} noqa directive{'s' if n != 1 else ''}"
+              + (f" in {added.files} file{'s' if added.files != 1 else ''}." if n else "."), err=True)
+        problems = problems + added.problems
+        for p in problems:
+            _echo(clean_name(f"awaitwise: error: {p}"), err=True)
+        return EXIT_ERROR if problems else EXIT_OK
 
     # --- report ---------------------------------------------------------------------------------
     def report(self, result: RunResult, mode: str) -> int:
