@@ -154,6 +154,8 @@ class AwaitwiseServer(LanguageServer):
             _watch_parent(params.process_id)
 
     async def on_initialized(self, params: types.InitializedParams) -> None:
+        # the parser and the rules load while the editor opens its first file
+        self._spawn(self._in_worker(self.state.warm_up))
         caps = self.client_capabilities.workspace
         watched = caps.did_change_watched_files if caps else None
         if not (watched and watched.dynamic_registration):
@@ -553,6 +555,8 @@ def serve() -> int:
     import signal
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s")
+    if os.environ.get("AWAITWISE_LSP_LOG"):
+        logging.getLogger().addHandler(logging.FileHandler(os.environ["AWAITWISE_LSP_LOG"]))
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             signal.signal(sig, lambda signum, frame: _exit(128 + signum))

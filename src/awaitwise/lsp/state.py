@@ -72,11 +72,20 @@ class ProjectState:
             registry = get_registry()
         self.registry = registry
         self._settings: Dict[str, Tuple[Settings, Optional[str]]] = {}  # by folder
-        self._bases: Dict[tuple, Optional[ProjectIndex]] = {}  # project key -> ProjectIndex (or None: no rule reads one)
+        # project key -> index of the files on disk (None: no enabled rule reads one)
+        self._bases: Dict[tuple, Optional[ProjectIndex]] = {}
         self._open: Dict[str, FileFacts] = {}  # absolute path -> FileFacts of the open document's text
         self._generation = 0  # bumped whenever what the index sees changes
         self._effective: Dict[tuple, Tuple[int, ProjectIndex]] = {}
         self._last: Dict[str, Tuple[str, List[Diagnostic]]] = {}  # uri -> (text, diagnostics)
+
+    @staticmethod
+    def warm_up() -> None:
+        """Load what the first lint needs (the parser, the engine, every rule module)."""
+        from .. import context, engine, walker  # noqa: F401
+        from ..screening import loaded_libcst
+
+        loaded_libcst()
 
     # --- settings -------------------------------------------------------------------------------
     def settings_for(self, path: str) -> Tuple[Settings, Optional[str]]:
@@ -213,6 +222,10 @@ class ProjectState:
         """A Python file changed on disk (`kind`: "created", "changed" or "deleted"). True when
         an index changed (open documents should be linted again)."""
         path = os.path.abspath(path)
+        if kind == "changed" and not any(
+                base is not None and any(os.path.abspath(p) == path for p in base.paths.values())
+                for base in self._bases.values()):
+            kind = "created"  # a file no index knows (created while nobody watched): it is new
         if kind != "changed":
             # the set of modules changes: rebuilt on next use (facts come from the cache)
             stale = [k for k, base in self._bases.items()
