@@ -56,10 +56,13 @@ class Client:
         self._event.set()
 
     async def start(self, env: Optional[Dict[str, str]] = None, init_options: Any = None,
-                    resolve_edit: bool = False, document_changes: bool = False) -> types.InitializeResult:
+                    resolve_edit: bool = False, document_changes: bool = False,
+                    command: Optional[List[str]] = None) -> types.InitializeResult:
+        """Start the server (`command`, default `python -m awaitwise server`) and initialize it."""
         environ = dict(os.environ)
         environ.update(env or {})
-        await self.lc.start_io(sys.executable, "-m", "awaitwise", "server", cwd=str(self.root), env=environ)
+        command = command or [sys.executable, "-m", "awaitwise", "server"]
+        await self.lc.start_io(*command, cwd=str(self.root), env=environ)
         code_action = types.CodeActionClientCapabilities(
             code_action_literal_support=types.ClientCodeActionLiteralOptions(
                 code_action_kind=types.ClientCodeActionKindOptions(value_set=["quickfix", "source"])),

@@ -31,6 +31,12 @@ TICK = textwrap.dedent("""\
 """)
 
 
+# the command the README's editor set-ups run: the console script, where it is installed
+_SCRIPT = Path(sys.executable).with_name("awaitwise.exe" if os.name == "nt" else "awaitwise")
+SERVER_COMMAND = [str(_SCRIPT), "server"] if _SCRIPT.exists() else [sys.executable, "-m", "awaitwise", "server"]
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
 class Shared:
     """One server for the module, on an event loop in a thread of its own."""
 
@@ -45,7 +51,7 @@ class Shared:
         client = Client(self.root)
         # a client like VS Code: it resolves a code action's edit when it is chosen, and takes
         # versioned document edits
-        client.init_result = await client.start(resolve_edit=True, document_changes=True)
+        client.init_result = await client.start(resolve_edit=True, document_changes=True, command=SERVER_COMMAND)
         return client
 
     def call(self, coro):
@@ -167,7 +173,7 @@ def test_changes_are_debounced_and_the_newest_version_wins(tmp_path):
         assert await c.diagnostics(u) == []
         return [p.version for p in c.published if p.uri == u]
 
-    client = run(tmp_path, scenario, init_options={"debounceMs": 300})
+    client = run(tmp_path, scenario, init_options={"debounceMs": 150})
     assert client.result == [1, 5, 6]  # nothing for the versions typed over within the delay
 
 
@@ -430,3 +436,44 @@ def test_settings_come_from_the_workspace_config_and_follow_its_changes(tmp_path
     assert client.exit_code == 1  # exit without shutdown
     (shown,) = client.shown
     assert shown.type == types.MessageType.Error and "pyproject.toml" in shown.message and "selekt" in shown.message
+
+
+# --------------------------------------------------------------------------------------------
+# the README's set-ups
+# --------------------------------------------------------------------------------------------
+
+
+def _server_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("### The language server")
+    return text[start:text.index("\n### ", start + 1)]
+
+
+def _blocks(section: str):
+    import re
+
+    return {lang: body for lang, body in re.findall(r"```(\w+)\n(.*?)```", section, re.S)}
+
+
+def test_readme_editor_setups_run_the_server_command():
+    import json
+
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib
+
+    blocks = _blocks(_server_section())
+    assert set(blocks) == {"json", "lua", "elisp", "toml"}
+    vscode = json.loads("{" + blocks["json"] + "}")
+    assert [vscode["glspc.server.command"], *vscode["glspc.server.commandArguments"]] == ["awaitwise", "server"]
+    assert vscode["glspc.server.languageId"] == ["python"]
+    assert "source.fixAll.awaitwise" in vscode["editor.codeActionsOnSave"]
+    helix = tomllib.loads(blocks["toml"])
+    assert [helix["language-server"]["awaitwise"]["command"], *helix["language-server"]["awaitwise"]["args"]] == \
+        ["awaitwise", "server"]
+    assert "awaitwise" in helix["language"][0]["language-servers"]
+    assert 'cmd = { "awaitwise", "server" }' in blocks["lua"] and '"source.fixAll.awaitwise"' in blocks["lua"]
+    assert '("awaitwise" "server")' in blocks["elisp"]
+    # the initialization option the section names is the one the server reads
+    assert "`debounceMs`" in _server_section()
