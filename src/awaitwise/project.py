@@ -1426,17 +1426,27 @@ class ProjectIndex:
         reach such an object without naming its module (screening words)."""
 
         def compute():
-            out = set()
+            return frozenset(name for name, top in self._typed_returns() if top in tops)
+
+        return self.memo(("typed_function_names", tops), compute)
+
+    def _typed_returns(self) -> List[Tuple[str, str]]:
+        """(function name, top-level module of the external class it returns) for the project's
+        functions and methods whose return annotation resolves to one: worked out once for every
+        typed_function_names() question (each blocking rule asks with its own modules)."""
+
+        def compute():
+            out = []
             for module, facts in self.modules.items():
                 for path, func in facts.functions.items():
                     if getattr(func, "return_type", None) is None or "<locals>" in path:
                         continue
                     ref = self._returned(module, path, 0, func.is_async)
-                    if ref is not None and ref[0] == "external" and ref[1].split(".", 1)[0] in tops:
-                        out.add(path.rsplit(".", 1)[-1])
-            return frozenset(out)
+                    if ref is not None and ref[0] == "external":
+                        out.append((path.rsplit(".", 1)[-1], ref[1].split(".", 1)[0]))
+            return out
 
-        return self.memo(("typed_function_names", tops), compute)
+        return self.memo("typed_returns", compute)
 
     def memo(self, key, compute):
         """Per-index memo for rules (screen tokens and the like)."""

@@ -302,7 +302,7 @@ class AwaitwiseServer(LanguageServer):
         if doc is None:
             return
         snap = doc.snapshot()
-        report = await self._in_worker(self._lint, snap)
+        report = await self._in_worker(self._lint, doc, snap)
         if report is None:
             return
         if report.others_affected:  # even for a stale version: what the others see changed
@@ -311,7 +311,11 @@ class AwaitwiseServer(LanguageServer):
             return  # the document changed meanwhile: the lint of the newer version publishes
         self._publish(snap, report)
 
-    def _lint(self, snap: Snapshot) -> LintReport:
+    def _lint(self, doc: Document, snap: Snapshot) -> Optional[LintReport]:
+        """On the worker: lint `snap`, unless the document has moved on while the job waited
+        (its newer version's lint is queued behind this one) or was closed."""
+        if doc.version != snap.version or self.docs.get(snap.uri) is not doc:
+            return None
         return self.state.lint(snap)
 
     async def _in_worker(self, fn, *args):
