@@ -56,10 +56,13 @@ class Client:
         self._event.set()
 
     async def start(self, env: Optional[Dict[str, str]] = None, init_options: Any = None,
-                    resolve_edit: bool = False, document_changes: bool = False) -> types.InitializeResult:
+                    resolve_edit: bool = False, document_changes: bool = False,
+                    command: Optional[List[str]] = None) -> types.InitializeResult:
+        """Start the server (`command`, default `python -m awaitwise server`) and initialize it."""
         environ = dict(os.environ)
         environ.update(env or {})
-        await self.lc.start_io(sys.executable, "-m", "awaitwise", "server", cwd=str(self.root), env=environ)
+        command = command or [sys.executable, "-m", "awaitwise", "server"]
+        await self.lc.start_io(*command, cwd=str(self.root), env=environ)
         code_action = types.CodeActionClientCapabilities(
             code_action_literal_support=types.ClientCodeActionLiteralOptions(
                 code_action_kind=types.ClientCodeActionKindOptions(value_set=["quickfix", "source"])),
@@ -80,12 +83,19 @@ class Client:
         self.lc.initialized(types.InitializedParams())
         return result
 
-    async def stop(self) -> Optional[int]:
-        """shutdown, exit, and the server's exit status."""
+    async def stop(self, ending: str = "shutdown") -> Optional[int]:
+        """End the session and return the server's exit status. `ending`: "shutdown" (shutdown,
+        then exit), "exit" (exit without shutdown) or "eof" (the client goes away: its end of
+        the pipe closes)."""
         server = self.lc._server
         if server is not None and server.returncode is None:
-            await asyncio.wait_for(self.lc.shutdown_async(None), TIMEOUT)
-            self.lc.exit(None)
+            if ending == "shutdown":
+                await asyncio.wait_for(self.lc.shutdown_async(None), TIMEOUT)
+            if ending == "eof":
+                server.stdin.close()
+            else:
+                self.lc.exit(None)
+            await asyncio.wait_for(server.wait(), TIMEOUT)
         await asyncio.wait_for(self.lc.stop(), TIMEOUT)
         if server is not None and server.stderr is not None:
             self.stderr = await server.stderr.read()
@@ -132,8 +142,9 @@ class Client:
                 return found
             left = deadline - loop.time()
             if left <= 0 or self.lc.stopped:
-                raise AssertionError(f"timed out waiting for {what}; published: "
-                                     f"{[(p.uri.rsplit('/', 1)[-1], p.version, [d.code for d in p.diagnostics]) for p in self.published]}; "
+                seen = [(p.uri.rsplit("/", 1)[-1], p.version, [d.code for d in p.diagnostics])
+                        for p in self.published]
+                raise AssertionError(f"timed out waiting for {what}; published: {seen}; "
                                      f"logs: {[m.message for m in self.logs]}")
             self._event.clear()
             try:
@@ -150,8 +161,8 @@ class Client:
 
         def found():
             for p in self.published[after:]:
-                if p.uri == u and (want is None or p.version == want) and (where is None or where(p.diagnostics)):
-                    return [p.diagnostics]
+                if p.uri == u and (want is None or p.version == want) and (where is None or where(list(p.diagnostics))):
+                    return [list(p.diagnostics)]
             return None
 
         return (await self.wait_for(found, f"diagnostics of {u} at version {want}"))[0]
@@ -190,17 +201,18 @@ def edits_of(action: types.CodeAction, u: str) -> List[types.TextEdit]:
     return list((edit.changes or {}).get(u, []))
 
 
-def run(root: Path, scenario, **start_options) -> "Client":
-    """Start a server for the workspace `root`, run `await scenario(client)`, shut down, and
-    return the client (its `exit_code` is the server's exit status)."""
+def run(root: Path, scenario, ending: str = "shutdown", **start_options) -> "Client":
+    """Start a server for the workspace `root`, run `await scenario(client)`, end the session
+    (see Client.stop), and return the client: `result` is what the scenario returned,
+    `exit_code` the server's exit status."""
 
     async def main():
         client = Client(root)
         await client.start(**start_options)
         try:
-            await scenario(client)
+            client.result = await scenario(client)
         finally:
-            client.exit_code = await client.stop()
+            client.exit_code = await client.stop(ending)
         return client
 
     return asyncio.run(main())

@@ -274,3 +274,40 @@ def test_packed_calls_are_read_like_the_cache():
     assert calls_of(facts._replace(calls=pickle.dumps(print))) == {}
     assert calls_of(facts._replace(calls=b"\x80garbage")) == {}
     assert calls_of(extract("n.py", "x = 1\n")) == {}
+
+
+# --- an index that follows edits (the language server) -------------------------------------------
+
+
+_FOLLOWED = {
+    "store": "import os\n\n\nclass Store:\n    def __init__(self):\n        self.fh = open('x')\n\n"
+             "    def save(self, data):\n        self.fh.write(data)\n\n\ndef wipe(p):\n    os.remove(p)\n",
+    "service": "from store import Store, wipe\n\n\ndef persist(s: Store, d):\n    s.save(d)\n\n\n"
+               "def clean():\n    return 1\n",
+    "app": "from service import persist, clean\n\n\nasync def handler(s, d):\n    persist(s, d)\n    clean()\n",
+}
+
+
+@pytest.mark.parametrize("module, edited", [
+    ("service", _FOLLOWED["service"].replace("    return 1\n", "    wipe('/tmp/x')\n    return 1\n")),  # a new call
+    ("service", "\n\n" + _FOLLOWED["service"]),  # every line moves
+    ("store", _FOLLOWED["store"].replace("    os.remove(p)\n", "    return p\n")),  # a call goes
+    ("store", _FOLLOWED["store"].replace("self.fh = open('x')", "self.fh = None")),  # an attribute's value
+    ("service", _FOLLOWED["service"] + "\n\nasync def extra():\n    pass\n"),  # a new definition
+])
+def test_an_updated_index_answers_as_a_fresh_one(module, edited):
+    settings = Settings(project_root="")
+    followed = _index(_FOLLOWED, settings).follow_edits()
+    before = followed.blocking_graph(settings)  # built, with what the next one reuses
+    before.tokens()
+    followed.memo(("typed_function_names", frozenset({"httpx"})), lambda: frozenset())
+    updated = followed.updated(module, extract(f"{module}.py", edited))
+    fresh = _index(dict(_FOLLOWED, **{module: edited}), settings)
+    graph, expected = updated.blocking_graph(settings), fresh.blocking_graph(settings)
+    assert graph.chains == expected.chains and graph.names() == expected.names()
+    assert updated.coroutine_names() == fresh.coroutine_names()
+    assert [updated.resolve(q) for q in ("app.persist", "service.Store.save", "service.extra")] == \
+        [fresh.resolve(q) for q in ("app.persist", "service.Store.save", "service.extra")]
+    # and once more from there, back to the original text
+    again = updated.updated(module, extract(f"{module}.py", _FOLLOWED[module]))
+    assert again.blocking_graph(settings).chains == before.chains

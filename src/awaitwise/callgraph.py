@@ -121,10 +121,17 @@ def display_name(node: Node) -> str:
 class BlockingGraph:
     """Which sync project callables block, with the shortest chain of each."""
 
-    def __init__(self, index, settings, chains: Optional[Dict[Node, Chain]] = None, propagate: bool = True):
+    def __init__(self, index, settings, chains: Optional[Dict[Node, Chain]] = None, propagate: bool = True,
+                 previous: Optional["BlockingGraph"] = None, changed: FrozenSet[str] = frozenset(),
+                 keep_parts: bool = False):
         """`chains`: the chains worked out before (an installed package's summary), so the graph
         only answers questions; `propagate=False`: no function blocks (the async frameworks'
-        own packages, whose threads and executors wait on purpose)."""
+        own packages, whose threads and executors wait on purpose).
+
+        `previous`: the graph of an index that differs from `index` only in the calls and lines of
+        the modules `changed` (see ProjectIndex.updated, for an edited file): the direct blocking
+        calls and call edges of the other modules are taken from it rather than resolved again,
+        when it kept them (`keep_parts`)."""
         self.index = index
         self.settings = settings
         self.max_depth = max(1, int(settings.transitive_max_depth))
@@ -135,10 +142,19 @@ class BlockingGraph:
         self.libraries = getattr(index, "libraries", None)
         self.cut = self._cut_nodes()
         self.chains: Dict[Node, Chain] = {}
+        # module -> (its direct blocking callables, its call edges), for the next graph
+        self._parts: Dict[str, tuple] = {}
+        self._keep_parts = keep_parts
         if chains is not None:
             self.chains = chains
         elif propagate:
-            self._build()
+            parts: Dict[str, tuple] = {}
+            if previous is not None and previous._parts and previous.cut == self.cut:
+                # the same definitions everywhere: the same callables, the same decorators
+                self._node_memo.update(previous._node_memo)
+                self._match_memo.update(previous._match_memo)
+                parts = previous._parts
+            self._build(parts, changed)
 
     # --- resolution of the facts' call targets ------------------------------------------------------
     def _root(self, module: str, first: str):
@@ -330,37 +346,52 @@ class BlockingGraph:
         return ((bool(guard), call.line, len(chain.steps[0][1])), chain.leaf, guard, chain.steps, assumes)
 
     # --- the graph ----------------------------------------------------------------------------------
-    def _build(self) -> None:
+    def _module_part(self, module: str) -> tuple:
+        """((node, status) of each callable of `module` that blocks itself, (callee, (caller,
+        call, skips first parameter)) of each call of a project callable it makes)."""
         from .records import calls_of
 
+        blocking: List[tuple] = []
+        edges: List[tuple] = []
+        for path, calls in calls_of(self.index.modules[module]).items():
+            node = (module, path)
+            if node in self.cut or self.node_of(("def", module, path, False)) is None:
+                continue
+            direct = self._direct(node, calls)
+            if direct is not None:
+                leaf, guard, tail, assumes = direct
+                blocking.append((node, _Status(None, leaf, guard, assumes, tail)))
+                if not guard and not assumes:
+                    continue  # it blocks whatever it is passed: what it calls cannot add to that
+            for call in calls:
+                if call.guard == MEMO:
+                    continue
+                ref = self.target_ref(module, call.target)
+                found = self.node_of(ref)
+                if found is None:
+                    continue
+                callee, lazy = found
+                if callee in self.cut or callee == node or (lazy and not call.consumed):
+                    continue
+                edges.append((callee, (node, call, self._skips_first(ref, callee))))
+        return tuple(blocking), tuple(edges)
+
+    def _build(self, previous_parts: Dict[str, tuple], changed: FrozenSet[str]) -> None:
         # callee -> [(caller, the call, the callee's parameters as the call fills them)]
         callers: Dict[Node, List[tuple]] = {}
         status: Dict[Node, _Status] = {}
         level: List[Node] = []
         for module in sorted(self.index.modules):
-            facts = self.index.modules[module]
-            for path, calls in calls_of(facts).items():
-                node = (module, path)
-                if node in self.cut or self.node_of(("def", module, path, False)) is None:
-                    continue
-                direct = self._direct(node, calls)
-                if direct is not None:
-                    leaf, guard, tail, assumes = direct
-                    status[node] = _Status(None, leaf, guard, assumes, tail)
-                    level.append(node)
-                    if not guard and not assumes:
-                        continue  # it blocks whatever it is passed: what it calls cannot add to that
-                for call in calls:
-                    if call.guard == MEMO:
-                        continue
-                    ref = self.target_ref(module, call.target)
-                    found = self.node_of(ref)
-                    if found is None:
-                        continue
-                    callee, lazy = found
-                    if callee in self.cut or callee == node or (lazy and not call.consumed):
-                        continue
-                    callers.setdefault(callee, []).append((node, call, self._skips_first(ref, callee)))
+            part = previous_parts.get(module) if module not in changed else None
+            if part is None:
+                part = self._module_part(module)
+            if self._keep_parts:
+                self._parts[module] = part
+            for node, st in part[0]:
+                status[node] = st
+                level.append(node)
+            for callee, edge in part[1]:
+                callers.setdefault(callee, []).append(edge)
         depth = 1
         while level and depth < self.max_depth:
             found: Dict[Node, _Status] = {}

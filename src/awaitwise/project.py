@@ -889,6 +889,11 @@ class ProjectIndex:
         self._resolved: Dict[str, object] = {}
         self._mros: Dict[Tuple[str, str], Optional[list]] = {}
         self._memo: Dict[object, object] = {}
+        self._computing: List[object] = []  # the memo() keys being computed, innermost last
+        self._graph_keys: set = set()  # memo() keys whose value asked for a blocking graph
+        # an index made by updated(): blocking graph key -> (an earlier graph, modules changed since)
+        self._graph_previous: Dict[object, Tuple[object, FrozenSet[str]]] = {}
+        self._follows_edits = False
 
     def __getstate__(self):
         return {"modules": self.modules, "packages": self.packages, "paths": self.paths,
@@ -980,9 +985,11 @@ class ProjectIndex:
         """The call graph of the sync project callables under `settings` (see awaitwise.callgraph)."""
         from .callgraph import BlockingGraph, config_key
 
+        self._graph_keys.update(self._computing)  # their values depend on function bodies' calls
         key = ("blocking_graph", config_key(settings))
         if key not in self._memo:
-            self._memo[key] = BlockingGraph(self, settings)
+            previous, changed = self._graph_previous.pop(key, (None, frozenset()))
+            self._memo[key] = BlockingGraph(self, settings, previous=previous, changed=changed, keep_parts=self._follows_edits)
         return self._memo[key]
 
     # --- overlay for the file being checked ---------------------------------------------------------
@@ -998,6 +1005,48 @@ class ProjectIndex:
         modules[module_name] = facts
         packages = self.packages | {module_name} if is_package else self.packages
         return ProjectIndex(modules, packages, self.paths, self.settings, self.libraries)
+
+    def follow_edits(self) -> "ProjectIndex":
+        """Mark this index as the start of a series of updated() ones: its blocking graphs keep
+        the per-module parts a later graph reuses. Returns the index."""
+        self._follows_edits = True
+        return self
+
+    def updated(self, module_name: str, facts: FileFacts, is_package: bool = False) -> "ProjectIndex":
+        """for_file(), for an index that follows one module as it is edited (the language server
+        asks this on every change of an open file): what the change cannot affect is carried
+        over instead of being worked out again for the whole project. When the module's
+        definitions, imports, aliases and classes are the same (an edit inside a function
+        body), resolved names and name sets are kept; when its calls and lines are the same as
+        well, the blocking graph and what was computed from it are kept too."""
+        new = self.for_file(module_name, facts, is_package)
+        current = self.modules.get(module_name)
+        if new is self or current is None or new.packages != self.packages:
+            return new
+        if _definitions(current) != _definitions(facts):
+            return new
+        # other modules resolve `obj.attr.meth()` through this module's attribute values
+        same_attrs = current.attr_values == facts.attr_values
+        same_bodies = same_attrs and current.calls == facts.calls and _lines(current) == _lines(facts)
+        new._follows_edits = True
+        new._resolved = dict(self._resolved)
+        new._mros = dict(self._mros)
+        for key, value in self._memo.items():
+            if key in ("fingerprint", "definitions_fingerprint") or (
+                    isinstance(key, tuple) and key and key[0] == "file_fingerprint"):
+                continue  # cheap to redo, and the text's own words are part of them
+            if not same_bodies and isinstance(key, tuple) and key and key[0] == "blocking_graph":
+                if same_attrs:  # built again when asked for, from this one and the changed module
+                    new._graph_previous[key] = (value, frozenset({module_name}))
+                continue
+            if not same_bodies and key in self._graph_keys:
+                continue
+            new._memo[key] = value
+        for key, (graph, changed) in self._graph_previous.items():  # not asked for since
+            if same_attrs and key not in new._memo and key not in new._graph_previous:
+                new._graph_previous[key] = (graph, changed | {module_name})
+        new._graph_keys = {k for k in self._graph_keys if k in new._memo}
+        return new
 
     # --- resolution ---------------------------------------------------------------------------------
     def resolve(self, qualname: str):
@@ -1388,23 +1437,49 @@ class ProjectIndex:
         reach such an object without naming its module (screening words)."""
 
         def compute():
-            out = set()
+            return frozenset(name for name, top in self._typed_returns() if top in tops)
+
+        return self.memo(("typed_function_names", tops), compute)
+
+    def _typed_returns(self) -> List[Tuple[str, str]]:
+        """(function name, top-level module of the external class it returns) for the project's
+        functions and methods whose return annotation resolves to one: worked out once for every
+        typed_function_names() question (each blocking rule asks with its own modules)."""
+
+        def compute():
+            out = []
             for module, facts in self.modules.items():
                 for path, func in facts.functions.items():
                     if getattr(func, "return_type", None) is None or "<locals>" in path:
                         continue
                     ref = self._returned(module, path, 0, func.is_async)
-                    if ref is not None and ref[0] == "external" and ref[1].split(".", 1)[0] in tops:
-                        out.add(path.rsplit(".", 1)[-1])
-            return frozenset(out)
+                    if ref is not None and ref[0] == "external":
+                        out.append((path.rsplit(".", 1)[-1], ref[1].split(".", 1)[0]))
+            return out
 
-        return self.memo(("typed_function_names", tops), compute)
+        return self.memo("typed_returns", compute)
 
     def memo(self, key, compute):
         """Per-index memo for rules (screen tokens and the like)."""
         if key not in self._memo:
-            self._memo[key] = compute()
+            self._computing.append(key)
+            try:
+                self._memo[key] = compute()
+            finally:
+                self._computing.pop()
         return self._memo[key]
+
+
+def _definitions(facts: FileFacts) -> tuple:
+    """What name resolution reads of a module's facts (see ProjectIndex.updated)."""
+    return (facts.parsed, facts.names, facts.star_imports, facts.all_names,
+            {p: f._replace(line=0) for p, f in facts.functions.items()},
+            {p: c._replace(line=0) for p, c in facts.classes.items()})
+
+
+def _lines(facts: FileFacts) -> tuple:
+    return (tuple((p, f.line) for p, f in facts.functions.items()),
+            tuple((p, c.line) for p, c in facts.classes.items()))
 
 
 def _c3(seqs: List[list]) -> Optional[list]:

@@ -154,6 +154,8 @@ class AwaitwiseServer(LanguageServer):
             _watch_parent(params.process_id)
 
     async def on_initialized(self, params: types.InitializedParams) -> None:
+        # the parser and the rules load while the editor opens its first file
+        self._spawn(self._in_worker(self.state.warm_up))
         caps = self.client_capabilities.workspace
         watched = caps.did_change_watched_files if caps else None
         if not (watched and watched.dynamic_registration):
@@ -300,7 +302,7 @@ class AwaitwiseServer(LanguageServer):
         if doc is None:
             return
         snap = doc.snapshot()
-        report = await self._in_worker(self._lint, snap)
+        report = await self._in_worker(self._lint, doc, snap)
         if report is None:
             return
         if report.others_affected:  # even for a stale version: what the others see changed
@@ -309,7 +311,11 @@ class AwaitwiseServer(LanguageServer):
             return  # the document changed meanwhile: the lint of the newer version publishes
         self._publish(snap, report)
 
-    def _lint(self, snap: Snapshot) -> LintReport:
+    def _lint(self, doc: Document, snap: Snapshot) -> Optional[LintReport]:
+        """On the worker: lint `snap`, unless the document has moved on while the job waited
+        (its newer version's lint is queued behind this one) or was closed."""
+        if doc.version != snap.version or self.docs.get(snap.uri) is not doc:
+            return None
         return self.state.lint(snap)
 
     async def _in_worker(self, fn, *args):
@@ -553,6 +559,8 @@ def serve() -> int:
     import signal
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s")
+    if os.environ.get("AWAITWISE_LSP_LOG"):
+        logging.getLogger().addHandler(logging.FileHandler(os.environ["AWAITWISE_LSP_LOG"]))
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             signal.signal(sig, lambda signum, frame: _exit(128 + signum))

@@ -72,11 +72,19 @@ class ProjectState:
             registry = get_registry()
         self.registry = registry
         self._settings: Dict[str, Tuple[Settings, Optional[str]]] = {}  # by folder
-        self._bases: Dict[tuple, Optional[ProjectIndex]] = {}  # project key -> ProjectIndex (or None: no rule reads one)
+        # project key -> index of the files on disk (None: no enabled rule reads one)
+        self._bases: Dict[tuple, Optional[ProjectIndex]] = {}
         self._open: Dict[str, FileFacts] = {}  # absolute path -> FileFacts of the open document's text
-        self._generation = 0  # bumped whenever what the index sees changes
-        self._effective: Dict[tuple, Tuple[int, ProjectIndex]] = {}
+        self._effective: Dict[tuple, _Overlay] = {}  # project key -> its base with the open documents
         self._last: Dict[str, Tuple[str, List[Diagnostic]]] = {}  # uri -> (text, diagnostics)
+
+    @staticmethod
+    def warm_up() -> None:
+        """Load what the first lint needs (the parser, the engine, every rule module)."""
+        from .. import context, engine, walker  # noqa: F401
+        from ..screening import loaded_libcst
+
+        loaded_libcst()
 
     # --- settings -------------------------------------------------------------------------------
     def settings_for(self, path: str) -> Tuple[Settings, Optional[str]]:
@@ -115,8 +123,8 @@ class ProjectState:
             cache = Cache.open(settings)
             try:
                 # one process: the server has threads, and a forked pool would copy them stopped
-                self._bases[key] = build_index([], settings, extra_root=path, use_cache=cache.enabled,
-                                               cache=cache, jobs=1)
+                base = build_index([], settings, extra_root=path, use_cache=cache.enabled, cache=cache, jobs=1)
+                self._bases[key] = base.follow_edits() if base is not None else None
             finally:
                 try:
                     cache.flush()
@@ -131,41 +139,10 @@ class ProjectState:
         base = self._base(key, path, settings)
         if base is None:
             return None
-        cached = self._effective.get(key)
-        if cached is not None and cached[0] == self._generation:
-            return cached[1]
-        index = self._overlay(base, key[2])
-        self._effective[key] = (self._generation, index)
-        return index
-
-    def _overlay(self, base, roots):
-        if not self._open:
-            return base
-        from ..modules import module_name_for
-        from ..project import ProjectIndex
-
-        by_path = {os.path.abspath(p): m for m, p in base.paths.items()}
-        roots = [os.path.join(r, "") for r in roots]
-        modules = dict(base.modules)
-        paths = dict(base.paths)
-        packages = set(base.packages)
-        changed = False
-        for path, facts in self._open.items():
-            name = by_path.get(path)
-            if name is None:  # a new file not saved yet: part of the project if it lies inside it
-                if not any(path.startswith(r) for r in roots):
-                    continue
-                name, is_package = module_name_for(path)
-                if not name or name in modules:
-                    continue
-                paths[name] = path
-                if is_package:
-                    packages.add(name)
-            modules[name] = facts
-            changed = True
-        if not changed:
-            return base
-        return ProjectIndex(modules, frozenset(packages), paths, base.settings)
+        overlay = self._effective.get(key)
+        if overlay is None or overlay.base is not base:
+            overlay = self._effective[key] = _Overlay(base, key[2])
+        return overlay.sync(self._open)
 
     def _set_open_facts(self, path: str, text: Optional[str]) -> bool:
         """Record the facts of the open document at `path` (None: it was closed). True when the
@@ -189,7 +166,6 @@ class ProjectState:
                 before = self._disk_facts(path)
             after = extract(path, text)
             self._open[path] = after
-        self._generation += 1  # this file's own lint needs its facts even when nobody else does
         return _shape(before) != _shape(after)
 
     def _disk_facts(self, path: str):
@@ -207,12 +183,15 @@ class ProjectState:
         self._settings.clear()
         self._bases.clear()
         self._effective.clear()
-        self._generation += 1
 
     def file_changed(self, path: str, kind: str) -> bool:
         """A Python file changed on disk (`kind`: "created", "changed" or "deleted"). True when
         an index changed (open documents should be linted again)."""
         path = os.path.abspath(path)
+        if kind == "changed" and not any(
+                base is not None and any(os.path.abspath(p) == path for p in base.paths.values())
+                for base in self._bases.values()):
+            kind = "created"  # a file no index knows (created while nobody watched): it is new
         if kind != "changed":
             # the set of modules changes: rebuilt on next use (facts come from the cache)
             stale = [k for k, base in self._bases.items()
@@ -220,7 +199,6 @@ class ProjectState:
             for k in stale:
                 del self._bases[k]
                 self._effective.pop(k, None)
-            self._generation += 1
             return bool(stale)
         from ..project import ProjectIndex, extract
         from ..sourcefile import read
@@ -243,11 +221,8 @@ class ProjectState:
                 else:
                     modules[name] = facts
             paths = {n: p for n, p in base.paths.items() if n in modules}
-            self._bases[key] = ProjectIndex(modules, base.packages, paths, base.settings)
-            self._effective.pop(key, None)
+            self._bases[key] = ProjectIndex(modules, base.packages, paths, base.settings).follow_edits()
             changed = True
-        if changed:
-            self._generation += 1
         return changed
 
     # --- lint -----------------------------------------------------------------------------------
@@ -308,6 +283,54 @@ class ProjectState:
             log.warning("%s", result.error)
         fixed = result.fixed_source
         return fixed if fixed is not None and fixed != doc.text else None
+
+
+class _Overlay:
+    """A base index with the open documents' facts laid over it, brought up to date one change
+    at a time (ProjectIndex.updated keeps what a change cannot affect, so an edit inside a
+    function body does not make the whole project's name sets and call graph be worked out
+    again)."""
+
+    def __init__(self, base: "ProjectIndex", roots: Tuple[str, ...]):
+        self.base = base
+        self.index = base
+        self.roots = [os.path.join(r, "") for r in roots]
+        self.by_path = {os.path.abspath(p): m for m, p in base.paths.items()}
+        # path -> (module name or "" when the file is no module of this project, is package, facts)
+        self.applied: Dict[str, Tuple[str, bool, "FileFacts"]] = {}
+
+    def _module(self, path: str) -> Tuple[str, bool]:
+        name = self.by_path.get(path)
+        if name is not None:
+            return name, name in self.base.packages
+        # a file the index does not hold (new, not saved yet): a module if it lies in the project
+        if not any(path.startswith(r) for r in self.roots):
+            return "", False
+        from ..modules import module_name_for
+
+        name, is_package = module_name_for(path)
+        return ("", False) if not name or name in self.base.modules else (name, is_package)
+
+    def sync(self, open_facts: Dict[str, "FileFacts"]) -> "ProjectIndex":
+        for path in [p for p in self.applied if p not in open_facts]:  # closed: the file on disk again
+            done = self.applied.pop(path, None)
+            if done is None or not done[0]:
+                continue
+            name, is_package = done[0], done[1]
+            if name in self.base.modules:
+                self.index = self.index.updated(name, self.base.modules[name], is_package)
+            else:  # a module that exists in the editor only: start again from the files on disk
+                self.index = self.base
+                self.applied.clear()
+        for path, facts in open_facts.items():
+            done = self.applied.get(path)
+            if done is not None and done[2] is facts:
+                continue
+            name, is_package = (done[0], done[1]) if done is not None else self._module(path)
+            if name:
+                self.index = self.index.updated(name, facts, is_package)
+            self.applied[path] = (name, is_package, facts)
+        return self.index
 
 
 def fixed_text_parses(before: str, after: str) -> bool:
