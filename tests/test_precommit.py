@@ -9,6 +9,7 @@ first run takes a while: the environment is built once per module.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,7 @@ def hook_repo(tmp_path_factory):
     _git("init", "-q", cwd=repo)
     _git("add", "-A", cwd=repo)
     _git("commit", "-q", "-m", "snapshot", cwd=repo)
+    _git("branch", "-M", "main", cwd=repo)  # the default branch, as the README's `rev: main` names it
     return repo, _git("rev-parse", "HEAD", cwd=repo)
 
 
@@ -119,3 +121,80 @@ def test_fix_hook_rewrites_the_file_and_fails_once(project, pre_commit_home):
     second = pre_commit(project, pre_commit_home, "awaitwise-fix", "--files", "bad.py", "clean.py")
     assert second.returncode == 0, second.stdout + second.stderr
     assert (project / "bad.py").read_text() == fixed
+
+
+# ---------------------------------------------------------------------------------------------
+# the README's snippet, exactly (only the repository URL points at the local copy: no network)
+# ---------------------------------------------------------------------------------------------
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def readme_snippet() -> str:
+    section = README.split("\n### pre-commit\n", 1)[1].split("\n## ", 1)[0]
+    block, = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    return block
+
+
+def _local(snippet: str, repo_path: Path) -> str:
+    source = re.search(r'^Source = "([^"]+)"$', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    assert f"repo: {source}\n" in snippet  # the snippet names this project's repository
+    return snippet.replace(f"repo: {source}\n", f"repo: {repo_path.as_posix()}\n")
+
+
+def test_readme_snippet_runs_and_autoupdate_pins_it(tmp_path, hook_repo, pre_commit_home):
+    repo_path, head = hook_repo
+    config = _local(readme_snippet(), repo_path)
+    (tmp_path / ".pre-commit-config.yaml").write_text(config)
+    (tmp_path / "bad.py").write_text(BAD)
+    _git("init", "-q", cwd=tmp_path)
+    _git("add", "-A", cwd=tmp_path)
+
+    first = pre_commit(tmp_path, pre_commit_home, "--files", "bad.py")
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout
+    assert "await asyncio.sleep(1)" in (tmp_path / "bad.py").read_text()
+
+    # the snippet's comment: `pre-commit autoupdate` pins the rev (to the commit: no tag yet)
+    env = dict(os.environ, PRE_COMMIT_HOME=str(pre_commit_home), PRE_COMMIT_COLOR="never")
+    env.pop("PYTHONPATH", None)
+    pinned = subprocess.run([sys.executable, "-m", "pre_commit", "autoupdate"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+    assert f"rev: {head}" in (tmp_path / ".pre-commit-config.yaml").read_text()
+    again = pre_commit(tmp_path, pre_commit_home, "--files", "bad.py")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_readme_snippets_commented_alternative_runs(tmp_path, hook_repo, pre_commit_home):
+    """The snippet's `# - id: awaitwise` lines, uncommented, are a working hook with its args."""
+    repo_path, _ = hook_repo
+    snippet = readme_snippet()
+    commented = [line for line in snippet.splitlines() if re.match(r"^\s+#\s+(- id: awaitwise\b|args:)", line)]
+    assert len(commented) == 2, snippet
+    config = snippet
+    for line in commented:
+        config = config.replace(line, re.sub(r"#\s?(\s*)", r"\1", line, count=1).split("  #")[0].rstrip())
+    config = config.replace("      - id: awaitwise-fix\n", "")
+    config = _local(config, repo_path)
+    (tmp_path / ".pre-commit-config.yaml").write_text(config)
+    (tmp_path / "tasks.py").write_text(TASKS)
+    _git("init", "-q", cwd=tmp_path)
+    _git("add", "-A", cwd=tmp_path)
+    result = pre_commit(tmp_path, pre_commit_home, "--files", "tasks.py")
+    assert result.returncode == 1, config + result.stdout + result.stderr
+    assert "tasks.py:8:20: AW403" in result.stdout  # off by default: the args reached the hook
+    assert (tmp_path / "tasks.py").read_text() == TASKS
+
+
+TASKS = textwrap.dedent('''\
+    async def fetch(url):
+        return url
+
+
+    async def fetch_all(urls):
+        out = []
+        for url in urls:
+            out.append(await fetch(url))
+        return out
+''')

@@ -15,8 +15,8 @@ raises for a file that cannot be parsed (that is an AW001 diagnostic) or read (t
 `errors`). Bad settings raise `ConfigError`.
 
 `settings` is one of:
-- None: read `[tool.awaitwise]` from the nearest pyproject.toml of `path` (of the first path for
-  `check_paths`), exactly as the CLI does; with no path, the defaults;
+- None: each file takes the settings of its nearest config (`awaitwise.toml`, or `[tool.awaitwise]`
+  in a pyproject.toml), exactly as the CLI does; with no path, the defaults;
 - a mapping in the form of the `[tool.awaitwise]` table, e.g. `{"select": ["AW1"],
   "per-file-ignores": {"tests/*": ["AW100"]}}`, validated like the config file;
 - an `awaitwise.config.Settings` instance, used as it is.
@@ -105,7 +105,7 @@ def resolve(settings: SettingsLike, path: Optional[str], registry=None) -> Setti
     raise TypeError(f"settings must be a Settings, a mapping or None, not {type(settings).__name__}")
 
 
-def _session(settings: Settings, registry, cache: bool, unsafe: bool = False):
+def _session(settings, registry, cache: bool, unsafe: bool = False):
     from .session import Session
 
     return Session(settings, registry, {"no_cache": not cache, "unsafe_fixes": unsafe, "jobs": 1})
@@ -157,8 +157,14 @@ def check_paths(paths: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.Pa
         paths = [paths]
     paths = [os.fspath(p) for p in paths] or ["."]
     registry = _registry()
-    resolved = resolve(settings, paths[0], registry)
-    session = _session(resolved, registry, cache)
+    if settings is None:
+        from .config import Resolver
+
+        resolver = Resolver(registry)
+        resolver.settings_for(paths[0])  # a bad config of the first path raises here, as documented
+        session = _session(resolver, registry, cache)
+    else:
+        session = _session(resolve(settings, paths[0], registry), registry, cache)
     result = session.check(paths)
     return PathsResult(tuple(result.diagnostics), tuple(session.problems) + tuple(result.problems),
                        tuple(f.filename for f in result.files))

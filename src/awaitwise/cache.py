@@ -478,8 +478,9 @@ class Cache:
         self._bundles: Dict[str, Bundle] = {}
 
     @classmethod
-    def open(cls, settings, enabled: bool = True) -> "Cache":
-        root = getattr(settings, "project_root", "") or os.getcwd()
+    def open(cls, settings, enabled: bool = True, root: Optional[str] = None) -> "Cache":
+        """The cache in `root` (default: the project root of `settings`, else the working folder)."""
+        root = root or getattr(settings, "project_root", "") or os.getcwd()
         if not enabled:
             return cls(None)
         directory = os.path.join(root, CACHE_DIR)

@@ -132,32 +132,44 @@ def _normal_exit_wanted() -> bool:
 
 
 def _settings(paths, opts):
-    from .config import ConfigError, resolve_settings
+    """(the Resolver that gives each file its settings, the settings of the first path, the
+    registry). A problem in the first path's config (or in --config) stops the run here; one in
+    a config further down is reported when discovery reaches it."""
+    from .config import ConfigError, Resolver, check_codes
     from .registry import RegistryError, get_registry
 
     try:
         registry = get_registry()
     except RegistryError as exc:
         _fail(str(exc))
-    from .config import check_codes
-
     cli = {}
+    warnings: list = []
     try:
         for key in ("select", "extend_select", "ignore"):
             codes = _codes(opts[key])
             if codes is not None:
-                cli[key] = check_codes(codes, registry, f"--{key.replace('_', '-')}")
+                cli[key] = check_codes(codes, registry, f"--{key.replace('_', '-')}", warnings)
         cli["exclude"] = tuple(opts["exclude"]) or None
         cli["target_version"] = opts["target_version"]
         if opts.get("python"):
             import os
 
             cli["python"] = os.path.abspath(os.path.expanduser(opts["python"]))
-        start = [opts["stdin_filename"]] if opts.get("stdin_filename") else list(paths)
-        settings = resolve_settings(start, opts["config_file"], cli, registry)
+        start = opts["stdin_filename"] or (list(paths) or ["."])[0]
+        resolver = Resolver(registry, opts["config_file"], cli)
+        resolver.warnings[:0] = warnings
+        settings = resolver.settings_for(start)
     except ConfigError as exc:
         _fail(str(exc))
-    return settings, registry
+    return resolver, settings, registry
+
+
+def _warn(messages) -> None:
+    """Print each warning once, as one escaped line on stderr."""
+    from .report import clean_name
+
+    for message in dict.fromkeys(messages):
+        click.echo(f"awaitwise: warning: {clean_name(message)}", err=True)
 
 
 def _show_settings(settings, registry) -> None:
@@ -175,14 +187,16 @@ def _show_settings(settings, registry) -> None:
 
 
 def _session(paths, opts):
-    """The run's Session; with --show-settings, print the resolved settings and exit instead."""
-    settings, registry = _settings(paths or (".",), opts)
+    """The run's Session; with --show-settings, print the resolved settings (of the first path)
+    and exit instead."""
+    resolver, settings, registry = _settings(paths or (".",), opts)
     if opts["show_settings"]:
+        _warn(resolver.warnings)
         _show_settings(settings, registry)
         sys.exit(EXIT_OK)
     from .session import Session
 
-    return Session(settings, registry, opts)
+    return Session(resolver, registry, opts)
 
 
 def _stdin_alone(paths, opts) -> None:

@@ -21,7 +21,7 @@ import re
 import stat
 import sys
 from dataclasses import asdict, dataclass, replace
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -255,51 +255,95 @@ def _table_at(data: dict, key: str, path: str) -> dict:
     return value
 
 
-def find_pyproject(start: str) -> Optional[str]:
-    """Nearest pyproject.toml with a [tool.awaitwise] table, walking up from `start`.
+CONFIG_FILES = ("awaitwise.toml", "pyproject.toml")  # in one folder the first present wins
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", ".hg")
 
-    A pyproject.toml that is not a regular file (a FIFO, a device, a symlink to one, a folder of
-    that name) is no config: the search skips it and goes on upwards, as it does for a folder
-    without one. A regular file that cannot be read or parsed, or whose `tool` is not a table, is
-    an error: it would be a config that is silently not applied."""
+
+def _config_data(candidate: str) -> Optional[dict]:
+    """The parsed file at `candidate`, or None when there is no config there: nothing of that
+    name, or something that is not a regular file (a FIFO, a device, a symlink to one, a folder
+    of that name), which the search skips as it skips a folder without one. A regular file that
+    cannot be read or parsed is an error: it would be a config that is silently not applied."""
+    if not os.path.exists(candidate):
+        return None
+    try:
+        return read_toml(candidate)
+    except _NotRegularFile:
+        return None
+
+
+def config_in(folder: str) -> Optional[str]:
+    """The config file of `folder`: its awaitwise.toml, else its pyproject.toml when that has a
+    [tool.awaitwise] table (or None). An awaitwise.toml is a config even when empty."""
+    for name in CONFIG_FILES:
+        candidate = os.path.join(folder, name)
+        data = _config_data(candidate)
+        if data is None:
+            continue
+        if name != "pyproject.toml" or "awaitwise" in _table_at(data, "tool", candidate):
+            return candidate
+    return None
+
+
+def find_config(start: str) -> Optional[str]:
+    """The nearest config file (see config_in) of `start` (a file or a folder), walking up."""
     current = os.path.abspath(start)
     if not os.path.isdir(current):
         current = os.path.dirname(current)
     while True:
-        candidate = os.path.join(current, "pyproject.toml")
-        if os.path.exists(candidate):
-            try:
-                data = read_toml(candidate)
-            except _NotRegularFile:
-                data = {}
-            if "awaitwise" in _table_at(data, "tool", candidate):
-                return candidate
+        found = config_in(current)
+        if found:
+            return found
         parent = os.path.dirname(current)
         if parent == current:
             return None
         current = parent
 
 
-def load_file(path: str, registry) -> Dict[str, object]:
-    """Validated option dict (snake_case keys) from a pyproject.toml or a standalone TOML file.
+def find_pyproject(start: str) -> Optional[str]:
+    """Nearest pyproject.toml with a [tool.awaitwise] table, walking up from `start` (see
+    config_in for what is skipped and what is an error)."""
+    current = os.path.abspath(start)
+    if not os.path.isdir(current):
+        current = os.path.dirname(current)
+    while True:
+        candidate = os.path.join(current, "pyproject.toml")
+        data = _config_data(candidate)
+        if data is not None and "awaitwise" in _table_at(data, "tool", candidate):
+            return candidate
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def load_file(path: str, registry, warnings: Optional[list] = None) -> Dict[str, object]:
+    """Validated option dict (snake_case keys) from a pyproject.toml or a standalone TOML file
+    (awaitwise.toml, or any file given with --config).
 
     For a pyproject.toml the options are its `[tool.awaitwise]` table (none when absent); any
-    other file is the table itself. Its folder is the project root."""
+    other file is the table itself. Its folder is the project root: per-file-ignores and exclude
+    patterns are relative to it. Without `target-version`, the target comes from
+    `[project] requires-python`: of the file itself when it is a pyproject.toml, else of the
+    nearest pyproject.toml that has one, in the file's folder or above it."""
     data = read_toml(path)
     is_pyproject = os.path.basename(path) == "pyproject.toml"
     table = _table_at(data, "tool.awaitwise", path) if is_pyproject else data
     root = os.path.dirname(os.path.abspath(path))
-    opts = parse_table(table, path, registry)
+    opts = parse_table(table, path, registry, warnings)
     if "per_file_ignores" in opts:
         opts["per_file_ignores"] = tuple(
             (_anchor_pattern(pattern, root, path), codes) for pattern, codes in opts["per_file_ignores"]
         )
-    if "target_version" not in opts and is_pyproject:
-        # `project` is consulted only to infer the target; a malformed one is reported then.
-        spec = _table_at(data, "project", path).get("requires-python")
-        if spec is not None and not isinstance(spec, str):
-            raise ConfigError(f"{path}: `project.requires-python` must be a string, not {_toml_type(spec)}")
-        inferred = _target_from_requires_python(spec)
+    if "target_version" not in opts:
+        if is_pyproject:
+            # `project` is consulted only to infer the target; a malformed one is reported then.
+            spec = _table_at(data, "project", path).get("requires-python")
+            if spec is not None and not isinstance(spec, str):
+                raise ConfigError(f"{path}: `project.requires-python` must be a string, not {_toml_type(spec)}")
+            inferred = target_from_requires_python(spec, f"{path}: `project.requires-python`")
+        else:
+            inferred = _target_above(root)
         if inferred:
             opts["target_version"] = inferred
     if "python" in opts:  # relative to the config file's folder
@@ -307,6 +351,25 @@ def load_file(path: str, registry) -> Dict[str, object]:
     opts["project_root"] = root
     opts["config_file"] = os.path.abspath(path)
     return opts
+
+
+def _requires_python_of(folder: str) -> Optional[str]:
+    """The target from the `requires-python` of `folder`'s pyproject.toml, or None when it has
+    none. Such a pyproject.toml is not a config (it has no [tool.awaitwise]): a `project` of
+    the wrong shape, or a specifier that cannot be read, gives no target rather than an error."""
+    candidate = os.path.join(folder, "pyproject.toml")
+    try:
+        data = _config_data(candidate)
+    except ConfigError:
+        return None
+    project = data.get("project") if isinstance(data, dict) else None
+    spec = project.get("requires-python") if isinstance(project, dict) else None
+    if not isinstance(spec, str):
+        return None
+    try:
+        return target_from_requires_python(spec, candidate)
+    except ConfigError:
+        return None
 
 
 def _anchor_pattern(pattern: str, root: str, where: str) -> str:
@@ -339,18 +402,49 @@ def _shown(text: str) -> str:
     return text.replace("\n", "\\n").replace("\t", "\\t")
 
 
-def _target_from_requires_python(spec) -> Optional[str]:
+# One clause of a version specifier (PEP 440): an operator and a version, whose release segment
+# is read up to the minor number; what follows it (a micro number, `.*`, a pre-release) does not
+# change the lowest minor version the clause allows.
+_SPEC_CLAUSE = re.compile(r"^(~=|===|==|!=|<=|>=|<|>)\s*v?(\d+)(?:\.(\d+|\*))?(?:[.\w*+!-]*)$", re.I)
+
+
+def target_from_requires_python(spec, where: str = "requires-python") -> Optional[str]:
+    """The target version for a `requires-python` specifier: the lowest Python minor version it
+    allows, as `py3N` (`>=3.11` and `~=3.11` and `==3.11.*` -> py311; `>=3.9,<4` -> py39; `>3.9`
+    allows 3.9.1 -> py39), clamped to the versions awaitwise knows (py38 ... py314). None when
+    the specifier sets no lower bound (`<3.13`, `!=3.10.*`). A specifier that cannot be read is a
+    ConfigError naming `where`."""
     if not isinstance(spec, str):
         return None
-    m = re.search(r">=?\s*3\.(\d+)", spec)
-    if m and f"py3{m.group(1)}" in TARGET_VERSIONS:
-        return f"py3{m.group(1)}"
-    return None
+    lowest: Optional[Tuple[int, int]] = None
+    for raw in spec.split(","):
+        clause = raw.strip()
+        m = _SPEC_CLAUSE.match(clause)
+        if m is None:
+            raise ConfigError(f"{where}: {_shown(spec)!r} is not a version specifier like \">=3.9\"")
+        op, major, minor = m.group(1), int(m.group(2)), m.group(3)
+        if op in ("<", "<=", "!="):
+            continue  # an upper bound or an exclusion: no lower bound
+        bound = (major, 0 if minor in (None, "*") else int(minor))
+        if lowest is None or bound > lowest:
+            lowest = bound
+    if lowest is None:
+        return None
+    first, last = TARGET_VERSIONS[0], TARGET_VERSIONS[-1]
+    if lowest < (3, int(first[3:])):
+        return first
+    if lowest > (3, int(last[3:])):
+        return last
+    return f"py3{lowest[1]}"
 
 
-def parse_table(table: dict, where: str, registry) -> Dict[str, object]:
+def parse_table(table: dict, where: str, registry, warnings: Optional[list] = None) -> Dict[str, object]:
+    """The options of a `[tool.awaitwise]` table (or of an awaitwise.toml), validated: every key
+    must be known and hold a value of its type (a string where a list belongs is an error, not a
+    list of one), and every code must name a rule, a prefix of rules or a flake8-async/ruff code
+    (see codes.py; one without an awaitwise equivalent is added to `warnings` as a message)."""
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [tool.awaitwise] must be a table")
+        raise ConfigError(f"{where}: [tool.awaitwise] must be a table, not {_toml_type(table)}")
     opts: Dict[str, object] = {}
     for key, value in table.items():
         if key not in _KEYS:
@@ -358,36 +452,41 @@ def parse_table(table: dict, where: str, registry) -> Dict[str, object]:
             raise ConfigError(f"{where}: unknown key `{_shown(key)}` in [tool.awaitwise]{hint}")
         k = f"`{key}`"
         if key in ("select", "ignore", "extend-select"):
-            opts[key.replace("-", "_")] = check_codes(_str_list(value, where, k), registry, f"{where}: {k}")
+            opts[key.replace("-", "_")] = check_codes(_str_list(value, where, k), registry, f"{where}: {k}", warnings)
         elif key in ("exclude", "extend-exclude", "coroutine-functions", "non-blocking-functions"):
             if key == "coroutine-functions" and isinstance(value, dict):
                 # table form: `[tool.awaitwise.coroutine-functions]` with `"pkg.fetch" = "note"` entries
+                _str_table(value, where, k, "a note")
                 value = list(value)
             items = _str_list(value, where, k)
             if key in ("coroutine-functions", "non-blocking-functions"):
                 for item in items:
                     if not _QUALNAME.match(item):
-                        raise ConfigError(f"{where}: {k}: {item!r} is not a dotted name like `pkg.mod.func`")
+                        raise ConfigError(f"{where}: {k}: {_shown(item)!r} is not a dotted name like `pkg.mod.func`")
             opts[key.replace("-", "_")] = tuple(items)
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
-                raise ConfigError(f"{where}: {k} must be a table of glob = [codes]")
+                raise ConfigError(f"{where}: {k} must be a table of glob = [codes], not {_toml_type(value)}")
             opts["per_file_ignores"] = tuple(
-                (glob, check_codes(_str_list(codes, where, f"{k}.{_shown(glob)}"), registry, f"{where}: {k}.{_shown(glob)}"))
+                (glob, check_codes(_str_list(codes, where, f"{k}.{_shown(glob)}"), registry,
+                                   f"{where}: {k}.{_shown(glob)}", warnings))
                 for glob, codes in value.items()
             )
         elif key == "target-version":
             opts["target_version"] = check_target(value, f"{where}: {k}")
         elif key == "blocking-calls":
-            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                raise ConfigError(f"{where}: {k} must be a table of \"module.func\" = \"advice\"")
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: {k} must be a table of \"module.func\" = \"advice\", not {_toml_type(value)}")
+            _str_table(value, where, k, "the advice")
             for name in value:
                 if not _BLOCKING_NAME.match(name):
-                    raise ConfigError(f"{where}: {k}: {name!r} is not a dotted name like `pkg.mod.func`")
+                    raise ConfigError(f"{where}: {k}: {_shown(name)!r} is not a dotted name like `pkg.mod.func`")
             opts["blocking_calls"] = tuple(sorted(value.items()))
         elif key == "transitive-max-depth":
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"{where}: {k} must be a positive integer")
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ConfigError(f"{where}: {k} must be a positive integer, not {_toml_type(value)}")
+            if value < 1:
+                raise ConfigError(f"{where}: {k} must be a positive integer, not {value}")
             opts["transitive_max_depth"] = value
         elif key == "python":
             if not isinstance(value, str) or not value.strip() or "\0" in value:
@@ -396,6 +495,9 @@ def parse_table(table: dict, where: str, registry) -> Dict[str, object]:
         elif key == "max-file-size":
             from .sourcefile import parse_size
 
+            if not isinstance(value, (int, str)) or isinstance(value, bool):
+                raise ConfigError(f"{where}: {k} must be a number of bytes or a size like \"20MB\", "
+                                  f"not {_toml_type(value)}")
             try:
                 opts["max_file_size"] = parse_size(value)
             except ValueError as exc:
@@ -404,28 +506,55 @@ def parse_table(table: dict, where: str, registry) -> Dict[str, object]:
 
 
 def _str_list(value, where, key) -> Tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {key} must be a list of strings")
+    """`value` as a tuple of strings; a ConfigError naming the key when it is not an array of
+    strings (a lone string included: `select = "AW1"` is a mistake, not a list of one)."""
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: {key} must be a list of strings, not {_toml_type(value)}"
+                          + (f" (write [{json.dumps(value)}])" if isinstance(value, str) else ""))
+    for i, item in enumerate(value, 1):
+        if not isinstance(item, str):
+            raise ConfigError(f"{where}: {key} must be a list of strings; item {i} is {_toml_type(item)}")
     return tuple(value)
 
 
-def check_codes(codes, registry, where: str) -> Tuple[str, ...]:
+def _str_table(value: dict, where, key, what: str) -> None:
+    """A ConfigError naming the entry when a value of the table `value` is not a string."""
+    for name, item in value.items():
+        if not isinstance(item, str):
+            raise ConfigError(f"{where}: {key}.{_shown(name)} must be a string ({what}), not {_toml_type(item)}")
+
+
+def check_codes(codes, registry, where: str, warnings: Optional[list] = None) -> Tuple[str, ...]:
+    """The selectors `codes` (rule codes, prefixes, `ALL`) upper-cased and checked. A code of
+    flake8-async or ruff stands for its awaitwise equivalents (codes.py: `ASYNC251` -> AW100); one
+    with none is left out, with a message in `warnings` (when given) naming `where`. Anything
+    else unknown is a ConfigError naming `where`."""
+    from .codes import no_equivalent_message, translate
+
     out = []
     for code in codes:
         code = code.strip().upper()
         if not code:
             continue
-        if not registry.is_known_selector(code):
+        if registry.is_known_selector(code):
+            out.append(code)
+            continue
+        foreign = translate(code)
+        if foreign is None:
             raise ConfigError(f"{where}: unknown rule code or prefix `{_shown(code)}`{_close(code, registry.codes)}")
-        out.append(code)
+        ours, missing = foreign
+        if not ours and warnings is not None:
+            warnings.append(f"{where}: {no_equivalent_message(code, missing)}")
+        out.extend(c for c in ours if c not in out)
     return tuple(out)
 
 
 def check_target(value, where: str) -> str:
+    """`value` if it names a target version; else a ConfigError: `where` names the key."""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string, one of {', '.join(TARGET_VERSIONS)}; not {_toml_type(value)}")
     if value not in TARGET_VERSIONS:
-        raise ConfigError(f"{where}: target-version must be one of {', '.join(TARGET_VERSIONS)}, not {value!r}")
+        raise ConfigError(f"{where} must be one of {', '.join(TARGET_VERSIONS)}, not {_shown(value)!r}")
     return value
 
 
@@ -436,33 +565,9 @@ def _close(word: str, choices) -> str:
     return f" (did you mean `{match[0]}`?)" if match else ""
 
 
-def _project_root_without_config(start: str) -> str:
-    """The nearest folder above `start` that looks like a project (pyproject.toml, setup.py,
-    setup.cfg, a repository), else the folder of `start` itself."""
-    first = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
-    current = first
-    while True:
-        if any(os.path.exists(os.path.join(current, m)) for m in ("pyproject.toml", "setup.py", "setup.cfg", ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return first
-        current = parent
-
-
-def resolve_settings(paths, config_file: Optional[str], cli: Dict[str, object], registry) -> Settings:
-    """Settings for a run: the given --config, else the nearest pyproject.toml of the first path."""
-    opts: Dict[str, object] = {}
-    if config_file:
-        opts.update(load_file(config_file, registry))
-    else:
-        start = paths[0] if paths else os.getcwd()
-        found = find_pyproject(start)
-        if found:
-            opts.update(load_file(found, registry))
-        else:
-            opts["project_root"] = _project_root_without_config(start)
-    settings = Settings(**opts)
+def _with_cli(settings: Settings, cli: Dict[str, object]) -> Settings:
+    """`settings` with the command line's options on top: --select replaces the configured
+    list, --extend-select, --ignore and --exclude add to theirs, the others replace."""
     overrides = {k: v for k, v in cli.items() if v is not None}
     if "select" in overrides:
         settings = replace(settings, select=tuple(overrides.pop("select")))
@@ -477,4 +582,184 @@ def resolve_settings(paths, config_file: Optional[str], cli: Dict[str, object], 
     return settings
 
 
-__all__ = ["Settings", "ConfigError", "resolve_settings"]
+class Resolver:
+    """The Settings of every file of a run, as ruff finds them.
+
+    A file takes the nearest config walking up from its folder: a folder's `awaitwise.toml`
+    (its top level holds the keys), else its `pyproject.toml` if that has a `[tool.awaitwise]`
+    table; a pyproject.toml without one is passed over. The config's folder is the file's
+    project root, which the config's paths (per-file-ignores, exclude) are relative to. Configs
+    are not merged: the nearest one is the whole configuration of the files under it.
+
+    A file with no config above it gets the defaults, rooted at the nearest folder that marks a
+    project (pyproject.toml, setup.py, setup.cfg, .git, .hg), else at the working folder when
+    the file is inside it, else at its own folder; its target version comes from the nearest
+    `requires-python` above it.
+
+    With `config_file` (--config) every file takes that file's settings. The command line's
+    options (`cli`: select, extend_select, ignore, exclude, target_version) apply on top of
+    every file's settings. Settings are made once per config file (and once per fallback root),
+    so files under the same config get the same object; a folder's answer is kept.
+
+    Messages about codes of other tools without an equivalent collect in `warnings`."""
+
+    def __init__(self, registry, config_file: Optional[str] = None, cli: Optional[Dict[str, object]] = None):
+        self.registry = registry
+        self.cli: Dict[str, object] = dict(cli or {})
+        self.warnings: List[str] = []
+        self._fixed: Optional[Settings] = None
+        self._by_dir: Dict[str, Settings] = {}
+        self._by_config: Dict[str, object] = {}  # config path -> Settings, or the ConfigError it raised
+        self._configless: set = set()  # folders with no config at or above them
+        self._fallbacks: Dict[Tuple[str, Optional[str]], Settings] = {}
+        self._targets: Dict[str, Optional[str]] = {}
+        self._roots: Dict[str, Optional[str]] = {}
+        if config_file:
+            self._fixed = _with_cli(Settings(**load_file(config_file, registry, self.warnings)), self.cli)
+
+    @classmethod
+    def fixed(cls, settings: Settings) -> "Resolver":
+        """A resolver that gives `settings` for every path."""
+        resolver = cls(None)
+        resolver._fixed = settings
+        return resolver
+
+    @property
+    def is_fixed(self) -> bool:
+        return self._fixed is not None
+
+    def settings_for(self, path: str) -> Settings:
+        """The settings of the file or folder at `path`."""
+        if self._fixed is not None:
+            return self._fixed
+        apath = os.path.abspath(path)
+        return self.for_dir(apath if os.path.isdir(apath) else os.path.dirname(apath))
+
+    def for_file(self, path: str) -> Settings:
+        """The settings of the file at `path` (its folder's)."""
+        if self._fixed is not None:
+            return self._fixed
+        return self.for_dir(os.path.dirname(os.path.abspath(path)))
+
+    def for_dir(self, folder: str, names=None) -> Settings:
+        """The settings of the files in `folder` (absolute). `names`: the folder's entries, when
+        the caller has listed it (then only a config named there is read). A config that
+        cannot be read or is invalid raises its ConfigError (each time it is asked for)."""
+        if self._fixed is not None:
+            return self._fixed
+        found = self._by_dir.get(folder)
+        if found is not None:
+            return found
+        chain = []
+        current = folder
+        settings: Optional[Settings] = None
+        while True:
+            known = self._by_dir.get(current)
+            if known is not None:
+                settings = known
+                break
+            if current in self._configless:
+                break
+            chain.append(current)
+            config = self._config_in(current, names if current == folder else None)
+            if config is not None:
+                settings = self._load(config)
+                break
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+        if settings is None:
+            self._configless.update(chain)
+            settings = self._fallback(folder)
+            self._by_dir[folder] = settings
+        else:
+            for visited in chain:
+                self._by_dir[visited] = settings
+        return settings
+
+    # --- the parts ----------------------------------------------------------------------------
+    def _config_in(self, folder: str, names) -> Optional[str]:
+        if names is not None and not any(name in names for name in CONFIG_FILES):
+            return None
+        return config_in(folder)
+
+    def _load(self, config: str) -> Settings:
+        known = self._by_config.get(config)
+        if known is None:
+            try:
+                known = _with_cli(Settings(**load_file(config, self.registry, self.warnings)), self.cli)
+            except ConfigError as exc:
+                known = exc
+            self._by_config[config] = known
+        if isinstance(known, ConfigError):
+            raise known
+        return known
+
+    def _fallback(self, folder: str) -> Settings:
+        root = self._marker_root(folder)
+        if root is None:
+            cwd = os.getcwd()
+            root = cwd if folder == cwd or folder.startswith(os.path.join(cwd, "")) else folder
+        target = self._target_above(folder)
+        key = (root, target)
+        settings = self._fallbacks.get(key)
+        if settings is None:
+            opts: Dict[str, object] = {"project_root": root}
+            if target:
+                opts["target_version"] = target
+            settings = self._fallbacks[key] = _with_cli(Settings(**opts), self.cli)
+        return settings
+
+    def _walk_up(self, folder: str, memo: Dict[str, Optional[str]], own) -> Optional[str]:
+        """The first `own(f)` that is not None for `folder` and the folders above it, memoised in
+        `memo` for every folder passed on the way."""
+        chain = []
+        current = folder
+        answer = None
+        while True:
+            if current in memo:
+                answer = memo[current]
+                break
+            chain.append(current)
+            answer = own(current)
+            if answer is not None:
+                break
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+        for visited in chain:
+            memo[visited] = answer
+        return answer
+
+    def _marker_root(self, folder: str) -> Optional[str]:
+        def own(f):
+            return f if any(os.path.exists(os.path.join(f, m)) for m in PROJECT_MARKERS) else None
+
+        return self._walk_up(folder, self._roots, own)
+
+    def _target_above(self, folder: str) -> Optional[str]:
+        return self._walk_up(folder, self._targets, _requires_python_of)
+
+
+def _target_above(folder: str) -> Optional[str]:
+    """The target of the nearest pyproject.toml with a usable `requires-python`, in `folder` or
+    above it."""
+    return Resolver(None)._target_above(os.path.abspath(folder))
+
+
+def as_resolver(settings) -> Resolver:
+    """`settings` as a Resolver: a Resolver as it is, a Settings for every path."""
+    return settings if isinstance(settings, Resolver) else Resolver.fixed(settings)
+
+
+def resolve_settings(paths, config_file: Optional[str], cli: Dict[str, object], registry) -> Settings:
+    """The settings of the first of `paths` (the working folder when there is none): the given
+    --config, else the nearest config above it (see Resolver), with `cli` on top."""
+    start = paths[0] if paths else os.getcwd()
+    return Resolver(registry, config_file, cli).settings_for(start)
+
+
+__all__ = ["Settings", "ConfigError", "Resolver", "as_resolver", "resolve_settings", "config_in", "find_config",
+           "target_from_requires_python"]

@@ -17,7 +17,7 @@ import re
 import stat
 from typing import Callable, List, Optional, Tuple
 
-from .config import DEFAULT_EXCLUDE, path_matches, relative_posix
+from .config import DEFAULT_EXCLUDE, ConfigError, as_resolver, path_matches, relative_posix
 from .sourcefile import _NOFOLLOW, PY_SUFFIXES, SourceError, file_kind, read_bytes, under
 
 
@@ -346,6 +346,11 @@ def _link_problem(exc: OSError) -> str:
 def discover(paths, settings, warnings: Optional[list] = None) -> Tuple[List[str], List[Tuple[str, str]]]:
     """(files to check, [(path, problem)]) for the given paths.
 
+    `settings`: a Settings for every file, or a config.Resolver that gives each folder its own
+    (the nearest config's): the excludes of a folder's settings decide what is skipped in it,
+    matched relative to that config's folder. A config that cannot be used is a problem of the
+    folder (or file) it governs, which is skipped, reported once per message.
+
     Bad `.gitignore` patterns are reported as ("path/.gitignore:LINE", "invalid pattern … ignored")
     in `warnings` when a list is given, else among the problems with a "warning: " prefix."""
     files: List[str] = []
@@ -353,7 +358,22 @@ def discover(paths, settings, warnings: Optional[list] = None) -> Tuple[List[str
     seen = set()
     reported = set()  # problems already listed (given paths may overlap)
     ignore_files = set()  # .gitignore files whose bad patterns were reported
-    limit = getattr(settings, "max_file_size", None)
+    resolver = as_resolver(settings)
+    config_errors = set()  # messages of the configs found unusable, reported once each
+
+    def settings_of(path, folder=None, names=None):
+        """The settings for `path` (a file, or with `folder` the folder itself), or None after
+        reporting why its config cannot be used."""
+        try:
+            if folder is not None:
+                return resolver.for_dir(folder, names)
+            return resolver.for_file(path)
+        except ConfigError as exc:
+            message = str(exc)
+            if message not in config_errors:
+                config_errors.add(message)
+                problems.append((path, f"not checked: {message}"))
+            return None
 
     def add(path, key=None):
         if key is None:
@@ -388,15 +408,22 @@ def discover(paths, settings, warnings: Optional[list] = None) -> Tuple[List[str
             if not os.path.exists(given):
                 problem(given, "broken symbolic link")
                 continue
-            rel = relative_posix(given, settings.project_root)
-            if any(path_matches(rel, p) for p in settings.exclude + settings.extend_exclude):
+            own = settings_of(given)
+            if own is None:
                 continue
-            why = _given_file_problem(given, settings)
+            rel = relative_posix(given, own.project_root)
+            if any(path_matches(rel, p) for p in own.exclude + own.extend_exclude):
+                continue
+            why = _given_file_problem(given, own)
             if why:
                 problem(given, why)
                 continue
             add(given)
             continue
+        top = settings_of(given, os.path.abspath(given))
+        if top is None:
+            continue
+        limit = top.max_file_size
         root_ignores = [loaded(gi) for gi in _parent_ignores(given, limit)]
         visited_dirs = set()
         root_real = os.path.realpath(given)
@@ -411,6 +438,10 @@ def discover(paths, settings, warnings: Optional[list] = None) -> Tuple[List[str
                 with os.scandir(dirpath) as it:
                     entries = sorted(it, key=_entry_name)
             except OSError:  # an unreadable folder is skipped
+                continue
+            here = top if resolver.is_fixed else settings_of(
+                dirpath, os.path.abspath(dirpath), frozenset(e.name for e in entries))
+            if here is None:
                 continue
             if any(e.name == ".gitignore" for e in entries):
                 gi = GitIgnore.load(dirpath, limit)
@@ -432,7 +463,7 @@ def discover(paths, settings, warnings: Optional[list] = None) -> Tuple[List[str
                 if not name.endswith(PY_SUFFIXES):
                     continue
                 full = entry.path
-                if _excluded(full, name, settings) or (ignores and _ignored(full, False, ignores)):
+                if _excluded(full, name, here) or (ignores and _ignored(full, False, ignores)):
                     continue
                 try:
                     if entry.is_file(follow_symlinks=False):  # a regular file (no stat call on most systems)
@@ -457,7 +488,7 @@ def discover(paths, settings, warnings: Optional[list] = None) -> Tuple[List[str
                     add(full, target)
             for entry in reversed(subdirs):
                 name, full = entry.name, entry.path
-                if (name.startswith(".") or _excluded(full, name, settings)
+                if (name.startswith(".") or _excluded(full, name, here)
                         or (ignores and _ignored(full, True, ignores))):
                     continue
                 if entry.is_symlink():

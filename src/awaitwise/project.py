@@ -867,6 +867,18 @@ def _split(qualname: str) -> List[Tuple[str, int]]:
     return out
 
 
+def _same_for_libraries(a, b) -> bool:
+    """Do the installed packages' summaries made under settings `a` hold under `b`? (The same
+    environment, and the same settings that change chains.)"""
+    from .callgraph import config_key
+
+    if a is None or b is None:
+        return a is b
+    return (getattr(a, "python", "") == getattr(b, "python", "")
+            and getattr(a, "project_root", "") == getattr(b, "project_root", "")
+            and config_key(a) == config_key(b))
+
+
 class ProjectIndex:
     """Facts of every module of the project, and queries over them.
 
@@ -895,6 +907,20 @@ class ProjectIndex:
         self._graph_previous: Dict[object, Tuple[object, FrozenSet[str]]] = {}
         self._follows_edits = False
 
+    def with_settings(self, settings) -> "ProjectIndex":
+        """This index for files checked under `settings`: the same modules, with the resolution
+        caches and memos shared (every memo that depends on settings has them in its key), and
+        fingerprints that follow `settings`. Files under different configs of one project thus
+        share one index and what it has worked out."""
+        if settings is self.settings:
+            return self
+        view = ProjectIndex.__new__(ProjectIndex)
+        view.__dict__.update(self.__dict__)  # the modules, resolution caches and memos, shared
+        view.settings = settings
+        if self.libraries is not None and not _same_for_libraries(self.settings, settings):
+            view.libraries = None  # summaries made under other settings: the run attaches its own
+        return view
+
     def __getstate__(self):
         return {"modules": self.modules, "packages": self.packages, "paths": self.paths,
                 "settings": self.settings, "libraries": self.libraries}
@@ -910,16 +936,18 @@ class ProjectIndex:
         """Changes whenever a definition, import, alias or base class anywhere in the project
         changes (edits inside function bodies that leave these alone keep it), and, with AW110
         on, whenever a chain of its call graph changes."""
-        fp = self._memo.get("fingerprint")
+        transitive = self._transitive_settings()
+        key = ("fingerprint", None if transitive is None else self._graph_key(transitive))
+        fp = self._memo.get(key)
         if fp is None:
             fp = self.definitions_fingerprint()
-            if self._transitive_settings() is not None:
+            if transitive is not None:
                 # AW110's findings depend on function bodies (their calls, the lines of the
                 # blocking ones): every chain of the project is part of the fingerprint
                 h = hashlib.sha1(fp.encode())
-                h.update(self.blocking_graph(self.settings).digest().encode())
+                h.update(self.blocking_graph(transitive).digest().encode())
                 fp = h.hexdigest()
-            self._memo["fingerprint"] = fp
+            self._memo[key] = fp
         return fp
 
     def definitions_fingerprint(self) -> str:
@@ -945,15 +973,16 @@ class ProjectIndex:
         definitions everywhere, and, with AW110 on, only the chains of the blocking callables
         the file can call (by a name it mentions). A change in one module thus re-checks the
         files whose chains pass through it, and no others."""
-        if self._transitive_settings() is None:
+        transitive = self._transitive_settings()
+        if transitive is None:
             return self.fingerprint()
-        key = ("file_fingerprint", os.path.abspath(path))
+        key = ("file_fingerprint", os.path.abspath(path), self._graph_key(transitive))
         if key not in self._memo:
             facts = self._facts_for_path(path)
             if facts is None:
                 self._memo[key] = self.fingerprint()
             else:
-                graph = self.blocking_graph(self.settings)
+                graph = self.blocking_graph(transitive)
                 h = hashlib.sha1(self.definitions_fingerprint().encode())
                 h.update(graph.digest(frozenset(facts.words.split())).encode())
                 self._memo[key] = h.hexdigest()
@@ -970,7 +999,8 @@ class ProjectIndex:
         settings = self.settings
         if settings is None:
             return None
-        enabled = self._memo.get("aw110_enabled")
+        key = ("aw110_enabled", settings)
+        enabled = self._memo.get(key)
         if enabled is None:
             try:
                 from .registry import get_registry
@@ -978,8 +1008,14 @@ class ProjectIndex:
                 enabled = "AW110" in settings.enabled_codes(get_registry())
             except Exception:  # pragma: no cover - a broken registry is reported elsewhere
                 enabled = False
-            self._memo["aw110_enabled"] = enabled
+            self._memo[key] = enabled
         return settings if enabled else None
+
+    @staticmethod
+    def _graph_key(settings) -> tuple:
+        from .callgraph import config_key
+
+        return config_key(settings)
 
     def blocking_graph(self, settings):
         """The call graph of the sync project callables under `settings` (see awaitwise.callgraph)."""
@@ -1507,16 +1543,47 @@ def _c3(seqs: List[list]) -> Optional[list]:
 # ------------------------------------------------------------------------------------------------
 
 
-_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", ".hg")
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", ".hg", "awaitwise.toml")
+_INDEX_ROOTS: Dict[str, str] = {}
+
+
+def index_root(settings) -> str:
+    """The folder whose tree the project index of the files under `settings` covers: their
+    project root (the config's folder) or, when that folder holds only an awaitwise.toml, the
+    nearest folder above it that marks a project (pyproject.toml, setup.py, setup.cfg, a
+    repository). So a `tests/awaitwise.toml` changes the settings of the tests, not the project
+    their imports are resolved in, and every config under one project shares its index."""
+    root = settings.project_root
+    if not root:
+        return root
+    found = _INDEX_ROOTS.get(root)
+    if found is None:
+        found = root
+        own = [m for m in _PROJECT_MARKERS if m != "awaitwise.toml"]
+        if not any(os.path.exists(os.path.join(root, m)) for m in own):
+            current = root
+            while True:
+                parent = os.path.dirname(current)
+                if parent == current:
+                    break
+                current = parent
+                if any(os.path.exists(os.path.join(current, m)) for m in own):
+                    found = current
+                    break
+        if len(_INDEX_ROOTS) > 256:
+            _INDEX_ROOTS.clear()
+        _INDEX_ROOTS[root] = found
+    return found
 
 
 def project_roots(files: Sequence[str], settings, extra_root: Optional[str] = None) -> List[str]:
-    """The folders project_files walks (absolute): the project root when a config file or a
-    repository marks it, and the top-level package folder of each checked file outside it."""
+    """The folders project_files walks (absolute): the index root (see index_root) when a
+    config file or a repository marks it, and the top-level package folder of each checked file
+    outside it."""
     from .modules import module_name_for
 
     roots = []
-    root = settings.project_root
+    root = index_root(settings)
     # The whole folder around the checked files only when it is a project (a config file or a
     # repository marks it): checking one loose file in a scratch folder must not index the folder.
     if root and os.path.isdir(root) and any(os.path.exists(os.path.join(root, marker)) for marker in _PROJECT_MARKERS):
@@ -1542,15 +1609,17 @@ def project_roots(files: Sequence[str], settings, extra_root: Optional[str] = No
 
 
 def project_files(files: Sequence[str], settings, extra_root: Optional[str] = None,
-                  roots: Optional[List[str]] = None) -> List[str]:
+                  roots: Optional[List[str]] = None, resolver=None) -> List[str]:
     """The Python files the index covers, as sorted absolute paths: the project around the
     checked files (its root and the top-level package folders of files outside it). `roots`:
-    project_roots() of the same arguments, when the caller has them already."""
+    project_roots() of the same arguments, when the caller has them already. `resolver`
+    (config.Resolver): the settings of each folder, whose excludes the walk applies (default:
+    `settings` everywhere)."""
     from .discovery import discover
 
     if roots is None:
         roots = project_roots(files, settings, extra_root)
-    found, _problems = discover(roots, settings) if roots else ([], [])
+    found, _problems = discover(roots, resolver if resolver is not None else settings) if roots else ([], [])
     seen = {os.path.abspath(p) for p in found}
     real = None
     for path in files:
@@ -1590,6 +1659,14 @@ def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None
     pool; the command line passes its --jobs (on the 8,549-file benchmark corpus with 2 CPUs:
     49 s in one process, 34 s in two). `listed`: project_files(files, settings, extra_root) when the
     caller has it already."""
+    from .config import Resolver
+
+    resolver = settings if isinstance(settings, Resolver) else None
+    if resolver is not None:
+        # an index shared by the files of several configs: each file is read under its own
+        # size limit, and each config gets its view (ProjectIndex.with_settings)
+        settings = None
+        force = True
     if not force and not _rules_use_project(settings):
         return None
     from .modules import module_name_for
@@ -1599,7 +1676,11 @@ def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None
     chosen: Dict[str, str] = {}
     packages = set()
     clashes = set()
-    for path in (listed if listed is not None else project_files(files, settings, extra_root)):
+    if listed is None:
+        if settings is None:
+            raise ValueError("an index shared by several configs needs the `listed` files")
+        listed = project_files(files, settings, extra_root)
+    for path in listed:
         try:
             name, is_pkg = module_name_for(path)
         except Exception:
@@ -1623,13 +1704,17 @@ def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None
     # 2. facts from the cache, by content hash; a file over the size limit is left out (the linter
     # reports it), so a huge generated module costs neither the memory nor the time to parse it
     limit = getattr(settings, "max_file_size", None)
+
+    def limit_of(path: str) -> Optional[int]:
+        return resolver.for_file(path).max_file_size if resolver is not None else limit
+
     modules: Dict[str, FileFacts] = {}
     todo: List[Tuple[str, str]] = []  # (module, path): the text is read again where it is extracted
     use_cache = cache is not None and use_cache
     for name, path in chosen.items():
         if use_cache:
             try:
-                text = read(path, limit).text
+                text = read(path, limit_of(path)).text
             except Exception:
                 continue
             try:
@@ -1642,7 +1727,8 @@ def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None
         todo.append((name, path))
 
     # 3. extract the rest
-    for (name, _path), facts in zip(todo, _extract_many([p for _, p in todo], jobs, limit)):
+    limits = [limit_of(p) for _, p in todo] if resolver is not None else limit
+    for (name, _path), facts in zip(todo, _extract_many([p for _, p in todo], jobs, limits)):
         if facts is None:  # unreadable: left out, like a file that cannot be read above
             continue
         modules[name] = facts
@@ -1669,11 +1755,21 @@ def _extract_path(path: str, limit: Optional[int] = None) -> Optional[FileFacts]
     return extract(path, text)
 
 
-def _extract_many(paths: List[str], jobs: Optional[int], limit: Optional[int] = None) -> Iterator[Optional[FileFacts]]:
+def _extract_pair(item: Tuple[str, Optional[int]]) -> Optional[FileFacts]:
+    return _extract_path(item[0], item[1])
+
+
+def _extract_many(paths: List[str], jobs: Optional[int], limit=None) -> Iterator[Optional[FileFacts]]:
     """_extract_path() over many files, in order; in worker processes when there are many. The
     workers read the files themselves, so that no process holds every text at once, and the
-    facts are yielded as they come back rather than gathered first."""
+    facts are yielded as they come back rather than gathered first. `limit`: the size limit of
+    every file, or a list with each file's."""
     import gc
+
+    if isinstance(limit, list):
+        pairs = list(zip(paths, limit))
+    else:
+        pairs = [(p, limit) for p in paths]
 
     workers = jobs or 1
     if workers > 1 and len(paths) >= _POOL_MIN_FILES:
@@ -1687,16 +1783,13 @@ def _extract_many(paths: List[str], jobs: Optional[int], limit: Optional[int] = 
             pool = None
         if pool is not None:
             with pool:
-                import functools
-
-                yield from pool.imap(functools.partial(_extract_path, limit=limit), paths,
-                                     chunksize=max(1, len(paths) // (workers * 16)))
+                yield from pool.imap(_extract_pair, pairs, chunksize=max(1, len(paths) // (workers * 16)))
             return
     was_enabled = gc.isenabled()
     gc.disable()  # ast trees hold no cycles; collecting while building them is wasted work
     try:
-        for path in paths:
-            yield _extract_path(path, limit)
+        for path, one_limit in pairs:
+            yield _extract_path(path, one_limit)
     finally:
         if was_enabled:
             gc.enable()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -100,15 +101,26 @@ class _ByteBar:
     def __init__(self, label: str):
         self.label = label
         self.bar = None
+        self.total = self.files = self.done = 0
 
     def start(self, total: int, files: int) -> None:
-        if files <= self.MIN_FILES or total <= 0:
+        """Called once per unit of the run (runner.run): the bar appears once the run's files to
+        analyse are more than MIN_FILES, and grows with each unit's bytes."""
+        self.total += total
+        self.files += files
+        if self.bar is not None:
+            self.bar.length = self.total
             return
-        self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_eta=True,
+        if self.files <= self.MIN_FILES or self.total <= 0:
+            return
+        self.bar = click.progressbar(length=self.total, label=self.label, file=sys.stderr, show_eta=True,
                                      show_percent=True)
         self.bar.__enter__()
+        if self.done:
+            self.bar.update(self.done)
 
     def advance(self, nbytes: int) -> None:
+        self.done += nbytes
         if self.bar is not None:
             self.bar.update(nbytes)
 
@@ -118,27 +130,64 @@ class _ByteBar:
             bar.__exit__(None, None, None)
 
 
-class Session:
-    def __init__(self, settings, registry, opts: dict):
+class _Unit:
+    """The files of a run that share one configuration: their settings, their positions in the
+    run's file list, the files themselves (in that order) and the root of their project index."""
+
+    __slots__ = ("settings", "indices", "files", "root")
+
+    def __init__(self, settings, root: str):
         self.settings = settings
+        self.root = root
+        self.indices: list = []
+        self.files: list = []
+
+
+class Session:
+    """One run. `settings` is a config.Resolver (each file takes the settings of its nearest
+    config) or a Settings used for every file.
+
+    The files of a run are checked in units, one per configuration; units whose configs lie in
+    one project (project.index_root) share its project index, built once, its cache folder and
+    one walk of its files, each unit asking the index through its own settings
+    (ProjectIndex.with_settings). A run over one configuration is one unit, as before."""
+
+    def __init__(self, settings, registry, opts: dict):
+        from .config import as_resolver
+
+        self.resolver = as_resolver(settings)
         self.registry = registry
         self.opts = opts
         self.problems = []
-        self._cache_obj = None  # the run's cache, opened on first use
-        self._warm = None  # the warm start (warm.WarmStart), once the index was asked for with the cache
+        self._fixed_settings = self.resolver.settings_for(".") if self.resolver.is_fixed else None
+        self._caches: dict = {}  # folder -> the cache opened there
+        self._warms: dict = {}  # Settings -> its warm start (warm.WarmStart), with the cache on
+        self._shared: dict = {}  # index root -> (project files, the index built over them)
         self._given: Optional[list] = None  # the paths discovery walked (the warm start may reuse the walk)
         self._texts: dict = {}  # shown name -> source text the run read from stdin
         self._paths: dict = {}  # shown name -> path of each file discovery found
+        self._discovered: Optional[list] = None  # every file discovery found
+        self._warned = 0  # resolver warnings printed so far
+        self._told: set = set()  # the library summaries --verbose has described
+
+    @property
+    def settings(self):
+        """The settings of the working folder (of every file, with fixed settings or --config)."""
+        if self._fixed_settings is not None:
+            return self._fixed_settings
+        return self.resolver.settings_for(".")
 
     # --- building blocks ------------------------------------------------------------------------
     def _files(self, paths: Sequence[str]):
         from .discovery import discover
 
         warnings: list = []
-        files, problems = discover(paths, self.settings, warnings=warnings)
+        files, problems = discover(paths, self.resolver, warnings=warnings)
         self._given = list(paths)
         self._paths = {display_path(p): p for p in files}
+        self._discovered = files
         self.problems.extend(f"{display_path(p)}: {why}" for p, why in problems)
+        self._flush_warnings()
         if warnings:  # reported, but they leave the exit code alone (git ignores such patterns too)
             from .report import clean_name
 
@@ -146,38 +195,147 @@ class Session:
                 _echo(clean_name(f"awaitwise: warning: {display_path(where)}: {why}"), err=True)
         return files
 
-    def _cache(self):
-        """The run's result cache (a disabled one with --no-cache), opened once."""
-        if self._cache_obj is None:
+    def _flush_warnings(self) -> None:
+        """Print the configuration warnings not printed yet (codes of other tools that stand for
+        no awaitwise rule); like .gitignore warnings they leave the exit code alone."""
+        from .report import clean_name
+
+        pending = list(dict.fromkeys(self.resolver.warnings[self._warned:]))
+        self._warned = len(self.resolver.warnings)
+        for message in pending:
+            _echo(clean_name(f"awaitwise: warning: {message}"), err=True)
+
+    def _units(self, files) -> list:
+        """The run's files in units of one configuration, in the order their first file comes."""
+        from .config import ConfigError
+        from .project import index_root
+
+        units: dict = {}
+        for i, path in enumerate(files):
+            try:
+                settings = self.resolver.for_file(path)
+            except ConfigError as exc:  # discovery has reported it already, for the folder
+                self.problems.append(f"{display_path(path)}: not checked: {exc}")
+                continue
+            unit = units.get(settings)
+            if unit is None:
+                unit = units[settings] = _Unit(settings, index_root(settings) or os.getcwd())
+            unit.indices.append(i)
+            unit.files.append(path)
+        return list(units.values())
+
+    def _cache_at(self, root: str):
+        """The result cache of the project at `root` (a disabled one with --no-cache), opened once."""
+        cache = self._caches.get(root)
+        if cache is None:
             from .cache import Cache
 
-            self._cache_obj = Cache.open(self.settings, enabled=not self.opts.get("no_cache"))
-        return self._cache_obj
+            cache = self._caches[root] = Cache.open(None, enabled=not self.opts.get("no_cache"), root=root)
+        return cache
 
-    def _project(self, files, extra_root: Optional[str] = None):
-        from . import project as project_mod
+    def _cache(self):
+        """The cache of the working folder's project (see _cache_at)."""
+        from .project import index_root
+
+        return self._cache_at(index_root(self.settings) or os.getcwd())
+
+    def _jobs(self) -> int:
+        # many files to extract (a cold run over a large tree) are shared among --jobs workers
+        return self.opts.get("jobs") or default_jobs()
+
+    def _projects(self, units) -> list:
+        """The project index of each unit (None where no enabled rule reads it): one index per
+        project root, built on first use and shared by the units under it, each through its
+        own settings. Asked again (a fix round), every index is made afresh."""
+        from .libraries import attach
+        from .project import _rules_use_project
+        from .warm import WarmStart, listed_files, scan
+
+        self._shared = {}
+        use_cache = not self.opts.get("no_cache")
+        by_root: dict = {}
+        for unit in units:
+            by_root.setdefault(unit.root, []).append(unit)
+        listed_of: dict = {}
+
+        def listed(root):
+            if root not in listed_of:
+                mine = by_root[root]
+                listed_of[root] = listed_files([f for u in mine for f in u.files], mine[0].settings, self._given,
+                                               discovered=self._discovered, resolver=self.resolver)
+            return listed_of[root]
+
+        out = []
+        scans: dict = {}
+        for unit in units:
+            settings, root = unit.settings, unit.root
+            cache = self._cache_at(root) if use_cache else None
+
+            def build(files_listed, settings=settings, root=root, cache=cache):
+                if files_listed is None:  # the warm start keeps no state here
+                    if not _rules_use_project(settings):
+                        return None
+                    files_listed = listed(root)
+                return self._with_libraries(attach(self._shared_index(root, files_listed, cache).with_settings(settings),
+                                                   settings, use_cache=cache is not None))
+
+            if not use_cache:
+                out.append(build(None))
+                continue
+            warm = self._warms.get(settings)
+            if warm is None:
+                warm = self._warms[settings] = WarmStart(cache, settings, self.registry)
+            scanned = None
+            if warm.bundle is not None and _rules_use_project(settings):
+                if root not in scans:
+                    names = listed(root)
+                    scans[root] = (names, *scan(names))
+                scanned = scans[root]
+            out.append(warm.project(unit.files, build, given=self._given, scanned=scanned))
+        return out
+
+    def _shared_index(self, root: str, listed, cache):
+        """The index of the project at `root` over the files `listed`, built once per round."""
+        from .project import build_index
+
+        key = tuple(listed)
+        known = self._shared.get(root)
+        if known is not None and known[0] == key:
+            return known[1]
+        index = build_index([], self.resolver, use_cache=cache is not None, cache=cache, listed=list(listed),
+                            jobs=self._jobs())
+        self._shared[root] = (key, index)
+        return index
+
+    def _stdin_project(self, settings, filename: str):
+        """The index for one source named `filename` (stdin, the API): its project, with the
+        file in it as named."""
+        from .project import _rules_use_project, build_index, index_root, project_files
+
+        if not _rules_use_project(settings):
+            return None
+        use_cache = not self.opts.get("no_cache")
+        cache = self._cache_at(index_root(settings) or os.getcwd()) if use_cache else None
+        listed = project_files([], settings, extra_root=filename, resolver=self.resolver)
         from .libraries import attach
 
-        use_cache = not self.opts.get("no_cache")
-        # many files to extract (a cold run over a large tree) are shared among --jobs workers
-        jobs = self.opts.get("jobs") or default_jobs()
-        if use_cache and extra_root is None:
-            # an unchanged project answers from the state the last run stored (see warm.py)
-            from .warm import WarmStart
+        return self._with_libraries(attach(build_index([], settings, extra_root=filename, use_cache=use_cache,
+                                                       cache=cache, jobs=self._jobs(), listed=listed),
+                                           settings, use_cache=use_cache))
 
-            if self._warm is None:
-                self._warm = WarmStart(self._cache(), self.settings, self.registry)
-            return self._warm.project(files, lambda listed: self._with_libraries(attach(project_mod.build_index(
-                files, self.settings, use_cache=True, cache=self._cache(), listed=listed, jobs=jobs),
-                self.settings, use_cache=True)), given=self._given)
-        return self._with_libraries(attach(project_mod.build_index(
-            files, self.settings, extra_root=extra_root, use_cache=use_cache,
-            cache=self._cache() if use_cache else None, jobs=jobs), self.settings, use_cache=use_cache))
+    def _project(self, files, extra_root: Optional[str] = None):
+        """The index for `files` (those of the first configuration among them), or with
+        `extra_root` for that one source (see _stdin_project)."""
+        if extra_root is not None:
+            return self._stdin_project(self.resolver.for_file(extra_root), extra_root)
+        units = self._units(files)
+        return self._projects(units)[0] if units else None
 
     def _with_libraries(self, index):
         """`index`, after saying (with --verbose) which installed packages it summarised."""
-        if self.opts.get("verbose") and index is not None:
+        if self.opts.get("verbose") and index is not None and id(index.libraries) not in self._told:
             libs = index.libraries
+            self._told.add(id(libs))
             if libs is None:
                 _echo("awaitwise: installed packages: no site-packages folder found", err=True)
             else:
@@ -190,13 +348,16 @@ class Session:
     # --- check ----------------------------------------------------------------------------------
     def check(self, paths: Sequence[str]) -> RunResult:
         files = self._files(paths)
-        project = self._project(files)
-        return self._run(files, "check", project)
+        units = self._units(files)
+        projects = self._projects(units)
+        return self._run(files, units, "check", projects)
 
     def check_stdin(self, filename: str, text: str) -> RunResult:
-        project = self._project([], extra_root=filename)
+        settings = self.resolver.for_file(filename)
+        self._flush_warnings()
+        project = self._stdin_project(settings, filename)
         result = RunResult()
-        fr = check_one(filename, self.settings, self.registry, project, source_text=text)
+        fr = check_one(filename, settings, self.registry, project, source_text=text)
         self._texts[fr.filename] = text
         result.files.append(fr)
         if fr.error:
@@ -212,24 +373,28 @@ class Session:
 
             interrupts.begin_writing()  # an interrupted run then says how many files it wrote
         files = self._files(paths)
-        project = self._project(files)
-        result = self._run(files, "fix", project, unsafe=unsafe, write=write)
+        units = self._units(files)
+        projects = self._projects(units)
+        result = self._run(files, units, "fix", projects, unsafe=unsafe, write=write)
         # A fix in one module can change what the others see (AW300 makes a helper `async`, so
         # its callers now drop a coroutine): re-index and fix again until definitions settle.
         for _ in range(MAX_PROJECT_ROUNDS - 1):
-            if not write or project is None or not any(f.fixes_applied for f in result.files):
+            if not write or all(p is None for p in projects) or not any(f.fixes_applied for f in result.files):
                 break
-            fresh = self._project(files)
-            if fresh is None or fresh.fingerprint() == project.fingerprint():
+            fresh = self._projects(units)
+            if not any(old is not None and new is not None and new.fingerprint() != old.fingerprint()
+                       for old, new in zip(projects, fresh)):
                 break
-            project = fresh
-            result = _merge(result, self._run(files, "fix", project, unsafe=unsafe, write=write))
+            projects = fresh
+            result = _merge(result, self._run(files, units, "fix", projects, unsafe=unsafe, write=write))
         return result
 
     def fix_stdin(self, filename: str, src):
         """(exit code, fixed source or None). Diagnostics never go to stdout here: it carries source."""
-        project = self._project([], extra_root=filename)
-        fr = fix_one(filename, self.settings, self.registry, project,
+        settings = self.resolver.for_file(filename)
+        self._flush_warnings()
+        project = self._stdin_project(settings, filename)
+        fr = fix_one(filename, settings, self.registry, project,
                      unsafe=self.opts.get("unsafe_fixes", False), write=False, source=src)
         if fr.error:
             from .report import clean_name
@@ -259,33 +424,47 @@ class Session:
         _echo(f"Would fix {total} error{'s' if total != 1 else ''}.", err=True)
         return EXIT_OK if self.opts.get("exit_zero") else EXIT_FINDINGS
 
-    def _run(self, files, mode, project, unsafe=False, write=True) -> RunResult:
+    def _run(self, files, units, mode, projects, unsafe=False, write=True) -> RunResult:
+        """Check or fix `files`, unit by unit (each with its settings, index and cache); the
+        results keep the order of `files`."""
         jobs = self.opts.get("jobs")  # None: one worker per CPU
-        cache = self._cache()
+        results: list = [None] * len(files)
+        used = []
         bar = self._progress_bar("Fixing" if mode == "fix" else "Checking")
-        warm = self._warm
-        checking = warm is not None and mode == "check"
-        stats = warm.stats if checking else None  # taken by the warm start: the lookups reuse them
         try:
-            answer = warm.answer(files) if checking else None
-            if answer is not None:  # the same check over the same unchanged project
-                from .diagnostics import FileResult
+            for unit, project in zip(units, projects):
+                cache = self._cache_at(unit.root)
+                used.append(cache)
+                warm = self._warms.get(unit.settings) if not self.opts.get("no_cache") else None
+                checking = warm is not None and mode == "check"
+                stats = warm.stats if checking else None  # taken by the warm start: the lookups reuse them
+                answer = warm.answer(unit.files) if checking else None
+                if answer is not None:  # the same check over the same unchanged project
+                    from .diagnostics import FileResult
 
-                result = RunResult()
-                result.files = [FileResult(shown, list(diagnostics)) for shown, diagnostics in answer]
-                return result
-            try:
-                result = run(files, self.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
-                             jobs=jobs, project=project, cache=cache, stats=stats, progress_bytes=bar)
-            finally:
-                if bar is not None:
-                    bar.close()
-            if warm is not None:
-                warm.save(project, files)
-                if checking and not result.problems:
-                    warm.save_answer(files, [(fr.filename, tuple(fr.diagnostics)) for fr in result.files])
+                    for i, (shown, diagnostics) in zip(unit.indices, answer):
+                        results[i] = FileResult(shown, list(diagnostics))
+                    continue
+                done = run(unit.files, unit.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
+                           jobs=jobs, project=project, cache=cache, stats=stats, progress_bytes=bar)
+                for i, fr in zip(unit.indices, done.files):
+                    results[i] = fr
+                if warm is not None:
+                    warm.save(project, unit.files)
+                    if checking and not done.problems:
+                        warm.save_answer(unit.files, [(fr.filename, tuple(fr.diagnostics)) for fr in done.files])
         finally:
-            cache.flush()
+            if bar is not None:
+                bar.close()
+            for cache in dict.fromkeys(used):
+                cache.flush()
+        result = RunResult()
+        for fr in results:
+            if fr is None:  # a file whose settings could not be had (reported by _units)
+                continue
+            result.files.append(fr)
+            if fr.error:
+                result.problems.append(fr.error)
         if mode == "fix" and self.opts.get("diff"):
             from .sourcefile import read
 

@@ -108,12 +108,17 @@ def package_dirs(paths: Sequence[str]) -> Dict[str, bool]:
     return flags
 
 
-def listed_files(files: Sequence[str], settings, given: Optional[Sequence[str]] = None) -> List[str]:
+def listed_files(files: Sequence[str], settings, given: Optional[Sequence[str]] = None,
+                 discovered: Optional[Sequence[str]] = None, resolver=None) -> List[str]:
     """project_files(files, settings), without walking the tree a second time when the folders it
     would walk (project.project_roots) all lie inside folders the run was given: then the
     project's files are the discovered ones (both walks apply the same excludes and .gitignore
     files, and a checked file outside every root is added to the project by project_files too),
-    spelled as absolute paths and sorted like project_files gives them."""
+    spelled as absolute paths and sorted like project_files gives them.
+
+    `discovered`: every file the run discovered, when `files` are only some of them (those of
+    one project of a run over several): the discovered files under the roots belong to the
+    project too. `resolver`: the settings of each folder, for the walk (see project_files)."""
     from .discovery import absolute_paths
     from .project import project_files, project_roots
 
@@ -121,8 +126,20 @@ def listed_files(files: Sequence[str], settings, given: Optional[Sequence[str]] 
     if given:
         folders = [os.path.join(os.path.abspath(g), "") for g in given if os.path.isdir(g)]
         if folders and all(any(os.path.join(r, "").startswith(f) for f in folders) for r in roots):
-            return sorted(absolute_paths(files))
-    return project_files(files, settings, roots=roots)
+            if discovered is None:
+                return sorted(absolute_paths(files))
+            inside = tuple(os.path.join(r, "") for r in roots)
+            own = set(absolute_paths(files))
+            return sorted(own.union(p for p in absolute_paths(discovered) if p.startswith(inside)))
+    return project_files(files, settings, roots=roots, resolver=resolver)
+
+
+def scan(listed: Sequence[str]):
+    """(stats, package flags) of the project files `listed`, as a state compares them: the
+    (mtime, size) of each file, in order, and package_dirs(listed)."""
+    from .cache import stat_signature
+
+    return [stat_signature(p) for p in listed], package_dirs(listed)
 
 
 class LazyProject:
@@ -204,21 +221,23 @@ class WarmStart:
         return state if ok else None
 
     def project(self, files: Sequence[str], build: Callable[[Optional[List[str]]], object],
-                given: Optional[Sequence[str]] = None):
+                given: Optional[Sequence[str]] = None, scanned=None):
         """The index for a run over `files`. `build(listed)` builds the real one from the project
-        file list (None: let it compute the list). `given`: the paths the run was started with."""
+        file list (None: let it compute the list). `given`: the paths the run was started with.
+        `scanned`: (listed, stats, dirs) of the project when the caller has them (several
+        configs of one project share one scan: listed_files, then scan())."""
         from .project import _rules_use_project
 
         if self.bundle is None or not _rules_use_project(self.settings):
             return build(None)
         self._lazy = None
         self._built = None
-        listed = listed_files(files, self.settings, given)
-        from .cache import stat_signature
-
-        stats = [stat_signature(p) for p in listed]
+        if scanned is not None:
+            listed, stats, dirs = scanned
+        else:
+            listed = listed_files(files, self.settings, given)
+            stats, dirs = scan(listed)
         self.stats = dict(zip(listed, stats))  # the runner's cache lookups use them too
-        dirs = package_dirs(listed)
         state = self._load()
         self.environment = environment_signature(self.settings)
         if state is not None and state.get("env") == self.environment and self._holds(state, listed, stats, dirs):
@@ -338,4 +357,4 @@ class WarmStart:
         prune_bundles(os.path.dirname(self.bundle.path), "state-", MAX_STATES, {os.path.basename(self.bundle.path)})
 
 
-__all__ = ["WarmStart", "LazyProject", "listed_files", "package_dirs", "state_key"]
+__all__ = ["WarmStart", "LazyProject", "listed_files", "package_dirs", "scan", "state_key"]
