@@ -185,7 +185,12 @@ def test_readme_block_is_checked(lang, text, tmp_path, monkeypatch):
         _balanced(text)
         options = set(re.findall(r'"(--[a-z][a-z-]+)"', text))
         assert options <= _options_of_check_and_fix(), options - _options_of_check_and_fix()
-        assert re.search(r'"(check|fix)"', text), text
+        assert re.search(r'"(check|fix|server)"', text), text
+    elif lang == "text":  # a sample of the output, shown without the setup that produces it
+        for line in text.splitlines():
+            assert re.match(r"^\S+:\d+:\d+: AW\d{3} \S", line), line
+            code = line.split(": ", 2)[1].split()[0]
+            assert get_registry().get(code) is not None, code
     else:
         pytest.fail(f"README has a ```{lang} block that no test checks:\n{text}")
 
