@@ -40,6 +40,17 @@ BLOCKY = {
                     return _load_spec(path)
                 return None
 
+            async def aclose(self):
+                pass
+
+        _SPEC = None
+
+        def spec():
+            global _SPEC
+            if _SPEC is None:  # filled once: later calls do not block
+                _SPEC = _load_spec("spec.json")
+            return _SPEC
+
         def make():
             return ssl.create_default_context()
 
@@ -89,6 +100,8 @@ APP = """
         blocky.make()
         blocky.connect("h", verify=False)
         blocky.connect("h")
+        c.aclose()
+        blocky.client.spec()
 """
 
 
@@ -111,11 +124,15 @@ def test_chains_into_an_installed_package(tmp_path, venv):
     assert by_line[13][0] == "AW110" and "_load_spec → open()" in by_line[13][1]
     # an `async def` of the package, without any catalog entry
     assert by_line[14][0] == "AW200" and "fetch()" in by_line[14][1]
-    assert "ssl.create_default_context() (blocky/client.py:22)" in by_line[15][1]
+    assert "ssl.create_default_context() (blocky/client.py:33)" in by_line[15][1]
     # verify=False: the blocking branch is not taken; the default takes it
     assert 16 not in by_line
     assert "connect → make → ssl.create_default_context()" in by_line[17][1]
-    assert set(by_line) == {9, 10, 11, 13, 14, 15, 17}
+    # a coroutine method of a package class, on an object the project made
+    assert by_line[18][0] == "AW200" and "c.aclose()" in by_line[18][1]
+    # a memo the package fills once (path conditions and memo checks apply inside packages)
+    assert 19 not in by_line
+    assert set(by_line) == {9, 10, 11, 13, 14, 15, 17, 18}
 
 
 def test_without_the_environment_nothing_is_known(tmp_path, venv):
@@ -195,7 +212,7 @@ def test_summaries_are_cached_per_version_and_validated(tmp_path, monkeypatch):
     install(env, "blocky", "1.1", {**BLOCKY, "blocky/_aio.py": "def fetch(url):\n    return url\n"})
     second = check(project, env)
     assert built == ["1.0", "1.1"]
-    assert [r for r in first if r[2] == "AW200"] and not [r for r in second if r[2] == "AW200"]
+    assert [r for r in first if r[1] == 14] and not [r for r in second if r[1] == 14]  # fetch() is sync in 1.1
     # a corrupted file is deleted and built again, never trusted
     (path,) = folder.glob("blocky_1.1-*.bin")
     path.write_bytes(path.read_bytes()[:-7] + b"garbage")

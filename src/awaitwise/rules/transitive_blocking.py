@@ -28,12 +28,28 @@ class TransitiveBlocking(Rule):
     the spot; functions behind a decorator that may change what a call does. A blocking call
     written directly in the coroutine is left to AW100–AW109.
 
+    Chains also go into the installed packages the project imports, read from their source in
+    the environment awaitwise finds (`--python PATH` or `python = "..."`, else `$VIRTUAL_ENV`,
+    else a `.venv/` or `venv/` folder at the project root, else the interpreter awaitwise runs
+    in; the interpreter is never run). The message then says where the chain leaves the project:
+    `setup() blocks the event loop: setup → googleapiclient.discovery.build → … → open()
+    (googleapiclient/discovery.py:LINE); the chain leaves the project at
+    googleapiclient.discovery.build (installed package google-api-python-client 2.x)`.
+    A package function counts only along the paths the call can take (the same path conditions
+    and memo checks as in project code); the async frameworks' own packages (anyio, trio,
+    sniffio, uvloop, aiofiles...) never count. `--verbose` lists the packages summarised; the
+    summaries are cached per package version in `~/.cache/awaitwise/libraries/` (or under
+    `$XDG_CACHE_HOME`), and `awaitwise clean` deletes them.
+
     Configuration in `[tool.awaitwise]`:
     - `non-blocking-functions = ["shop.cache.read_local"]`: project functions (or methods,
       `shop.store.Store.load`, or classes, for their `__init__`) declared fast enough to call
       from a coroutine, such as one that only reads a small local file. Chains stop there.
-    - `transitive-max-depth = 8` (the default): the longest chain followed, counted in project
-      functions (`save_report → write_text` is 2). Deeper chains are not reported.
+      Functions of installed packages can be named too (`somelib.config.load`).
+    - `transitive-max-depth = 8` (the default): the longest chain followed, counted in
+      functions (`save_report → write_text` is 2, and each function of an installed package
+      counts). Deeper chains are not reported.
+    - `python = ".venv"`: the environment whose installed packages are read.
 
     ## Why is this bad?
     A sync helper runs on the event loop's thread like any other code in the coroutine. When it
@@ -71,7 +87,7 @@ class TransitiveBlocking(Rule):
     code = "AW110"
     body_local = True
     name = "transitive-blocking"
-    summary = "async context calls a project sync function that blocks, at any depth, across modules"
+    summary = "async context calls a sync function of the project or of an installed package that blocks, at any depth"
     fix = None
     uses_project = True
 
