@@ -174,9 +174,12 @@ def _exit_protocol(ctx, handler: cst.ExceptHandler) -> bool:
     if len(params) < 3:
         return False
     caught, value = handler.name.name.value, params[2].name.value
+    stmts = _block(handler.body)
     if not any(isinstance(stmt, cst.If) and stmt.orelse is None and _is_not(stmt.test, caught, value)
-               and _always_raises(_block(stmt.body)) for stmt in _block(handler.body)):
+               and _always_raises(_block(stmt.body)) for stmt in stmts):
         return False
+    if _returns_false(stmts[-1]):
+        return True  # this path returns a false value: whatever the others return
     stack = [function.body]
     while stack:
         node = stack.pop()
@@ -187,6 +190,14 @@ def _exit_protocol(ctx, handler: cst.ExceptHandler) -> bool:
             return False  # it may return true, which suppresses the exception
         stack.extend(node.children)
     return True
+
+
+def _returns_false(stmt) -> bool:
+    """`return`, `return False` or `return None` (alone on its line)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1 or not isinstance(stmt.body[0], cst.Return):
+        return False
+    value = stmt.body[0].value
+    return value is None or (isinstance(value, cst.Name) and value.value in ("False", "None"))
 
 
 def _is_not(test, a: str, b: str) -> bool:
