@@ -43,6 +43,13 @@ def test_noqa_parsing():
     assert suppresses(frozenset({"ASYNC300"}), "AW400")
     assert suppresses(frozenset({"RUF006"}), "AW400")
     assert not suppresses(frozenset({"ASYNC300"}), "AW100")
+    # a type checker's ignore of the same finding, alone or beside a noqa
+    assert parse_line("c.close()  # type: ignore[unused-coroutine]") == frozenset({"AW200"})
+    assert parse_line("c.close()  # pyright: ignore[reportUnusedCoroutine]") == frozenset({"AW200"})
+    assert parse_line("c.close()  # type: ignore[attr-defined, unused-coroutine]") == frozenset({"AW200"})
+    assert parse_line("c.close()  # noqa: AW1  # type: ignore[unused-coroutine]") == frozenset({"AW1", "AW200"})
+    assert parse_line("c.close()  # type: ignore") is None
+    assert parse_line("c.close()  # type: ignore[attr-defined]") is None
 
 
 def test_parse_error_is_AW001_with_line():

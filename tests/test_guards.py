@@ -20,8 +20,9 @@ def _guards_of_calls(source: str):
         for stmt in stmts:
             guard = found.get(id(stmt), inherited)
             for node in _own_expressions(stmt):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("c_"):
-                    out.setdefault(node.func.id, guard)
+                name = ast.unparse(node.func) if isinstance(node, ast.Call) else ""
+                if name.startswith(("c_", "import_module", "importlib.")):
+                    out.setdefault(name, guard)
             for field in ("body", "orelse", "finalbody", "handlers"):
                 inner = getattr(stmt, field, None)
                 if isinstance(inner, list):
@@ -67,6 +68,35 @@ def _own_expressions(stmt):
     ("def f(self):\n    if not hasattr(self, '_s'):\n        self._t = c_x()\n", {"c_x": ()}),
     # a flag that makes the work happen once: the first call still blocks
     ("def f(self):\n    if self._closed:\n        return\n    c_x()\n    self._closed = True\n", {"c_x": ()}),
+    # a container that outlives the call: a module-level dict, through a local alias, a parameter's
+    ("def f(name):\n    try:\n        return _LOADED[name]\n    except KeyError:\n        m = c_x(name)\n"
+     "        _LOADED[name] = m\n        return m\n", {"c_x": MEMO}),
+    ("def f(name):\n    try:\n        return _LOADED[name]\n    except KeyError:\n        pass\n"
+     "    m = _LOADED[name] = c_x(name)\n    return m\n", {"c_x": MEMO}),
+    ("def f(self):\n    try:\n        return self._s\n    except AttributeError:\n        self._s = c_x()\n"
+     "        return self._s\n", {"c_x": MEMO}),
+    ("def f(self):\n    cache = self.hass.data['k']\n    if self.name in cache:\n        return cache[self.name]\n"
+     "    cache[self.name] = c_x()\n    return cache[self.name]\n", {"c_x": MEMO}),
+    ("def f(hass, key):\n    client = hass.data.get(key)\n    if client is None:\n"
+     "        client = hass.data[key] = c_x()\n    return client\n", {"c_x": MEMO}),
+    ("@functools.lru_cache(maxsize=None)\ndef f(a):\n    return c_x(a)\n", {"c_x": MEMO}),
+    ("@cache\ndef f(a):\n    if a:\n        return c_x(a)\n", {"c_x": MEMO}),
+    # an import fills sys.modules: checking it first is a memo check
+    ("def f(path):\n    if not (\n        (module := sys.modules.get(path))\n        and getattr(module, 'x', 1)\n    ):\n"
+     "        module = import_module(path)\n    return module\n", {"import_module": MEMO}),
+    ("def f(path):\n    if path not in sys.modules:\n        importlib.import_module(path)\n",
+     {"importlib.import_module": MEMO}),
+    ("def f(path):\n    if path not in sys.modules:\n        c_x(path)\n", {"c_x": ()}),
+    # ... but not a container made by the call, a handler for another error, or one that does not fill
+    ("def f(name):\n    seen = {}\n    if name not in seen:\n        seen[name] = c_x()\n", {"c_x": ()}),
+    ("def f(key):\n    found = {}.get(key)\n    if found is None:\n        c_x()\n", {"c_x": ()}),
+    ("def f(name):\n    try:\n        return _LOADED[name]\n    except ValueError:\n        _LOADED[name] = c_x()\n",
+     {"c_x": ()}),
+    ("def f(name):\n    try:\n        return _LOADED[name]\n    except KeyError:\n        return c_x(name)\n",
+     {"c_x": ()}),
+    ("def f(hass, key):\n    client = hass.data.get(key)\n    if client is None:\n        client = c_x()\n"
+     "    return client\n", {"c_x": ()}),
+    ("@decorate\ndef f(a):\n    return c_x(a)\n", {"c_x": ()}),
 ])
 def test_guards_read_from_the_code(source, expected):
     assert _guards_of_calls(source) == expected

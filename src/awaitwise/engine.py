@@ -298,7 +298,10 @@ def _parse_error(path: str, exc, source: str) -> Diagnostic:
 
 def filter_noqa(diagnostics: Iterable[Diagnostic], source: str) -> List[Diagnostic]:
     diagnostics = list(diagnostics)
-    if not diagnostics or "noqa" not in source.lower():
+    if not diagnostics:
+        return diagnostics
+    lowered = source.lower()
+    if "noqa" not in lowered and "ignore[" not in lowered:  # no noqa, nor a type checker's ignore
         return diagnostics
     noqa = NoqaMap(source)
     return [d for d in diagnostics if not noqa.suppressed(d.noqa_row or d.location.row, d.code)]

@@ -2,7 +2,8 @@
 
 `# noqa` silences every code on its line; `# noqa: AW100,AW2` silences codes and code prefixes.
 The matching flake8-async / ruff codes are honoured too, so suppressions written for those tools
-keep working after a migration.
+keep working after a migration, and so are a type checker's ignore comments for the same finding
+(`# type: ignore[unused-coroutine]` silences AW200).
 """
 
 from __future__ import annotations
@@ -35,13 +36,24 @@ EQUIVALENT: Dict[str, FrozenSet[str]] = {
     "PLE1142": frozenset({"AW300", "AW301"}),
 }
 
+# Error codes of type checkers that report the same finding, honoured in their own suppression
+# comments (`# type: ignore[unused-coroutine]`, `# pyright: ignore[reportUnusedCoroutine]`): the
+# author has already said the discarded coroutine is meant. A bare `# type: ignore` is not one.
+TYPE_CHECKER_EQUIVALENT: Dict[str, FrozenSet[str]] = {
+    "unused-coroutine": frozenset({"AW200"}),
+    "reportUnusedCoroutine": frozenset({"AW200"}),
+}
+_TYPE_IGNORE = re.compile(r"#\s*(?:type|pyright)\s*:\s*ignore\[(?P<codes>[^\]]*)\]")
+
 ALL = None  # a bare `# noqa`
 
 
 def parse_line(line: str):
-    """None if the line has no noqa comment, ALL-marker `"*"` for a bare one, else a set of codes."""
+    """None if the line has no noqa comment (nor a type checker's ignore of an equivalent code),
+    ALL-marker `"*"` for a bare one, else a set of codes."""
+    ours = _type_checker_codes(line) if "ignore[" in line else frozenset()
     if "noqa" not in line and "NOQA" not in line.upper():
-        return None
+        return ours or None
     # every `# noqa` of the line counts: a string before the comment may hold one too
     # (`s = "# noqa: E501"; f()  # noqa: AW100`)
     found: set = set()
@@ -50,7 +62,15 @@ def parse_line(line: str):
         if not codes:
             return "*"
         found.update(c.upper() for c in _SPLIT.split(codes.strip()) if c)
-    return frozenset(found) if found else None
+    return (frozenset(found) | ours) or None
+
+
+def _type_checker_codes(line: str) -> FrozenSet[str]:
+    out = set()
+    for m in _TYPE_IGNORE.finditer(line):
+        for code in _SPLIT.split(m.group("codes").strip()):
+            out.update(TYPE_CHECKER_EQUIVALENT.get(code, ()))
+    return frozenset(out)
 
 
 def suppresses(spec, code: str) -> bool:

@@ -28,7 +28,7 @@ from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
 from .sourcefile import source_lines
 
-FACTS_VERSION = "14"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "15"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -394,6 +394,8 @@ _PURE_BUILTINS = frozenset({
 })
 _UNBOUND = object()  # a local name that is not a single known value (a parameter, a loop variable...)
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# statements that may put the calls after or inside them under a path condition (guards.py)
+_GUARDED_STATEMENTS = frozenset({ast.If, ast.Try} | ({ast.TryStar} if hasattr(ast, "TryStar") else set()))
 
 
 _SCAN_KINDS: Dict[type, int] = {
@@ -435,7 +437,8 @@ class _FunctionScope:
             else:
                 self._bind(a.arg, _UNBOUND)
         self.guards = {}
-        if want_calls and any(type(stmt) is ast.If for stmt in _own_statements(node.body)):
+        if want_calls and (getattr(node, "decorator_list", None) or any(
+                type(stmt) in _GUARDED_STATEMENTS for stmt in _own_statements(node.body))):
             from .analysis.guards import guard_map
 
             self.guards = guard_map(node, params[0].arg if self_param is not None and params else None)

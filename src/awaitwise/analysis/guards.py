@@ -16,6 +16,16 @@ condition are read from the function's `if` statements, with the stdlib `ast`:
   `if self._closed: return ... self._closed = True`, is work done once, and the first call is
   the one that blocks: no memo), so it runs once per object (or per process) and the
   function does not block on later calls. Such a call gets the guard MEMO and is not followed.
+  A container that outlives the call (an attribute or item of `self`, of a parameter or of a
+  module-level name, also through a local bound once to it: `cache = self.hass.data[KEY]`)
+  holds memos too: `if key in cache: return cache[key]` then `cache[key] = ...`;
+  `value = cache.get(key)` then `if value is None: value = cache[key] = ...`; and
+  `try: return cache[key]` whose `except KeyError:` (or `AttributeError` for `self._x`)
+  fills it, or is followed by statements that do. An import fills `sys.modules` (IMPLICIT_FILLS):
+  `if not (module := sys.modules.get(name)): module = import_module(name)` is a memo check too.
+  A function decorated with one of
+  MEMO_DECORATORS (`functools.cache`, `lru_cache`) runs once per argument set: all its calls
+  are MEMO.
 
 The conditions are read where they stand (the body of an `if`, its `else`, and the statements
 after an `if` whose body always ends in `return` or `raise`); loops, `try` blocks and `with`
@@ -35,6 +45,15 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 
 TRUTHY, FALSY, NONE, NOT_NONE = "truthy", "falsy", "none", "not-none"
 MEMO: Tuple[Tuple[str, str], ...] = (("", "memo"),)
+# Decorators that keep a function's result per argument set (matched on the decorator's dotted
+# name, with or without its call: `@lru_cache(maxsize=None)`).
+MEMO_DECORATORS = frozenset({"cache", "lru_cache", "functools.cache", "functools.lru_cache"})
+# Calls that fill a memo of the runtime's as they run (the container they store into): checking
+# it first (`if name not in sys.modules: importlib.import_module(name)`) is a memo check.
+IMPLICIT_FILLS = {"import_module": "sys.modules", "importlib.import_module": "sys.modules",
+                  "__import__": "sys.modules"}
+# What a lookup raises when the memo is empty, by the kind of slot it reads.
+_MISS_ERRORS = {"item": frozenset({"KeyError", "LookupError"}), "attr": frozenset({"AttributeError"})}
 _NEGATION = {TRUTHY: FALSY, FALSY: TRUTHY, NONE: NOT_NONE, NOT_NONE: NONE}
 
 Guard = Tuple[Tuple[str, str], ...]
@@ -52,8 +71,29 @@ def guard_map(function, self_name: Optional[str]) -> Dict[int, Guard]:
             globals_.update(node.names)
     reader = _Reader(params, self_name, globals_, function.body)
     out: Dict[int, Guard] = {}
-    reader.block(function.body, (), out)
+    reader.block(function.body, MEMO if memoised(function) else (), out)
     return out
+
+
+def memoised(function) -> bool:
+    """Is the function decorated with one of MEMO_DECORATORS?"""
+    for deco in getattr(function, "decorator_list", ()):
+        if isinstance(deco, ast.Call):
+            deco = deco.func
+        if _dotted(deco) in MEMO_DECORATORS:
+            return True
+    return False
+
+
+def _dotted(node) -> Optional[str]:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 class _Reader:
@@ -63,6 +103,7 @@ class _Reader:
         self._params = params
         self._body = body
         self._rebound = None
+        self._values = None
 
     def params(self):
         """The parameters not assigned anywhere in the function (worked out on first use)."""
@@ -72,6 +113,48 @@ class _Reader:
                 if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                     self._rebound.add(node.id)
         return self._params - self._rebound
+
+    def values(self) -> Dict[str, list]:
+        """{local name: [(statement, value), ...]} of its plain assignments (`x = v`, `x: T = v`,
+        each target of `x = y = v`); a name bound any other way maps to None."""
+        if self._values is None:
+            values: Dict[str, Optional[list]] = {}
+            plain = set()
+            for node in _own_nodes(self._body):
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                    for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                        if isinstance(t, ast.Name):
+                            plain.add(id(t))
+                            found = values.setdefault(t.id, [])
+                            if found is not None:
+                                found.append((node, node.value))
+            for node in _own_nodes(self._body):
+                if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and id(node) not in plain:
+                    values[node.id] = None
+            self._values = values
+        return self._values
+
+    def resolve(self, node, depth: int = 0):
+        """`node`, with a local bound once (`cache = self._cache`) replaced by its value."""
+        if isinstance(node, ast.Name) and depth < 8 and node.id not in self.globals:
+            found = self.values().get(node.id, ())
+            if found and len(found) == 1:
+                return self.resolve(found[0][1], depth + 1)
+        return node
+
+    def persistent(self, node, depth: int = 0) -> bool:
+        """Does the object `node` names outlive the call: `self` or a parameter, a module-level
+        name, or an attribute or item of one (through locals bound once to such)?"""
+        node = self.resolve(node)
+        if depth > 8:
+            return False
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            return self.persistent(node.value, depth + 1)
+        if isinstance(node, ast.Name):
+            if node.id in self.globals or node.id == self.self_name or node.id in self.params():
+                return True
+            return node.id not in self.values()  # bound nowhere in the function: module level
+        return False
 
     def block(self, stmts: Sequence[ast.stmt], guard: Guard, out: Dict[int, Guard]) -> None:
         current = guard
@@ -93,10 +176,15 @@ class _Reader:
                 inner = getattr(stmt, field, None)
                 if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
                     self.block(inner, current, out)
-            for handler in getattr(stmt, "handlers", ()) or ():
-                if current:
-                    out[id(handler)] = current
-                self.block(handler.body, current, out)
+            handlers = getattr(stmt, "handlers", ()) or ()
+            misses = self.try_memo(stmt, stmts[k + 1:]) if handlers and current != MEMO else None
+            for handler in handlers:
+                inner_guard = MEMO if misses is not None and id(handler) in misses[0] else current
+                if inner_guard:
+                    out[id(handler)] = inner_guard
+                self.block(handler.body, inner_guard, out)
+            if misses is not None and misses[1]:
+                current = MEMO  # the statements after it run only when the lookup missed
             for case in getattr(stmt, "cases", ()) or ():
                 self.block(case.body, current, out)
 
@@ -135,68 +223,141 @@ class _Reader:
     # --- memo checks --------------------------------------------------------------------------------
     def memo(self, test, positive: bool, stmts) -> bool:
         """Does `test` being `positive` say "not computed yet" of something `stmts` then fill?"""
-        target = self.memo_target(test, positive)
-        return target is not None and _fills(stmts, target)
+        target = self.memo_target(test, positive, stmts)
+        return target is not None and self.fills(stmts, target)
 
-    def memo_target(self, test, positive: bool):
+    def try_memo(self, stmt, rest):
+        """For `try: return cache[key]` (or `value = self._x`): (ids of the handlers that catch
+        the miss and fill the slot, whether the statements after the `try`, which run only
+        after a miss when its body always returns, fill it); None when it is no memo."""
+        slots = []
+        for node in _own_nodes(stmt.body):
+            if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+                slot = self._slot(node.value, item=True)
+                if slot is not None:
+                    slots.append(("item",) + slot)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and self._owner(node.value):
+                slots.append(("attr", node.attr))
+        if not slots:
+            return None
+        handlers, after = set(), False
+        for handler in stmt.handlers:
+            caught = _caught_names(handler.type)
+            for slot in slots:
+                if caught & _MISS_ERRORS[slot[0]] and self.fills(handler.body, slot):
+                    handlers.add(id(handler))
+                    break
+        if rest and _exits(stmt.body) and not stmt.orelse and not all(_exits(h.body) for h in stmt.handlers):
+            missing = [s for s in slots if any(_caught_names(h.type) & _MISS_ERRORS[s[0]] for h in stmt.handlers)]
+            after = any(self.fills(rest, s) for s in missing)
+        return (handlers, after) if handlers or after else None
+
+    def memo_target(self, test, positive: bool, stmts=()):
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            return self.memo_target(test.operand, not positive)
+            return self.memo_target(test.operand, not positive, stmts)
         if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr" and \
                 len(test.args) == 2 and not positive:
             obj, attr = test.args
             if self._owner(obj) and isinstance(attr, ast.Constant) and isinstance(attr.value, str):
                 return ("attr", attr.value)
             return None
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) and not positive:
+            # `if not (module := sys.modules.get(name) and ...)`: the block runs when the lookup
+            # misses, and in rarer cases the other terms add
+            return self.memo_target(test.values[0], False, stmts)
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op, right = test.ops[0], test.comparators[0]
             if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None:
                 if isinstance(op, ast.Is) == positive:
-                    return self._slot(test.left)
+                    return self._looked_up(test.left, stmts) or self._slot(test.left)
                 return None
             if isinstance(op, (ast.NotIn, ast.In)) and isinstance(op, ast.NotIn) == positive:
-                slot = self._slot(right)
+                slot = self._slot(right, item=True)
                 return ("item",) + slot if slot is not None else None
             return None
         if not positive:  # `if not self._x:` holding means the memo is empty
-            return self._slot(test)
+            return self._looked_up(test, stmts) or self._slot(test)
         return None
+
+    def _lookup(self, value):
+        """("item", ...) of `cache` for `cache.get(key)` (or `(x := cache.get(key))`) on a
+        container that outlives the call, else None."""
+        if isinstance(value, ast.NamedExpr):
+            value = value.value
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get"
+                and value.args):
+            return None
+        slot = self._slot(value.func.value, item=True)
+        return ("item",) + slot if slot is not None else None
+
+    def _looked_up(self, node, stmts):
+        """("item", ...) of `cache` when `node` is a local whose one assignment outside `stmts` is
+        `cache.get(key)` on a container that outlives the call."""
+        if isinstance(node, (ast.NamedExpr, ast.Call)):
+            return self._lookup(node)
+        if not isinstance(node, ast.Name) or node.id in self.globals:
+            return None
+        found = self.values().get(node.id)
+        if not found:
+            return None
+        inside = {id(n) for n in _own_nodes(stmts)}
+        outside = [value for where, value in found if id(where) not in inside]
+        if len(outside) != 1:
+            return None
+        return self._lookup(outside[0])
 
     def _owner(self, node) -> bool:
         return isinstance(node, ast.Name) and self.self_name is not None and node.id == self.self_name
 
-    def _slot(self, node):
-        """("attr", name) for `self.name`, ("global", name) for a `global` name, else None."""
+    def _slot(self, node, item: bool = False):
+        """("attr", name) for `self.name`, ("global", name) for a `global` name; with `item`
+        (the slot is an item of `node`), also ("expr", text) for any other container that
+        outlives the call (`self.hass.data`, `_BACKENDS`, a parameter); else None."""
+        node = self.resolve(node)
         if isinstance(node, ast.Attribute) and self._owner(node.value):
             return ("attr", node.attr)
         if isinstance(node, ast.Name) and node.id in self.globals:
             return ("global", node.id)
+        if item and self.persistent(node):
+            return ("expr", ast.dump(node))
         return None
 
+    def fills(self, stmts, target) -> bool:
+        """Do `stmts` assign the memo slot `target` (or an item of it, for ("item", ...))?"""
+        item = target[0] == "item"
+        want = target[1:] if item else target
+        for node in _own_nodes(stmts):
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                if isinstance(node.value, ast.Constant):
+                    continue  # a flag (`self._closed = True`): work done once, not a value kept for later
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            elif isinstance(node, ast.Call) and item and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr in ("setdefault", "update", "add", "append"):
+                targets = [ast.Subscript(value=node.func.value, slice=None)]
+            elif isinstance(node, ast.Call) and item and _dotted(node.func) in IMPLICIT_FILLS:
+                targets = [ast.Subscript(value=_expression(IMPLICIT_FILLS[_dotted(node.func)]), slice=None)]
+            else:
+                continue
+            for t in targets:
+                if item:
+                    if not isinstance(t, ast.Subscript):
+                        continue
+                    t = t.value
+                if self._slot(t, item=item) == want:
+                    return True
+        return False
 
-def _fills(stmts, target) -> bool:
-    """Do `stmts` assign the memo slot `target` (or an item of it, for ("item", ...))?"""
-    item = target[0] == "item"
-    kind, name = target[-2:]
-    for node in _own_nodes(stmts):
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            if isinstance(node.value, ast.Constant):
-                continue  # a flag (`self._closed = True`): work done once, not a value kept for later
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        elif isinstance(node, ast.Call) and item and isinstance(node.func, ast.Attribute) and \
-                node.func.attr in ("setdefault", "update", "add", "append"):
-            targets = [ast.Subscript(value=node.func.value, slice=None)]
-        else:
-            continue
-        for t in targets:
-            if item:
-                if not isinstance(t, ast.Subscript):
-                    continue
-                t = t.value
-            if kind == "attr" and isinstance(t, ast.Attribute) and t.attr == name and isinstance(t.value, ast.Name):
-                return True
-            if kind == "global" and isinstance(t, ast.Name) and t.id == name:
-                return True
-    return False
+
+def _expression(text: str):
+    return ast.parse(text, mode="eval").body
+
+
+def _caught_names(node) -> frozenset:
+    """The last segments of the exception names an `except` clause catches."""
+    if node is None:
+        return frozenset()
+    items = node.elts if isinstance(node, ast.Tuple) else [node]
+    return frozenset(n.id if isinstance(n, ast.Name) else n.attr for n in items if isinstance(n, (ast.Name, ast.Attribute)))
 
 
 def _exits(stmts) -> bool:
@@ -277,5 +438,5 @@ def describe(guard: Guard) -> str:
     return " and ".join(f"`{name}` {words[kind]}" for name, kind in guard)
 
 
-__all__ = ["FALSY", "Guard", "MEMO", "NONE", "NOT_NONE", "TRUTHY", "describe", "evaluate", "guard_map", "holds",
-           "truth"]
+__all__ = ["FALSY", "Guard", "IMPLICIT_FILLS", "MEMO", "MEMO_DECORATORS", "NONE", "NOT_NONE", "TRUTHY", "describe", "evaluate",
+           "guard_map", "holds", "memoised", "truth"]

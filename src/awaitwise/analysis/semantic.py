@@ -173,7 +173,23 @@ class SemanticModel:
         self._memo: Dict[Tuple[int, str], Optional[str]] = {}
         # what a call of a function of another module gives: (qualname, awaited) -> name or None
         self.external_returns: Optional[Callable[[str, bool], Optional[str]]] = None
+        self._awaited: Optional[frozenset] = None
         _Builder(self).build(tree)
+
+    def awaited_call_names(self) -> frozenset:
+        """The called names of the calls awaited anywhere in the file: `f` for `await f(...)`
+        and for `await x.f(...)` (worked out on first use)."""
+        if self._awaited is None:
+            found = set()
+            for node in ast.walk(self.root.node):
+                if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+                    func = node.value.func
+                    if isinstance(func, ast.Name):
+                        found.add(func.id)
+                    elif isinstance(func, ast.Attribute):
+                        found.add(func.attr)
+            self._awaited = frozenset(found)
+        return self._awaited
 
     @classmethod
     def from_source(cls, source: str, module_name: str = "", is_package: bool = False) -> Optional["SemanticModel"]:

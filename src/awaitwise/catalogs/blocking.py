@@ -19,6 +19,8 @@ Next to each catalog:
   string literal that is an IPv4 or IPv6 address, which no lookup is needed for).
 - `*_RECEIVER_MARKERS`: names whose call does not block when the same coroutine also calls one
   of these on the same object (`sock.setblocking(False)`, `fut.add_done_callback(...)`).
+- `*_NON_BLOCKING_ERRORS`: exceptions that, caught around a call (`try: sock.recv(n)` /
+  `except BlockingIOError:`), say the call is made in non-blocking mode: it is not reported.
 - `*_LAZY`: names whose call only builds an iterator (`Path.iterdir()`, `os.walk()`): the
   blocking happens while it is consumed, so they are reported only where they are consumed on
   the spot (`for p in path.iterdir():`, `list(path.glob("*"))`), and never fixed.
@@ -263,11 +265,20 @@ NETWORK_NON_BLOCKING_ARGS: Dict[str, ArgSpec] = {
     "socket.gethostbyname": ((0, "hostname", "ip-literal"),),
     "socket.getnameinfo": ((1, "flags", "mentions:NUMERIC"),),
 }
-# a socket switched to non-blocking mode raises instead of waiting
+# a socket switched to non-blocking mode raises instead of waiting (for `self._sock`, the call may
+# be in another method of the class: `__init__`); a socket the coroutine waits on until it is
+# ready (`await trio.lowlevel.wait_readable(sock)`) is used without waiting
 NETWORK_RECEIVER_MARKERS: Dict[str, Tuple[str, ...]] = {
-    f"{o}.{m}": ("setblocking(False)", "setblocking(0)", "settimeout(0)", "settimeout(0.0)")
+    f"{o}.{m}": ("setblocking(False)", "setblocking(0)", "settimeout(0)", "settimeout(0.0)",
+                 "wait_readable({})", "wait_writable({})", "wait_socket_readable({})",
+                 "wait_socket_writable({})")
     for o in _SOCKET_OWNERS for m in _SOCKET_METHODS
 }
+# a call in the body of a `try` that catches one of these is made on an object in non-blocking
+# mode: the code expects it to fail at once rather than wait (`except BlockingIOError:` then
+# wait for readiness)
+NETWORK_NON_BLOCKING_ERRORS = frozenset({"builtins.BlockingIOError", "ssl.SSLWantReadError",
+                                         "ssl.SSLWantWriteError"})
 
 # ------------------------------------------------------------------------------------------------
 # AW106 blocking-wait
@@ -442,6 +453,6 @@ CPU_HEAVY_NO_FIX = frozenset()
 __all__ = [
     "HTTP", "HTTP_NO_FIX", "SUBPROCESS", "SUBPROCESS_NO_FIX", "SUBPROCESS_NON_BLOCKING_ARGS",
     "FILE_IO", "FILE_IO_NO_FIX", "FILE_IO_LAZY", "FILE_IO_NON_BLOCKING_ARGS", "INPUT", "NETWORK", "NETWORK_NO_FIX",
-    "NETWORK_NON_BLOCKING_ARGS", "NETWORK_RECEIVER_MARKERS", "WAIT", "WAIT_NON_BLOCKING_ARGS",
+    "NETWORK_NON_BLOCKING_ARGS", "NETWORK_NON_BLOCKING_ERRORS", "NETWORK_RECEIVER_MARKERS", "WAIT", "WAIT_NON_BLOCKING_ARGS",
     "WAIT_RECEIVER_MARKERS", "FRESH_LOCK_ACQUIRE", "QUEUE_PUT", "DB_CLIENT", "CPU_HEAVY", "CPU_HEAVY_NO_FIX",
 ]

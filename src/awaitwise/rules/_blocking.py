@@ -16,12 +16,14 @@ import libcst as cst
 
 from .. import fixes
 from ..registry import Rule
+from ..screening import LazyTypes
 from ._blocking_match import (
     CONSUMERS,
     PASS_THROUGH,
     UNKNOWN,
     ArgValue,
     marked_receiver,
+    marker_words,
     specs_say_no_wait,
     value_says_no_wait,
 )
@@ -33,6 +35,7 @@ _SEGMENTS = r"[^.]+(?:\.[^.]+)*"
 _THREAD_RUNNERS = ("trio", "anyio")
 _UNKNOWN = UNKNOWN
 _UNSET = object()
+_TRY_NODES = LazyTypes("Try", "TryStar")
 
 
 def _screen_word(qualname: str) -> str:
@@ -125,7 +128,11 @@ class BlockingCallRule(Rule):
     - `non_blocking_args`: {key: ((position, keyword, test), ...)}: the call does not block when
       one of these arguments says so (see awaitwise.catalogs.blocking);
     - `receiver_markers`: {key: (text, ...)}: the call does not block when the coroutine also
-      calls `<same receiver>.<text>` (`sock.setblocking(False)`);
+      calls `<same receiver>.<text>` (`sock.setblocking(False)`), or the call a text with `{}`
+      spells with the receiver in it (`wait_readable({})`); for a receiver on `self`
+      (`self._sock`), a call in any method of the class counts;
+    - `non_blocking_errors`: qualified names of exceptions that, caught by a `try` around the
+      call (`except BlockingIOError:`), say the object is in non-blocking mode;
     - `lazy`: keys whose call only builds an iterator: reported only where it is consumed on
       the spot, never fixed;
     - `report_receiver_once`: a method call on an object made by a call this rule reports in the
@@ -146,6 +153,7 @@ class BlockingCallRule(Rule):
     no_fix: ClassVar[FrozenSet[str]] = frozenset()
     non_blocking_args: ClassVar[Dict[str, tuple]] = {}
     receiver_markers: ClassVar[Dict[str, tuple]] = {}
+    non_blocking_errors: ClassVar[FrozenSet[str]] = frozenset()
     lazy: ClassVar[FrozenSet[str]] = frozenset()
     report_receiver_once: ClassVar[bool] = False
     fix_handles: ClassVar[bool] = True
@@ -163,6 +171,15 @@ class BlockingCallRule(Rule):
 
     def matcher(self) -> Matcher:
         return self._matcher
+
+    @classmethod
+    def needs_body(cls, words):
+        # `self._sock.setblocking(False)` in `__init__` decides a call in another method
+        markers = cls.__dict__.get("_marker_words")
+        if markers is None:
+            markers = marker_words([m for ms in cls.receiver_markers.values() for m in ms])
+            cls._marker_words = markers
+        return bool(markers) and not markers.isdisjoint(words)
 
     @classmethod
     def screen_tokens_with_project(cls, settings, project):
@@ -250,9 +267,29 @@ class BlockingCallRule(Rule):
         key = matcher.match(qualname)
         if key is None:
             return None
-        if self.does_not_block(node, key) or self._receiver_marked(func, key):
+        if self.does_not_block(node, key) or self._receiver_marked(func, key) or self._expects_no_wait(node):
             return None
         return key, qualname
+
+    def _expects_no_wait(self, node: cst.Call) -> bool:
+        """Is the call in the body of a `try` (of the same function) with a handler for one of
+        `non_blocking_errors`? `node` is the call being visited or one of its ancestors."""
+        if not self.non_blocking_errors:
+            return False
+        child = None
+        for anc in reversed(self.ctx.stack):
+            if isinstance(anc, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return False
+            if child is not None and isinstance(anc, _TRY_NODES) and child is anc.body:
+                for handler in anc.handlers:
+                    if handler.type is None:
+                        continue
+                    exprs = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) \
+                        else [handler.type]
+                    if any(self.ctx.qualname(e) in self.non_blocking_errors for e in exprs):
+                        return True
+            child = anc
+        return False
 
     # --- one finding per blocking expression -------------------------------------------------
     def _reported_by_outer_call(self) -> bool:
@@ -325,11 +362,21 @@ class BlockingCallRule(Rule):
         if not markers or not isinstance(func, cst.Attribute) or self.ctx.function is None:
             return False
         code = self.ctx.module.code_for_node
-        return marked_receiver(markers, code(func.value), self._calls_text(self.ctx.function))
+        receiver = code(func.value)
+        function = self.ctx.function
+        if marked_receiver(markers, receiver, self._calls_text(function)):
+            return True
+        # `self._sock`: the class's other methods (`__init__`) may set it up
+        scope = self.ctx.scope.function_scope()
+        params = list(function.params.posonly_params) + list(function.params.params)
+        if scope.class_scope is None or not params or not receiver.startswith(params[0].name.value + "."):
+            return False
+        return marked_receiver(markers, receiver, self._calls_text(scope.class_scope.node))
 
     def _calls_text(self, function) -> str:
-        """The text of the method calls in `function` (nested scopes included), as AW110's call
-        graph sees a helper's calls: comments and other code never mark a receiver."""
+        """The text of the calls in `function` (a def or a class; nested scopes included), as
+        AW110's call graph sees a helper's calls: comments and other code never mark a
+        receiver."""
         cache = self.__dict__.setdefault("_calls_texts", {})
         text = cache.get(id(function))
         if text is None:
@@ -338,7 +385,7 @@ class BlockingCallRule(Rule):
             stack = [function.body]
             while stack:
                 node = stack.pop()
-                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                if isinstance(node, cst.Call) and isinstance(node.func, (cst.Attribute, cst.Name)):
                     parts.append(code(node))
                 stack.extend(node.children)
             text = cache[id(function)] = "\n".join(parts)

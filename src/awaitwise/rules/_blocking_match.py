@@ -88,10 +88,22 @@ def specs_say_no_wait(specs, argument) -> bool:
 
 
 def marked_receiver(markers: Sequence[str], receiver: str, calls_text) -> bool:
-    """Does the same function also call `<receiver>.<marker>` (`sock.setblocking(False)`)?
-    `calls_text` supports `in` on strings: the function's source, or the text of its calls."""
-    return any(f"{receiver}.{m}" in calls_text for m in markers)
+    """Does the same function also call `<receiver>.<marker>` (`sock.setblocking(False)`), or,
+    for a marker holding `{}`, the call it spells with the receiver put there
+    (`wait_readable({})`: `wait_readable(sock)`)? `calls_text` supports `in` on strings: the
+    function's source, or the text of its calls."""
+    return any((m.replace("{}", receiver) if "{}" in m else f"{receiver}.{m}") in calls_text for m in markers)
+
+
+def marker_words(markers: Sequence[str]) -> frozenset:
+    """The identifiers a body must hold for one of these markers to be in it (screening)."""
+    out = set()
+    for m in markers:
+        word = m.replace("{}", " ").split("(", 1)[0].split()
+        if word:
+            out.add(word[-1].rsplit(".", 1)[-1])
+    return frozenset(out)
 
 
 __all__ = ["ArgValue", "CONSUMERS", "PASS_THROUGH", "NOWAIT_MODES", "UNKNOWN", "pick_argument",
-           "specs_say_no_wait", "terminal", "value_says_no_wait", "marked_receiver"]
+           "specs_say_no_wait", "terminal", "value_says_no_wait", "marked_receiver", "marker_words"]

@@ -13,9 +13,13 @@ class BlockingNetwork(BlockingCallRule):
     (`socket.getaddrinfo`, `gethostbyname`...), `socket.create_connection`, the connect, accept,
     send and receive methods of sockets made with `socket.socket()`, `smtplib` and `ftplib`
     clients (their constructors connect when given a host), and every call through an
-    `xmlrpc.client.ServerProxy`. Not reported: numeric-only lookups (`AI_NUMERICHOST` flags),
-    client constructors without a host, and socket methods in a coroutine that switches that
-    socket to non-blocking mode (`sock.setblocking(False)`).
+    `xmlrpc.client.ServerProxy`. Not reported: numeric-only lookups (`AI_NUMERICHOST` flags, an
+    address literal), client constructors without a host, and socket methods on a socket that
+    is used in non-blocking mode: the coroutine switches it (`sock.setblocking(False)`; for
+    `self._sock`, any method of the class may), waits until it is ready
+    (`await trio.lowlevel.wait_readable(sock)`, `anyio.wait_socket_writable(sock)`), or makes
+    the call in a `try` that catches `BlockingIOError` (or `ssl.SSLWantReadError` /
+    `SSLWantWriteError`).
 
     ## Why is this bad?
     Each of these waits for a remote host. In a coroutine the thread that waits is the one
@@ -62,3 +66,4 @@ class BlockingNetwork(BlockingCallRule):
     no_fix = catalogs.NETWORK_NO_FIX
     non_blocking_args = catalogs.NETWORK_NON_BLOCKING_ARGS
     receiver_markers = catalogs.NETWORK_RECEIVER_MARKERS
+    non_blocking_errors = catalogs.NETWORK_NON_BLOCKING_ERRORS

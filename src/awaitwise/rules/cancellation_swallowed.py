@@ -156,6 +156,14 @@ def _can_be_cancelled(body) -> bool:
     return False
 
 
+# Calls that start a coroutine as a task of its own (by the called name; `run` only as one of
+# _RUNNERS): what they are handed is a task's outermost coroutine.
+_TASK_STARTERS = frozenset({"create_task", "ensure_future", "start_soon", "run_coroutine_threadsafe",
+                            "async_create_task", "async_create_background_task", "create_background_task",
+                            "spawn_callback", "add_callback", "convert_yielded", "run_until_complete"})
+_RUNNERS = frozenset({"asyncio.run", "trio.run", "anyio.run", "uvloop.run", "asyncio.Runner().run"})
+_RUNNER_MODULES = frozenset({"asyncio", "trio", "anyio", "uvloop", "Runner"})
+
 # Calls that never return (they raise, or end the process).
 _NO_RETURN = frozenset({"pytest.fail", "pytest.skip", "pytest.xfail", "pytest.exit", "sys.exit", "os._exit",
                         "os.abort"})
@@ -174,9 +182,12 @@ def _exit_protocol(ctx, handler: cst.ExceptHandler) -> bool:
     if len(params) < 3:
         return False
     caught, value = handler.name.name.value, params[2].name.value
+    stmts = _block(handler.body)
     if not any(isinstance(stmt, cst.If) and stmt.orelse is None and _is_not(stmt.test, caught, value)
-               and _always_raises(_block(stmt.body)) for stmt in _block(handler.body)):
+               and _always_raises(_block(stmt.body)) for stmt in stmts):
         return False
+    if _returns_false(stmts[-1]):
+        return True  # this path returns a false value: whatever the others return
     stack = [function.body]
     while stack:
         node = stack.pop()
@@ -187,6 +198,28 @@ def _exit_protocol(ctx, handler: cst.ExceptHandler) -> bool:
             return False  # it may return true, which suppresses the exception
         stack.extend(node.children)
     return True
+
+
+def _leaves_loop(stmts) -> bool:
+    """Do these statements end in `break`?"""
+    last = stmts[-1] if stmts else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Break)
+
+
+def _bare_return(stmt) -> bool:
+    """`return` or `return None`, ending its line."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or not isinstance(stmt.body[-1], cst.Return):
+        return False
+    value = stmt.body[-1].value
+    return value is None or (isinstance(value, cst.Name) and value.value == "None")
+
+
+def _returns_false(stmt) -> bool:
+    """`return`, `return False` or `return None` (alone on its line)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1 or not isinstance(stmt.body[0], cst.Return):
+        return False
+    value = stmt.body[0].value
+    return value is None or (isinstance(value, cst.Name) and value.value in ("False", "None"))
 
 
 def _is_not(test, a: str, b: str) -> bool:
@@ -283,7 +316,15 @@ class CancellationSwallowed(Rule):
     - the idiom that waits for a task this coroutine cancelled itself (`task.cancel()`, then
       `try: await task` / `except CancelledError: pass`; also `await self._task` when the
       module cancels `self._task` somewhere), and `try: await sleep(math.inf)`
-      whose handler is the shutdown path.
+      whose handler is the shutdown path;
+    - a task that ends: the coroutine is started as a task in the same module
+      (`loop.create_task(self.run_asgi())`, `nursery.start_soon(serve)`, `asyncio.run(main())`,
+      Home Assistant's `async_create_task`...), the `try` is a statement of its body (or the
+      last statement of a loop there, which the handler leaves by `break` or `return`), and
+      neither the handler nor what follows awaits anything. Cancelling such a task (a
+      connection's protocol task, a request task when the client goes away, a program's main
+      task on Ctrl-C) just ends it; no caller goes on as if nothing had happened. The same
+      handler in a coroutine that is awaited by other code is reported.
 
     ## Why is this bad?
     Cancellation is how asyncio stops a task: `task.cancel()`, timeouts, `TaskGroup`
@@ -330,8 +371,10 @@ class CancellationSwallowed(Rule):
 
     @classmethod
     def needs_body(cls, words):
-        # `self._task.cancel()` in any method decides whether a handler elsewhere swallows it
-        return "cancel" in words
+        # `self._task.cancel()` in any method decides whether a handler elsewhere swallows it, and
+        # `create_task(self.serve())` whether `serve` is a task's outermost coroutine
+        return "cancel" in words or not _TASK_STARTERS.isdisjoint(words) or (
+            "run" in words and not _RUNNER_MODULES.isdisjoint(words))
 
     @classmethod
     def screen_facts(cls, facts, settings, project):
@@ -357,8 +400,87 @@ class CancellationSwallowed(Rule):
             return
         if self._waits_for_cancelled_task(try_node) or _sleeps_until_cancelled(try_node):
             return
+        if self._ends_the_task(try_node, node):
+            return
         self.report(node, f"{caught} in a coroutine can finish without re-raising, which swallows the task's "
                           f"cancellation; re-raise it (bare `raise`) after any cleanup")
+
+    def _ends_the_task(self, try_node, handler) -> bool:
+        """The "task that ends" pattern: the coroutine stops once the handler has run, without
+        a value, and the code starts it as a task (`create_task(self.serve())` in its class,
+        `nursery.start_soon(serve)` in its module, see _TASK_STARTERS), so no caller goes on as if nothing
+        had happened: the task just ends when it is cancelled. The handler awaits nothing (a
+        task whose cancellation was taken would wait there with no deadline), and either ends
+        in a bare `return` (then only the `finally` blocks around it run, and they await
+        nothing either), or falls off its end where the `try` is a statement of the
+        coroutine's body (or the last one of a loop there, which the handler leaves by
+        `break`) and what follows awaits nothing and returns no value."""
+        function = self.ctx.function
+        if function is None or not isinstance(try_node, _TRY) or _can_be_cancelled(handler.body):
+            return False
+        stmts = _block(handler.body)
+        if not self._started_as_task(function):
+            return False
+        if stmts and _bare_return(stmts[-1]):
+            for anc in self.ctx.ancestors():
+                if anc is function:
+                    return True
+                if isinstance(anc, _TRY) and anc is not try_node and anc.finalbody is not None and \
+                        _can_be_cancelled(anc.finalbody.body):
+                    return False
+            return False
+        body = _block(function.body)
+        for k, stmt in enumerate(body):
+            if stmt is try_node:
+                break
+            if isinstance(stmt, (cst.While, cst.For)) and stmt.orelse is None and _block(stmt.body) \
+                    and _block(stmt.body)[-1] is try_node:
+                if not _leaves_loop(stmts):  # the loop must end
+                    return False
+                break
+        else:
+            return False
+        if _escapes(stmts) and not _leaves_loop(stmts):
+            return False  # `return value` / `continue`
+        rest = body[k + 1:]
+        return not any(_can_be_cancelled(stmt) for stmt in rest) and not any(
+            isinstance(n, cst.Return) and n.value is not None for stmt in rest for n in _frame_nodes(stmt, False))
+
+    def _started_as_task(self, function) -> bool:
+        """Does the code hand this coroutine to a task starter, called or not: a method as
+        `self.<name>` from its own class (`self.loop.create_task(self.run_asgi())`), a function
+        by its plain name from anywhere in the module (`nursery.start_soon(serve, port)`)? And
+        does the module never await a call of that name (the semantic model, built from the
+        whole file, tells)?"""
+        model = self.ctx.model
+        if model is None or function.name.value in model.awaited_call_names():
+            return False  # also awaited by other code (`await entry.async_setup()`), which goes on
+        scope = self.ctx.scope.function_scope()
+        if scope.class_scope is not None:
+            return function.name.value in self._task_arguments(scope.class_scope.node, True)
+        return function.name.value in self._task_arguments(self.ctx.module, False)
+
+    def _task_arguments(self, root, on_self: bool):
+        cache = self.__dict__.setdefault("_task_names", {})
+        found = cache.get((id(root), on_self))
+        if found is None:
+            found = cache[(id(root), on_self)] = set()
+            for n in all_nodes(root):
+                if not (isinstance(n, cst.Call) and n.args):
+                    continue
+                func = n.func
+                name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(
+                    func, cst.Name) else None
+                if name not in _TASK_STARTERS and not (name == "run" and self.ctx.qualname(func) in _RUNNERS):
+                    continue
+                for arg in n.args:
+                    value = arg.value.func if isinstance(arg.value, cst.Call) else arg.value
+                    if on_self and isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) \
+                            and value.value.value in ("self", "cls"):
+                        found.add(value.attr.value)
+                    elif not on_self and isinstance(value, cst.Name):
+                        found.add(value.value)
+        return found
 
     def _earlier_handler_takes_cancel(self, try_node, handler) -> bool:
         """`except CancelledError: raise` (or any handler for it) comes first in the same try."""

@@ -38,7 +38,10 @@ class UnawaitedCoroutine(CoroutineRule):
     `abc.abstractmethod`, `typing.override` or `typing.final` is not treated as a coroutine
     function, because the decorator may wrap it into something else (a sync wrapper, a task
     factory); list such functions under `coroutine-functions` if they do return coroutines.
-    Async generators (`async def` with `yield`) are not coroutine functions either.
+    Async generators (`async def` with `yield`) are not coroutine functions either. A line whose
+    type checker ignore names the same check (`# type: ignore[unused-coroutine]`,
+    `# pyright: ignore[reportUnusedCoroutine]`) is not reported: the author has said the call
+    is meant.
 
     ## Why is this bad?
     Calling a coroutine function does not run it: it only creates a coroutine object. If that
