@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import io
 import sys
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import click
 
@@ -99,14 +99,14 @@ class _ByteBar:
 
     def __init__(self, label: str):
         self.label = label
-        self.bar = None
+        self.bar: Any = None  # click's ProgressBar, once started
 
     def start(self, total: int, files: int) -> None:
         if files <= self.MIN_FILES or total <= 0:
             return
-        self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_eta=True,
-                                     show_percent=True)
-        self.bar.__enter__()
+        bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_eta=True, show_percent=True)
+        bar.__enter__()
+        self.bar = bar
 
     def advance(self, nbytes: int) -> None:
         if self.bar is not None:
