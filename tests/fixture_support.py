@@ -1,6 +1,7 @@
 """Reading annotated fixtures: `# error: AW100` (or `# expect: AW100`) marks a line that must be
 reported with that code; `# ok` marks a line that must not be. A first-line comment
-`# fixture-settings: {"target_version": "py311"}` sets options for that file."""
+`# fixture-settings: {"target_version": "py311"}` sets options for that file (and
+`"with_rules": ["AW100"]` names rules that run alongside the fixture's own)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,23 @@ def expectations(text: str):
     return errors, oks
 
 
-def fixture_settings(text: str) -> dict:
+def _first_line_settings(text: str) -> dict:
     first = text.splitlines()[0] if text else ""
     m = _SETTINGS.search(first)
     return json.loads(m.group(1)) if m else {}
+
+
+def fixture_settings(text: str) -> dict:
+    """The fixture's Settings fields (`with_rules` is not one of them)."""
+    extra = _first_line_settings(text)
+    extra.pop("with_rules", None)
+    return extra
+
+
+def fixture_rules(text: str) -> list:
+    """Codes of the rules that run alongside the fixture's own (`"with_rules": [...]` in its
+    settings line): a rule about other rules' findings (AW002) needs them."""
+    return list(_first_line_settings(text).get("with_rules", ()))
 
 
 def rule_fixture_files():

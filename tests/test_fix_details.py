@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from awaitwise.cli import main
 
 BAD = "import time\n\n\nasync def f(p):\n    time.sleep(1)\n    time.sleep(2)\n    open(p).read()\n"
-FIXED = "import asyncio\n\n\nasync def f(p):\n    await asyncio.sleep(1)\n    await asyncio.sleep(2)\n    open(p).read()\n"
+FIXED = ("import asyncio\n\n\nasync def f(p):\n    await asyncio.sleep(1)\n    await asyncio.sleep(2)\n"
+         "    open(p).read()\n")
 
 
 def invoke(*args, stdin=None):

@@ -47,11 +47,9 @@ def test_json_lines_is_the_json_list_one_object_per_line(tree):
 def test_pylint_lines(tree):
     out = invoke("--output-format", "pylint", ".")
     assert out.exit_code == 1
-    assert out.output.splitlines() == [
-        "b.py:5: [AW100] `time.sleep()` blocks the event loop; use `await asyncio.sleep(...)`",
-        f"{os.path.join('pkg', 'a.py')}:5: [AW100] `time.sleep()` blocks the event loop; use `await asyncio.sleep(...)`",
-        f"{os.path.join('pkg', 'a.py')}:6: [AW100] `time.sleep()` blocks the event loop; use `await asyncio.sleep(...)`",
-    ]
+    message = "[AW100] `time.sleep()` blocks the event loop; use `await asyncio.sleep(...)`"
+    a = os.path.join("pkg", "a.py")
+    assert out.output.splitlines() == [f"b.py:5: {message}", f"{a}:5: {message}", f"{a}:6: {message}"]
     assert invoke("--output-format", "pylint", "clean.py").output == ""
 
 

@@ -10,7 +10,7 @@ from awaitwise.config import Settings
 from awaitwise.engine import lint_source
 from awaitwise.fixer import fix_loop
 from awaitwise.registry import get_registry
-from fixture_support import expectations, fixture_settings, rule_fixture_files
+from fixture_support import expectations, fixture_rules, fixture_settings, rule_fixture_files
 
 REGISTRY = get_registry()
 CASES = rule_fixture_files()
@@ -18,7 +18,6 @@ CASES = rule_fixture_files()
 
 def _settings(code: str, text: str) -> Settings:
     extra = fixture_settings(text)
-    extra.pop("with_rules", None)
     for key in ("blocking_calls",):
         if key in extra:
             extra[key] = tuple(sorted(extra[key].items()))
@@ -34,7 +33,7 @@ def _lint(code, path, text, settings):
     from awaitwise.modules import module_name_for
 
     name, is_pkg = module_name_for(str(path))
-    others = [REGISTRY.get(c) for c in fixture_settings(text).get("with_rules", ())]
+    others = [REGISTRY.get(c) for c in fixture_rules(text)]
     return lint_source(text, str(path), settings, [REGISTRY.get(code), *others], module_name=name,
                        is_package=is_pkg)
 

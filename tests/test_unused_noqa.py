@@ -121,3 +121,24 @@ def test_a_file_linted_in_pieces_is_judged_on_all_its_findings(cwd, monkeypatch)
     unused = [i for i, line in enumerate(text.splitlines(), 1) if "await asyncio.sleep" in line]
     got = findings("--no-cache", "--extend-select", "AW002", "big.py")
     assert [(code, row) for code, row, _ in got] == [("AW002", row) for row in unused]
+
+
+def test_nothing_is_judged_when_the_rules_did_not_get_through_the_file(monkeypatch):
+    """A file the pass could not finish (an internal error of the whole file) is not judged, and
+    its findings are still filtered by their `# noqa`."""
+    from awaitwise import engine
+    from awaitwise.config import Settings
+    from awaitwise.diagnostics import Diagnostic, Location
+    from awaitwise.engine import LintOutput, lint_source
+    from awaitwise.registry import get_registry
+
+    source = "x = 1  # noqa: AW100\ny = 2  # noqa: AW999\n"
+    suppressed = Diagnostic("AW100", "m", "a.py", Location(1, 1), Location(1, 2), None, 1)
+
+    def broken(*args, **kwargs):
+        return LintOutput([suppressed], [("", "too deeply nested to analyse")])
+
+    monkeypatch.setattr(engine, "_lint", broken)
+    reg = get_registry()
+    out = lint_source(source, "a.py", Settings(), [reg.get("AW002"), reg.get("AW100")])
+    assert out.diagnostics == [] and out.internal_errors == [("", "too deeply nested to analyse")]

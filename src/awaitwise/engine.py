@@ -103,9 +103,12 @@ def lint_source(
     others = [r for r in rule_classes if not r.judges_suppressions]
     out = _lint(source, path, settings, others, module_name, is_package, project, check_parse,
                 keep_suppressed=True)
+    if any(d.code == PARSE_ERROR for d in out.diagnostics):
+        return out  # the file was not checked (and a parse error is never suppressed)
     failed = {code for code, _ in out.internal_errors}
-    if "" in failed or any(d.code == PARSE_ERROR for d in out.diagnostics):
-        return out  # the file was not checked as a whole: nothing to judge
+    if "" in failed:  # the rules did not get through the file: nothing to judge
+        out.diagnostics = filter_noqa(out.diagnostics, source)
+        return out
     # the rules that ran on the whole file: screening drops only rules that cannot fire, so
     # those ran too, and found nothing
     ran = frozenset(r.code for r in others if r.code not in failed) | (

@@ -7,7 +7,7 @@ import difflib
 import io
 import os
 import sys
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import click
 
@@ -100,7 +100,7 @@ class _ByteBar:
 
     def __init__(self, label: str):
         self.label = label
-        self.bar = None
+        self.bar: Any = None  # click's ProgressBar, once started
         self.total = self.files = self.done = 0
 
     def start(self, total: int, files: int) -> None:

@@ -9,14 +9,14 @@ large, changed so that the line is gone) is shown without a frame.
 
 from __future__ import annotations
 
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from . import clean, clean_name
 from .frame import Style, plain, render_frame
 
 Sources = Callable[[str], Optional[Sequence[str]]]  # filename -> its lines, or None
 
-_STYLES = {
+_STYLES: Dict[str, Dict[str, object]] = {
     "path": {"bold": True},
     "code": {"fg": "red", "bold": True},
     "fixable": {"fg": "cyan"},
@@ -30,7 +30,7 @@ _STYLES = {
 def ansi(role: str, text: str) -> str:
     import click
 
-    return click.style(text, **_STYLES[role]) if text else text
+    return click.style(text, **_STYLES[role]) if text else text  # type: ignore[arg-type]
 
 
 def header(d, style: Style = plain) -> str:
