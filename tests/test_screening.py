@@ -20,7 +20,6 @@ ALL_RULES = list(REGISTRY)
 
 def _settings(text: str, **more) -> Settings:
     extra = fixture_settings(text)
-    extra.pop("with_rules", None)  # which rules a fixture runs with, not a setting (test_rule_fixtures)
     if "blocking_calls" in extra:
         extra["blocking_calls"] = tuple(sorted(extra["blocking_calls"].items()))
     for key in ("coroutine_functions", "non_blocking_functions"):

@@ -241,3 +241,18 @@ def test_colour_through_the_real_program(tmp_path, env_extra, tty, coloured):
         plain = re.sub(rb"\x1b\[[0-9;]*m", b"", plain)
         assert b"\x1b" not in plain  # styles only, nothing else
     assert b"a.py:5:5: AW100 [*]" in plain and b"  |     ^^^^^^^^^^^^^ AW100" in plain
+
+
+def test_a_very_long_line_is_cut_around_the_span():
+    long_line = "x=1;" * 100 + "time.sleep(1);" + "y=2;" * 100
+    frame = render_frame(["async def f():", long_line, "    return"], "AW100", (2, 400), (2, 413))
+    shown = frame[2].split(" | ", 1)[1]
+    marker = frame[3].split(" | ", 1)[1]
+    assert shown.startswith("...") and shown.endswith("...") and len(shown) <= 3 + 200 + 3
+    assert shown[marker.index("^"):].startswith("time.sleep(1)")
+    assert marker.strip() == "^" * 13 + " AW100"
+    assert frame[1].endswith(" | ...")  # the context lines share the window
+    # a span that goes past the window is marked up to its edge, and its last line still labelled
+    frame = render_frame(["    " + "a" * 300 + "(", "  b)"], "AW100", (1, 4), (2, 4))
+    assert frame[2].rstrip().endswith("^") and len(frame[2]) <= 220
+    assert frame[-2].endswith("^^ AW100")

@@ -28,6 +28,9 @@ from . import _escape
 CONTEXT = 2  # lines shown before and after the span, as ruff shows them
 MAX_SPAN_LINES = 8  # a longer span shows its first and last lines around an elision
 TAB = "    "
+MAX_WIDTH = 200  # cells of source shown per line; a longer line is cut around the span
+LEAD = 40  # cells shown before the span's start when a line is cut
+ELLIPSIS = "..."
 
 # What `clean_name` escapes (controls, line separators, surrogates); format characters are
 # found by their category.
@@ -57,7 +60,7 @@ def _cell(char: str) -> Tuple[str, int]:
 class ShownLine:
     """One source line as it is displayed, with the display column of every character."""
 
-    __slots__ = ("text", "offsets")
+    __slots__ = ("parts", "text", "offsets")
 
     def __init__(self, line: str):
         parts: List[str] = []
@@ -66,8 +69,22 @@ class ShownLine:
             shown, width = _cell(char)
             parts.append(shown)
             offsets.append(offsets[-1] + width)
+        self.parts = parts
         self.text = "".join(parts)
         self.offsets = offsets  # offsets[i]: display column where character i starts
+
+    @property
+    def width(self) -> int:
+        return self.offsets[-1]
+
+    def window(self, w0: int, w1: int) -> str:
+        """The characters that lie within display columns [w0, w1), with `...` where the line
+        goes on before or after them."""
+        if w0 == 0 and self.width <= w1:
+            return self.text
+        inside = "".join(part for part, a, b in zip(self.parts, self.offsets, self.offsets[1:])
+                         if a >= w0 and b <= w1)
+        return (ELLIPSIS if w0 > 0 else "") + inside + (ELLIPSIS if self.width > w1 else "")
 
     def column(self, index: int) -> int:
         """Display column of character `index` (clamped to the line)."""
@@ -114,10 +131,8 @@ def render_frame(lines: Sequence[str], code: str, start: Tuple[int, int], end: T
         after.pop()
     width = len(str(after[-1] if after else last_row))
     gutter_blank = style("gutter", " " * width + " |")
-
-    def numbered(row: int) -> str:
-        text = ShownLine(lines[row - 1]).text
-        return style("gutter", f"{row:>{width}} |") + (" " + text if text else "")
+    rows = before + [seg[0] for seg in shown_segments if seg is not None] + after
+    shown_lines = {row: ShownLine(lines[row - 1]) for row in rows}
 
     marked = []  # (segment or None for the elision, display column, marker width)
     for seg in shown_segments:
@@ -125,12 +140,28 @@ def render_frame(lines: Sequence[str], code: str, start: Tuple[int, int], end: T
             marked.append((None, 0, 0))
             continue
         row, first, stop = seg
-        shown = ShownLine(lines[row - 1])
+        shown = shown_lines[row]
         col = shown.column(first)
         marks = shown.column(stop) - col
         if len(segments) == 1:
             marks = max(1, marks)  # an empty span (a parse error's point) still gets its marker
         marked.append((seg, col, marks))
+
+    # a line too long to show (minified code) is cut to a window around the span's start, the
+    # same window for every line of the frame so that the markers stay under their text
+    w0, w1 = 0, max(sl.width for sl in shown_lines.values())
+    if w1 > MAX_WIDTH:
+        w0 = max(0, marked[0][1] - LEAD)
+        w1 = w0 + MAX_WIDTH
+    shift = len(ELLIPSIS) - w0 if w0 > 0 else 0
+    if w0 > 0 or w1 < max(sl.width for sl in shown_lines.values()):
+        marked = [(seg, col, max(0, min(col + marks, w1) - max(col, w0))) if seg is not None else (seg, col, marks)
+                  for seg, col, marks in marked]
+        marked = [(seg, max(col, w0), marks) for seg, col, marks in marked]
+
+    def numbered(row: int) -> str:
+        text = shown_lines[row].window(w0, w1)
+        return style("gutter", f"{row:>{width}} |") + (" " + text if text else "")
     labelled = max((i for i, (seg, _c, marks) in enumerate(marked) if marks), default=-1)
     out = [gutter_blank]
     out.extend(numbered(r) for r in before)
@@ -141,7 +172,7 @@ def render_frame(lines: Sequence[str], code: str, start: Tuple[int, int], end: T
         out.append(numbered(seg[0]))
         if marks:
             label = " " + code if i == labelled else ""
-            out.append(gutter_blank + " " + " " * col + style("marker", "^" * marks + label))
+            out.append(gutter_blank + " " + " " * (col + shift) + style("marker", "^" * marks + label))
     out.extend(numbered(r) for r in after)
     out.append(gutter_blank)
     return out
