@@ -50,6 +50,26 @@ def aw(*args, cwd, stdin=None):
         pytest.fail(f"awaitwise {' '.join(args)} did not finish in {TIMEOUT} s")
 
 
+def aw_here(*args, cwd):
+    """The same command in this process (the CLI's own code, without starting Python again), for
+    the many small cases; a CompletedProcess-like result."""
+    from click.testing import CliRunner
+
+    from awaitwise.cli import main
+
+    try:
+        runner = CliRunner(mix_stderr=False)  # click < 8.2
+    except TypeError:
+        runner = CliRunner()
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 def found(result):
     """{(filename, code)} of a run with --output-format json (which must have exited 0 or 1)."""
     assert result.returncode in (0, 1), (result.returncode, result.stdout, result.stderr)
@@ -255,7 +275,7 @@ def test_stdin_filename_picks_the_config_of_that_path(tmp_path):
 def test_requires_python_gives_the_target_without_our_table(tmp_path, spec, target):
     write(tmp_path / "pyproject.toml", f'[project]\nname = "x"\nrequires-python = "{spec}"\n')
     write(tmp_path / "pkg" / "m.py", GATHER)
-    r = aw("check", "--show-settings", "pkg/m.py", cwd=tmp_path)
+    r = aw_here("check", "--show-settings", "pkg/m.py", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["target_version"] == target
 
@@ -313,7 +333,9 @@ def test_a_value_of_the_wrong_type_is_an_error_naming_key_and_file(tmp_path, bod
     text = body if where == "awaitwise.toml" else "[tool.awaitwise]\n" + body
     path = write(tmp_path / where, text + "\n")
     write(tmp_path / "m.py", BLOCKING)
-    r = aw("check", "--no-cache", "m.py", cwd=tmp_path)
+    # one case through a new process, the others in this one (the same command line code)
+    run = aw if body.startswith("select") else aw_here
+    r = run("check", "--no-cache", "m.py", cwd=tmp_path)
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert "Traceback" not in r.stderr
     assert f"awaitwise: error: {path}: {needle}" in r.stderr, r.stderr
@@ -370,7 +392,7 @@ def test_a_flake8_async_code_without_equivalent_is_a_warning(tmp_path):
 @pytest.mark.parametrize("code", ["ASYNC999", "RUF", "RUF007", "E501"])
 def test_a_code_of_no_tool_is_still_an_error(tmp_path, code):
     write(tmp_path / "m.py", BLOCKING)
-    r = aw("check", "--ignore", code, "m.py", cwd=tmp_path)
+    r = (aw if code == "ASYNC999" else aw_here)("check", "--ignore", code, "m.py", cwd=tmp_path)
     assert r.returncode == 2 and f"--ignore: unknown rule code or prefix `{code}`" in r.stderr, r.stderr
 
 
