@@ -7,6 +7,7 @@ checked; flake8-async and ruff codes are accepted wherever codes are."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -47,6 +48,26 @@ def aw(*args, cwd, stdin=None):
                               timeout=TIMEOUT, input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         pytest.fail(f"awaitwise {' '.join(args)} did not finish in {TIMEOUT} s")
+
+
+def aw_here(*args, cwd):
+    """The same command in this process (the CLI's own code, without starting Python again), for
+    the many small cases; a CompletedProcess-like result."""
+    from click.testing import CliRunner
+
+    from awaitwise.cli import main
+
+    try:
+        runner = CliRunner(mix_stderr=False)  # click < 8.2
+    except TypeError:
+        runner = CliRunner()
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def found(result):
@@ -254,7 +275,7 @@ def test_stdin_filename_picks_the_config_of_that_path(tmp_path):
 def test_requires_python_gives_the_target_without_our_table(tmp_path, spec, target):
     write(tmp_path / "pyproject.toml", f'[project]\nname = "x"\nrequires-python = "{spec}"\n')
     write(tmp_path / "pkg" / "m.py", GATHER)
-    r = aw("check", "--show-settings", "pkg/m.py", cwd=tmp_path)
+    r = aw_here("check", "--show-settings", "pkg/m.py", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["target_version"] == target
 
@@ -312,7 +333,9 @@ def test_a_value_of_the_wrong_type_is_an_error_naming_key_and_file(tmp_path, bod
     text = body if where == "awaitwise.toml" else "[tool.awaitwise]\n" + body
     path = write(tmp_path / where, text + "\n")
     write(tmp_path / "m.py", BLOCKING)
-    r = aw("check", "--no-cache", "m.py", cwd=tmp_path)
+    # one case through a new process, the others in this one (the same command line code)
+    run = aw if body.startswith("select") else aw_here
+    r = run("check", "--no-cache", "m.py", cwd=tmp_path)
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert "Traceback" not in r.stderr
     assert f"awaitwise: error: {path}: {needle}" in r.stderr, r.stderr
@@ -369,5 +392,49 @@ def test_a_flake8_async_code_without_equivalent_is_a_warning(tmp_path):
 @pytest.mark.parametrize("code", ["ASYNC999", "RUF", "RUF007", "E501"])
 def test_a_code_of_no_tool_is_still_an_error(tmp_path, code):
     write(tmp_path / "m.py", BLOCKING)
-    r = aw("check", "--ignore", code, "m.py", cwd=tmp_path)
+    r = (aw if code == "ASYNC999" else aw_here)("check", "--ignore", code, "m.py", cwd=tmp_path)
     assert r.returncode == 2 and f"--ignore: unknown rule code or prefix `{code}`" in r.stderr, r.stderr
+
+
+def test_fix_applies_each_services_settings(tmp_path):
+    two_services(tmp_path)
+    r = aw("fix", "svc_b", "svc_a", cwd=tmp_path)
+    assert r.returncode == 1, (r.stdout, r.stderr)  # AW101 (no safe fix) is left in svc_a
+    assert "await asyncio.sleep(1)" in (tmp_path / "svc_b" / "app" / "main.py").read_text()
+    assert (tmp_path / "svc_a" / "app" / "main.py").read_text() == BLOCKING  # AW100 is ignored there
+
+
+def test_python_api_check_paths_takes_each_files_config(tmp_path, monkeypatch):
+    import awaitwise
+
+    two_services(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    report = awaitwise.check_paths(["svc_b", "svc_a"])
+    assert {(d.filename, d.code) for d in report.diagnostics} == {
+        ("svc_a/app/main.py", "AW101"), ("svc_a/app/fan.py", "AW401"), ("svc_b/app/main.py", "AW100")}
+    # explicit settings still apply to every file
+    report = awaitwise.check_paths(["svc_b", "svc_a"], settings={"select": ["AW100"]})
+    assert {(d.filename, d.code) for d in report.diagnostics} == {
+        ("svc_a/app/main.py", "AW100"), ("svc_b/app/main.py", "AW100")}
+
+
+def test_a_project_with_many_configs_keeps_the_warm_state_of_each(tmp_path):
+    """Every configuration of the run keeps its stored project state and results, however many
+    share the project's cache folder, so the next run starts warm for all of them."""
+    write(tmp_path / "pyproject.toml", '[tool.awaitwise]\nextend-select = ["AW110"]\n')
+    write(tmp_path / "a.py", BLOCKING)
+    for n in range(7):
+        write(tmp_path / f"part{n}" / "awaitwise.toml", f'ignore = ["AW10{n}"]\n')
+        write(tmp_path / f"part{n}" / "m.py", BLOCKING)
+    for path in tmp_path.rglob("*.py"):  # settled files: a run trusts their stat, writes nothing for them
+        os.utime(path, (path.stat().st_atime - 3600, path.stat().st_mtime - 3600))
+    first = aw("check", "--output-format", "json", ".", cwd=tmp_path)
+    cache = tmp_path / ".awaitwise_cache"
+    assert len(list(cache.glob("state-*.bin"))) == 8 and len(list(cache.glob("results-*.bin"))) == 8
+    assert ("part0/m.py", "AW101") in found(first) and ("part1/m.py", "AW101") not in found(first)
+    # one config changes: its files build the index again while the others' states hold; those
+    # states are kept (the changed config's old state is the one dropped)
+    write(tmp_path / "part0" / "awaitwise.toml", 'ignore = ["AW101"]\n')
+    second = aw("check", "--output-format", "json", ".", cwd=tmp_path)
+    assert ("part0/m.py", "AW101") not in found(second) and ("part0/m.py", "AW100") in found(second)
+    assert len(list(cache.glob("state-*.bin"))) == 8

@@ -161,7 +161,7 @@ def check_paths(paths: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.Pa
         from .config import Resolver
 
         resolver = Resolver(registry)
-        resolver.settings_for(paths[0])  # a bad config of the first path raises here, as documented
+        resolver.settings_for(str(paths[0]))  # a bad config of the first path raises here, as documented
         session = _session(resolver, registry, cache)
     else:
         session = _session(resolve(settings, paths[0], registry), registry, cache)

@@ -512,6 +512,10 @@ class Cache:
     def enabled(self) -> bool:
         return self.directory is not None
 
+    def bundle_files(self) -> set:
+        """The file names of the bundles this run opened (they are kept when old ones are pruned)."""
+        return {os.path.basename(b.path) for b in self._bundles.values()}
+
     def bundle(self, name: str) -> Optional[Bundle]:
         if self.directory is None:
             return None

@@ -21,7 +21,7 @@ import re
 import stat
 import sys
 from dataclasses import asdict, dataclass, replace
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -565,6 +565,11 @@ def _close(word: str, choices) -> str:
     return f" (did you mean `{match[0]}`?)" if match else ""
 
 
+def _settings(opts: Dict[str, Any]) -> Settings:
+    """Settings from a validated option dict (load_file, parse_table)."""
+    return Settings(**opts)
+
+
 def _with_cli(settings: Settings, cli: Dict[str, object]) -> Settings:
     """`settings` with the command line's options on top: --select replaces the configured
     list, --extend-select, --ignore and --exclude add to theirs, the others replace."""
@@ -615,7 +620,7 @@ class Resolver:
         self._targets: Dict[str, Optional[str]] = {}
         self._roots: Dict[str, Optional[str]] = {}
         if config_file:
-            self._fixed = _with_cli(Settings(**load_file(config_file, registry, self.warnings)), self.cli)
+            self._fixed = _with_cli(_settings(load_file(config_file, registry, self.warnings)), self.cli)
 
     @classmethod
     def fixed(cls, settings: Settings) -> "Resolver":
@@ -688,12 +693,13 @@ class Resolver:
         known = self._by_config.get(config)
         if known is None:
             try:
-                known = _with_cli(Settings(**load_file(config, self.registry, self.warnings)), self.cli)
+                known = _with_cli(_settings(load_file(config, self.registry, self.warnings)), self.cli)
             except ConfigError as exc:
                 known = exc
             self._by_config[config] = known
         if isinstance(known, ConfigError):
             raise known
+        assert isinstance(known, Settings)
         return known
 
     def _fallback(self, folder: str) -> Settings:
@@ -705,10 +711,10 @@ class Resolver:
         key = (root, target)
         settings = self._fallbacks.get(key)
         if settings is None:
-            opts: Dict[str, object] = {"project_root": root}
+            opts: Dict[str, Any] = {"project_root": root}
             if target:
                 opts["target_version"] = target
-            settings = self._fallbacks[key] = _with_cli(Settings(**opts), self.cli)
+            settings = self._fallbacks[key] = _with_cli(_settings(opts), self.cli)
         return settings
 
     def _walk_up(self, folder: str, memo: Dict[str, Optional[str]], own) -> Optional[str]:

@@ -437,8 +437,8 @@ class Session:
                 used.append(cache)
                 warm = self._warms.get(unit.settings) if not self.opts.get("no_cache") else None
                 checking = warm is not None and mode == "check"
-                stats = warm.stats if checking else None  # taken by the warm start: the lookups reuse them
-                answer = warm.answer(unit.files) if checking else None
+                stats = warm.stats if warm is not None and checking else None  # taken by the warm start
+                answer = warm.answer(unit.files) if warm is not None and checking else None
                 if answer is not None:  # the same check over the same unchanged project
                     from .diagnostics import FileResult
 

@@ -200,6 +200,7 @@ class WarmStart:
         self.registry = registry
         # one bundle per configuration, holding its latest state
         self.bundle = None
+        self.cache = cache
         if cache is not None and cache.enabled:
             self.bundle = cache.bundle("state-" + state_key(settings, registry))
         self._built = None  # (index, listed, stats, dirs) of the last index built here
@@ -351,10 +352,14 @@ class WarmStart:
         self.bundle.put("state", state)
 
     def _prune(self) -> None:
-        """Keep the states of the MAX_STATES configurations used last (this one included)."""
+        """Keep the states of the configurations this run uses, and of the others used last up to
+        MAX_STATES in all."""
         from .cache import prune_bundles
 
-        prune_bundles(os.path.dirname(self.bundle.path), "state-", MAX_STATES, {os.path.basename(self.bundle.path)})
+        # the states of every configuration this run uses in the folder stay (a project with more
+        # configs than MAX_STATES keeps them all), besides the latest of the others
+        mine = self.cache.bundle_files() | {os.path.basename(self.bundle.path)}
+        prune_bundles(os.path.dirname(self.bundle.path), "state-", MAX_STATES, mine)
 
 
 __all__ = ["WarmStart", "LazyProject", "listed_files", "package_dirs", "scan", "state_key"]
