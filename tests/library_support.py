@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -54,7 +55,26 @@ def install(venv: Path, name: str, version: str, files: Dict[str, str], record: 
     if record:
         rows += [f"{meta.name}/METADATA,,", f"{meta.name}/top_level.txt,,", f"{meta.name}/RECORD,,"]
         (meta / "RECORD").write_text("\n".join(rows) + "\n")
+    _settle(site, [rel for rel in files] + [meta.name])
     return meta
+
+
+def _settle(root: Path, rels) -> None:
+    """Date what a test just wrote a few seconds back: a run treats a file changed within the last
+    two seconds as unsettled and reads it again (warm.py), which a test that counts reads must not
+    depend on the machine's speed for."""
+    import time
+
+    then = time.time() - 10
+    for rel in rels:
+        path = root / rel
+        for p in [path, *path.parents]:
+            if p == root:
+                break
+            os.utime(p, (then, then))  # the file and the folders written for it
+        if path.is_dir():
+            for sub in path.rglob("*"):
+                os.utime(sub, (then, then))
 
 
 def uninstall(venv: Path, name: str) -> None:
@@ -78,6 +98,7 @@ def write_project(root: Path, files: Dict[str, str]) -> Path:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
+    _settle(root, ["pyproject.toml", *files])
     return root
 
 
