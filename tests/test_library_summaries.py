@@ -77,8 +77,14 @@ def venv(tmp_path_factory):
 
 
 def check(project: Path, venv: Path, cache: bool = True, **settings):
+    """The diagnostics of `awaitwise check .` in `project` with `--python venv`."""
     settings = dict(settings, python=str(venv))
-    result = api.check_paths([str(project)], settings=settings, cache=cache)
+    here = os.getcwd()
+    os.chdir(project)  # settings given as a table: the project is found from the working folder
+    try:
+        result = api.check_paths([str(project)], settings=settings, cache=cache)
+    finally:
+        os.chdir(here)
     assert not result.errors, result.errors
     return sorted((Path(d.filename).name, d.location.row, d.code, d.message) for d in result.diagnostics)
 
