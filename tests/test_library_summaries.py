@@ -77,8 +77,14 @@ def venv(tmp_path_factory):
 
 
 def check(project: Path, venv: Path, cache: bool = True, **settings):
+    """The diagnostics of `awaitwise check .` in `project` with `--python venv`."""
     settings = dict(settings, python=str(venv))
-    result = api.check_paths([str(project)], settings=settings, cache=cache)
+    here = os.getcwd()
+    os.chdir(project)  # settings given as a table: the project is found from the working folder
+    try:
+        result = api.check_paths([str(project)], settings=settings, cache=cache)
+    finally:
+        os.chdir(here)
     assert not result.errors, result.errors
     return sorted((Path(d.filename).name, d.location.row, d.code, d.message) for d in result.diagnostics)
 
@@ -358,3 +364,46 @@ def test_the_config_key_and_the_option(tmp_path, venv):
     (bad / "pyproject.toml").write_text("[tool.awaitwise]\npython = 3\n")
     r = subprocess.run([sys.executable, "-m", "awaitwise", "check", "."], cwd=bad, capture_output=True, text=True)
     assert r.returncode == 2 and "`python`" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_concurrent_runs_share_one_summary(tmp_path):
+    """Two runs building the same summary at once: both succeed, and the file they leave is whole."""
+    import subprocess
+
+    env = make_venv(tmp_path / "venv")
+    install(env, "blocky", "1.0", BLOCKY)
+    projects = [write_project(tmp_path / f"p{i}", {"app/__init__.py": "", "app/main.py": APP}) for i in range(2)]
+    xdg = tmp_path / "xdg"
+    run_env = dict(os.environ, XDG_CACHE_HOME=str(xdg))
+    procs = [subprocess.Popen([sys.executable, "-m", "awaitwise", "check", "--python", str(env), "."], cwd=p,
+                              env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in projects]
+    outs = [p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [1, 1], outs
+    assert outs[0][0] == outs[1][0] and "AW110" in outs[0][0]
+    stored = list((xdg / "awaitwise" / "libraries").glob("blocky_1.0-*.bin"))
+    assert len(stored) == 1 and not list((xdg / "awaitwise" / "libraries").glob(".tmp-*"))
+    r = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", "--verbose", "--python", str(env),
+                        "."], cwd=projects[0], env=run_env, capture_output=True, text=True, check=False)
+    assert outs[0][0] == r.stdout
+
+
+def test_clean_deletes_the_summaries(tmp_path, venv):
+    import subprocess
+
+    project = write_project(tmp_path / "proj", {"app/__init__.py": "", "app/main.py": APP})
+    run_env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    aw = [sys.executable, "-m", "awaitwise"]
+    subprocess.run(aw + ["check", "--python", str(venv), "."], cwd=project, env=run_env, capture_output=True,
+                   check=False)
+    folder = tmp_path / "xdg" / "awaitwise" / "libraries"
+    assert list(folder.iterdir()) and (project / ".awaitwise_cache").is_dir()
+    r = subprocess.run(aw + ["clean"], cwd=project, env=run_env, capture_output=True, text=True, check=False)
+    assert r.returncode == 0 and "removed 1 package summaries" in r.stdout
+    assert list(folder.iterdir()) == [] and not (project / ".awaitwise_cache").exists()
+    shown = subprocess.run(aw + ["check", "--show-settings", "--python", str(venv), "."], cwd=project, env=run_env,
+                           capture_output=True, text=True, check=False)
+    import json
+
+    data = json.loads(shown.stdout)["environment"]
+    assert data["prefix"] == str(venv) and data["site_packages"] == [str(site_packages(venv))]
+    assert data["summaries_cache"] == str(folder)

@@ -28,11 +28,12 @@ from .rules._blocking_match import UNKNOWN, ArgValue, pick_argument
 
 Node = Tuple[str, str]  # (module, definition path)
 
-# Decorators after which calling the function still runs its body right away.
+# Decorators after which calling the function still runs its body right away. The memoizing ones
+# (functools.cache, lru_cache) are not among them: their body runs once per argument values, which
+# is a memo (analysis/guards.py), so the calls are not followed.
 _TRANSPARENT_DECORATORS = frozenset({
-    "builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod", "functools.lru_cache",
-    "functools.cache", "typing.override", "typing_extensions.override", "typing.final",
-    "typing_extensions.final", "contextlib.contextmanager",
+    "builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod", "typing.override",
+    "typing_extensions.override", "typing.final", "typing_extensions.final", "contextlib.contextmanager",
 })
 _CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager"})
 _OPAQUE_ARG = ArgValue(None, False, "", "?")

@@ -10,9 +10,11 @@ call from one distribution into another is answered by the other's summary, so a
 several packages. The async frameworks' own packages (asyncio, anyio, trio and their helpers)
 never count as blocking: their threads and executors wait on purpose.
 
-"Reached" is decided without guessing: a distribution is summarised when one of its top-level
-module names appears as a word in a project file (an import, `importlib.import_module("x")`), and
-the packages those summaries call into are summarised as they are asked about.
+"Reached": a distribution is summarised when a project file imports one of its top-level modules
+(in any scope: FileFacts.imports), and the packages those summaries call into are summarised as
+they are asked about. Every name the resolver can follow into a package starts at such an import
+(in the file, or in the project module that re-exports it), so the screening tokens built from
+the summaries cover every call the rules can resolve.
 
 What a summary keeps: for every module, the index facts needed to resolve names (bindings,
 classes, and the functions that are coroutine functions, block, type their return value or serve
@@ -155,19 +157,15 @@ class Libraries:
         return self._signature
 
     # --- reaching -------------------------------------------------------------------------------
-    def reach(self, words_of_files) -> None:
-        """Summarise every distribution one of whose top-level names is among the words of a
-        project file (`words_of_files`: an iterable of FileFacts.words strings)."""
+    def reach(self, imported) -> None:
+        """Summarise every distribution one of whose top-level names a project file imports
+        (`imported`: iterables of top-level names, FileFacts.imports)."""
         tops = {t: ds for t, ds in self.installed.tops().items() if t not in self.project_tops}
         if not tops:
             return
         wanted = set()
-        names = frozenset(tops)
-        for words in words_of_files:
-            if words:
-                wanted.update(names.intersection(words.split()))
-                if len(wanted) == len(names):
-                    break
+        for names in imported:
+            wanted.update(t for t in names if t in tops)
         for top in sorted(wanted):
             for dist in tops[top]:
                 self.summary(dist)
@@ -517,7 +515,7 @@ def for_project(index: ProjectIndex, settings, use_cache: bool = True) -> Option
         return None
     tops = frozenset(m.split(".", 1)[0] for m in index.modules)
     libs = Libraries(env, settings, use_cache=use_cache, project_tops=tops)
-    libs.reach(f.words for f in index.modules.values())
+    libs.reach(f.imports for f in index.modules.values())
     return libs
 
 

@@ -104,6 +104,9 @@ class FileFacts(NamedTuple):
     # screening.Unit of each function body that screening by body may replace (partial.py),
     # packed (screening.pack_units): only the file's own check reads them
     units: bytes = b""
+    # the top-level names of the modules the file imports anywhere (`import a.b`, `from a.b import
+    # c` in any scope): which installed packages the project can reach (libraries.py)
+    imports: Tuple[str, ...] = ()
 
 
 def extract(path: str, source_text: str, screen: bool = True) -> FileFacts:
@@ -122,9 +125,10 @@ def extract(path: str, source_text: str, screen: bool = True) -> FileFacts:
         x.module(tree)
     except RecursionError:
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
+    imports = tuple(sorted(x.import_tops))
     if not screen:
         return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words,
-                         pack_calls(x.calls), x.attr_values)
+                         pack_calls(x.calls), x.attr_values, imports=imports)
     from .screening import pack, pack_units, screen_units_from_tree
 
     screened = screen_units_from_tree(tree)
@@ -132,7 +136,7 @@ def extract(path: str, source_text: str, screen: bool = True) -> FileFacts:
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
     screen, units = screened
     return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words,
-                     pack_calls(x.calls), x.attr_values, pack(screen), pack_units(units) if units else b"")
+                     pack_calls(x.calls), x.attr_values, pack(screen), pack_units(units) if units else b"", imports)
 
 
 def _dotted(node) -> Optional[str]:
@@ -175,6 +179,7 @@ class _Extractor:
         self.calls: Dict[str, tuple] = {}
         self.attr_values: Dict[str, Dict[str, object]] = {}
         self._scopes: List[_FunctionScope] = []  # the functions being extracted, innermost last
+        self.import_tops: set = set()  # top-level names of the absolute imports, in any scope
         self._yield_lines = [i for i, line in enumerate(source_lines(source), 1) if "yield" in line]
 
     # --- bindings ---------------------------------------------------------------------------------
@@ -204,6 +209,7 @@ class _Extractor:
                     stack.extend(reversed(child))
             elif isinstance(stmt, ast.Import):
                 for alias in stmt.names:
+                    self.import_tops.add(alias.name.split(".", 1)[0])
                     if alias.asname:
                         self._bind(table, alias.asname, ("import", 0, alias.name, None))
                     else:
@@ -211,6 +217,8 @@ class _Extractor:
                         self._bind(table, top, ("import", 0, top, None))
             elif isinstance(stmt, ast.ImportFrom):
                 module = stmt.module or ""
+                if not stmt.level and module:
+                    self.import_tops.add(module.split(".", 1)[0])
                 for alias in stmt.names:
                     if alias.name == "*":
                         if table is self.names:
@@ -262,7 +270,7 @@ class _Extractor:
             if params:
                 self_attrs = (params[0].arg, owner.instance_attrs)
         scope = _FunctionScope(node, path, self._self_param(node, owner, prefix, table, decorators),
-                               self._scopes[-1] if self._scopes else None, not is_async)
+                               self._scopes[-1] if self._scopes else None, not is_async, self.import_tops)
         self._scopes.append(scope)
         try:
             self._function_body(node.body, path + ".<locals>.", returns, self_attrs)
@@ -420,8 +428,10 @@ class _FunctionScope:
     """Local bindings of one function and the calls its body executes (not those of nested
     defs, lambdas or classes, whose bodies run only when they are called)."""
 
-    def __init__(self, node, path: str, self_param, outer: Optional["_FunctionScope"], want_calls: bool):
+    def __init__(self, node, path: str, self_param, outer: Optional["_FunctionScope"], want_calls: bool,
+                 import_tops: Optional[set] = None):
         self.path = path
+        self.import_tops = import_tops if import_tops is not None else set()
         self.self_param = self_param
         self.outer = outer
         self.bindings: Dict[str, object] = {}
@@ -521,12 +531,15 @@ class _FunctionScope:
                         value, (ast.Call, ast.Name, ast.Attribute)) else None)
         elif kind == 9:  # Import
             for alias in node.names:
+                self.import_tops.add(alias.name.split(".", 1)[0])
                 if alias.asname:
                     self._bind(alias.asname, ("imp", 0, alias.name, None))
                 else:
                     top = alias.name.split(".")[0]
                     self._bind(top, ("imp", 0, top, None))
         elif kind == 10:  # ImportFrom
+            if not node.level and node.module:
+                self.import_tops.add(node.module.split(".", 1)[0])
             for alias in node.names:
                 if alias.name != "*":
                     self._bind(alias.asname or alias.name, ("imp", node.level or 0, node.module or "", alias.name))

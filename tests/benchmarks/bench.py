@@ -194,6 +194,17 @@ def bench(args) -> dict:
 
     runs = {k: [] for k in ("ruff_cold", "aw_cold", "ruff_cached", "aw_warm", "aw_touched", "aw_5_files",
                             "aw_5_files_cached")}
+    libs = []
+    if args.python:
+        # the corpus checked against an environment holding its packages' dependencies: summaries
+        # built from nothing (--no-cache neither reads nor writes them), then read from the cache
+        libs = ["--python", os.path.abspath(os.path.expanduser(args.python))]
+        runs.update({"aw_libs_cold": [], "aw_libs_warm": [], "aw_libs_touched": []})
+        libs_json = os.path.join(work, "libs.json")
+        measure(aw + jobs + libs + ["--no-cache", "--output-format", "json", "."], src, libs_json)
+        measure(aw + jobs + libs + ["."], src)  # fills the caches (summaries included)
+        with open(libs_json) as fh:
+            libs_diags = json.load(fh)
     for round_no in range(args.repeat):
         print(f"round {round_no + 1}/{args.repeat}", file=sys.stderr)
         runs["ruff_cold"].append(measure(ruff + ["--no-cache", "."], src))
@@ -204,6 +215,11 @@ def bench(args) -> dict:
         runs["aw_touched"].append(measure(aw + jobs + ["."], src))
         runs["aw_5_files"].append(measure(aw + ["--no-cache"] + five, src))
         runs["aw_5_files_cached"].append(measure(aw + five, src))
+        if libs:
+            runs["aw_libs_cold"].append(measure(aw + jobs + libs + ["--no-cache", "."], src))
+            runs["aw_libs_warm"].append(measure(aw + jobs + libs + ["."], src))
+            os.utime(touched)
+            runs["aw_libs_touched"].append(measure(aw + jobs + libs + ["."], src))
 
     sample_runs = {"flake8_async": [], "aw_sample_cold": []}
     if not args.skip_flake8:
@@ -245,6 +261,7 @@ def bench(args) -> dict:
                    "packages": dict(CORPUS)},
         "cached_equals_uncached": identical,
         "diagnostics": len(cold_diags),
+        "diagnostics_with_libraries": len(libs_diags) if libs else None,
         "results": results,
         "ratios": ratios,
         "targets": TARGETS,
@@ -322,7 +339,9 @@ def report(data: dict) -> str:
     r = data["results"]
     lines = [f"corpus: {data['corpus']['files']} files, {data['corpus']['lines']:,} lines "
              f"(sample: {data['corpus']['sample_files']} files, {data['corpus']['sample_lines']:,} lines); "
-             f"{data['machine']['cpus']} CPUs; {data['diagnostics']} diagnostics; "
+             f"{data['machine']['cpus']} CPUs; {data['diagnostics']} diagnostics"
+             + (f" ({data['diagnostics_with_libraries']} with library summaries)"
+                if data.get("diagnostics_with_libraries") is not None else "") + "; "
              f"cached == uncached: {data['cached_equals_uncached']}",
              f"{'run':22s} {'wall s':>8s} {'cpu s':>8s} {'peak MB':>8s}"]
     for name, x in r.items():
@@ -434,6 +453,8 @@ def main(argv=None) -> int:
     p.add_argument("--flake8-repeat", type=int, default=1)
     p.add_argument("--skip-flake8", action="store_true", help="skip the (slow) flake8-async sample run")
     p.add_argument("--jobs", type=int, default=None, help="--jobs for awaitwise (default: its own default)")
+    p.add_argument("--python", default=None, help="an environment with the corpus packages' dependencies installed: "
+                                                 "adds the rows with library summaries (aw_libs_*)")
     p.add_argument("--out", default="bench-results.json", help="results file (JSON)")
     p.add_argument("--verify-screening", action="store_true",
                    help="lint the corpus with and without screening (every rule) and compare")

@@ -25,7 +25,9 @@ class TransitiveBlocking(Rule):
     modules, and constructors (`Store()` runs `Store.__init__`). Not counted: a helper handed as
     a callable to `asyncio.to_thread`, `loop.run_in_executor` or a thread; calls inside a nested
     `def` or `lambda` the helper only defines; the body of a generator that is not iterated on
-    the spot; functions behind a decorator that may change what a call does. A blocking call
+    the spot; functions behind a decorator that may change what a call does; a memoizing
+    `functools.cache` / `lru_cache` function, whose body runs once per argument values (like the
+    memo checks of the path conditions, the first call fills it and later ones do not block). A blocking call
     written directly in the coroutine is left to AW100–AW109.
 
     Chains also go into the installed packages the project imports, read from their source in
