@@ -9,7 +9,7 @@ import libcst as cst
 from ..registry import Rule
 from ..scopes import CLASS
 from ..screening import LazyTypes
-from ._concurrency import code, limiter_evidence, limiter_in_words, local_nodes, terminal
+from ._concurrency import code, limiter_evidence, limiter_in_words, received, terminal
 
 _GATHER = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 _WAITERS = frozenset({"asyncio.wait", "asyncio.as_completed", "asyncio.tasks.wait", "asyncio.tasks.as_completed"})
@@ -22,7 +22,6 @@ _COMPREHENSIONS = LazyTypes("ListComp", "GeneratorExp", "SetComp")
 _MAX_SHOWN = 40
 # Per-item work handed to a pool of threads or processes, which bounds it.
 _OFFLOADS = frozenset({"to_thread", "run_in_executor", "async_add_executor_job", "run_sync", "submit"})
-_ASSIGNS = LazyTypes("Assign", "AnnAssign", "AugAssign")
 
 
 def _bounded(iterable: cst.BaseExpression) -> bool:
@@ -183,70 +182,10 @@ class UnboundedFanOut(Rule):
         return isinstance(call, cst.Call) and terminal(call.func) in _OFFLOADS
 
     def _received(self, iterable) -> bool:
-        """Does the collection come from outside the program: the result of awaiting a call that
-        is not one of the project's own functions (a client library's `await api.devices()`),
-        an `async for` over a stream, or a value computed from one of those in this function?
-        The size of such a collection is set by the data; the program's own collections
-        (attributes, constants, parameters, what its functions return) are not reported."""
-        received = self._received_names()
-        for n in local_nodes(iterable):
-            if isinstance(n, cst.Await) and self._from_outside(n):
-                return True
-            if isinstance(n, cst.Name) and n.value in received:
-                return True
-        return False
-
-    def _received_names(self):
-        function = self.ctx.function
-        cache = self.__dict__.setdefault("_received_cache", {})
-        found = cache.get(id(function))
-        if found is not None:
-            return found
-        found = cache[id(function)] = set()
-        if function is None:
-            return found
-        bindings = []  # (target, value or None for `async for`)
-        for n in local_nodes(function.body):
-            if isinstance(n, cst.Assign):
-                bindings.extend((t.target, n.value) for t in n.targets)
-            elif isinstance(n, (cst.AnnAssign, cst.AugAssign)) and n.value is not None:
-                bindings.append((n.target, n.value))
-            elif isinstance(n, cst.NamedExpr):
-                bindings.append((n.target, n.value))
-            elif isinstance(n, (cst.For, cst.CompFor)):
-                bindings.append((n.target, None if n.asynchronous is not None else n.iter))
-            elif isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and isinstance(n.func.value, cst.Name) \
-                    and n.func.attr.value in ("append", "extend", "add", "update", "insert") and n.args:
-                bindings.append((n.func.value, cst.Tuple([cst.Element(a.value) for a in n.args])))
-        changed = True
-        while changed:
-            changed = False
-            for target, value in bindings:
-                if value is not None and not any(
-                        (isinstance(m, cst.Await) and self._from_outside(m))
-                        or (isinstance(m, cst.Name) and m.value in found) for m in local_nodes(value)):
-                    continue
-                for m in local_nodes(target):
-                    if isinstance(m, cst.Name) and m.value not in found:
-                        found.add(m.value)
-                        changed = True
-        return found
-
-    def _from_outside(self, node: cst.Await) -> bool:
-        """Is the awaited call one that is not the project's own (a library's coroutine, or a
-        method of an object of unknown type)?"""
-        call = node.expression
-        if not isinstance(call, cst.Call):
-            return False
-        name = self.ctx.qualname(call.func)
-        if name is None:
-            return True
-        project = self.ctx.project
-        if project is not None:
-            ref = project.resolve(name)
-            return ref is None or ref[0] == "external"
-        own = (self.ctx.module_name or "").split(".", 1)[0]
-        return not own or name.split(".", 1)[0] != own
+        """Does the collection come from outside the program (see _concurrency.received)? Its
+        size is then set by the data; the program's own collections (attributes, constants,
+        parameters, what its own functions return) are not reported."""
+        return received(self.ctx, iterable, self.__dict__.setdefault("_received_cache", {}))
 
     def _bounded_somewhere(self, started) -> bool:
         """A limiter in the function doing the fan-out, or in the started coroutine's body."""
