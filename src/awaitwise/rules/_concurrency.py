@@ -294,10 +294,25 @@ def _received_names(ctx, cache: dict):
                 (isinstance(m, cst.Await) and from_outside(ctx, m))
                 or (isinstance(m, cst.Name) and m.value in names) for m in local_nodes(value)):
             continue
-        for m in local_nodes(target):
-            if isinstance(m, cst.Name) and m.value not in names:
-                names[m.value] = k
+        for name in _bound_names(target):
+            if name not in names:
+                names[name] = k
     return found
+
+
+def _bound_names(target) -> List[str]:
+    """The names a target binds: `x`, `a, (b, *c)`; not the object of `x.attr = ...` or
+    `d[k] = ...`, whose other contents are not what was received."""
+    out, stack = [], [target]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, cst.Name):
+            out.append(t.value)
+        elif isinstance(t, (cst.Tuple, cst.List)):
+            stack.extend(e.value for e in t.elements)
+        elif isinstance(t, cst.StarredElement):
+            stack.append(t.value)
+    return out
 
 
 def from_outside(ctx, node: cst.Await) -> bool:

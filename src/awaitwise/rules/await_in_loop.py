@@ -127,6 +127,7 @@ class AwaitInLoop(Rule):
     name = "await-in-loop"
     summary = "independent awaits in a loop run one by one"
     default_enabled = False
+    uses_project = True  # is an awaited call one of the project's own functions?
     fix = None
     tokens = frozenset({"for"})
 

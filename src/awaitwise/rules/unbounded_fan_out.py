@@ -99,6 +99,7 @@ class UnboundedFanOut(Rule):
     name = "unbounded-fan-out"
     summary = "gather/TaskGroup over an unbounded comprehension with no Semaphore"
     default_enabled = False
+    uses_project = True  # is an awaited call one of the project's own functions?
     fix = None
     tokens = frozenset({"gather", "wait", "as_completed", "create_task", "start_soon", "start"})
 
