@@ -15,8 +15,9 @@ Next to each catalog:
   (`lock.acquire(blocking=False)`, `q.get(timeout=0)`): {name: ((position, keyword, test), ...)}
   where test is "false" (literal False or 0), "true" (literal True or a nonzero number), "zero" (literal 0 / 0.0), "nowait-mode"
   (`os.P_NOWAIT`, `os.P_NOWAITO`, `os.P_DETACH`), "absent" (the argument is not given) or
-  "mentions:WORD" (the argument's source mentions WORD, as in `os.WNOHANG`) or "ip-literal" (a
-  string literal that is an IPv4 or IPv6 address, which no lookup is needed for).
+  "mentions:WORD" (the argument's source mentions WORD, as in `os.WNOHANG`), "ip-literal" (a
+  string literal that is an IPv4 or IPv6 address, which no lookup is needed for) or "pipe-end"
+  (a local the same function bound by unpacking `os.pipe()`).
 - `*_RECEIVER_MARKERS`: names whose call does not block when the same coroutine also calls one
   of these on the same object (`sock.setblocking(False)`, `fut.add_done_callback(...)`).
 - `*_NON_BLOCKING_ERRORS`: exceptions that, caught around a call (`try: sock.recv(n)` /
@@ -207,6 +208,9 @@ FILE_IO_NON_BLOCKING_ARGS: Dict[str, ArgSpec] = {
     **{f"logging.handlers.{h}": ((5, "delay", "true"),) for h in ("RotatingFileHandler", "TimedRotatingFileHandler")},
     "logging.handlers.FileHandler": ((3, "delay", "true"),),
     "logging.basicConfig": ((99, "filename", "absent"),),  # keyword-only: no file without `filename=`
+    # wrapping an end of a pipe the coroutine made (`r, w = os.pipe()`) touches no disk; the
+    # reads and writes on it are still reported
+    "os.fdopen": ((0, "fd", "pipe-end"),),
 }
 _LAZY_PATH_METHODS = ("iterdir", "glob", "rglob", "walk")
 FILE_IO_LAZY = frozenset({f"{o}.{m}" for o in _PATH_OWNERS for m in _LAZY_PATH_METHODS} | {"os.walk", "glob.iglob"})
@@ -432,6 +436,10 @@ DB_CLIENT: Catalog = {
 _KDF = "deliberately slow key derivation; run it in a worker thread (`await asyncio.to_thread(...)`)"
 _KEYGEN = "slow key generation; run it in a worker thread (`await asyncio.to_thread(...)`)"
 _HAZMAT = "cryptography.hazmat.primitives"
+_PASSWORD = ("hashes (or checks) the password with a deliberately slow hasher; run it in a worker thread "
+             "(`await asyncio.to_thread(...)`, or the framework's async variant: Django's `acheck_password`)")
+_DJANGO_USERS = ("django.contrib.auth.base_user.AbstractBaseUser()", "django.contrib.auth.models.AbstractUser()",
+                 "django.contrib.auth.models.User()")
 # Compression (zlib, bz2, lzma) and JSON are not listed: their cost follows the data size, which is
 # small in most calls; a project that compresses large blobs lists them in blocking-calls (AW109).
 CPU_HEAVY: Catalog = {
@@ -447,6 +455,17 @@ CPU_HEAVY: Catalog = {
              "passlib.hash.pbkdf2_sha512", "passlib.hash.sha512_crypt", "passlib.hash.scrypt",
              "passlib.context.CryptContext()", "passlib.CryptContext()"),
             ("hash", "verify", "encrypt"), _KDF),
+    # password hashing reached through the frameworks' entry points, which hash with PBKDF2,
+    # bcrypt, scrypt or argon2 underneath (the hasher object they pick is not visible statically)
+    **_each(("django.contrib.auth.hashers",), ("make_password", "check_password", "verify_password"),
+            _PASSWORD),
+    **_each(("django.contrib.auth.hashers.get_hasher()",), ("encode", "verify", "harden_runtime"), _PASSWORD),
+    **_each(_DJANGO_USERS, ("set_password", "check_password"), _PASSWORD),
+    "django.utils.crypto.pbkdf2": _KDF,
+    **_each(("werkzeug.security",), ("generate_password_hash", "check_password_hash"), _PASSWORD),
+    **_each(("flask_bcrypt", "flask_bcrypt.Bcrypt()"), ("generate_password_hash", "check_password_hash"), _PASSWORD),
+    **_each(("nacl.pwhash", "nacl.pwhash.argon2id", "nacl.pwhash.argon2i", "nacl.pwhash.scrypt"),
+            ("str", "verify", "kdf"), _KDF),
 }
 CPU_HEAVY_NO_FIX = frozenset()
 

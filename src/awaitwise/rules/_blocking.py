@@ -20,6 +20,7 @@ from ..screening import LazyTypes
 from ._blocking_match import (
     CONSUMERS,
     PASS_THROUGH,
+    PIPE_MADE,
     UNKNOWN,
     ArgValue,
     marked_receiver,
@@ -440,6 +441,10 @@ def consumed_here(ctx, node: cst.Call, ancestors=None) -> bool:
     for anc in (ctx.ancestors() if ancestors is None else ancestors):
         if isinstance(anc, (cst.For, cst.CompFor)):
             return anc.iter is child
+        if isinstance(anc, cst.Assign) and anc.value is child and len(anc.targets) == 1 \
+                and isinstance(anc.targets[0].target, cst.Name):
+            # `content = self.get_content(p)`, then `for chunk in content:` in the same function
+            return _iterated_later(ctx, anc.targets[0].target.value)
         if isinstance(anc, cst.Arg):
             child = anc
             continue
@@ -454,6 +459,27 @@ def consumed_here(ctx, node: cst.Call, ancestors=None) -> bool:
                     continue
             return False
         return False
+    return False
+
+
+def _iterated_later(ctx, name: str) -> bool:
+    """Does the function being visited iterate the local `name` on the spot: `for x in name:`,
+    a comprehension over it, or `list(name)`-like consumers?"""
+    function = ctx.function
+    if function is None:
+        return False
+    stack = [function.body]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        if isinstance(n, (cst.For, cst.CompFor)) and isinstance(n.iter, cst.Name) and n.iter.value == name:
+            return True
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Name) and n.func.value in _CONSUMERS \
+                and any(isinstance(a.value, cst.Name) and a.value.value == name for a in n.args) \
+                and (ctx.qualname(n.func) or "").startswith("builtins."):
+            return True
+        stack.extend(n.children)
     return False
 
 
@@ -558,8 +584,30 @@ def _arg_value(ctx, value, test: str) -> ArgValue:
             number = None
     is_false = isinstance(value, cst.Name) and value.value == "False"
     name = (ctx.qualname(value) or "") if test == "nowait-mode" else ""
+    if test == "pipe-end":
+        name = PIPE_MADE if _unpacked_from_pipe(ctx, value) else ""
     code = ctx.module.code_for_node(value) if test.startswith("mentions:") or test in ("ip-literal", "true") else ""
     return ArgValue(number, is_false, name, code)
+
+
+def _unpacked_from_pipe(ctx, value) -> bool:
+    """Is `value` a name the function being visited binds by `r, w = os.pipe()` (or `pipe2`)?"""
+    function = ctx.function
+    if not isinstance(value, cst.Name) or function is None:
+        return False
+    stack = [function.body]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and \
+                ctx.qualname(n.value.func) in ("os.pipe", "os.pipe2"):
+            for t in n.targets:
+                if isinstance(t.target, (cst.Tuple, cst.List)) and any(
+                        isinstance(e.value, cst.Name) and e.value.value == value.value for e in t.target.elements):
+                    return True
+        stack.extend(n.children)
+    return False
 
 
 def user_catalog(settings) -> Dict[str, str]:

@@ -237,3 +237,94 @@ def limiter_evidence(root: cst.CSTNode) -> bool:
         if isinstance(node, cst.Attribute) and _LIMITER_WORD.search(node.attr.value):
             return True
     return False
+
+
+# --------------------------------------------------------------------------------------------
+# Data from outside the program (AW402, AW403)
+# --------------------------------------------------------------------------------------------
+
+_GROWING = frozenset({"append", "extend", "add", "update", "insert"})
+
+
+def received(ctx, expr, cache: dict) -> bool:
+    """Does `expr` (a collection in the function being visited) hold data from outside the
+    program: the result of awaiting a call that is not one of the project's own functions (a
+    client library's `await api.devices()`, a method of an object of unknown type), an `async
+    for` over a stream, or a value computed from those earlier in the function (assignments,
+    `for` targets, `items.append(...)`, in source order)? `cache`: per rule instance."""
+    names, order = _received_names(ctx, cache)
+    at = order.get(id(expr))
+    for n in local_nodes(expr):
+        if isinstance(n, cst.Await) and from_outside(ctx, n):
+            return True
+        if isinstance(n, cst.Name) and n.value in names and (at is None or names[n.value] < at):
+            return True
+    return False
+
+
+def _received_names(ctx, cache: dict):
+    """({name: where it first holds received data}, {id(node): where}) for the function being
+    visited, "where" counting its nodes in source order; one pass, in that order. Comprehension
+    targets are the comprehension's own and are not followed."""
+    function = ctx.function
+    found = cache.get(id(function))
+    if found is not None:
+        return found
+    names: dict = {}
+    order: dict = {}
+    found = cache[id(function)] = (names, order)
+    if function is None:
+        return found
+    bindings = []  # (where, target, value or None for `async for`)
+    for k, n in enumerate(local_nodes(function.body)):
+        order[id(n)] = k
+        if isinstance(n, cst.Assign):
+            bindings.extend((k, t.target, n.value) for t in n.targets)
+        elif isinstance(n, (cst.AnnAssign, cst.AugAssign)) and n.value is not None:
+            bindings.append((k, n.target, n.value))
+        elif isinstance(n, cst.NamedExpr):
+            bindings.append((k, n.target, n.value))
+        elif isinstance(n, cst.For):
+            bindings.append((k, n.target, None if n.asynchronous is not None else n.iter))
+        elif isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and isinstance(n.func.value, cst.Name) \
+                and n.func.attr.value in _GROWING and n.args:
+            bindings.append((k, n.func.value, n))
+    for k, target, value in bindings:
+        if value is not None and not any(
+                (isinstance(m, cst.Await) and from_outside(ctx, m))
+                or (isinstance(m, cst.Name) and m.value in names) for m in local_nodes(value)):
+            continue
+        for name in _bound_names(target):
+            if name not in names:
+                names[name] = k
+    return found
+
+
+def _bound_names(target) -> List[str]:
+    """The names a target binds: `x`, `a, (b, *c)`; not the object of `x.attr = ...` or
+    `d[k] = ...`, whose other contents are not what was received."""
+    out, stack = [], [target]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, cst.Name):
+            out.append(t.value)
+        elif isinstance(t, (cst.Tuple, cst.List)):
+            stack.extend(e.value for e in t.elements)
+        elif isinstance(t, cst.StarredElement):
+            stack.append(t.value)
+    return out
+
+
+def from_outside(ctx, node: cst.Await) -> bool:
+    """Is the awaited call not one of the project's own functions (a library's coroutine, or a
+    method of an object of unknown type)?"""
+    call = node.expression
+    if not isinstance(call, cst.Call):
+        return False
+    name = ctx.qualname(call.func)
+    if name is None:
+        return True
+    from ._coroutines import index  # the project index, this file's current text included
+
+    ref = index(ctx).resolve(name)
+    return ref is None or ref[0] == "external"

@@ -7,7 +7,7 @@ from typing import List, Set
 import libcst as cst
 
 from ..registry import Rule
-from ._concurrency import local_nodes, terminal
+from ._concurrency import local_nodes, received, terminal
 
 # Awaited methods whose order matters or that touch shared state: streams, queues, locks,
 # connections, sleeps. A loop awaiting one of these is sequential on purpose.
@@ -84,7 +84,14 @@ class AwaitInLoop(Rule):
     - awaits something stateful, where order matters: locks, queues, streams, sockets,
       connections (`execute`, `send`, `write`, `read`...), sleeps, or `async with` /
       `async for`,
-    - awaits something that does not depend on the loop variable (polling, retries).
+    - awaits something that does not depend on the loop variable (polling, retries),
+    - iterates the program's own collections: only a collection that comes from outside is
+      reported, the result of awaiting a call that is not one of the project's own functions
+      (`for meter in await api.meters():`), an `async for` over a stream, or what the function
+      computes from those. Setting up or tearing down the program's platforms, listeners or
+      entities one at a time (attributes, constants, parameters, what its own functions
+      return) is usually sequential on purpose, and so is a loop over `reversed(...)` or
+      `sorted(...)`.
 
     Off by default: enable it by naming it (`--select AW403`).
 
@@ -95,16 +102,17 @@ class AwaitInLoop(Rule):
 
     ## Example
     ```python
-    async def load(client, ids):
+    async def load(client):
         users = []
-        for user_id in ids:
+        for user_id in await client.list_user_ids():
             users.append(await client.get_user(user_id))
         return users
     ```
 
     ## Use instead
     ```python
-    async def load(client, ids):
+    async def load(client):
+        ids = await client.list_user_ids()
         return await asyncio.gather(*[client.get_user(user_id) for user_id in ids])
     ```
     (or a `TaskGroup`; bound large collections with a semaphore, see AW402).
@@ -119,6 +127,7 @@ class AwaitInLoop(Rule):
     name = "await-in-loop"
     summary = "independent awaits in a loop run one by one"
     default_enabled = False
+    uses_project = True  # is an awaited call one of the project's own functions?
     fix = None
     tokens = frozenset({"for"})
 
@@ -139,6 +148,8 @@ class AwaitInLoop(Rule):
                 awaits.append(inner)
         if not awaits or self._loop_carried(node, loop_names):
             return
+        if _ordered(node.iter) or not received(self.ctx, node.iter, self.__dict__.setdefault("_received", {})):
+            return  # the program's own collection, or an order the loop keeps on purpose
         derived = self._derived_names(node, loop_names)
         for aw in awaits:
             if not self._independent_call(aw, derived):
@@ -208,6 +219,12 @@ class AwaitInLoop(Rule):
                     out |= _names_read(small)
             return out
         return _names_read(stmt)
+
+
+def _ordered(iterable) -> bool:
+    """`reversed(...)` / `sorted(...)`: the loop keeps an order (cleanup in reverse)."""
+    return isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and \
+        iterable.func.value in ("reversed", "sorted")
 
 
 def _body_statements(body) -> List[cst.CSTNode]:

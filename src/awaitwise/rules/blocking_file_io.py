@@ -22,10 +22,12 @@ class BlockingFileIo(BlockingCallRule):
     `zipfile`, `shelve`, `dbm`), `platform` queries that read files, `mimetypes.init`, and
     logging file handlers (unless `delay=True`). Path arithmetic is never reported: `os.path.join`,
     `basename`, `splitext`, `Path(a) / b`, `PurePath`. When a file is opened in the same
-    coroutine (`with open(p) as f: f.read()`), only the `open` is reported. Calls that only
-    build an iterator (`Path.iterdir()`, `glob()`, `rglob()`, `walk()`, `os.walk()`) are reported
-    where they are consumed on the spot (`for p in path.iterdir():`, `list(path.glob("*"))`), not
-    when the iterator is handed to a worker thread.
+    coroutine (`with open(p) as f: f.read()`), only the `open` is reported. `os.fdopen(r)` on an
+    end of a pipe the coroutine made (`r, w = os.pipe()`) touches no disk and is not reported
+    (reads and writes on it still are). Calls that only build an iterator (`Path.iterdir()`,
+    `glob()`, `rglob()`, `walk()`, `os.walk()`) are reported where they are consumed on the spot
+    (`for p in path.iterdir():`, `list(path.glob("*"))`, or a local bound to one that the same
+    coroutine iterates), not when the iterator is handed to a worker thread.
 
     ## Why is this bad?
     File-system calls hold the thread until the disk answers. That is usually quick, but not on

@@ -12,7 +12,12 @@ class CpuHeavyCall(BlockingCallRule):
     Finds calls known to burn a lot of CPU inside an `async def` body: password hashing and key
     derivation (`hashlib.pbkdf2_hmac`, `hashlib.scrypt`, `bcrypt.hashpw`/`checkpw`,
     `argon2.PasswordHasher().hash`/`verify`, passlib hashers, the `cryptography` KDFs) and
-    RSA/DSA key generation. Off by default: enable it with `--extend-select AW108`.
+    RSA/DSA key generation, and the frameworks' password entry points that hash with one of
+    those underneath: Django's `make_password` / `check_password` (and `user.set_password()` /
+    `user.check_password()`), werkzeug's and flask-bcrypt's `generate_password_hash` /
+    `check_password_hash`, PyNaCl's `pwhash`. With AW108 enabled, AW110 also follows the
+    project's own sync helpers down to these calls (`register()` → `store()` →
+    `hashlib.pbkdf2_hmac`). Off by default: enable it with `--extend-select AW108`.
 
     ## Why is this bad?
     These functions are slow on purpose (a password hash takes tens to hundreds of

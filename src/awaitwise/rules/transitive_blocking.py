@@ -25,10 +25,19 @@ class TransitiveBlocking(Rule):
     modules, and constructors (`Store()` runs `Store.__init__`). Not counted: a helper handed as
     a callable to `asyncio.to_thread`, `loop.run_in_executor` or a thread; calls inside a nested
     `def` or `lambda` the helper only defines; the body of a generator that is not iterated on
-    the spot; functions behind a decorator that may change what a call does; a memoizing
-    `functools.cache` / `lru_cache` function, whose body runs once per argument values (like the
-    memo checks of the path conditions, the first call fills it and later ones do not block). A blocking call
-    written directly in the coroutine is left to AW100–AW109.
+    the spot (`for chunk in self.get_content(p):`, or a local bound to its call that the
+    coroutine iterates, are on the spot); functions behind a decorator that may change what a
+    call does. A blocking call written directly in the coroutine is left to AW100–AW109.
+
+    Conditions along the chain count. A call under a condition on the helper's parameters
+    (`if host and port:`) is followed only from calls whose arguments can meet it, and the
+    message names a condition it cannot decide. A call that only fills a memo is not followed:
+    `if not hasattr(self, "_stat"): self._stat = os.stat(p)`, `if key not in cache:` then
+    `cache[key] = ...` on a container that outlives the call (an attribute, a module-level
+    dict, `hass.data[...]`), `try: return cache[key]` / `except KeyError:` filling it,
+    `value = cache.get(key)` / `if value is None:` storing it, an import guarded by
+    `sys.modules`, and every call of a function decorated with `functools.cache` / `lru_cache`.
+    The first call still blocks once; the rule reports what blocks on every call.
 
     Chains also go into the installed packages the project imports, read from their source in
     the environment awaitwise finds (`--python PATH` or `python = "..."`, else `$VIRTUAL_ENV`,

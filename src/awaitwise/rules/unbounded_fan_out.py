@@ -9,7 +9,7 @@ import libcst as cst
 from ..registry import Rule
 from ..scopes import CLASS
 from ..screening import LazyTypes
-from ._concurrency import code, limiter_evidence, limiter_in_words, terminal
+from ._concurrency import code, limiter_evidence, limiter_in_words, received, terminal
 
 _GATHER = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 _WAITERS = frozenset({"asyncio.wait", "asyncio.as_completed", "asyncio.tasks.wait", "asyncio.tasks.as_completed"})
@@ -20,6 +20,8 @@ _SPAWNERS = frozenset({
 })
 _COMPREHENSIONS = LazyTypes("ListComp", "GeneratorExp", "SetComp")
 _MAX_SHOWN = 40
+# Per-item work handed to a pool of threads or processes, which bounds it.
+_OFFLOADS = frozenset({"to_thread", "run_in_executor", "async_add_executor_job", "run_sync", "submit"})
 
 
 def _bounded(iterable: cst.BaseExpression) -> bool:
@@ -54,7 +56,14 @@ class UnboundedFanOut(Rule):
     semaphore or capacity limiter (created, acquired or entered with `async with`), a bounded
     queue or memory channel, in the function doing the fan-out or in the coroutine being
     started (when it is defined in the same module), or when the collection is a literal or a
-    `range()` of constants. Off by default: enable it by naming it (`--select AW402`).
+    `range()` of constants. Only collections that come from outside the program are
+    reported: the result of awaiting a call that is not one of the project's own functions (a
+    client library's `await api.devices()`, `await client.list_records()`), an `async for` over
+    a stream, or what the function computes from those (`range(page.next, page.last)`). The
+    program's own collections (its platforms, listeners, cluster nodes: attributes, constants,
+    parameters, what its own functions return) and work handed to a thread or process pool
+    (`run_in_executor`, `to_thread`) are not. Off by default: enable it by naming it
+    (`--select AW402`).
 
     ## Why is this bad?
     With ten items this is fine; with ten thousand it opens ten thousand connections or
@@ -90,6 +99,7 @@ class UnboundedFanOut(Rule):
     name = "unbounded-fan-out"
     summary = "gather/TaskGroup over an unbounded comprehension with no Semaphore"
     default_enabled = False
+    uses_project = True  # is an awaited call one of the project's own functions?
     fix = None
     tokens = frozenset({"gather", "wait", "as_completed", "create_task", "start_soon", "start"})
 
@@ -155,12 +165,28 @@ class UnboundedFanOut(Rule):
         return None
 
     def _report(self, node, subject: str, iterable, started) -> None:
-        if self._bounded_somewhere(started):
+        if self._bounded_somewhere(started) or self._offloaded(started):
             return
+        if not self._received(iterable):
+            return  # a collection the program holds itself (its platforms, listeners, nodes...)
         message = (f"Unbounded fan-out: {subject} starts a task for every item of `{_shown(self.ctx, iterable)}` "
                    f"at once; bound it with a semaphore: `sem = asyncio.Semaphore(10)` and `async with sem:` "
                    f"around the work in each task")
         self.report(node, message)
+
+    def _offloaded(self, started) -> bool:
+        """Each item's work goes to a thread or process pool (`loop.run_in_executor(...)`,
+        `asyncio.to_thread(...)`), whose size bounds it."""
+        call = started
+        if isinstance(call, cst.Call) and terminal(call.func) in ("create_task", "ensure_future") and call.args:
+            call = call.args[0].value
+        return isinstance(call, cst.Call) and terminal(call.func) in _OFFLOADS
+
+    def _received(self, iterable) -> bool:
+        """Does the collection come from outside the program (see _concurrency.received)? Its
+        size is then set by the data; the program's own collections (attributes, constants,
+        parameters, what its own functions return) are not reported."""
+        return received(self.ctx, iterable, self.__dict__.setdefault("_received_cache", {}))
 
     def _bounded_somewhere(self, started) -> bool:
         """A limiter in the function doing the fan-out, or in the started coroutine's body."""

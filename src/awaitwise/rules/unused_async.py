@@ -54,6 +54,25 @@ def _uses_async(func: cst.FunctionDef) -> bool:
     return False
 
 
+def _spelled_names(module: cst.Module) -> List[Tuple[str, str]]:
+    """(head, tail) of the f-strings of the module that spell a name from pieces
+    (`f"_async_{action}_step"`: ("_async_", "_step")): the methods they name are called by a
+    dispatcher (`await getattr(self, handler)()`) that needs every one of them to be a
+    coroutine function. Only f-strings whose text parts are identifier characters count."""
+    out = []
+    for n in all_nodes(module):
+        if not isinstance(n, cst.FormattedString) or len(n.parts) < 2:
+            continue
+        texts = [p.value for p in n.parts if isinstance(p, cst.FormattedStringText)]
+        if not texts or not all(t.replace("_", "a").isalnum() for t in texts):
+            continue
+        head = n.parts[0].value if isinstance(n.parts[0], cst.FormattedStringText) else ""
+        tail = n.parts[-1].value if isinstance(n.parts[-1], cst.FormattedStringText) else ""
+        if len(head) + len(tail) >= 3:
+            out.append((head, tail))
+    return out
+
+
 def _plain_name(qualname: Optional[str]) -> Optional[str]:
     """`pkg.mod.Class().meth` (a call through `self`) names the same def as `pkg.mod.Class.meth`."""
     return qualname.replace("().", ".") if qualname else qualname
@@ -71,8 +90,10 @@ class UnusedAsync(Rule):
     docstring, `raise NotImplementedError`), and functions that the module uses other than by
     awaiting a call (passed as a callback, or called without `await`, as in
     `asyncio.create_task(f())`), functions that need the running loop (they call
-    `create_task`, `get_running_loop`...), test functions (`test_*`), and names defined by
-    several `async def`s in the module (a hook that subclasses override). A public function
+    `create_task`, `get_running_loop`...), test functions (`test_*`), names defined by
+    several `async def`s in the module (a hook that subclasses override), and methods a
+    dispatcher reaches by a name it builds (`await getattr(self, f"_async_{action}_step")()`
+    keeps every `_async_*_step` quiet). A public function
     or method that the module itself never awaits is taken as an interface called by other
     modules or a framework and is not reported either: findings are private (`_name`) or
     nested functions, or ones awaited in the same module. Off by default: enable it by naming it (`--select AW304`).
@@ -123,6 +144,7 @@ class UnusedAsync(Rule):
                     self.repeated.add(n.name.value)
                 self.names.add(n.name.value)
         self.other_use = self._other_uses(node) if self.names else set()
+        self.spelled = _spelled_names(node) if self.names else ()
         self.candidates: List[Tuple[cst.FunctionDef, str, bool]] = []
         self.awaited: Dict[str, List[Tuple[cst.Await, Optional[str]]]] = {}
 
@@ -165,6 +187,9 @@ class UnusedAsync(Rule):
             return
         if name in self.other_use or name in self.repeated or name.startswith("test"):
             return
+        if any(name.startswith(head) and name.endswith(tail) and len(name) > len(head) + len(tail)
+               for head, tail in self.spelled):
+            return  # reached by a name built at run time: `getattr(self, f"_async_{action}_step")`
         for dec in node.decorators:
             d = dotted(dec.decorator)
             if d is None or (d not in _HARMLESS_DECORATORS and self.ctx.qualname(dec.decorator) not in _HARMLESS_DECORATORS):
