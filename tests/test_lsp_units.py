@@ -180,3 +180,16 @@ def test_settings_are_the_clis_and_a_bad_config_falls_back_to_the_defaults(proje
     state.config_changed()
     report = state.lint(_snap(project, "tick.py"))
     assert "selekt" in report.config_error and [d.code for d in report.diagnostics] == ["AW100"]
+
+
+def test_a_quick_first_lint_does_without_the_index_once(project):
+    state = ProjectState()
+    helpers = project / "pkg" / "helpers.py"
+    helpers.write_text("async def fetch():\n    return 1\n")
+    main = _snap(project, "pkg/main.py")
+    quick = state.lint(main, wait_for_index=False)
+    assert quick.provisional and quick.diagnostics == []  # helpers.fetch is unknown without the index
+    full = state.lint(main)
+    assert not full.provisional and [d.code for d in full.diagnostics] == ["AW200"]
+    again = state.lint(main, wait_for_index=False)
+    assert not again.provisional and [d.code for d in again.diagnostics] == ["AW200"]

@@ -184,7 +184,7 @@ class AwaitwiseServer(LanguageServer):
         doc = Document(item.uri, item.language_id, item.version, item.text, self.root)
         self.docs[item.uri] = doc
         if doc.is_python:
-            self._schedule(doc.uri, 0.0)
+            self._schedule(doc.uri, 0.0, quick=True)
 
     def on_change(self, params: types.DidChangeTextDocumentParams) -> None:
         doc = self.docs.get(params.text_document.uri)
@@ -275,22 +275,24 @@ class AwaitwiseServer(LanguageServer):
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def _schedule(self, uri: str, delay: float) -> None:
+    def _schedule(self, uri: str, delay: float, quick: bool = False) -> None:
         """Lint the document `delay` seconds from now, unless it changes again before; a lint
-        already running goes on, and its result is dropped if the document changed meanwhile."""
+        already running goes on, and its result is dropped if the document changed meanwhile.
+        `quick` (a document just opened): if the project index is still to be built, publish
+        the document's own findings first, then lint it again with the index."""
         if self.shutdown_requested:
             return
         waiting = self._sleeping.pop(uri, None)
         if waiting is not None:
             waiting.cancel()
-        self._sleeping[uri] = self._spawn(self._lint_later(uri, delay))
+        self._sleeping[uri] = self._spawn(self._lint_later(uri, delay, quick))
 
     def _relint_all(self, except_uri: Optional[str] = None) -> None:
         for uri, doc in self.docs.items():
             if uri != except_uri and doc.is_python:
                 self._schedule(uri, self.debounce)
 
-    async def _lint_later(self, uri: str, delay: float) -> None:
+    async def _lint_later(self, uri: str, delay: float, quick: bool = False) -> None:
         me = asyncio.current_task()
         try:
             if delay > 0:
@@ -302,7 +304,7 @@ class AwaitwiseServer(LanguageServer):
         if doc is None:
             return
         snap = doc.snapshot()
-        report = await self._in_worker(self._lint, doc, snap)
+        report = await self._in_worker(self._lint, doc, snap, quick)
         if report is None:
             return
         if report.others_affected:  # even for a stale version: what the others see changed
@@ -310,13 +312,15 @@ class AwaitwiseServer(LanguageServer):
         if self.docs.get(uri) is not doc or doc.version != snap.version:
             return  # the document changed meanwhile: the lint of the newer version publishes
         self._publish(snap, report)
+        if report.provisional:  # now with the project index, which this lint builds
+            self._schedule(uri, 0.0)
 
-    def _lint(self, doc: Document, snap: Snapshot) -> Optional[LintReport]:
+    def _lint(self, doc: Document, snap: Snapshot, quick: bool) -> Optional[LintReport]:
         """On the worker: lint `snap`, unless the document has moved on while the job waited
         (its newer version's lint is queued behind this one) or was closed."""
         if doc.version != snap.version or self.docs.get(snap.uri) is not doc:
             return None
-        return self.state.lint(snap)
+        return self.state.lint(snap, wait_for_index=not quick)
 
     async def _in_worker(self, fn, *args):
         """fn(*args) on the worker thread. Whatever it raises is logged and gives None: a bug

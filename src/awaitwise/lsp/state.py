@@ -54,6 +54,7 @@ class LintReport:
     config_error: Optional[str] = None  # the config could not be read: defaults were used
     others_affected: bool = False  # the index changed: the other open documents need a new lint
     skipped: Optional[str] = None  # why the document is not linted (excluded by the config)
+    provisional: bool = False  # linted without the project index, which is still to be built
 
 
 def _shape(facts) -> object:
@@ -226,8 +227,15 @@ class ProjectState:
         return changed
 
     # --- lint -----------------------------------------------------------------------------------
-    def lint(self, doc: Snapshot) -> LintReport:
-        """The diagnostics of this version of the document (what `awaitwise check` reports for it)."""
+    def has_index(self, path: str, settings: Settings) -> bool:
+        """Is the index the file at `path` is linted with built already?"""
+        return self._key(path, settings) in self._bases
+
+    def lint(self, doc: Snapshot, wait_for_index: bool = True) -> LintReport:
+        """The diagnostics of this version of the document (what `awaitwise check` reports for
+        it). With `wait_for_index` False, a document whose project index is not built yet is
+        linted on its own (`provisional` is then set: lint it again for the whole answer), so
+        that opening the first file of a large project shows its own findings at once."""
         from ..runner import check_one
 
         report = LintReport()
@@ -238,7 +246,12 @@ class ProjectState:
             report.skipped = "excluded by the configuration"
             self._last[doc.uri] = (doc.text, [])
             return report
-        project = self.index_for(doc.path, settings) if doc.is_file else None
+        project = None
+        if doc.is_file:
+            if wait_for_index or self.has_index(doc.path, settings):
+                project = self.index_for(doc.path, settings)
+            else:
+                report.provisional = True
         result = check_one(doc.path, settings, self.registry, project, source_text=doc.text)
         report.diagnostics = list(result.diagnostics)
         if result.error:
