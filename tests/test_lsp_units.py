@@ -193,3 +193,17 @@ def test_a_quick_first_lint_does_without_the_index_once(project):
     assert not full.provisional and [d.code for d in full.diagnostics] == ["AW200"]
     again = state.lint(main, wait_for_index=False)
     assert not again.provisional and [d.code for d in again.diagnostics] == ["AW200"]
+
+
+def test_the_same_text_is_not_linted_twice_until_something_changes(project):
+    state = ProjectState()
+    main, helpers = _snap(project, "pkg/main.py"), _snap(project, "pkg/helpers.py")
+    first = state.lint(main).diagnostics
+    assert state.diagnostics_for(main) is first  # a code action request right after the lint
+    state.lint(helpers)  # the same text as on disk: nothing the others see changed
+    assert state.lint(main).diagnostics is first
+    state.lint(_snap(project, "pkg/helpers.py", "async def fetch():\n    return 1\n", 2))
+    assert [d.code for d in state.lint(main).diagnostics] == ["AW200"]  # linted again
+    again = state.lint(main).diagnostics
+    state.config_changed()
+    assert state.lint(main).diagnostics is not again

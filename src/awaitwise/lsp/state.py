@@ -77,7 +77,10 @@ class ProjectState:
         self._bases: Dict[tuple, Optional[ProjectIndex]] = {}
         self._open: Dict[str, FileFacts] = {}  # absolute path -> FileFacts of the open document's text
         self._effective: Dict[tuple, _Overlay] = {}  # project key -> its base with the open documents
-        self._last: Dict[str, Tuple[str, List[Diagnostic]]] = {}  # uri -> (text, diagnostics)
+        # bumped whenever settings or an index change: results from before may be out of date
+        self._epoch = 0
+        # uri -> (text, epoch, provisional, diagnostics) of the document's last lint
+        self._last: Dict[str, Tuple[str, int, bool, List[Diagnostic]]] = {}
 
     @staticmethod
     def warm_up() -> None:
@@ -167,7 +170,10 @@ class ProjectState:
                 before = self._disk_facts(path)
             after = extract(path, text)
             self._open[path] = after
-        return _shape(before) != _shape(after)
+        if _shape(before) == _shape(after):
+            return False
+        self._epoch += 1
+        return True
 
     def _disk_facts(self, path: str):
         for base in self._bases.values():
@@ -184,6 +190,7 @@ class ProjectState:
         self._settings.clear()
         self._bases.clear()
         self._effective.clear()
+        self._epoch += 1
 
     def file_changed(self, path: str, kind: str) -> bool:
         """A Python file changed on disk (`kind`: "created", "changed" or "deleted"). True when
@@ -193,6 +200,7 @@ class ProjectState:
                 base is not None and any(os.path.abspath(p) == path for p in base.paths.values())
                 for base in self._bases.values()):
             kind = "created"  # a file no index knows (created while nobody watched): it is new
+        self._epoch += 1
         if kind != "changed":
             # the set of modules changes: rebuilt on next use (facts come from the cache)
             stale = [k for k, base in self._bases.items()
@@ -244,7 +252,13 @@ class ProjectState:
             report.others_affected = self._set_open_facts(doc.path, doc.text)
         if self.excluded(doc.path, settings):
             report.skipped = "excluded by the configuration"
-            self._last[doc.uri] = (doc.text, [])
+            self._last[doc.uri] = (doc.text, self._epoch, False, [])
+            return report
+        last = self._last.get(doc.uri)
+        if last is not None and last[0] == doc.text and last[1] == self._epoch and not (
+                last[2] and (wait_for_index or self.has_index(doc.path, settings))):
+            report.diagnostics = last[3]  # linted already (for a code action request)
+            report.provisional = last[2]
             return report
         project = None
         if doc.is_file:
@@ -256,14 +270,11 @@ class ProjectState:
         report.diagnostics = list(result.diagnostics)
         if result.error:
             report.errors.append(result.error)
-        self._last[doc.uri] = (doc.text, report.diagnostics)
+        self._last[doc.uri] = (doc.text, self._epoch, report.provisional, report.diagnostics)
         return report
 
     def diagnostics_for(self, doc: Snapshot) -> List[Diagnostic]:
-        """The diagnostics of exactly this text: the last lint's when it was of this text."""
-        last = self._last.get(doc.uri)
-        if last is not None and last[0] == doc.text:
-            return last[1]
+        """The diagnostics of exactly this text (the last lint's when nothing changed since)."""
         return self.lint(doc).diagnostics
 
     def close(self, doc_uri: str, path: Optional[str]) -> bool:
