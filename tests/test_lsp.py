@@ -142,6 +142,15 @@ def test_open_publishes_the_cli_diagnostics(shared):
     assert d.code_description.href.endswith("#aw100-blocking-sleep")
 
 
+def test_an_unsaved_buffer_is_linted_too(shared):
+    async def scenario(c: Client):
+        u = c.open(Path("untitled:Untitled-1"), TICK)
+        assert u == "untitled:Untitled-1"
+        return await c.diagnostics(u)
+
+    assert [d.code for d in shared.run(scenario)] == ["AW100"]
+
+
 def test_changes_are_debounced_and_the_newest_version_wins(tmp_path):
     """Also a client that neither resolves code actions nor takes versioned edits: its fix-all
     action comes with the edit, as plain `changes`."""
