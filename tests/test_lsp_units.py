@@ -207,3 +207,14 @@ def test_the_same_text_is_not_linted_twice_until_something_changes(project):
     again = state.lint(main).diagnostics
     state.config_changed()
     assert state.lint(main).diagnostics is not again
+
+
+def test_a_plugin_that_cannot_be_loaded_is_reported_not_raised(project, monkeypatch):
+    from awaitwise import registry
+
+    def broken():
+        raise registry.RegistryError("plugin entry point 'X' could not be loaded: boom")
+
+    monkeypatch.setattr(registry, "get_registry", broken)
+    report = ProjectState().lint(_snap(project, "pkg/main.py"))
+    assert report.broken and "could not be loaded" in report.broken and report.diagnostics == []

@@ -332,6 +332,12 @@ class AwaitwiseServer(LanguageServer):
             return None
 
     def _publish(self, snap: Snapshot, report: LintReport) -> None:
+        if report.broken:
+            if report.broken not in self._shown:
+                self._shown.add(report.broken)
+                self._message(types.MessageType.Error, f"awaitwise: {report.broken}; nothing is checked until "
+                              "it is fixed", show=True)
+            return
         if report.config_error and report.config_error not in self._shown:
             self._shown.add(report.config_error)
             self._message(types.MessageType.Error,

@@ -55,6 +55,7 @@ class LintReport:
     others_affected: bool = False  # the index changed: the other open documents need a new lint
     skipped: Optional[str] = None  # why the document is not linted (excluded by the config)
     provisional: bool = False  # linted without the project index, which is still to be built
+    broken: Optional[str] = None  # why nothing can be linted (a plugin that cannot be loaded)
 
 
 def _shape(facts) -> object:
@@ -67,11 +68,7 @@ def _shape(facts) -> object:
 
 class ProjectState:
     def __init__(self, registry=None):
-        if registry is None:
-            from ..registry import get_registry
-
-            registry = get_registry()
-        self.registry = registry
+        self._registry = registry  # loaded on first use (warm_up): the server answers `initialize` first
         self._settings: Dict[str, Tuple[Settings, Optional[str]]] = {}  # by folder
         # project key -> index of the files on disk (None: no enabled rule reads one)
         self._bases: Dict[tuple, Optional[ProjectIndex]] = {}
@@ -82,9 +79,17 @@ class ProjectState:
         # uri -> (text, epoch, provisional, diagnostics) of the document's last lint
         self._last: Dict[str, Tuple[str, int, bool, List[Diagnostic]]] = {}
 
-    @staticmethod
-    def warm_up() -> None:
-        """Load what the first lint needs (the parser, the engine, every rule module)."""
+    @property
+    def registry(self):
+        if self._registry is None:
+            from ..registry import get_registry
+
+            self._registry = get_registry()
+        return self._registry
+
+    def warm_up(self) -> None:
+        """Load what the first lint needs (the rules, the parser, the engine)."""
+        self.registry  # noqa: B018 - loads every rule module
         from .. import context, engine, walker  # noqa: F401
         from ..screening import loaded_libcst
 
@@ -247,6 +252,13 @@ class ProjectState:
         from ..runner import check_one
 
         report = LintReport()
+        from ..registry import RegistryError
+
+        try:
+            self.registry  # noqa: B018
+        except RegistryError as exc:  # a plugin that cannot be loaded: nothing can be linted
+            report.broken = str(exc)
+            return report
         settings, report.config_error = self.settings_for(doc.path)
         if doc.is_file:
             report.others_affected = self._set_open_facts(doc.path, doc.text)
