@@ -228,14 +228,14 @@ class ProjectState:
                 facts = extract(path, read(path, getattr(base.settings, "max_file_size", None)).text)
             except Exception:  # unreadable now (or too large): left out, as build_index does
                 facts = None
-            modules = dict(base.modules)
-            for name in names:
-                if facts is None:
-                    modules.pop(name, None)
-                else:
-                    modules[name] = facts
-            paths = {n: p for n, p in base.paths.items() if n in modules}
-            self._bases[key] = ProjectIndex(modules, base.packages, paths, base.settings).follow_edits()
+            if facts is None:
+                modules = {n: f for n, f in base.modules.items() if n not in names}
+                paths = {n: p for n, p in base.paths.items() if n in modules}
+                base = ProjectIndex(modules, base.packages, paths, base.settings).follow_edits()
+            else:  # what the change leaves true is kept (a save after an edit in a body is cheap)
+                for name in names:
+                    base = base.updated(name, facts, name in base.packages)
+            self._bases[key] = base
             changed = True
         return changed
 
