@@ -36,6 +36,7 @@ from .text import UTF8, UTF16, UTF32, LineIndex, apply_change, minimal_replaceme
 log = logging.getLogger("awaitwise.lsp")
 
 DEBOUNCE_MS = 200
+RELINT_FACTOR = 4  # the other open documents wait this many debounce delays after an edit
 MAX_DEBOUNCE_MS = 10_000
 FIX_ALL = "source.fixAll.awaitwise"
 SOURCE = "awaitwise"
@@ -288,9 +289,13 @@ class AwaitwiseServer(LanguageServer):
         self._sleeping[uri] = self._spawn(self._lint_later(uri, delay, quick))
 
     def _relint_all(self, except_uri: Optional[str] = None) -> None:
+        """Lint the open documents again (what they see of the project changed). After an edit
+        in another document, they wait for it to be quiet a while longer than its own lint
+        does: typing in one file is not held up behind the others' lints."""
+        delay = self.debounce * (RELINT_FACTOR if except_uri is not None else 1)
         for uri, doc in self.docs.items():
             if uri != except_uri and doc.is_python:
-                self._schedule(uri, self.debounce)
+                self._schedule(uri, delay)
 
     async def _lint_later(self, uri: str, delay: float, quick: bool = False) -> None:
         me = asyncio.current_task()
