@@ -218,3 +218,13 @@ def test_a_plugin_that_cannot_be_loaded_is_reported_not_raised(project, monkeypa
     monkeypatch.setattr(registry, "get_registry", broken)
     report = ProjectState().lint(_snap(project, "pkg/main.py"))
     assert report.broken and "could not be loaded" in report.broken and report.diagnostics == []
+
+
+def test_a_change_seen_first_by_a_code_action_is_still_reported(project):
+    state = ProjectState()
+    state.lint(_snap(project, "pkg/main.py"))
+    state.lint(_snap(project, "pkg/helpers.py"))
+    edited = _snap(project, "pkg/helpers.py", "async def fetch():\n    return 1\n", 2)
+    state.diagnostics_for(edited)  # a code action request before the debounced lint
+    assert state.lint(edited).others_affected  # the lint still says: the others need a new lint
+    assert not state.lint(edited).others_affected  # once

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from ..config import ConfigError, Settings, path_matches, relative_posix, resolve_settings
 from ..diagnostics import Diagnostic
@@ -76,6 +76,8 @@ class ProjectState:
         self._effective: Dict[tuple, _Overlay] = {}  # project key -> its base with the open documents
         # bumped whenever settings or an index change: results from before may be out of date
         self._epoch = 0
+        # open documents whose changes the other modules can see, not yet reported by a lint
+        self._unreported: Set[str] = set()
         # uri -> (text, epoch, provisional, diagnostics) of the document's last lint
         self._last: Dict[str, Tuple[str, int, bool, List[Diagnostic]]] = {}
 
@@ -178,6 +180,10 @@ class ProjectState:
         if _shape(before) == _shape(after):
             return False
         self._epoch += 1
+        if text is None:
+            self._unreported.discard(path)
+        else:
+            self._unreported.add(path)
         return True
 
     def _disk_facts(self, path: str):
@@ -244,11 +250,14 @@ class ProjectState:
         """Is the index the file at `path` is linted with built already?"""
         return self._key(path, settings) in self._bases
 
-    def lint(self, doc: Snapshot, wait_for_index: bool = True) -> LintReport:
+    def lint(self, doc: Snapshot, wait_for_index: bool = True, report_changes: bool = True) -> LintReport:
         """The diagnostics of this version of the document (what `awaitwise check` reports for
         it). With `wait_for_index` False, a document whose project index is not built yet is
         linted on its own (`provisional` is then set: lint it again for the whole answer), so
-        that opening the first file of a large project shows its own findings at once."""
+        that opening the first file of a large project shows its own findings at once.
+        `report_changes`: set `others_affected` when this text (or one seen since the last lint
+        that reported) changed what the other modules see; the report is then the one that
+        tells (a lint for a code action passes False, the server's lints True)."""
         from ..runner import check_one
 
         report = LintReport()
@@ -261,7 +270,11 @@ class ProjectState:
             return report
         settings, report.config_error = self.settings_for(doc.path)
         if doc.is_file:
-            report.others_affected = self._set_open_facts(doc.path, doc.text)
+            self._set_open_facts(doc.path, doc.text)
+            path = os.path.abspath(doc.path)
+            if report_changes and path in self._unreported:
+                self._unreported.discard(path)
+                report.others_affected = True
         if self.excluded(doc.path, settings):
             report.skipped = "excluded by the configuration"
             self._last[doc.uri] = (doc.text, self._epoch, False, [])
@@ -287,7 +300,7 @@ class ProjectState:
 
     def diagnostics_for(self, doc: Snapshot) -> List[Diagnostic]:
         """The diagnostics of exactly this text (the last lint's when nothing changed since)."""
-        return self.lint(doc).diagnostics
+        return self.lint(doc, report_changes=False).diagnostics
 
     def close(self, doc_uri: str, path: Optional[str]) -> bool:
         """The document was closed: its text no longer covers the file on disk. True when the
