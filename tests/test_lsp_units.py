@@ -228,3 +228,18 @@ def test_a_change_seen_first_by_a_code_action_is_still_reported(project):
     state.diagnostics_for(edited)  # a code action request before the debounced lint
     assert state.lint(edited).others_affected  # the lint still says: the others need a new lint
     assert not state.lint(edited).others_affected  # once
+
+
+def test_a_save_changes_nothing_for_the_other_documents(project):
+    state = ProjectState()
+    main = _snap(project, "pkg/main.py")
+    first = state.lint(main).diagnostics
+    helpers = project / "pkg" / "helpers.py"
+    edited = "def fetch():\n    return 2\n"
+    state.lint(_snap(project, "pkg/helpers.py", edited, 2))
+    helpers.write_text(edited)  # saved: the disk now holds the open text
+    assert not state.file_changed(str(helpers), "changed")
+    assert state.lint(main).diagnostics is first  # nothing to lint again
+    # a body-only change by another program is no news for the others either
+    (project / "pkg" / "__init__.py").write_text("# the package\n")
+    assert not state.file_changed(str(project / "pkg" / "__init__.py"), "changed")

@@ -205,14 +205,16 @@ class ProjectState:
 
     def file_changed(self, path: str, kind: str) -> bool:
         """A Python file changed on disk (`kind`: "created", "changed" or "deleted"). True when
-        an index changed (open documents should be linted again)."""
+        what the open documents see changed (they should be linted again): not for a file open
+        in the editor (its text counts, not the disk's, as when it is saved), nor for a change
+        that leaves what other modules see alone."""
         path = os.path.abspath(path)
         if kind == "changed" and not any(
                 base is not None and any(os.path.abspath(p) == path for p in base.paths.values())
                 for base in self._bases.values()):
             kind = "created"  # a file no index knows (created while nobody watched): it is new
-        self._epoch += 1
         if kind != "changed":
+            self._epoch += 1
             # the set of modules changes: rebuilt on next use (facts come from the cache)
             stale = [k for k, base in self._bases.items()
                      if base is None or any(path.startswith(os.path.join(r, "")) for r in k[2])]
@@ -234,7 +236,11 @@ class ProjectState:
                 facts = extract(path, read(path, getattr(base.settings, "max_file_size", None)).text)
             except Exception:  # unreadable now (or too large): left out, as build_index does
                 facts = None
+            if facts is not None and path not in self._open and any(
+                    _shape(base.modules.get(n)) != _shape(facts) for n in names):
+                changed = True
             if facts is None:
+                changed = True
                 modules = {n: f for n, f in base.modules.items() if n not in names}
                 paths = {n: p for n, p in base.paths.items() if n in modules}
                 base = ProjectIndex(modules, base.packages, paths, base.settings).follow_edits()
@@ -242,7 +248,8 @@ class ProjectState:
                 for name in names:
                     base = base.updated(name, facts, name in base.packages)
             self._bases[key] = base
-            changed = True
+        if changed:
+            self._epoch += 1
         return changed
 
     # --- lint -----------------------------------------------------------------------------------
