@@ -180,3 +180,66 @@ def test_settings_are_the_clis_and_a_bad_config_falls_back_to_the_defaults(proje
     state.config_changed()
     report = state.lint(_snap(project, "tick.py"))
     assert "selekt" in report.config_error and [d.code for d in report.diagnostics] == ["AW100"]
+
+
+def test_a_quick_first_lint_does_without_the_index_once(project):
+    state = ProjectState()
+    helpers = project / "pkg" / "helpers.py"
+    helpers.write_text("async def fetch():\n    return 1\n")
+    main = _snap(project, "pkg/main.py")
+    quick = state.lint(main, wait_for_index=False)
+    assert quick.provisional and quick.diagnostics == []  # helpers.fetch is unknown without the index
+    full = state.lint(main)
+    assert not full.provisional and [d.code for d in full.diagnostics] == ["AW200"]
+    again = state.lint(main, wait_for_index=False)
+    assert not again.provisional and [d.code for d in again.diagnostics] == ["AW200"]
+
+
+def test_the_same_text_is_not_linted_twice_until_something_changes(project):
+    state = ProjectState()
+    main, helpers = _snap(project, "pkg/main.py"), _snap(project, "pkg/helpers.py")
+    first = state.lint(main).diagnostics
+    assert state.diagnostics_for(main) is first  # a code action request right after the lint
+    state.lint(helpers)  # the same text as on disk: nothing the others see changed
+    assert state.lint(main).diagnostics is first
+    state.lint(_snap(project, "pkg/helpers.py", "async def fetch():\n    return 1\n", 2))
+    assert [d.code for d in state.lint(main).diagnostics] == ["AW200"]  # linted again
+    again = state.lint(main).diagnostics
+    state.config_changed()
+    assert state.lint(main).diagnostics is not again
+
+
+def test_a_plugin_that_cannot_be_loaded_is_reported_not_raised(project, monkeypatch):
+    from awaitwise import registry
+
+    def broken():
+        raise registry.RegistryError("plugin entry point 'X' could not be loaded: boom")
+
+    monkeypatch.setattr(registry, "get_registry", broken)
+    report = ProjectState().lint(_snap(project, "pkg/main.py"))
+    assert report.broken and "could not be loaded" in report.broken and report.diagnostics == []
+
+
+def test_a_change_seen_first_by_a_code_action_is_still_reported(project):
+    state = ProjectState()
+    state.lint(_snap(project, "pkg/main.py"))
+    state.lint(_snap(project, "pkg/helpers.py"))
+    edited = _snap(project, "pkg/helpers.py", "async def fetch():\n    return 1\n", 2)
+    state.diagnostics_for(edited)  # a code action request before the debounced lint
+    assert state.lint(edited).others_affected  # the lint still says: the others need a new lint
+    assert not state.lint(edited).others_affected  # once
+
+
+def test_a_save_changes_nothing_for_the_other_documents(project):
+    state = ProjectState()
+    main = _snap(project, "pkg/main.py")
+    first = state.lint(main).diagnostics
+    helpers = project / "pkg" / "helpers.py"
+    edited = "def fetch():\n    return 2\n"
+    state.lint(_snap(project, "pkg/helpers.py", edited, 2))
+    helpers.write_text(edited)  # saved: the disk now holds the open text
+    assert not state.file_changed(str(helpers), "changed")
+    assert state.lint(main).diagnostics is first  # nothing to lint again
+    # a body-only change by another program is no news for the others either
+    (project / "pkg" / "__init__.py").write_text("# the package\n")
+    assert not state.file_changed(str(project / "pkg" / "__init__.py"), "changed")

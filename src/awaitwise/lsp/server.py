@@ -36,6 +36,7 @@ from .text import UTF8, UTF16, UTF32, LineIndex, apply_change, minimal_replaceme
 log = logging.getLogger("awaitwise.lsp")
 
 DEBOUNCE_MS = 200
+RELINT_FACTOR = 4  # the other open documents wait this many debounce delays after an edit
 MAX_DEBOUNCE_MS = 10_000
 FIX_ALL = "source.fixAll.awaitwise"
 SOURCE = "awaitwise"
@@ -184,7 +185,7 @@ class AwaitwiseServer(LanguageServer):
         doc = Document(item.uri, item.language_id, item.version, item.text, self.root)
         self.docs[item.uri] = doc
         if doc.is_python:
-            self._schedule(doc.uri, 0.0)
+            self._schedule(doc.uri, 0.0, quick=True)
 
     def on_change(self, params: types.DidChangeTextDocumentParams) -> None:
         doc = self.docs.get(params.text_document.uri)
@@ -275,22 +276,28 @@ class AwaitwiseServer(LanguageServer):
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def _schedule(self, uri: str, delay: float) -> None:
+    def _schedule(self, uri: str, delay: float, quick: bool = False) -> None:
         """Lint the document `delay` seconds from now, unless it changes again before; a lint
-        already running goes on, and its result is dropped if the document changed meanwhile."""
+        already running goes on, and its result is dropped if the document changed meanwhile.
+        `quick` (a document just opened): if the project index is still to be built, publish
+        the document's own findings first, then lint it again with the index."""
         if self.shutdown_requested:
             return
         waiting = self._sleeping.pop(uri, None)
         if waiting is not None:
             waiting.cancel()
-        self._sleeping[uri] = self._spawn(self._lint_later(uri, delay))
+        self._sleeping[uri] = self._spawn(self._lint_later(uri, delay, quick))
 
     def _relint_all(self, except_uri: Optional[str] = None) -> None:
+        """Lint the open documents again (what they see of the project changed). After an edit
+        in another document, they wait for it to be quiet a while longer than its own lint
+        does: typing in one file is not held up behind the others' lints."""
+        delay = self.debounce * (RELINT_FACTOR if except_uri is not None else 1)
         for uri, doc in self.docs.items():
             if uri != except_uri and doc.is_python:
-                self._schedule(uri, self.debounce)
+                self._schedule(uri, delay)
 
-    async def _lint_later(self, uri: str, delay: float) -> None:
+    async def _lint_later(self, uri: str, delay: float, quick: bool = False) -> None:
         me = asyncio.current_task()
         try:
             if delay > 0:
@@ -302,7 +309,7 @@ class AwaitwiseServer(LanguageServer):
         if doc is None:
             return
         snap = doc.snapshot()
-        report = await self._in_worker(self._lint, doc, snap)
+        report = await self._in_worker(self._lint, doc, snap, quick)
         if report is None:
             return
         if report.others_affected:  # even for a stale version: what the others see changed
@@ -310,13 +317,15 @@ class AwaitwiseServer(LanguageServer):
         if self.docs.get(uri) is not doc or doc.version != snap.version:
             return  # the document changed meanwhile: the lint of the newer version publishes
         self._publish(snap, report)
+        if report.provisional:  # now with the project index, which this lint builds
+            self._schedule(uri, 0.0)
 
-    def _lint(self, doc: Document, snap: Snapshot) -> Optional[LintReport]:
+    def _lint(self, doc: Document, snap: Snapshot, quick: bool) -> Optional[LintReport]:
         """On the worker: lint `snap`, unless the document has moved on while the job waited
         (its newer version's lint is queued behind this one) or was closed."""
         if doc.version != snap.version or self.docs.get(snap.uri) is not doc:
             return None
-        return self.state.lint(snap)
+        return self.state.lint(snap, wait_for_index=not quick)
 
     async def _in_worker(self, fn, *args):
         """fn(*args) on the worker thread. Whatever it raises is logged and gives None: a bug
@@ -328,6 +337,12 @@ class AwaitwiseServer(LanguageServer):
             return None
 
     def _publish(self, snap: Snapshot, report: LintReport) -> None:
+        if report.broken:
+            if report.broken not in self._shown:
+                self._shown.add(report.broken)
+                self._message(types.MessageType.Error, f"awaitwise: {report.broken}; nothing is checked until "
+                              "it is fixed", show=True)
+            return
         if report.config_error and report.config_error not in self._shown:
             self._shown.add(report.config_error)
             self._message(types.MessageType.Error,

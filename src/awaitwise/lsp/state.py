@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from ..config import ConfigError, Settings, path_matches, relative_posix, resolve_settings
 from ..diagnostics import Diagnostic
@@ -54,6 +54,8 @@ class LintReport:
     config_error: Optional[str] = None  # the config could not be read: defaults were used
     others_affected: bool = False  # the index changed: the other open documents need a new lint
     skipped: Optional[str] = None  # why the document is not linted (excluded by the config)
+    provisional: bool = False  # linted without the project index, which is still to be built
+    broken: Optional[str] = None  # why nothing can be linted (a plugin that cannot be loaded)
 
 
 def _shape(facts) -> object:
@@ -66,21 +68,30 @@ def _shape(facts) -> object:
 
 class ProjectState:
     def __init__(self, registry=None):
-        if registry is None:
-            from ..registry import get_registry
-
-            registry = get_registry()
-        self.registry = registry
+        self._registry = registry  # loaded on first use (warm_up): the server answers `initialize` first
         self._settings: Dict[str, Tuple[Settings, Optional[str]]] = {}  # by folder
         # project key -> index of the files on disk (None: no enabled rule reads one)
         self._bases: Dict[tuple, Optional[ProjectIndex]] = {}
         self._open: Dict[str, FileFacts] = {}  # absolute path -> FileFacts of the open document's text
         self._effective: Dict[tuple, _Overlay] = {}  # project key -> its base with the open documents
-        self._last: Dict[str, Tuple[str, List[Diagnostic]]] = {}  # uri -> (text, diagnostics)
+        # bumped whenever settings or an index change: results from before may be out of date
+        self._epoch = 0
+        # open documents whose changes the other modules can see, not yet reported by a lint
+        self._unreported: Set[str] = set()
+        # uri -> (text, epoch, provisional, diagnostics) of the document's last lint
+        self._last: Dict[str, Tuple[str, int, bool, List[Diagnostic]]] = {}
 
-    @staticmethod
-    def warm_up() -> None:
-        """Load what the first lint needs (the parser, the engine, every rule module)."""
+    @property
+    def registry(self):
+        if self._registry is None:
+            from ..registry import get_registry
+
+            self._registry = get_registry()
+        return self._registry
+
+    def warm_up(self) -> None:
+        """Load what the first lint needs (the rules, the parser, the engine)."""
+        self.registry  # noqa: B018 - loads every rule module
         from .. import context, engine, walker  # noqa: F401
         from ..screening import loaded_libcst
 
@@ -166,7 +177,14 @@ class ProjectState:
                 before = self._disk_facts(path)
             after = extract(path, text)
             self._open[path] = after
-        return _shape(before) != _shape(after)
+        if _shape(before) == _shape(after):
+            return False
+        self._epoch += 1
+        if text is None:
+            self._unreported.discard(path)
+        else:
+            self._unreported.add(path)
+        return True
 
     def _disk_facts(self, path: str):
         for base in self._bases.values():
@@ -183,16 +201,20 @@ class ProjectState:
         self._settings.clear()
         self._bases.clear()
         self._effective.clear()
+        self._epoch += 1
 
     def file_changed(self, path: str, kind: str) -> bool:
         """A Python file changed on disk (`kind`: "created", "changed" or "deleted"). True when
-        an index changed (open documents should be linted again)."""
+        what the open documents see changed (they should be linted again): not for a file open
+        in the editor (its text counts, not the disk's, as when it is saved), nor for a change
+        that leaves what other modules see alone."""
         path = os.path.abspath(path)
         if kind == "changed" and not any(
                 base is not None and any(os.path.abspath(p) == path for p in base.paths.values())
                 for base in self._bases.values()):
             kind = "created"  # a file no index knows (created while nobody watched): it is new
         if kind != "changed":
+            self._epoch += 1
             # the set of modules changes: rebuilt on next use (facts come from the cache)
             stale = [k for k, base in self._bases.items()
                      if base is None or any(path.startswith(os.path.join(r, "")) for r in k[2])]
@@ -214,44 +236,78 @@ class ProjectState:
                 facts = extract(path, read(path, getattr(base.settings, "max_file_size", None)).text)
             except Exception:  # unreadable now (or too large): left out, as build_index does
                 facts = None
-            modules = dict(base.modules)
-            for name in names:
-                if facts is None:
-                    modules.pop(name, None)
-                else:
-                    modules[name] = facts
-            paths = {n: p for n, p in base.paths.items() if n in modules}
-            self._bases[key] = ProjectIndex(modules, base.packages, paths, base.settings).follow_edits()
-            changed = True
+            if facts is not None and path not in self._open and any(
+                    _shape(base.modules.get(n)) != _shape(facts) for n in names):
+                changed = True
+            if facts is None:
+                changed = True
+                modules = {n: f for n, f in base.modules.items() if n not in names}
+                paths = {n: p for n, p in base.paths.items() if n in modules}
+                base = ProjectIndex(modules, base.packages, paths, base.settings).follow_edits()
+            else:  # what the change leaves true is kept (a save after an edit in a body is cheap)
+                for name in names:
+                    base = base.updated(name, facts, name in base.packages)
+            self._bases[key] = base
+        if changed:
+            self._epoch += 1
         return changed
 
     # --- lint -----------------------------------------------------------------------------------
-    def lint(self, doc: Snapshot) -> LintReport:
-        """The diagnostics of this version of the document (what `awaitwise check` reports for it)."""
+    def has_index(self, path: str, settings: Settings) -> bool:
+        """Is the index the file at `path` is linted with built already?"""
+        return self._key(path, settings) in self._bases
+
+    def lint(self, doc: Snapshot, wait_for_index: bool = True, report_changes: bool = True) -> LintReport:
+        """The diagnostics of this version of the document (what `awaitwise check` reports for
+        it). With `wait_for_index` False, a document whose project index is not built yet is
+        linted on its own (`provisional` is then set: lint it again for the whole answer), so
+        that opening the first file of a large project shows its own findings at once.
+        `report_changes`: set `others_affected` when this text (or one seen since the last lint
+        that reported) changed what the other modules see; the report is then the one that
+        tells (a lint for a code action passes False, the server's lints True)."""
         from ..runner import check_one
 
         report = LintReport()
+        from ..registry import RegistryError
+
+        try:
+            self.registry  # noqa: B018
+        except RegistryError as exc:  # a plugin that cannot be loaded: nothing can be linted
+            report.broken = str(exc)
+            return report
         settings, report.config_error = self.settings_for(doc.path)
         if doc.is_file:
-            report.others_affected = self._set_open_facts(doc.path, doc.text)
+            self._set_open_facts(doc.path, doc.text)
+            path = os.path.abspath(doc.path)
+            if report_changes and path in self._unreported:
+                self._unreported.discard(path)
+                report.others_affected = True
         if self.excluded(doc.path, settings):
             report.skipped = "excluded by the configuration"
-            self._last[doc.uri] = (doc.text, [])
+            self._last[doc.uri] = (doc.text, self._epoch, False, [])
             return report
-        project = self.index_for(doc.path, settings) if doc.is_file else None
+        last = self._last.get(doc.uri)
+        if last is not None and last[0] == doc.text and last[1] == self._epoch and not (
+                last[2] and (wait_for_index or self.has_index(doc.path, settings))):
+            report.diagnostics = last[3]  # linted already (for a code action request)
+            report.provisional = last[2]
+            return report
+        project = None
+        if doc.is_file:
+            if wait_for_index or self.has_index(doc.path, settings):
+                project = self.index_for(doc.path, settings)
+            else:
+                report.provisional = True
         result = check_one(doc.path, settings, self.registry, project, source_text=doc.text)
         report.diagnostics = list(result.diagnostics)
         if result.error:
             report.errors.append(result.error)
-        self._last[doc.uri] = (doc.text, report.diagnostics)
+        self._last[doc.uri] = (doc.text, self._epoch, report.provisional, report.diagnostics)
         return report
 
     def diagnostics_for(self, doc: Snapshot) -> List[Diagnostic]:
-        """The diagnostics of exactly this text: the last lint's when it was of this text."""
-        last = self._last.get(doc.uri)
-        if last is not None and last[0] == doc.text:
-            return last[1]
-        return self.lint(doc).diagnostics
+        """The diagnostics of exactly this text (the last lint's when nothing changed since)."""
+        return self.lint(doc, report_changes=False).diagnostics
 
     def close(self, doc_uri: str, path: Optional[str]) -> bool:
         """The document was closed: its text no longer covers the file on disk. True when the
