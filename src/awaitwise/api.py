@@ -149,7 +149,7 @@ def fix_source(source: str, path: Optional[str] = None, settings: SettingsLike =
                      _errors(fr.error))
 
 
-def check_paths(paths: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]],
+def check_paths(paths: Union[str, os.PathLike[str], Iterable[Union[str, os.PathLike[str]]]],
                 settings: SettingsLike = None, *, cache: bool = False) -> PathsResult:
     """Check files and folders as `awaitwise check PATHS` does: discovery honours .gitignore and
     excludes, and the project index spans every discovered file."""

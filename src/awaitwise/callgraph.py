@@ -349,7 +349,7 @@ class BlockingGraph:
             return True
         return ref is not None and (ref[0] == "class" or (ref[0] == "def" and len(ref) > 3 and bool(ref[3])))
 
-    def _through(self, caller: Node, call, callee: Node, done: "_Status", skip_first: bool) -> Optional["_Status"]:
+    def _through(self, caller: Node, call, callee: Node, done: _Status, skip_first: bool) -> Optional[_Status]:
         """What `caller` gets from calling `callee` (which blocks as `done` says) with `call`:
         None when the call's arguments make the callee's guard fail."""
         assumes = done.assumes

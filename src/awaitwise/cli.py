@@ -31,18 +31,54 @@ def _fail(message: str) -> None:
 
 def common_options(func):
     options = [
-        click.option("--select", multiple=True, metavar="CODES", help="Rules to run (codes or prefixes, comma-separated); replaces the configured list."),
-        click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to run in addition to the selected ones."),
+        click.option(
+            "--select",
+            multiple=True,
+            metavar="CODES",
+            help="Rules to run (codes or prefixes, comma-separated); replaces the configured list.",
+        ),
+        click.option(
+            "--extend-select", multiple=True, metavar="CODES", help="Rules to run in addition to the selected ones."
+        ),
         click.option("--ignore", multiple=True, metavar="CODES", help="Rules to skip (codes or prefixes)."),
-        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml."),
-        click.option("--output-format", type=click.Choice(["text", "json", "sarif", "github"]), default=None, help="How diagnostics are printed (default: text)."),
-        click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this glob (adds to the configured excludes)."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False),
+            help="Read settings from this TOML file instead of the nearest pyproject.toml.",
+        ),
+        click.option(
+            "--output-format",
+            type=click.Choice(["text", "json", "sarif", "github"]),
+            default=None,
+            help="How diagnostics are printed (default: text).",
+        ),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="GLOB",
+            help="Skip paths matching this glob (adds to the configured excludes).",
+        ),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU count)."),
-        click.option("--target-version", type=click.Choice([f"py3{m}" for m in range(8, 15)]), default=None, help="Lowest Python version the code must run on."),
-        click.option("--stdin-filename", type=click.Path(), default=None, help="Read the source from stdin; this path selects config and per-file ignores."),
+        click.option(
+            "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU count)."
+        ),
+        click.option(
+            "--target-version",
+            type=click.Choice([f"py3{m}" for m in range(8, 15)]),
+            default=None,
+            help="Lowest Python version the code must run on.",
+        ),
+        click.option(
+            "--stdin-filename",
+            type=click.Path(),
+            default=None,
+            help="Read the source from stdin; this path selects config and per-file ignores.",
+        ),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics remain."),
-        click.option("--statistics", is_flag=True, help="Print the number of diagnostics per rule instead of each one."),
+        click.option(
+            "--statistics", is_flag=True, help="Print the number of diagnostics per rule instead of each one."
+        ),
         click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit."),
         click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, no summary."),
     ]
@@ -234,7 +270,7 @@ def fix(paths, **opts):
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
 def rule(code, show_all, output_format):
     """Explain rule CODE, or list every rule."""
-    from .docs import render_rule, render_all, render_table
+    from .docs import render_all, render_rule, render_table
     from .registry import RegistryError, get_registry
 
     try:

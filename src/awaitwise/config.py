@@ -370,7 +370,12 @@ def parse_table(table: dict, where: str, registry) -> Dict[str, object]:
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: {k} must be a table of glob = [codes]")
             opts["per_file_ignores"] = tuple(
-                (glob, check_codes(_str_list(codes, where, f"{k}.{_shown(glob)}"), registry, f"{where}: {k}.{_shown(glob)}"))
+                (
+                    glob,
+                    check_codes(
+                        _str_list(codes, where, f"{k}.{_shown(glob)}"), registry, f"{where}: {k}.{_shown(glob)}"
+                    ),
+                )
                 for glob, codes in value.items()
             )
         elif key == "target-version":

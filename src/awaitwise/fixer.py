@@ -97,7 +97,7 @@ def _without_unused_imports(original: str, current: str) -> Optional[str]:
     return cleaned if cleaned != current and _parses(cleaned) is None else None
 
 
-def fix_loop(source: str, lint: Callable[[str], "object"], unsafe: bool) -> FixOutcome:
+def fix_loop(source: str, lint: Callable[[str], object], unsafe: bool) -> FixOutcome:
     """`lint(source)` returns an engine.LintOutput for the current text."""
     outcome = FixOutcome(source)
     blocked = set()

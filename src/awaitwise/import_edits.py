@@ -325,7 +325,6 @@ def _unused_bindings(current: str) -> FrozenSet[Tuple[int, str]]:
     libcst's scope analysis (GatherUnusedImportsVisitor: a name used in its own scope or an
     inner one, in a string annotation or in `__all__` is a use; one shadowed by a local
     binding is not)."""
-    import libcst as cst
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import GatherUnusedImportsVisitor
     from libcst.metadata import MetadataWrapper, PositionProvider

@@ -170,7 +170,7 @@ def _words(lines: List[str], unit) -> FrozenSet[str]:
 def _ending(line: str) -> str:
     if line.endswith("\r\n"):
         return "\r\n"
-    if line.endswith("\n") or line.endswith("\r"):
+    if line.endswith(("\n", "\r")):
         return line[-1]
     return ""
 

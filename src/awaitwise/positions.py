@@ -1,12 +1,12 @@
 """Where the nodes a file's findings name are, without a position pass over the whole module.
 
-libcst's PositionProvider computes the range of every node of a module by generating its code,
-and costs more than the parse (tests/benchmarks/README.md). A finding needs the ranges of a few nodes only (the one it reports and those
-its fix edits), and they almost always lie in one statement of the module, or of the indented
-body of a module-level class. So the engine passes the walk's stack at each report, and this
-module runs one position pass over a module made of those statements alone (the statements of a
-class kept inside their class, holding only them), and shifts the lines each statement gets to
-where that statement is.
+libcst's PositionProvider computes the range of every node of a module by generating its code, and
+costs more than the parse (tests/benchmarks/README.md). A finding needs the ranges of a few nodes
+only (the one it reports and those its fix edits), and they almost always lie in one statement of
+the module, or of the indented body of a module-level class. So the engine passes the walk's stack
+at each report, and this module runs one position pass over a module made of those statements
+alone (the statements of a class kept inside their class, holding only them), and shifts the lines
+each statement gets to where that statement is.
 
 The work is linear in the size of the file and the number of findings, however many there are:
 each statement reported in is generated once, in a single pass for all findings; each wanted

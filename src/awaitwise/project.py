@@ -96,7 +96,7 @@ class FileFacts(NamedTuple):
     # the benchmark corpus's took 36 MB of every process.
     calls: object = b""
     # `self.<attr> = <value>` in a class's methods: class path -> {attr: call target or None}
-    attr_values: Dict[str, Dict[str, object]] = {}
+    attr_values: Dict[str, Dict[str, object]] = {}  # noqa: RUF012 - a NamedTuple field; FileFacts are never mutated
     # screening.ScreenFacts from the same ast tree, so the engine does not parse the file again;
     # pickled (screening.pack), since only the file's own check unpacks it: as objects, the
     # benchmark corpus's took 79 MB of every process
@@ -413,7 +413,7 @@ class _FunctionScope:
     """Local bindings of one function and the calls its body executes (not those of nested
     defs, lambdas or classes, whose bodies run only when they are called)."""
 
-    def __init__(self, node, path: str, self_param, outer: Optional["_FunctionScope"], want_calls: bool):
+    def __init__(self, node, path: str, self_param, outer: Optional[_FunctionScope], want_calls: bool):
         self.path = path
         self.self_param = self_param
         self.outer = outer
@@ -975,7 +975,7 @@ class ProjectIndex:
         return self._memo[key]
 
     # --- overlay for the file being checked ---------------------------------------------------------
-    def for_file(self, module_name: str, facts: FileFacts, is_package: bool = False) -> "ProjectIndex":
+    def for_file(self, module_name: str, facts: FileFacts, is_package: bool = False) -> ProjectIndex:
         """This index with `module_name` described by `facts` (the text being checked, which may
         differ from the file on disk, or a file outside the indexed tree)."""
         if not module_name:

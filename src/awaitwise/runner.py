@@ -268,7 +268,6 @@ def _usable(diagnostics, mode: str, unsafe: bool) -> bool:
 
 def _hash_file(path: str) -> Optional[str]:
     from .cache import content_hash
-
     from .sourcefile import read_bytes
 
     try:
@@ -299,7 +298,6 @@ class _Job:
         source = None
         if self.want_signature:
             from .cache import content_hash
-
             from .sourcefile import read_bytes
 
             try:

@@ -29,7 +29,7 @@ class Binding:
         self.target = target
         self.node = node
 
-    def same_as(self, other: "Binding") -> bool:
+    def same_as(self, other: Binding) -> bool:
         if self.kind != other.kind:
             return False
         if self.kind == "import":
@@ -51,7 +51,7 @@ class Scope:
     __slots__ = ("kind", "node", "parent", "is_async", "name", "_bindings", "class_scope", "module_name", "is_package",
                  "key", "_children_seen", "_model")
 
-    def __init__(self, kind: str, node, parent: Optional["Scope"], is_async: bool = False, name: str = ""):
+    def __init__(self, kind: str, node, parent: Optional[Scope], is_async: bool = False, name: str = ""):
         self.kind = kind
         self.node = node
         self.parent = parent
@@ -97,14 +97,14 @@ class Scope:
             self._bindings = collect_bindings(self)
         return self._bindings
 
-    def function_scope(self) -> "Scope":
+    def function_scope(self) -> Scope:
         """The nearest scope that is not a comprehension (comprehensions run in their function)."""
         scope = self
         while scope.kind == COMPREHENSION and scope.parent is not None:
             scope = scope.parent
         return scope
 
-    def module_scope(self) -> "Scope":
+    def module_scope(self) -> Scope:
         scope = self
         while scope.parent is not None:
             scope = scope.parent
@@ -187,7 +187,9 @@ class _Collector:
 
     def target(self, node, value=None) -> None:
         if isinstance(node, cst.Name):
-            self.bind(node.value, Binding("value", value, node) if value is not None else Binding("unknown", None, node))
+            self.bind(
+                node.value, Binding("value", value, node) if value is not None else Binding("unknown", None, node)
+            )
         elif isinstance(node, (cst.Tuple, cst.List)):
             for el in node.elements:
                 self.target(el.value)

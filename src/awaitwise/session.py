@@ -164,7 +164,11 @@ class Session:
         if self.opts.get("diff"):
             self._print_diff(filename, src.text, fixed)
             return (EXIT_ERROR if fr.error else EXIT_OK), None
-        code = EXIT_ERROR if fr.error else (EXIT_FINDINGS if fr.diagnostics and not self.opts.get("exit_zero") else EXIT_OK)
+        code = (
+            EXIT_ERROR
+            if fr.error
+            else (EXIT_FINDINGS if fr.diagnostics and not self.opts.get("exit_zero") else EXIT_OK)
+        )
         return code, fixed
 
     def _run(self, files, mode, project, unsafe=False, write=True) -> RunResult:

@@ -205,7 +205,7 @@ _SCOPED: Dict[type, bool] = {}
 
 def _scoped_types() -> Dict[type, bool]:
     if not _SCOPED:
-        _SCOPED.update({tp: True for tp in (cst.FunctionDef, cst.Lambda, cst.ClassDef) + _COMPREHENSIONS.types})
+        _SCOPED.update(dict.fromkeys((cst.FunctionDef, cst.Lambda, cst.ClassDef) + _COMPREHENSIONS.types, True))
     return _SCOPED
 
 

@@ -28,8 +28,9 @@ The model is flow-insensitive and leans to precision: when the bindings of a nam
 give the same answer, the name resolves to nothing, and no rule reports on it.
 
 Across modules, the return annotation of a project function comes from the project index
-(`external_returns`, which FileContext connects). What it does not follow: inheritance (an attribute set in a base class), element types of containers other than an
-annotated `for` iterable (`for c in clients` with `clients: list[httpx.Client]`), narrowing by
+(`external_returns`, which FileContext connects). What it does not follow: inheritance (an
+attribute set in a base class), element types of containers other than an annotated `for`
+iterable (`for c in clients` with `clients: list[httpx.Client]`), narrowing by
 `isinstance`, and the annotation scopes of generics (PEP 695), whose type parameters are unknown.
 """
 
@@ -85,7 +86,7 @@ class Site:
 
     __slots__ = ("kind", "data", "scope", "form")
 
-    def __init__(self, kind: str, data, scope: "ModelScope", form: str = ""):
+    def __init__(self, kind: str, data, scope: ModelScope, form: str = ""):
         self.kind = kind
         self.data = data
         self.scope = scope
@@ -99,7 +100,7 @@ class ModelScope:
     __slots__ = ("kind", "name", "node", "parent", "is_async", "sites", "declared", "children", "anonymous",
                  "class_scope", "prefix", "attr_sites")
 
-    def __init__(self, kind: str, node, parent: Optional["ModelScope"], name: str = "", is_async: bool = False):
+    def __init__(self, kind: str, node, parent: Optional[ModelScope], name: str = "", is_async: bool = False):
         self.kind = kind
         self.name = name
         self.node = node
@@ -107,23 +108,23 @@ class ModelScope:
         self.is_async = is_async
         self.sites: Dict[str, List[Site]] = {}
         self.declared: Dict[str, str] = {}  # name -> "global" | "nonlocal"
-        self.children: Dict[Tuple[str, str, int], "ModelScope"] = {}
-        self.anonymous: List["ModelScope"] = []  # lambdas and comprehensions, keyed once built
+        self.children: Dict[Tuple[str, str, int], ModelScope] = {}
+        self.anonymous: List[ModelScope] = []  # lambdas and comprehensions, keyed once built
         self.class_scope = parent if (kind == FUNCTION and parent is not None and parent.kind == CLASS) else None
         self.attr_sites: Dict[str, List[Site]] = {}  # class scopes: instance attributes
 
-    def child(self, kind: str, name: str, occurrence: int) -> Optional["ModelScope"]:
+    def child(self, kind: str, name: str, occurrence: int) -> Optional[ModelScope]:
         """The nested scope a walk of the same source meets as the `occurrence`-th (from 0) scope
         of this kind and name (lambdas and comprehensions: name "") directly inside this one."""
         return self.children.get((kind, name, occurrence))
 
-    def function_scope(self) -> "ModelScope":
+    def function_scope(self) -> ModelScope:
         scope = self
         while scope.kind == COMPREHENSION and scope.parent is not None:
             scope = scope.parent
         return scope
 
-    def module_scope(self) -> "ModelScope":
+    def module_scope(self) -> ModelScope:
         scope = self
         while scope.parent is not None:
             scope = scope.parent
@@ -142,7 +143,7 @@ class ModelScope:
                 owner = outer
         owner.sites.setdefault(name, []).append(site)
 
-    def lookup(self, name: str) -> Tuple[Optional[List[Site]], Optional["ModelScope"]]:
+    def lookup(self, name: str) -> Tuple[Optional[List[Site]], Optional[ModelScope]]:
         """Python's lookup of `name` from this scope -> (its sites, the scope they are in), or
         (None, None) for a name bound nowhere in the file. Class scopes are seen only by code
         directly in them (and by their comprehensions)."""
@@ -176,7 +177,7 @@ class SemanticModel:
         _Builder(self).build(tree)
 
     @classmethod
-    def from_source(cls, source: str, module_name: str = "", is_package: bool = False) -> Optional["SemanticModel"]:
+    def from_source(cls, source: str, module_name: str = "", is_package: bool = False) -> Optional[SemanticModel]:
         """The model of `source`, or None when the running Python's `ast` cannot parse it."""
         try:
             tree = ast.parse(source)
@@ -522,7 +523,7 @@ class _Builder:
 
     def _key_children(self, scope: ModelScope) -> None:
         counts: Dict[Tuple[str, str], int] = {}
-        named = [c for c in scope.children.values()]
+        named = list(scope.children.values())
         scope.children = {}
         for child in named:
             key = (child.kind, child.name)

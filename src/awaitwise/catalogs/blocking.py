@@ -13,10 +13,11 @@ Next to each catalog:
   returns a handle that keeps blocking later (a `Popen`) or because wrapping it helps nobody.
 - `*_NON_BLOCKING_ARGS`: names whose call does not block when an argument says so
   (`lock.acquire(blocking=False)`, `q.get(timeout=0)`): {name: ((position, keyword, test), ...)}
-  where test is "false" (literal False or 0), "true" (literal True or a nonzero number), "zero" (literal 0 / 0.0), "nowait-mode"
-  (`os.P_NOWAIT`, `os.P_NOWAITO`, `os.P_DETACH`), "absent" (the argument is not given) or
-  "mentions:WORD" (the argument's source mentions WORD, as in `os.WNOHANG`) or "ip-literal" (a
-  string literal that is an IPv4 or IPv6 address, which no lookup is needed for).
+  where test is "false" (literal False or 0), "true" (literal True or a nonzero number), "zero"
+  (literal 0 / 0.0), "nowait-mode" (`os.P_NOWAIT`, `os.P_NOWAITO`, `os.P_DETACH`), "absent" (the
+  argument is not given) or "mentions:WORD" (the argument's source mentions WORD, as in
+  `os.WNOHANG`) or "ip-literal" (a string literal that is an IPv4 or IPv6 address, which no lookup
+  is needed for).
 - `*_RECEIVER_MARKERS`: names whose call does not block when the same coroutine also calls one
   of these on the same object (`sock.setblocking(False)`, `fut.add_done_callback(...)`).
 - `*_LAZY`: names whose call only builds an iterator (`Path.iterdir()`, `os.walk()`): the
@@ -141,7 +142,9 @@ _SHUTIL = ("copy", "copy2", "copyfile", "copyfileobj", "copymode", "copystat", "
 # stores, archives and small databases. Each of these was seen blocking real event loops.
 _IMPORT = ("imports at run time find, read and compile the module's file; import it at module level, "
            "or `await asyncio.to_thread(...)`")
-_METADATA = "reads the installed distributions' metadata files; read it once at start-up, or `await asyncio.to_thread(...)`"
+_METADATA = (
+    "reads the installed distributions' metadata files; read it once at start-up, or `await asyncio.to_thread(...)`"
+)
 _ZONE = "reads the time-zone file on first use; build the ZoneInfo at start-up, or `await asyncio.to_thread(...)`"
 _CERTS = ("reads the certificate files; build the SSL context once at start-up and reuse it, or "
           "`await asyncio.to_thread(...)`")
@@ -188,7 +191,7 @@ _RUNTIME_READS: Catalog = {
 
 FILE_IO: Catalog = {
     **_RUNTIME_READS,
-    **{opener: _FILE for opener in _FILE_OPENERS},
+    **dict.fromkeys(_FILE_OPENERS, _FILE),
     **_each(_PATH_OWNERS, _PATH_METHODS, _FILE),
     **_each(tuple(o + "()" for o in _FILE_OPENERS) + tuple(o + ".open()" for o in _PATH_OWNERS) + _FILE_CLASSES,
             _FILE_METHODS, _FILE),
@@ -362,7 +365,7 @@ _DBAPI_CURSOR = ("execute", "executemany", "executescript", "fetchone", "fetchma
 def _dbapi(connects: Tuple[str, ...], advice: str) -> Catalog:
     conns = tuple(c + "()" for c in connects)
     return {
-        **{c: advice for c in connects},
+        **dict.fromkeys(connects, advice),
         **_each(conns, _DBAPI_CONN, advice),
         **_each(tuple(c + ".cursor()" for c in conns), _DBAPI_CURSOR, advice),
         # sqlite3's `conn.execute(...)` returns a cursor

@@ -516,7 +516,7 @@ def _arg_value(ctx, value, test: str) -> ArgValue:
 
 
 def user_catalog(settings) -> Dict[str, str]:
-    return {name: advice for name, advice in settings.blocking_calls}
+    return dict(settings.blocking_calls)
 
 
 __all__ = ["BlockingCallRule", "Matcher", "awaited", "fix_fits_here", "loose_qualname", "to_thread_fix",

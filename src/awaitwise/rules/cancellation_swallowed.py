@@ -221,7 +221,13 @@ def _forwards(ctx, handler: cst.ExceptHandler) -> bool:
             if name is None:
                 continue
             func = n.func
-            fname = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+            fname = (
+                func.value
+                if isinstance(func, cst.Name)
+                else func.attr.value
+                if isinstance(func, cst.Attribute)
+                else None
+            )
             if fname in _NOT_FORWARDING:
                 continue
             if any(isinstance(a.value, cst.Name) and a.value.value == name for a in n.args):
@@ -246,13 +252,23 @@ def _sleeps_until_cancelled(try_node) -> bool:
     if not isinstance(aw, cst.Await) or not isinstance(aw.expression, cst.Call):
         return False
     call = aw.expression
-    name = call.func.value if isinstance(call.func, cst.Name) else call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+    name = (
+        call.func.value
+        if isinstance(call.func, cst.Name)
+        else call.func.attr.value
+        if isinstance(call.func, cst.Attribute)
+        else None
+    )
     if name == "sleep_forever":
         return True
     if name == "sleep" and call.args:
         first = call.args[0].value
-        text = first.value if isinstance(first, cst.Name) else first.attr.value if isinstance(first, cst.Attribute) else ""
-        return text == "inf" or (isinstance(first, cst.Call) and isinstance(first.func, cst.Name) and first.func.value == "float")
+        text = (
+            first.value if isinstance(first, cst.Name) else first.attr.value if isinstance(first, cst.Attribute) else ""
+        )
+        return text == "inf" or (
+            isinstance(first, cst.Call) and isinstance(first.func, cst.Name) and first.func.value == "float"
+        )
     return False
 
 
@@ -265,13 +281,13 @@ class CancellationSwallowed(Rule):
     end, or by `return`, `break` or `continue`.
 
     It does not flag `except Exception` (since Python 3.8 `CancelledError` derives from
-    `BaseException`, so it is not caught there), nor a handler in which every path raises
-    (bare `raise`, `raise Other(...) from exc`, `pytest.fail(...)`, `sys.exit(...)`). A handler that calls `.uncancel()` is also
-    accepted: that is asyncio's documented way (3.11+) of deciding on purpose that a
-    cancellation is absorbed, and it keeps the task's cancellation count right so that
-    `TaskGroup` and `asyncio.timeout` still work; likewise a handler that checks
-    `current_task().cancelling()` and re-raises only when this task is being cancelled
-    decides deliberately. Also not reported, because nothing is lost:
+    `BaseException`, so it is not caught there), nor a handler in which every path raises (bare
+    `raise`, `raise Other(...) from exc`, `pytest.fail(...)`, `sys.exit(...)`). A handler that
+    calls `.uncancel()` is also accepted: that is asyncio's documented way (3.11+) of deciding on
+    purpose that a cancellation is absorbed, and it keeps the task's cancellation count right so
+    that `TaskGroup` and `asyncio.timeout` still work; likewise a handler that checks
+    `current_task().cancelling()` and re-raises only when this task is being cancelled decides
+    deliberately. Also not reported, because nothing is lost:
     - the exception is handed on: passed to a call other than logging, stored, returned or
       wrapped (`errors.append(exc)`, `self._exc = exc`, `future.set_exception(exc)`), or
       re-thrown through `sys.exc_info()`;
@@ -351,7 +367,9 @@ class CancellationSwallowed(Rule):
         try_node = ctx.parent()
         if isinstance(try_node, _TRY) and not _can_be_cancelled(try_node.body):
             return  # nothing in the try awaits: the error came from `.result()` or the like
-        if caught in ("bare `except:`", "`except BaseException`") and self._earlier_handler_takes_cancel(try_node, node):
+        if caught in ("bare `except:`", "`except BaseException`") and self._earlier_handler_takes_cancel(
+            try_node, node
+        ):
             return
         if _deliberate(node) or _forwards(ctx, node) or _exit_protocol(ctx, node):
             return
@@ -395,7 +413,13 @@ class CancellationSwallowed(Rule):
             targets = [expr]
             if isinstance(expr, cst.Call):  # asyncio.wait_for(task, ...), asyncio.gather(*tasks)
                 func = expr.func
-                fname = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+                fname = (
+                    func.attr.value
+                    if isinstance(func, cst.Attribute)
+                    else func.value
+                    if isinstance(func, cst.Name)
+                    else None
+                )
                 if fname not in ("wait_for", "gather", "shield", "wait"):
                     return False
                 targets = [a.value for a in expr.args if a.keyword is None][:1 if fname != "gather" else None]

@@ -56,12 +56,12 @@ class CoroutineAsValue(CoroutineRule):
     ```
 
     ## Fix safety
-    Safe inside an `async def` (unsafe for `return coro()`, below): the fix adds `await` before the call (with parentheses where
-    the expression needs them), which yields the value the code was written to use. No fix is
-    offered in sync functions or inside generator expressions, where `await` is not possible or
-    would change what the expression is. For `return coro()` in an `async def` (reported only
-    for the project's own `async def`s) the fix is unsafe: callers that relied on receiving the
-    inner coroutine to await it themselves now receive its result.
+    Safe inside an `async def` (unsafe for `return coro()`, below): the fix adds `await` before
+    the call (with parentheses where the expression needs them), which yields the value the code
+    was written to use. No fix is offered in sync functions or inside generator expressions, where
+    `await` is not possible or would change what the expression is. For `return coro()` in an
+    `async def` (reported only for the project's own `async def`s) the fix is unsafe: callers that
+    relied on receiving the inner coroutine to await it themselves now receive its result.
     """
 
     code = "AW202"

@@ -21,9 +21,15 @@ from ._concurrency import (
 
 # Types whose instances are async context managers that acquire/release: the rewrite to
 # `async with` is certainly equivalent for them.
-_KNOWN_LOCKS = frozenset(f"{mod}.{cls}()" for mod in ("asyncio", "asyncio.locks") for cls in (
-    "Lock", "Semaphore", "BoundedSemaphore", "Condition")) | frozenset(f"{mod}.{cls}()" for mod in ("anyio", "trio") for cls in (
-        "Lock", "Semaphore", "CapacityLimiter", "Condition", "StrictFIFOLock"))
+_KNOWN_LOCKS = frozenset(
+    f"{mod}.{cls}()"
+    for mod in ("asyncio", "asyncio.locks")
+    for cls in ("Lock", "Semaphore", "BoundedSemaphore", "Condition")
+) | frozenset(
+    f"{mod}.{cls}()"
+    for mod in ("anyio", "trio")
+    for cls in ("Lock", "Semaphore", "CapacityLimiter", "Condition", "StrictFIFOLock")
+)
 _TRY = LazyTypes("Try", "TryStar")
 
 
@@ -183,7 +189,11 @@ class ManualAcquire(Rule):
                 else:
                     return False
                 # continue after the enclosing compound statement (the whole `if` chain)
-                while owner_i > 0 and isinstance(stack[owner_i - 1], cst.If) and stack[owner_i - 1].orelse is stack[owner_i]:
+                while (
+                    owner_i > 0
+                    and isinstance(stack[owner_i - 1], cst.If)
+                    and stack[owner_i - 1].orelse is stack[owner_i]
+                ):
                     owner_i -= 1
                 i = owner_i
                 continue
@@ -211,7 +221,9 @@ class ManualAcquire(Rule):
         rest = list(body.body[1:]) or [cst.SimpleStatementLine(body=[cst.Pass()])]
         body = body.with_changes(body=rest)
         indents = block_indents(self.ctx)[:-1]  # the try statement's own indentation
-        return self._spec(f"Use `async with {xcode}:`", fixes.replace_lines(try_node, self._with_code(body, xcode, indents)))
+        return self._spec(
+            f"Use `async with {xcode}:`", fixes.replace_lines(try_node, self._with_code(body, xcode, indents))
+        )
 
     def _fix_acquire_then_try(self, line, try_node, xcode: str):
         body = self._body_keeping_comment(try_node, line)

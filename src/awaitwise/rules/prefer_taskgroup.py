@@ -7,9 +7,9 @@ from typing import List, Optional
 import libcst as cst
 
 from .. import fixes
-from ._coroutines import coroutine_target
 from ..registry import Rule
 from ._concurrency import block_indents, code, fresh_name, names_in, terminal
+from ._coroutines import coroutine_target
 from ._helpers import in_generator_expression, module_ref
 
 _GATHER = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
@@ -184,6 +184,10 @@ class PreferTaskgroup(Rule):
             anc = stack[i]
             if isinstance(anc, (cst.FunctionDef, cst.Lambda)):
                 return False
-            if isinstance(anc, (cst.Try, getattr(cst, "TryStar", cst.Try))) and anc.handlers and stack[i + 1] is anc.body:
+            if (
+                isinstance(anc, (cst.Try, getattr(cst, "TryStar", cst.Try)))
+                and anc.handlers
+                and stack[i + 1] is anc.body
+            ):
                 return True
         return False

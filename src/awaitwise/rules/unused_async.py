@@ -153,7 +153,9 @@ class UnusedAsync(Rule):
         if not isinstance(call, cst.Call):
             return
         func = call.func
-        ident = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        ident = (
+            func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        )
         if ident in self.names:
             self.awaited.setdefault(ident, []).append((node, _plain_name(self.ctx.qualname(func))))
 
@@ -167,12 +169,16 @@ class UnusedAsync(Rule):
             return
         for dec in node.decorators:
             d = dotted(dec.decorator)
-            if d is None or (d not in _HARMLESS_DECORATORS and self.ctx.qualname(dec.decorator) not in _HARMLESS_DECORATORS):
+            if d is None or (
+                d not in _HARMLESS_DECORATORS and self.ctx.qualname(dec.decorator) not in _HARMLESS_DECORATORS
+            ):
                 return
         scope = self.ctx.scope
         if scope.kind == CLASS:
             cls = scope.node
-            if cls.keywords or any(not (isinstance(b.value, cst.Name) and b.value.value == "object") for b in cls.bases):
+            if cls.keywords or any(
+                not (isinstance(b.value, cst.Name) and b.value.value == "object") for b in cls.bases
+            ):
                 return
         if _is_stub(node.body) or _uses_async(node):
             return
@@ -192,10 +198,18 @@ class UnusedAsync(Rule):
                 if site_qualname is None or site_qualname.split(".")[-1] != name:
                     fixable = False  # an `await x.name()` we cannot tie to this def, or not
                     break
-                if site_qualname == qualname or site_qualname.endswith("." + qualname) or qualname.endswith("." + site_qualname):
+                if (
+                    site_qualname == qualname
+                    or site_qualname.endswith("." + qualname)
+                    or qualname.endswith("." + site_qualname)
+                ):
                     edits.append(fixes.replace(await_node, code(self.ctx, await_node.expression).strip()))
                 else:
                     fixable = False
                     break
-            fix = fixes.fix("unsafe", f"Drop `async` from `{name}` and the `await` at its call sites", *edits) if fixable else None
+            fix = (
+                fixes.fix("unsafe", f"Drop `async` from `{name}` and the `await` at its call sites", *edits)
+                if fixable
+                else None
+            )
             self.report(func, f"`async def {name}` never awaits; make it a plain `def`", fix)
