@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 MODULE, FUNCTION, LAMBDA, CLASS, COMPREHENSION = "module", "function", "lambda", "class", "comprehension"
 
@@ -99,6 +99,7 @@ class Site:
 class ModelScope:
     __slots__ = ("kind", "name", "node", "parent", "is_async", "sites", "declared", "children", "anonymous",
                  "class_scope", "prefix", "attr_sites")
+    prefix: str  # the qualified name of what the scope defines, set by the builder
 
     def __init__(self, kind: str, node, parent: Optional[ModelScope], name: str = "", is_async: bool = False):
         self.kind = kind
@@ -170,7 +171,7 @@ class SemanticModel:
         self.root = ModelScope(MODULE, tree, None)
         self.root.prefix = module_name
         self._classes: Dict[str, Optional[ModelScope]] = {}
-        self._functions: Dict[str, Optional[ast.AST]] = {}
+        self._functions: Dict[str, Optional[Union[ast.FunctionDef, ast.AsyncFunctionDef]]] = {}
         self._memo: Dict[Tuple[int, str], Optional[str]] = {}
         # what a call of a function of another module gives: (qualname, awaited) -> name or None
         self.external_returns: Optional[Callable[[str, bool], Optional[str]]] = None
@@ -268,7 +269,7 @@ class SemanticModel:
             if index == 0 and function.class_scope is not None:
                 decorators = {_dotted(d) for d in function.node.decorator_list}
                 if "staticmethod" in decorators:
-                    return self._annotation(arg.annotation, function.parent, depth + 1) if arg.annotation else None
+                    return self._annotation(arg.annotation, function.class_scope, depth + 1) if arg.annotation else None
                 cls_name = function.class_scope.prefix
                 return cls_name if "classmethod" in decorators else cls_name + "()"
             if arg.annotation is not None:
@@ -508,7 +509,7 @@ class _Builder:
             fields = fields_of.get(t)
             if fields is None:
                 fields = fields_of[t] = tuple(f for f in t._fields if f not in ("ctx", "op", "ops"))
-            children = []
+            children: List[ast.AST] = []
             for field in fields:
                 value = getattr(node, field, None)
                 if type(value) is list:
@@ -606,8 +607,8 @@ class _Builder:
             for alias in node.names:
                 if alias.name == "*":
                     continue
-                target = f"{module}.{alias.name}" if module else None
-                scope.bind(alias.asname or alias.name, Site("import", target, scope) if target else
+                dotted = f"{module}.{alias.name}" if module else None
+                scope.bind(alias.asname or alias.name, Site("import", dotted, scope) if dotted else
                            Site("unknown", None, scope))
             return None
         if isinstance(node, ast.Assign):
@@ -684,10 +685,10 @@ class _Builder:
             scope.bind(arg.arg, Site("param", (arg, i), scope))
         for arg in args.kwonlyargs:
             scope.bind(arg.arg, Site("param", (arg, -1), scope))
-        for arg in (args.vararg, args.kwarg):
-            if arg is not None:
+        for star in (args.vararg, args.kwarg):
+            if star is not None:
                 # `*args: T` is a tuple of T and `**kw: T` a dict of T: no type for the name
-                scope.bind(arg.arg, Site("unknown", None, scope))
+                scope.bind(star.arg, Site("unknown", None, scope))
 
     def _target(self, target, value, scope: ModelScope, element_of=None, unpack: bool = True) -> None:
         if isinstance(target, ast.Name):
@@ -738,7 +739,7 @@ _SPECIAL = frozenset(
      ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith,
      ast.ExceptHandler, ast.Global, ast.Nonlocal, ast.Delete}
     | set(_COMPREHENSIONS) | set(_MATCH_TYPES)
-    | ({ast.TypeAlias} if hasattr(ast, "TypeAlias") else set())  # type: ignore[attr-defined]
+    | ({ast.TypeAlias} if hasattr(ast, "TypeAlias") else set())
 )
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue})
 _FIELDS: Dict[type, Tuple[str, ...]] = {}

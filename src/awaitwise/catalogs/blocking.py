@@ -27,7 +27,7 @@ Next to each catalog:
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Tuple
+from typing import Dict, FrozenSet, Iterable, Tuple
 
 Catalog = Dict[str, str]
 ArgSpec = Tuple[Tuple[int, str, str], ...]
@@ -65,7 +65,7 @@ HTTP: Catalog = {
             ("read", "readline", "readlines", "readinto"), _HTTP),
 }
 # `with client.stream(...) as r:` is reported by the With rule of BlockingCallRule without a fix.
-HTTP_NO_FIX = frozenset()
+HTTP_NO_FIX: FrozenSet[str] = frozenset()
 
 # ------------------------------------------------------------------------------------------------
 # AW102 blocking-subprocess
@@ -202,7 +202,7 @@ FILE_IO: Catalog = {
 }
 # Reported wherever they are called; a fix that moves one call into a thread is offered by the
 # rule except where the call is a `with` item or a `for` iterable (see _blocking).
-FILE_IO_NO_FIX = frozenset()
+FILE_IO_NO_FIX: FrozenSet[str] = frozenset()
 FILE_IO_NON_BLOCKING_ARGS: Dict[str, ArgSpec] = {
     **{f"logging.{h}": ((3, "delay", "true"),) for h in ("FileHandler", "handlers.WatchedFileHandler")},
     **{f"logging.handlers.{h}": ((5, "delay", "true"),) for h in ("RotatingFileHandler", "TimedRotatingFileHandler")},
@@ -256,7 +256,7 @@ NETWORK: Catalog = {
     # every method call on a proxy is a remote call
     "xmlrpc.client.ServerProxy().*": _RPC,
 }
-NETWORK_NO_FIX = frozenset()
+NETWORK_NO_FIX: FrozenSet[str] = frozenset()
 NETWORK_NON_BLOCKING_ARGS: Dict[str, ArgSpec] = {
     # `smtplib.SMTP()` / `ftplib.FTP()` without a host do not connect
     **{owner[:-2]: ((0, "host", "absent"),) for owner in _SMTP_OWNERS + _FTP_OWNERS},
@@ -440,7 +440,7 @@ CPU_HEAVY: Catalog = {
              "passlib.context.CryptContext()", "passlib.CryptContext()"),
             ("hash", "verify", "encrypt"), _KDF),
 }
-CPU_HEAVY_NO_FIX = frozenset()
+CPU_HEAVY_NO_FIX: FrozenSet[str] = frozenset()
 
 __all__ = [
     "HTTP", "HTTP_NO_FIX", "SUBPROCESS", "SUBPROCESS_NO_FIX", "SUBPROCESS_NON_BLOCKING_ARGS",
