@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import ast
 import types
-from typing import FrozenSet, NamedTuple, Optional, Sequence, Tuple
+from typing import FrozenSet, Generic, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar
 
 EMPTY: FrozenSet = frozenset()
 ANY = ""  # a callee (or handler type) whose terminal name cannot be told
@@ -976,19 +976,24 @@ def loaded_libcst():
     return libcst
 
 
-class LazyTypes:
-    """A tuple of libcst node types named by their class names, for `isinstance(node, X)`,
+_NodeT = TypeVar("_NodeT")
+
+
+class LazyTypes(Generic[_NodeT]):
+    """A tuple of libcst node types named by their class names, for `isinstance(node, X.types)`,
     resolved on first use (so defining one at module level does not import libcst). Names that
-    this libcst lacks (`TryStar` on an old one) are left out."""
+    this libcst lacks (`TryStar` on an old one) are left out. `isinstance(node, X)` works too,
+    but a type checker only accepts the tuple. Declare what the types are for the checker:
+    `_TRY: LazyTypes[Union[cst.Try, cst.TryStar]] = LazyTypes("Try", "TryStar")`."""
 
     __slots__ = ("names", "_types")
 
     def __init__(self, *names: str):
         self.names = names
-        self._types = None
+        self._types: Optional[Tuple[Type[_NodeT], ...]] = None
 
     @property
-    def types(self) -> tuple:
+    def types(self) -> Tuple[Type[_NodeT], ...]:
         if self._types is None:
             import libcst
 

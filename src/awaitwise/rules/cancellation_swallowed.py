@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import libcst as cst
 
@@ -21,10 +21,10 @@ _CANCELLED = {
 }
 # the terminal names of _CANCELLED's keys (screening)
 _CANCEL_NAMES = frozenset(name.rsplit(".", 1)[-1].rstrip("()") for name in _CANCELLED)
-_TRY = LazyTypes("Try", "TryStar")
+_TRY: LazyTypes[Union[cst.Try, cst.TryStar]] = LazyTypes("Try", "TryStar")
 
 
-def _caught(ctx, handler: cst.ExceptHandler) -> Optional[str]:
+def _caught(ctx, handler: Union[cst.ExceptHandler, cst.ExceptStarHandler]) -> Optional[str]:
     """What of the cancellation family the handler catches (for the message), or None."""
     if handler.type is None:
         return "bare `except:`"
@@ -104,7 +104,7 @@ def _always_raises(stmts: Sequence[cst.CSTNode]) -> bool:
             if _escapes([stmt]):
                 return False
             continue
-        if isinstance(stmt, _TRY):
+        if isinstance(stmt, _TRY.types):
             if stmt.finalbody is not None and _always_raises(_block(stmt.finalbody.body)):
                 return True
             if (_always_raises(_block(stmt.body)) and stmt.orelse is None
@@ -242,7 +242,7 @@ def _forwards(ctx, handler: cst.ExceptHandler) -> bool:
 def _sleeps_until_cancelled(try_node) -> bool:
     """`try: await sleep(math.inf)` (or `sleep_forever()`): cancellation is how this ends, and the
     handler is the shutdown path."""
-    if not isinstance(try_node, _TRY):
+    if not isinstance(try_node, _TRY.types):
         return False
     stmts = _block(try_node.body)
     if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
@@ -365,7 +365,7 @@ class CancellationSwallowed(Rule):
         if _always_raises(body):
             return
         try_node = ctx.parent()
-        if isinstance(try_node, _TRY) and not _can_be_cancelled(try_node.body):
+        if isinstance(try_node, _TRY.types) and not _can_be_cancelled(try_node.body):
             return  # nothing in the try awaits: the error came from `.result()` or the like
         if caught in ("bare `except:`", "`except BaseException`") and self._earlier_handler_takes_cancel(
             try_node, node
@@ -380,7 +380,7 @@ class CancellationSwallowed(Rule):
 
     def _earlier_handler_takes_cancel(self, try_node, handler) -> bool:
         """`except CancelledError: raise` (or any handler for it) comes first in the same try."""
-        if not isinstance(try_node, _TRY):
+        if not isinstance(try_node, _TRY.types):
             return False
         for h in try_node.handlers:
             if h is handler:
@@ -392,7 +392,7 @@ class CancellationSwallowed(Rule):
 
     def _waits_for_cancelled_task(self, try_node) -> bool:
         """`x.cancel()` earlier in the function, then `try: await x` (or wait_for / gather of x)."""
-        if not isinstance(try_node, _TRY):
+        if not isinstance(try_node, _TRY.types):
             return False
         awaited = []
         for n in local_nodes(try_node.body):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Union
+
 import libcst as cst
 
 from .. import fixes
@@ -14,7 +16,7 @@ _CONVERTERS = frozenset({
     "builtins.str", "builtins.repr", "builtins.print", "builtins.int", "builtins.float", "builtins.bool",
     "builtins.format", "builtins.round", "builtins.abs", "builtins.ascii",
 })
-_NUMERIC_UNARY = LazyTypes("Minus", "Plus", "BitInvert")
+_NUMERIC_UNARY: LazyTypes[Union[cst.Minus, cst.Plus, cst.BitInvert]] = LazyTypes("Minus", "Plus", "BitInvert")
 # What a coroutine object really has: using these is working with the coroutine, not its result.
 _CONVERTER_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in _CONVERTERS)
 _COROUTINE_ATTRS = frozenset({"send", "throw", "close", "__await__", "cr_await", "cr_code", "cr_frame",
@@ -113,7 +115,7 @@ class CoroutineAsValue(CoroutineRule):
             return "a value in a comparison"
         if isinstance(parent, cst.BinaryOperation):
             return "an operand"
-        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, _NUMERIC_UNARY):
+        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, _NUMERIC_UNARY.types):
             return "a number"
         if isinstance(parent, cst.AugAssign) and parent.value is node:
             return "an operand"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import TYPE_CHECKING, List, Sequence, Union
 
 import libcst as cst
 
@@ -19,6 +19,9 @@ from ._concurrency import (
     local_nodes,
 )
 
+if TYPE_CHECKING:
+    from ._concurrency import MethodCall
+
 # Types whose instances are async context managers that acquire/release: the rewrite to
 # `async with` is certainly equivalent for them.
 _KNOWN_LOCKS = frozenset(
@@ -30,7 +33,7 @@ _KNOWN_LOCKS = frozenset(
     for mod in ("anyio", "trio")
     for cls in ("Lock", "Semaphore", "CapacityLimiter", "Condition", "StrictFIFOLock")
 )
-_TRY = LazyTypes("Try", "TryStar")
+_TRY: LazyTypes[Union[cst.Try, cst.TryStar]] = LazyTypes("Try", "TryStar")
 
 
 class ManualAcquire(Rule):
@@ -122,7 +125,7 @@ class ManualAcquire(Rule):
                               f"use `async with {xcode}:`", fix)
             return
         following = stmts[index + 1] if index + 1 < len(stmts) else None
-        if isinstance(following, _TRY) and _finally_releases(ctx, following, xcode):
+        if isinstance(following, _TRY.types) and _finally_releases(ctx, following, xcode):
             if self.known:
                 fix = self._fix_acquire_then_try(line, following, xcode)
                 if fix is not None:
@@ -136,7 +139,7 @@ class ManualAcquire(Rule):
                     self._fix_acquire_body_release(line, stmts, index, block, xcode))
 
     # --- where is the release? -------------------------------------------------------------
-    def _released_after(self, function, acquire: cst.Call, xcode: str) -> bool:
+    def _released_after(self, function, acquire: MethodCall, xcode: str) -> bool:
         """Does the function release x after this acquire (in source order), with nothing but the
         release touching x in between? Code that releases first (a condition re-acquiring) or
         inspects x in between (`x.locked()`, `x.value`: tests of the primitive itself) is not
@@ -177,7 +180,7 @@ class ManualAcquire(Rule):
             if isinstance(parent, (cst.IndentedBlock, cst.Module)) and node in parent.body:
                 stmts = list(parent.body)
                 for stmt in stmts[stmts.index(node) + 1:]:
-                    if isinstance(stmt, _TRY) and _finally_releases_anywhere(self.ctx, stmt, xcode):
+                    if isinstance(stmt, _TRY.types) and _finally_releases_anywhere(self.ctx, stmt, xcode):
                         return True
                     if any(isinstance(n, cst.Await) for n in local_nodes(stmt)):
                         return False
@@ -206,7 +209,7 @@ class ManualAcquire(Rule):
             anc = stack[i]
             if isinstance(anc, (cst.FunctionDef, cst.Lambda)):
                 return None
-            if isinstance(anc, _TRY) and stack[i + 1] is anc.body and _finally_releases(self.ctx, anc, xcode):
+            if isinstance(anc, _TRY.types) and stack[i + 1] is anc.body and _finally_releases(self.ctx, anc, xcode):
                 return anc
         return None
 
@@ -245,12 +248,13 @@ class ManualAcquire(Rule):
             body = body.with_changes(header=line.trailing_whitespace)
         return body
 
-    def _fix_acquire_body_release(self, line, stmts: List[cst.CSTNode], index: int, block, xcode: str):
+    def _fix_acquire_body_release(self, line, stmts: Sequence[cst.BaseStatement], index: int, block, xcode: str):
         ctx = self.ctx
         end = next((j for j in range(index + 1, len(stmts)) if _is_release_line(ctx, stmts[j], xcode)), None)
         if end is None:
             return None
         release = stmts[end]
+        assert isinstance(release, cst.SimpleStatementLine)  # as _is_release_line found
         if has_comment(ctx, release.trailing_whitespace):
             return None
         body = stmts[index + 1:end]

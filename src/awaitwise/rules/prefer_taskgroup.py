@@ -150,8 +150,8 @@ class PreferTaskgroup(Rule):
                 names.append(name)
                 lines.append(f"{inner}{name} = {tg}.create_task({code(ctx, coro).strip()})")
             results = [f"{n}.result()" for n in names]
-            target = getattr(stmt, "targets", None)
-            if (isinstance(stmt, cst.Assign) and len(target) == 1 and isinstance(target[0].target, cst.Tuple)
+            target = stmt.targets if isinstance(stmt, cst.Assign) else ()
+            if (len(target) == 1 and isinstance(target[0].target, cst.Tuple)
                     and len(target[0].target.elements) == len(results)
                     and not any(isinstance(e, cst.StarredElement) for e in target[0].target.elements)):
                 value = ", ".join(results)
@@ -185,7 +185,7 @@ class PreferTaskgroup(Rule):
             if isinstance(anc, (cst.FunctionDef, cst.Lambda)):
                 return False
             if (
-                isinstance(anc, (cst.Try, getattr(cst, "TryStar", cst.Try)))
+                isinstance(anc, (cst.Try, cst.TryStar))
                 and anc.handlers
                 and stack[i + 1] is anc.body
             ):

@@ -192,6 +192,7 @@ class UnusedAsync(Rule):
             sites = self.awaited.get(name, [])
             if not sites and not nested and not name.startswith("_"):
                 continue  # public and never called here: an interface for other modules or a framework
+            assert func.asynchronous is not None  # candidates are `async def`s
             edits = [fixes.replace(func.asynchronous, ""), fixes.replace(func.asynchronous.whitespace_after, "")]
             fixable = True
             for await_node, site_qualname in sites:
