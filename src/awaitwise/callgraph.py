@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Dict, FrozenSet, List, NamedTuple, Optional, Tuple
+from typing import Dict, FrozenSet, List, NamedTuple, Optional, Tuple, cast
 
 from .analysis.guards import MEMO, describe, evaluate
 from .rules._blocking_match import UNKNOWN, ArgValue, pick_argument
@@ -202,7 +202,7 @@ class BlockingGraph:
         found = self._node_memo.get(node, UNKNOWN)
         if found is UNKNOWN:
             found = self._node_memo[node] = self._node_info(node)
-        return found
+        return cast(Optional[Tuple[Node, bool]], found)
 
     def _node_info(self, node: Node):
         facts = self.index.modules[node[0]].functions.get(node[1])
@@ -250,7 +250,7 @@ class BlockingGraph:
 
     def _direct(self, module: str, calls) -> Optional[Tuple[Leaf, tuple]]:
         """The first blocking call of a function and its guard: an unguarded one if any."""
-        text_cache = []
+        text_cache: List[str] = []
         best = None
         best_guard = ()
         for call in calls:
@@ -306,10 +306,10 @@ class BlockingGraph:
                     if call.guard == MEMO:
                         continue
                     ref = self.target_ref(module, call.target)
-                    found = self.node_of(ref)
-                    if found is None:
+                    reached = self.node_of(ref)
+                    if reached is None:
                         continue
-                    callee, lazy = found
+                    callee, lazy = reached
                     if callee in self.cut or callee == node or (lazy and not call.consumed):
                         continue
                     callers.setdefault(callee, []).append((node, call, self._skips_first(ref, callee)))
@@ -334,8 +334,8 @@ class BlockingGraph:
             depth += 1
         for node, st in status.items():
             steps = [node]
-            while status[steps[-1]].nxt is not None and status[steps[-1]].nxt not in steps:
-                steps.append(status[steps[-1]].nxt)
+            while (nxt := status[steps[-1]].nxt) is not None and nxt not in steps:
+                steps.append(nxt)
             self.chains[node] = Chain(tuple(steps), status[steps[-1]].leaf, st.guard, st.assumes)
 
     def _skips_first(self, ref, callee: Node) -> bool:
@@ -428,9 +428,9 @@ class BlockingGraph:
                 except RecursionError:  # pragma: no cover - absurd alias chains
                     continue
                 found = self.node_of(ref)
-                chain = self.chains.get(found[0]) if found is not None else None
-                if chain is not None:
-                    out.setdefault(alias, []).append(self._describe(found[0], chain))
+                reached = self.chains.get(found[0]) if found is not None else None
+                if found is not None and reached is not None:
+                    out.setdefault(alias, []).append(self._describe(found[0], reached))
             todo = later if len(out) > known else []
         memo = self.__dict__["_names"] = {k: tuple(sorted(set(v))) for k, v in out.items()}
         return memo
@@ -496,6 +496,8 @@ def _arg_value(text):
 
 
 def _arguments(args):
+    positional: Tuple[str, ...]
+    keywords: Tuple[Tuple[str, str], ...]
     if args is None:
         positional, keywords = (), ()
     else:

@@ -7,7 +7,7 @@ asks for a name pay nothing.
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, Optional, Union
+from typing import Dict, Iterator, Optional, Union, cast
 
 import libcst as cst
 
@@ -58,8 +58,8 @@ class Scope:
         self.is_async = is_async
         self.name = name
         self._bindings: Optional[Dict[str, Binding]] = None
-        self.module_name = parent.module_name if parent is not None else ""
-        self.is_package = parent.is_package if parent is not None else False
+        self.module_name: str = parent.module_name if parent is not None else ""
+        self.is_package: bool = parent.is_package if parent is not None else False
         # For a method: the class scope it is defined in (lets `self` resolve to the class).
         self.class_scope: Optional[Scope] = parent if (kind == FUNCTION and parent and parent.kind == CLASS) else None
         # Which nested scope of its parent this is, in the order a walk of the source meets them:
@@ -201,8 +201,9 @@ class _Collector:
         if isinstance(stmt, cst.Import):
             for alias in stmt.names:
                 full = dotted(alias.name)
+                assert full is not None  # an import names a dotted module
                 if alias.asname is not None:
-                    self.bind(alias.asname.name.value, Binding("import", full, stmt))
+                    self.bind(cast(cst.Name, alias.asname.name).value, Binding("import", full, stmt))
                 else:
                     top = full.split(".")[0]
                     self.bind(top, Binding("import", top, stmt))
@@ -212,7 +213,8 @@ class _Collector:
                 return
             for alias in stmt.names:
                 name = dotted(alias.name)
-                local = alias.asname.name.value if alias.asname is not None else name
+                assert name is not None  # `from m import <name>` names a plain name
+                local = cast(cst.Name, alias.asname.name).value if alias.asname is not None else name
                 target = f"{module}.{name}" if module else None
                 self.bind(local, Binding("import", target, stmt) if target else Binding("unknown"))
         elif isinstance(stmt, cst.Assign):
@@ -270,7 +272,7 @@ class _Collector:
                 if item.asname is not None:
                     self.target(item.asname.name, item.item)
             self.block(stmt.body)
-        elif isinstance(stmt, (cst.Try, getattr(cst, "TryStar", cst.Try))):
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
             self.block(stmt.body)
             for h in stmt.handlers:
                 if h.name is not None:
