@@ -21,7 +21,7 @@ import re
 import stat
 import sys
 from dataclasses import asdict, dataclass, replace
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -86,7 +86,7 @@ class Settings:
 
     def ignored_for(self, path: str) -> Tuple[str, ...]:
         rel = relative_posix(path, self.project_root)
-        out = []
+        out: List[str] = []
         for pattern, codes in self.per_file_ignores:
             # Config files have their absolute patterns made relative when loaded (load_file);
             # one that is still absolute (a Settings built in code) is matched against the
@@ -279,7 +279,7 @@ def find_pyproject(start: str) -> Optional[str]:
         current = parent
 
 
-def load_file(path: str, registry) -> Dict[str, object]:
+def load_file(path: str, registry) -> Dict[str, Any]:
     """Validated option dict (snake_case keys) from a pyproject.toml or a standalone TOML file.
 
     For a pyproject.toml the options are its `[tool.awaitwise]` table (none when absent); any
@@ -345,10 +345,10 @@ def _target_from_requires_python(spec) -> Optional[str]:
     return None
 
 
-def parse_table(table: dict, where: str, registry) -> Dict[str, object]:
+def parse_table(table: dict, where: str, registry) -> Dict[str, Any]:
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [tool.awaitwise] must be a table")
-    opts: Dict[str, object] = {}
+    opts: Dict[str, Any] = {}
     for key, value in table.items():
         if key not in _KEYS:
             hint = _close(key, _KEYS)
@@ -448,9 +448,9 @@ def _project_root_without_config(start: str) -> str:
         current = parent
 
 
-def resolve_settings(paths, config_file: Optional[str], cli: Dict[str, object], registry) -> Settings:
+def resolve_settings(paths, config_file: Optional[str], cli: Dict[str, Any], registry) -> Settings:
     """Settings for a run: the given --config, else the nearest pyproject.toml of the first path."""
-    opts: Dict[str, object] = {}
+    opts: Dict[str, Any] = {}
     if config_file:
         opts.update(load_file(config_file, registry))
     else:
