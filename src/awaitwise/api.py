@@ -155,10 +155,10 @@ def check_paths(paths: Union[str, os.PathLike[str], Iterable[Union[str, os.PathL
     excludes, and the project index spans every discovered file."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    paths = [os.fspath(p) for p in paths] or ["."]
+    names = [os.fspath(p) for p in paths] or ["."]
     registry = _registry()
-    resolved = resolve(settings, paths[0], registry)
+    resolved = resolve(settings, names[0], registry)
     session = _session(resolved, registry, cache)
-    result = session.check(paths)
+    result = session.check(names)
     return PathsResult(tuple(result.diagnostics), tuple(session.problems) + tuple(result.problems),
                        tuple(f.filename for f in result.files))

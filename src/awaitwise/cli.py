@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import click
 
@@ -15,7 +15,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 def _codes(value) -> Optional[Tuple[str, ...]]:
     if not value:
         return None
-    out = []
+    out: List[str] = []
     for item in value:
         out.extend(c.strip().upper() for c in item.split(",") if c.strip())
     return tuple(out)
@@ -129,6 +129,7 @@ def run() -> None:
 
     try:
         with interrupts.handling_signals(then=interrupts.exit_at_once):
+            code: Union[str, int, None]
             try:
                 main()
                 code = 0
@@ -172,7 +173,7 @@ def _settings(paths, opts):
         _fail(str(exc))
     from .config import check_codes
 
-    cli = {}
+    cli: Dict[str, Any] = {}
     try:
         for key in ("select", "extend_select", "ignore"):
             codes = _codes(opts[key])

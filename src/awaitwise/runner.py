@@ -172,7 +172,7 @@ def default_jobs() -> int:
 
 def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check", unsafe: bool = False,
         write: bool = True, jobs: Optional[int] = 1, progress: Optional[Callable[[int], None]] = None,
-        project=None, cache=None, stats: Optional[Dict[str, tuple]] = None,
+        project=None, cache=None, stats: Optional[Dict[str, Optional[tuple]]] = None,
         file_timeout: Optional[float] = None) -> RunResult:
     """Check or fix `files` (already discovered). Files whose cached result is still valid are not
     read; the others run here or, when there are many, in `jobs` worker processes (None: one per
@@ -251,6 +251,7 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
 
     result = RunResult()
     for fr in results:
+        assert fr is not None  # every file has its result by now
         result.files.append(fr)
         if fr.error:
             result.problems.append(fr.error)
@@ -597,6 +598,7 @@ def _run_pool(job: _Job, items, workers: int, timeout: Optional[float] = None):
                         continue
                     break
                 task = w.task
+                assert task is not None  # a busy worker
                 if message is not None or unreadable is not None:
                     w.task = None
                     if died:

@@ -7,9 +7,14 @@ asks for a name pay nothing.
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, Optional, Union, cast
+from typing import TYPE_CHECKING, Dict, Iterator, Optional, Union, cast
 
 import libcst as cst
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from .analysis.semantic import ModelScope
 
 MODULE, FUNCTION, LAMBDA, CLASS, COMPREHENSION = "module", "function", "lambda", "class", "comprehension"
 
@@ -66,7 +71,7 @@ class Scope:
         # (kind, name or "" for lambdas and comprehensions, occurrence). The semantic model keys
         # its scopes the same way (FileContext.model_scope).
         self._children_seen: Optional[Dict[tuple, int]] = None
-        self._model = None
+        self._model: Union[ModelScope, Literal[False], None] = None  # FileContext.model_scope's answer
         self.key: Optional[tuple] = None
         if parent is not None:
             label = name if kind in (FUNCTION, CLASS) else ""

@@ -6,11 +6,15 @@ from __future__ import annotations
 import difflib
 import io
 import sys
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
 import click
 
 from .runner import RunResult, check_one, default_jobs, display_path, fix_one, run
+
+if TYPE_CHECKING:
+    from .cache import Cache
+    from .warm import WarmStart
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_PROJECT_ROUNDS = 4
@@ -67,9 +71,9 @@ class Session:
         self.settings = settings
         self.registry = registry
         self.opts = opts
-        self.problems = []
-        self._cache_obj = None  # the run's cache, opened on first use
-        self._warm = None  # the warm start (warm.WarmStart), once the index was asked for with the cache
+        self.problems: List[str] = []
+        self._cache_obj: Optional[Cache] = None  # the run's cache, opened on first use
+        self._warm: Optional[WarmStart] = None  # the warm start, once the index was asked for with the cache
         self._given: Optional[list] = None  # the paths discovery walked (the warm start may reuse the walk)
 
     # --- building blocks ------------------------------------------------------------------------
@@ -177,9 +181,9 @@ class Session:
         show_progress = mode == "fix" and sys.stderr.isatty() and len(files) > 50
         warm = self._warm
         checking = warm is not None and mode == "check"
-        stats = warm.stats if checking else None  # taken by the warm start: the lookups reuse them
+        stats = warm.stats if warm is not None and checking else None  # taken by the warm start: the lookups reuse them
         try:
-            answer = warm.answer(files) if checking else None
+            answer = warm.answer(files) if warm is not None and checking else None
             if answer is not None:  # the same check over the same unchanged project
                 from .diagnostics import FileResult
 
@@ -255,7 +259,7 @@ class Session:
 
     @staticmethod
     def _statistics(diagnostics) -> str:
-        counts = {}
+        counts: Dict[str, int] = {}
         for d in diagnostics:
             counts[d.code] = counts.get(d.code, 0) + 1
         lines = [f"{n:>6}\t{code}" for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]

@@ -35,7 +35,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
+
+if TYPE_CHECKING:
+    from .project import ProjectIndex
 
 STATE_VERSION = 1
 MAX_STATES = 4  # configurations whose latest state is kept (the oldest is dropped beyond this)
@@ -116,10 +119,10 @@ class LazyProject:
     """Stands for the project index of a run whose stored state holds: the fingerprints come from
     the state; anything else builds the real index (once) and asks it."""
 
-    def __init__(self, state: dict, build: Callable[[], object]):
+    def __init__(self, state: dict, build: Callable[[], Optional[ProjectIndex]]):
         self._state = state
         self._build = build
-        self._real = None
+        self._real: Optional[ProjectIndex] = None
         self.built = False
 
     def materialize(self):
@@ -189,7 +192,7 @@ class WarmStart:
             return None
         return state if ok else None
 
-    def project(self, files: Sequence[str], build: Callable[[Optional[List[str]]], object],
+    def project(self, files: Sequence[str], build: Callable[[Optional[List[str]]], Optional[ProjectIndex]],
                 given: Optional[Sequence[str]] = None):
         """The index for a run over `files`. `build(listed)` builds the real one from the project
         file list (None: let it compute the list). `given`: the paths the run was started with."""
@@ -280,7 +283,7 @@ class WarmStart:
             return None
         state = self._load()
         stored = state.get("answer") if state is not None else None
-        if (not isinstance(stored, dict) or stored.get("fingerprint") != state["fingerprint"]
+        if (state is None or not isinstance(stored, dict) or stored.get("fingerprint") != state["fingerprint"]
                 or stored.get("run") != _run_digest(files)):
             return None
         shown, found = stored.get("shown"), stored.get("found")
@@ -313,11 +316,14 @@ class WarmStart:
         self._put(dict(state, answer=answer))
 
     def _put(self, state: dict) -> None:
+        assert self.bundle is not None  # callers return early without a bundle
         self.bundle.put("state", state)
 
     def _prune(self) -> None:
         """Keep the states of the MAX_STATES configurations used last (this one included)."""
         from .cache import prune_bundles
+
+        assert self.bundle is not None  # as in _put
 
         prune_bundles(os.path.dirname(self.bundle.path), "state-", MAX_STATES, {os.path.basename(self.bundle.path)})
 
