@@ -61,7 +61,9 @@ class PrintToLog(registry.Rule):
 
     def visit_Call(self, node):
         if self.ctx.in_async and self.ctx.qualname(node.func) == "builtins.print":
-            self.report(node, "print in a coroutine", fix=fixes.fix("unsafe", "Use log", fixes.replace(node.func, "log")))
+            self.report(
+                node, "print in a coroutine", fix=fixes.fix("unsafe", "Use log", fixes.replace(node.func, "log"))
+            )
 
 
 @pytest.fixture

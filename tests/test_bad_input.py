@@ -363,7 +363,7 @@ def test_files_deleted_or_changed_between_discovery_and_reading(tmp_path, monkey
 def test_paths_that_do_not_exist(tmp_path):
     (tmp_path / "good.py").write_text(GOOD)
     for mode in ("check", "fix"):
-        code, out, err = cli(mode, "--no-cache", "missing.py", "no/such/dir", "good.py", cwd=tmp_path)
+        code, _out, err = cli(mode, "--no-cache", "missing.py", "no/such/dir", "good.py", cwd=tmp_path)
         assert code == 2
         assert sorted(error_lines(err)) == [
             "awaitwise: error: missing.py: no such file or directory",
@@ -433,7 +433,7 @@ def test_read_only_file_is_not_rewritten(tmp_path):
     ro.chmod(0o444)
     (tmp_path / "good.py").write_text(GOOD)
     try:
-        code, out, err = cli("fix", "--no-cache", ".", cwd=tmp_path)
+        code, _out, err = cli("fix", "--no-cache", ".", cwd=tmp_path)
         assert code == 2
         (line,) = error_lines(err)
         assert line.startswith("awaitwise: error: ro.py: could not write the fixed file") and "read-only" in line

@@ -104,7 +104,8 @@ def test_file_swapped_for_a_fifo_after_the_check_is_caught_on_the_descriptor(tmp
         import os, sys
         from awaitwise import config
         real_stat = os.stat
-        os.stat = lambda path, *a, **k: real_stat({str(regular)!r}) if path == {str(fifo)!r} else real_stat(path, *a, **k)
+        os.stat = lambda path, *a, **k: (
+            real_stat({str(regular)!r}) if path == {str(fifo)!r} else real_stat(path, *a, **k))
         try:
             config.read_toml({str(fifo)!r})
         except config.ConfigError as exc:

@@ -12,6 +12,7 @@ from awaitwise.registry import get_registry
 
 REG = get_registry()
 AW100 = REG.get("AW100")
+DEFAULT_SETTINGS = Settings()
 SRC = textwrap.dedent("""
     import time
     async def f():
@@ -25,7 +26,7 @@ SRC = textwrap.dedent("""
 """)
 
 
-def lint(src, settings=Settings(), rules=(AW100,)):
+def lint(src, settings=DEFAULT_SETTINGS, rules=(AW100,)):
     return lint_source(src, "m.py", settings, list(rules))
 
 
@@ -116,7 +117,8 @@ def test_a_failing_rule_is_contained():
 
 def test_form_feeds_do_not_shift_lines_for_noqa_and_imports():
     # Python treats \f as whitespace, not a line break (str.splitlines does not agree)
-    src = "import abc\nimport time\nx = 1\x0c\n\x0c\nasync def f():\n    time.sleep(1)  # noqa: AW100\n    time.sleep(2)\n"
+    src = ("import abc\nimport time\nx = 1\x0c\n\x0c\n"
+           "async def f():\n    time.sleep(1)  # noqa: AW100\n    time.sleep(2)\n")
     out = lint(src)
     assert not out.internal_errors
     assert [d.location.row for d in out.diagnostics] == [7]

@@ -18,13 +18,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fixture_support import fixture_settings, rule_fixture_files
 
 from awaitwise.config import Settings
 from awaitwise.engine import lint_source
 from awaitwise.fixer import _overlaps, applicable, fix_loop
 from awaitwise.import_edits import unused_import_edits
 from awaitwise.registry import get_registry
+from fixture_support import fixture_settings, rule_fixture_files
 
 REGISTRY = get_registry()
 CASES = rule_fixture_files()
@@ -143,7 +143,7 @@ def test_no_two_findings_of_one_code_at_one_spot(code, path):
 
 def test_an_awaited_time_sleep_reuses_the_await():
     src = "import time\n\n\nasync def f():\n    await time.sleep(1)\n    await (time.sleep(2))\n"
-    (first, second) = _lint_blocking(src).diagnostics
+    (first, _second) = _lint_blocking(src).diagnostics
     assert first.fix is not None and first.fix.applicability == "safe"
     outcome = fix_loop(src, _lint_blocking, unsafe=False)
     assert outcome.errors == []
@@ -321,7 +321,7 @@ def test_fixed_files_pass_ruff_where_the_originals_did(tmp_path):
         else:
             settings = _rule_settings(code, src)
             rule = REGISTRY.get(code)
-            fixed = fix_loop(src, lambda s: lint_source(s, name, settings, [rule], module_name="fx"), True).source
+            fixed = fix_loop(src, lambda s: lint_source(s, name, settings, [rule], module_name="fx"), True).source  # noqa: B023 - used at once
         fixed_any += fixed != src
         (before / name).write_text(src)
         (after / name).write_text(fixed)

@@ -54,7 +54,8 @@ def _own_expressions(stmt):
     ("def f(a):\n    b = a\n    if b:\n        c_x()\n", {"c_x": ()}),
     ("def f(a):\n    a = a or 'x'\n    if a:\n        c_x()\n", {"c_x": ()}),
     # conditions nest, and pass through loops and try blocks
-    ("def f(a, b):\n    if a:\n        for i in b:\n            try:\n                if b:\n                    c_x()\n"
+    ("def f(a, b):\n    if a:\n        for i in b:\n            try:\n"
+     "                if b:\n                    c_x()\n"
      "            except OSError:\n                c_y()\n",
      {"c_x": (("a", TRUTHY), ("b", TRUTHY)), "c_y": (("a", TRUTHY),)}),
     # memo checks: the guarded block fills what it tests

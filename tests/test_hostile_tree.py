@@ -21,8 +21,8 @@ import pytest
 from awaitwise import discovery, sourcefile
 from awaitwise.config import ConfigError, Settings, parse_table
 from awaitwise.discovery import GitIgnore, discover
-from awaitwise.sourcefile import inside_roots
 from awaitwise.registry import get_registry
+from awaitwise.sourcefile import inside_roots
 
 BAD = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
 GOOD_LINE = "good.py:5:5: AW100"
@@ -178,7 +178,7 @@ def test_write_atomic_refuses_what_is_not_a_python_file(tmp_path):
     os.symlink("notes.txt", tmp_path / "x.py")
     with pytest.raises(OSError, match=r"'notes.txt' \(the symbolic link's target\): not a .py or .pyi file"):
         sourcefile.write_atomic(str(tmp_path / "x.py"), b"y = 2\n")
-    with pytest.raises(OSError, match="not a .py or .pyi file"):
+    with pytest.raises(OSError, match=r"not a \.py or \.pyi file"):
         sourcefile.write_atomic(str(tmp_path / "notes.txt"), b"y = 2\n")
     assert (tmp_path / "notes.txt").read_text() == "x = 1\n"
     (tmp_path / "d.py").mkdir()

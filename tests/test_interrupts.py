@@ -90,7 +90,7 @@ def stopped_runs(tmp_path_factory, fixed_text):
     deadline = time.monotonic() + 90
     try:
         while waiting:
-            for name, (folder, root, proc) in list(waiting.items()):
+            for name, (_folder, root, proc) in list(waiting.items()):
                 assert proc.poll() is None, f"the run for {name} ended before it could be interrupted"
                 if _written(root) >= 3:  # its pool is running and it is writing
                     proc.send_signal(SIGNALS[name])

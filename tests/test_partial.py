@@ -199,7 +199,7 @@ def test_only_stores_on_a_methods_first_parameter_pin_its_body():
         "def declares():\n    def inner():\n        nonlocal_free = 1\n        return nonlocal_free\n"
         "    global G\n    G = 1\n"
     )
-    facts, units = screen_units(source)
+    _facts, units = screen_units(source)
     assert [(u.start, u.pinned) for u in units] == [(3, True), (6, False), (9, False), (13, False), (16, True)]
 
 

@@ -116,7 +116,10 @@ def test_plugin_rule_reports_with_noqa_and_selection(plugin_env, sample):
     assert found[0]["fix"]["applicability"] == "safe"
 
     both = run(plugin_env, "check", "--output-format", "json", "--extend-select", "ACME1", "app.py", cwd=sample.parent)
-    assert sorted((d["code"], d["location"]["row"]) for d in json.loads(both.stdout)) == [("ACME100", 6), ("ACME101", 5)]
+    assert sorted((d["code"], d["location"]["row"]) for d in json.loads(both.stdout)) == [
+        ("ACME100", 6),
+        ("ACME101", 5),
+    ]
 
     none = run(plugin_env, "check", "--ignore", "ACME", "app.py", cwd=sample.parent)
     assert none.returncode == 0, none.stdout + none.stderr

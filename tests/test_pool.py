@@ -232,7 +232,9 @@ def test_fixed_files_are_written_by_the_main_process_only(tmp_path, monkeypatch)
     settings = Settings(project_root=str(tmp_path), select=("AW100",))
     result = runner.run(files, settings, registry_module.get_registry(), mode="fix", jobs=2)
     assert log.read_text().split() == [str(os.getpid())] * N_GOOD
-    assert result.problems == [f"{os.path.join('tree', 'm000.py')}: could not write the fixed file: the file is read-only"]
+    assert result.problems == [
+        f"{os.path.join('tree', 'm000.py')}: could not write the fixed file: the file is read-only"
+    ]
     assert locked.read_text() == BAD and not result.files[0].fixes_applied
     assert sum(1 for f in result.files if f.fixes_applied) == N_GOOD - 1
     assert all("await asyncio.sleep(1)" in open(f).read() for f in files[1:])

@@ -223,7 +223,7 @@ def test_screening_uses_the_project_index_facts_of_the_same_text():
         screen = screening.pack(screening.ScreenFacts(True))  # "nothing here": every rule screened out
 
     class Project:
-        modules = {"m": Facts()}
+        modules = {"m": Facts()}  # noqa: RUF012 - a stand-in, read only
 
     from awaitwise.records import source_hash
 

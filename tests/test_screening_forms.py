@@ -100,6 +100,18 @@ def test_the_generated_corpus_has_findings():
         _, full = _both(_source(binder, receiver), list(REGISTRY))
         if full[0]:
             found.add(binder)
-    assert {"parameter", "optional", "string", "local", "bare_local", "with", "loop", "returned", "awaited", "method_return",
-            "self_annotated", "class_field"} <= found
+    assert {
+        "parameter",
+        "optional",
+        "string",
+        "local",
+        "bare_local",
+        "with",
+        "loop",
+        "returned",
+        "awaited",
+        "method_return",
+        "self_annotated",
+        "class_field",
+    } <= found
     assert not {"walrus", "match", "loop_plain", "unpack"} & found

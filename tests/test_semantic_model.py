@@ -395,7 +395,7 @@ def test_self_and_cls_and_staticmethods():
 
 
 def test_lambdas_and_comprehensions_find_their_model_scope():
-    probe, ctx = run("""
+    probe, _ctx = run("""
         import requests
         f = lambda: requests.get(u)
         g = [lambda: requests.get(u) for requests in range(3)]
@@ -427,7 +427,7 @@ def test_every_scope_of_every_fixture_has_its_model_scope():
         if ctx.model is None:
             continue  # syntax newer than this Python
         probe = _Names(ctx)
-        walk(ctx, [probe], lambda code, exc: pytest.fail(f"{path}: {exc!r}"))
+        walk(ctx, [probe], lambda code, exc: pytest.fail(f"{path}: {exc!r}"))  # noqa: B023 - called during walk
         assert ctx.unmapped_scopes == 0, path
         checked += 1
     assert checked > 80

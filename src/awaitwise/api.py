@@ -149,22 +149,22 @@ def fix_source(source: str, path: Optional[str] = None, settings: SettingsLike =
                      _errors(fr.error))
 
 
-def check_paths(paths: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]],
+def check_paths(paths: Union[str, os.PathLike[str], Iterable[Union[str, os.PathLike[str]]]],
                 settings: SettingsLike = None, *, cache: bool = False) -> PathsResult:
     """Check files and folders as `awaitwise check PATHS` does: discovery honours .gitignore and
     excludes, and the project index spans every discovered file."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    paths = [os.fspath(p) for p in paths] or ["."]
+    names = [os.fspath(p) for p in paths] or ["."]
     registry = _registry()
     if settings is None:
         from .config import Resolver
 
         resolver = Resolver(registry)
-        resolver.settings_for(str(paths[0]))  # a bad config of the first path raises here, as documented
+        resolver.settings_for(str(names[0]))  # a bad config of the first path raises here, as documented
         session = _session(resolver, registry, cache)
     else:
-        session = _session(resolve(settings, paths[0], registry), registry, cache)
-    result = session.check(paths)
+        session = _session(resolve(settings, names[0], registry), registry, cache)
+    result = session.check(names)
     return PathsResult(tuple(result.diagnostics), tuple(session.problems) + tuple(result.problems),
                        tuple(f.filename for f in result.files))

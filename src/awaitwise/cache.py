@@ -478,7 +478,7 @@ class Cache:
         self._bundles: Dict[str, Bundle] = {}
 
     @classmethod
-    def open(cls, settings, enabled: bool = True, root: Optional[str] = None) -> "Cache":
+    def open(cls, settings, enabled: bool = True, root: Optional[str] = None) -> Cache:
         """The cache in `root` (default: the project root of `settings`, else the working folder)."""
         root = root or getattr(settings, "project_root", "") or os.getcwd()
         if not enabled:
@@ -505,7 +505,7 @@ class Cache:
         return cls(directory, key)
 
     @classmethod
-    def disabled(cls) -> "Cache":
+    def disabled(cls) -> Cache:
         return cls(None)
 
     @property
@@ -536,7 +536,7 @@ class Cache:
             b.put(key, value)
 
     # --- lint results ---------------------------------------------------------------------------
-    def results(self, settings, codes, extra: str = "") -> "ResultStore":
+    def results(self, settings, codes, extra: str = "") -> ResultStore:
         key = hashlib.blake2b(
             "|".join([tool_fingerprint(), settings.fingerprint(), ",".join(codes), extra]).encode(),
             digest_size=12,
@@ -551,7 +551,7 @@ class Cache:
                 # the table loads every entry, and after an upgrade none of them is read again
                 live = {k.rsplit("-", 1)[0] for k in b.used if isinstance(k, str) and k.startswith("facts-")}
                 b.save(prune_unused_over=2 * len(b.used) + 2000, stale=(
-                    lambda k: isinstance(k, str) and k.startswith("facts-") and k.rsplit("-", 1)[0] not in live
+                    lambda k: isinstance(k, str) and k.startswith("facts-") and k.rsplit("-", 1)[0] not in live  # noqa: B023 - save() uses it at once
                 ) if live else None)
             else:
                 b.save()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Dict, FrozenSet, List, NamedTuple, Optional, Tuple
+from typing import Dict, FrozenSet, List, NamedTuple, Optional, Tuple, cast
 
 from .analysis.guards import MEMO, describe, evaluate
 from .rules._blocking_match import UNKNOWN, ArgValue, pick_argument
@@ -232,7 +232,7 @@ class BlockingGraph:
         found = self._node_memo.get(node, UNKNOWN)
         if found is UNKNOWN:
             found = self._node_memo[node] = self._node_info(node)
-        return found
+        return cast(Optional[Tuple[Node, bool]], found)
 
     def _node_info(self, node: Node):
         facts = self.index.modules[node[0]].functions.get(node[1])
@@ -284,7 +284,7 @@ class BlockingGraph:
         of an installed package's function blocks when the package's summary says so for the
         call's arguments (the chain then goes on into the package: the tail)."""
         module = node[0]
-        text_cache = []
+        text_cache: List[str] = []
         best = None  # ((guarded?, line, length of the call shown), leaf, guard, tail, assumes)
         libs = self.libraries
         for call in calls:
@@ -414,8 +414,8 @@ class BlockingGraph:
             depth += 1
         for node, st in status.items():
             steps = [node]
-            while status[steps[-1]].nxt is not None and status[steps[-1]].nxt not in steps:
-                steps.append(status[steps[-1]].nxt)
+            while (nxt := status[steps[-1]].nxt) is not None and nxt not in steps:
+                steps.append(nxt)
             last = status[steps[-1]]
             if last.tail and len(steps) + len(last.tail) > self.max_depth:
                 continue  # into an installed package, deeper than the limit
@@ -432,7 +432,7 @@ class BlockingGraph:
             return True
         return ref is not None and (ref[0] == "class" or (ref[0] == "def" and len(ref) > 3 and bool(ref[3])))
 
-    def _through(self, caller: Node, call, callee: Node, done: "_Status", skip_first: bool) -> Optional["_Status"]:
+    def _through(self, caller: Node, call, callee: Node, done: _Status, skip_first: bool) -> Optional[_Status]:
         """What `caller` gets from calling `callee` (which blocks as `done` says) with `call`:
         None when the call's arguments make the callee's guard fail."""
         assumes = done.assumes
@@ -639,6 +639,8 @@ def _arg_value(text):
 
 
 def _arguments(args):
+    positional: Tuple[str, ...]
+    keywords: Tuple[Tuple[str, str], ...]
     if args is None:
         positional, keywords = (), ()
     else:

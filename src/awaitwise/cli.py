@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import click
 
@@ -17,7 +17,7 @@ OUTPUT_FORMATS = ("text", "concise", "json", "json-lines", "sarif", "github", "g
 def _codes(value) -> Optional[Tuple[str, ...]]:
     if not value:
         return None
-    out = []
+    out: List[str] = []
     for item in value:
         out.extend(c.strip().upper() for c in item.split(",") if c.strip())
     return tuple(out)
@@ -33,8 +33,15 @@ def _fail(message: str) -> None:
 
 def common_options(func):
     options = [
-        click.option("--select", multiple=True, metavar="CODES", help="Rules to run (codes or prefixes, comma-separated); replaces the configured list."),
-        click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to run in addition to the selected ones."),
+        click.option(
+            "--select",
+            multiple=True,
+            metavar="CODES",
+            help="Rules to run (codes or prefixes, comma-separated); replaces the configured list.",
+        ),
+        click.option(
+            "--extend-select", multiple=True, metavar="CODES", help="Rules to run in addition to the selected ones."
+        ),
         click.option("--ignore", multiple=True, metavar="CODES", help="Rules to skip (codes or prefixes)."),
         click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml."),
         click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, help="How diagnostics are printed (default: text, each finding with its source line; concise: one line each)."),
@@ -46,7 +53,9 @@ def common_options(func):
         click.option("--stdin-filename", type=click.Path(), default=None, help="Read the source from stdin; this path selects config and per-file ignores."),
         click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to each line with a finding (after fixing, with fix) and print how many were added."),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics remain."),
-        click.option("--statistics", is_flag=True, help="Print the number of diagnostics per rule instead of each one."),
+        click.option(
+            "--statistics", is_flag=True, help="Print the number of diagnostics per rule instead of each one."
+        ),
         click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit."),
         click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, no summary."),
         click.option("--verbose", "-v", is_flag=True, help="Say on stderr which environment and installed packages were summarised."),
@@ -98,6 +107,7 @@ def run() -> None:
 
     try:
         with interrupts.handling_signals(then=interrupts.exit_at_once):
+            code: Union[str, int, None]
             try:
                 main()
                 code = 0
@@ -142,7 +152,7 @@ def _settings(paths, opts):
         registry = get_registry()
     except RegistryError as exc:
         _fail(str(exc))
-    cli = {}
+    cli: Dict[str, Any] = {}
     warnings: list = []
     try:
         for key in ("select", "extend_select", "ignore"):
@@ -289,7 +299,7 @@ def clean():
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
 def rule(code, show_all, output_format):
     """Explain rule CODE, or list every rule."""
-    from .docs import render_rule, render_all, render_table
+    from .docs import render_all, render_rule, render_table
     from .registry import RegistryError, get_registry
 
     try:

@@ -87,7 +87,7 @@ class Settings:
 
     def ignored_for(self, path: str) -> Tuple[str, ...]:
         rel = relative_posix(path, self.project_root)
-        out = []
+        out: List[str] = []
         for pattern, codes in self.per_file_ignores:
             # Config files have their absolute patterns made relative when loaded (load_file);
             # one that is still absolute (a Settings built in code) is matched against the
@@ -317,7 +317,7 @@ def find_pyproject(start: str) -> Optional[str]:
         current = parent
 
 
-def load_file(path: str, registry, warnings: Optional[list] = None) -> Dict[str, object]:
+def load_file(path: str, registry, warnings: Optional[list] = None) -> Dict[str, Any]:
     """Validated option dict (snake_case keys) from a pyproject.toml or a standalone TOML file
     (awaitwise.toml, or any file given with --config).
 
@@ -438,14 +438,14 @@ def target_from_requires_python(spec, where: str = "requires-python") -> Optiona
     return f"py3{lowest[1]}"
 
 
-def parse_table(table: dict, where: str, registry, warnings: Optional[list] = None) -> Dict[str, object]:
+def parse_table(table: dict, where: str, registry, warnings: Optional[list] = None) -> Dict[str, Any]:
     """The options of a `[tool.awaitwise]` table (or of an awaitwise.toml), validated: every key
     must be known and hold a value of its type (a string where a list belongs is an error, not a
     list of one), and every code must name a rule, a prefix of rules or a flake8-async/ruff code
     (see codes.py; one without an awaitwise equivalent is added to `warnings` as a message)."""
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [tool.awaitwise] must be a table, not {_toml_type(table)}")
-    opts: Dict[str, object] = {}
+    opts: Dict[str, Any] = {}
     for key, value in table.items():
         if key not in _KEYS:
             hint = _close(key, _KEYS)

@@ -182,6 +182,7 @@ class FileContext:
                 found = model.root if (model is not None and scope is self.root) else False
             else:
                 parent = self.model_scope(scope.parent)
+                assert scope.key is not None  # a scope with a parent has its key (Scope.__init__)
                 found = (parent.child(*scope.key) if parent is not None else None) or False
                 if found is False and parent is not None:
                     self.unmapped_scopes += 1

@@ -48,11 +48,11 @@ def parse_module(source: str):
     if original is None:  # pragma: no cover - as above
         return cst.parse_module(source)
     with _LOCK:
-        CSTNode.__post_init__ = _unchecked
+        setattr(CSTNode, "__post_init__", _unchecked)  # noqa: B010 - patches the class for this parse
         try:
             return cst.parse_module(source)
         finally:
-            CSTNode.__post_init__ = original
+            setattr(CSTNode, "__post_init__", original)  # noqa: B010
 
 
 # ----------------------------------------------------------------------------------------------

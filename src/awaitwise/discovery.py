@@ -57,7 +57,7 @@ class GitIgnore:
             self.rules.append((matcher, negated, dir_only, not anchored))
 
     @classmethod
-    def load(cls, folder: str, limit: Optional[int] = None) -> Optional["GitIgnore"]:
+    def load(cls, folder: str, limit: Optional[int] = None) -> Optional[GitIgnore]:
         """The folder's .gitignore, or None. As git does, a .gitignore that is a symbolic link is
         not followed; only a regular file within the size limit is read."""
         path = os.path.join(folder, ".gitignore")

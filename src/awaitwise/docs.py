@@ -130,7 +130,7 @@ def update_readme(text: str, registry) -> str:
 NOQA_START = "<!-- noqa-map:start -->"
 NOQA_END = "<!-- noqa-map:end -->"
 
-# What the other tools' codes that `# noqa` honours (noqa.EQUIVALENT) report there.
+# What the other tools' codes that noqa comments honour (noqa.EQUIVALENT) report there.
 FOREIGN_CODES = {
     "ASYNC210": "blocking HTTP call in an async function",
     "ASYNC211": "likely blocking HTTP call in an async function",

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Type
 
 from .diagnostics import Diagnostic, Edit, Fix, Location
 from .noqa import NoqaMap
+
+if TYPE_CHECKING:
+    from .registry import Rule
 
 PARSE_ERROR = "AW001"
 # Screening skips rules (and the parse) a file cannot trigger. Turning it off must never change
@@ -42,7 +45,7 @@ def screen_words(source: str, module_name: str = "") -> FrozenSet[str]:
     return words
 
 
-def screen(rule_classes: Sequence[type], words: FrozenSet[str], settings, project=None) -> List[type]:
+def screen(rule_classes: Sequence[Type[Rule]], words: FrozenSet[str], settings, project=None) -> List[Type[Rule]]:
     """The rules that could fire on a file with these words. Sound: a rule is dropped only when
     a token it needs cannot be in the file."""
     has_async = "async" in words or "await" in words
@@ -57,8 +60,8 @@ def screen(rule_classes: Sequence[type], words: FrozenSet[str], settings, projec
     return keep
 
 
-def screen_with_facts(rule_classes: Sequence[type], facts, source: str, settings, project=None,
-                      module_name: str = "") -> List[type]:
+def screen_with_facts(rule_classes: Sequence[Type[Rule]], facts, source: str, settings, project=None,
+                      module_name: str = "") -> List[Type[Rule]]:
     """The rules that could fire on a file with these screening.ScreenFacts (ast parsed it). Each
     rule's `screen_facts` decides; one without an opinion (None) is screened as in `screen`:
     `needs_async` against the file's async syntax, its tokens against the file's words (only
@@ -90,7 +93,7 @@ def lint_source(
     source: str,
     path: str,
     settings,
-    rule_classes: Sequence[type],
+    rule_classes: Sequence[Type[Rule]],
     *,
     module_name: str = "",
     is_package: bool = False,
@@ -168,7 +171,7 @@ def _lint(source: str, path: str, settings, rule_classes: Sequence[type], module
     from .cstparse import parse_module
 
     reduced = None
-    if screened is not None and active and facts.parsed:
+    if screened is not None and facts is not None and active and facts.parsed:
         from .partial import pieces, reduced_source
 
         # a large file is linted in pieces, so that no tree of the whole of it is built

@@ -6,11 +6,21 @@ does not parse."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
 from .diagnostics import SAFE, Diagnostic, Edit, Fix
 
 MAX_ITERATIONS = 12
+
+
+class Linted(Protocol):
+    """What the fix loop's `lint` returns (engine.LintOutput is one)."""
+
+    @property
+    def diagnostics(self) -> Sequence[Diagnostic]: ...
+
+    @property
+    def internal_errors(self) -> Sequence[Tuple[str, str]]: ...
 
 
 @dataclass
@@ -30,6 +40,11 @@ def applicable(fix: Optional[Fix], unsafe: bool) -> bool:
     return fix is not None and (fix.applicability == SAFE or unsafe)
 
 
+def _edits(d: Diagnostic) -> Sequence[Edit]:
+    assert d.fix is not None  # only diagnostics with a fix are chosen
+    return d.fix.edits
+
+
 def _overlaps(a: Edit, b: Edit) -> bool:
     if (a.start, a.end, a.content) == (b.start, b.end, b.content):
         return False  # identical edits (a shared import) are applied once
@@ -44,14 +59,14 @@ def select_fixes(diagnostics: Sequence[Diagnostic], unsafe: bool, blocked=frozen
     chosen: List[Diagnostic] = []
     taken: List[Edit] = []
     candidates = [d for d in diagnostics if applicable(d.fix, unsafe) and _fix_key(d) not in blocked]
-    candidates.sort(key=lambda d: (d.fix.edits[0].start if d.fix.edits else 0, d.code))
+    candidates.sort(key=lambda d: (_edits(d)[0].start if _edits(d) else 0, d.code))
     for d in candidates:
-        if not d.fix.edits:
+        if not _edits(d):
             continue
-        if any(_overlaps(e, t) for e in d.fix.edits for t in taken):
+        if any(_overlaps(e, t) for e in _edits(d) for t in taken):
             continue
         chosen.append(d)
-        taken.extend(d.fix.edits)
+        taken.extend(_edits(d))
     return chosen
 
 
@@ -67,7 +82,7 @@ def apply_edits(source: str, edits: Sequence[Edit]) -> str:
 
 
 def _fix_key(d: Diagnostic):
-    return (d.code, tuple((e.start, e.end, e.content) for e in d.fix.edits))
+    return (d.code, tuple((e.start, e.end, e.content) for e in _edits(d)))
 
 
 def _parses(source: str) -> Optional[str]:
@@ -97,10 +112,10 @@ def _without_unused_imports(original: str, current: str) -> Optional[str]:
     return cleaned if cleaned != current and _parses(cleaned) is None else None
 
 
-def fix_loop(source: str, lint: Callable[[str], "object"], unsafe: bool) -> FixOutcome:
+def fix_loop(source: str, lint: Callable[[str], Linted], unsafe: bool) -> FixOutcome:
     """`lint(source)` returns an engine.LintOutput for the current text."""
     outcome = FixOutcome(source)
-    blocked = set()
+    blocked: Set[tuple] = set()
     current = source
     result = lint(current)
     for _ in range(MAX_ITERATIONS):
@@ -108,13 +123,13 @@ def fix_loop(source: str, lint: Callable[[str], "object"], unsafe: bool) -> FixO
         chosen = select_fixes(result.diagnostics, unsafe, blocked)
         if not chosen:
             break
-        candidate = apply_edits(current, [e for d in chosen for e in d.fix.edits])
+        candidate = apply_edits(current, [e for d in chosen for e in _edits(d)])
         problem = _parses(candidate) if candidate != current else None
         if problem is not None:
             if len(chosen) > 1:
                 # find the culprit: apply fixes one at a time in the next rounds
                 chosen = chosen[:1]
-                candidate = apply_edits(current, chosen[0].fix.edits)
+                candidate = apply_edits(current, _edits(chosen[0]))
                 problem = _parses(candidate)
             if problem is not None:
                 d = chosen[0]

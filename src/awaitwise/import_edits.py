@@ -188,7 +188,7 @@ def add_imports_edits(module, imports: Sequence[Tuple[str, Optional[str]]], line
         # its last blank line belong to that statement (a shebang or license block does not)
         block[0].header_comments = len(header) - 1 - last_blank
     nxt = body[k] if k < len(body) else None
-    inserts: Dict[int, List[Tuple[int, str]]] = {}  # row -> [(order, text)]
+    inserts: Dict[int, List[Tuple[tuple, str]]] = {}  # row -> [(order, text)]
 
     def add(at: int, order: tuple, text: str):
         inserts.setdefault(at, []).append((order, text))
@@ -458,9 +458,9 @@ def _without_aliases(text: str, drop_ids, stmt) -> Optional[str]:
     if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
         return None
     node = line.body[0]
-    names = getattr(node, "names", None)
-    if not isinstance(node, (cst.Import, cst.ImportFrom)) or isinstance(names, cst.ImportStar):
+    if not isinstance(node, (cst.Import, cst.ImportFrom)) or isinstance(node.names, cst.ImportStar):
         return None
+    names = node.names
     if len(names) != len(stmt.names):
         return None
     drop = {i for i, a in enumerate(stmt.names) if id(a) in drop_ids}

@@ -45,7 +45,7 @@ TYPE_CHECKER_EQUIVALENT: Dict[str, FrozenSet[str]] = {
 }
 _TYPE_IGNORE = re.compile(r"#\s*(?:type|pyright)\s*:\s*ignore\[(?P<codes>[^\]]*)\]")
 
-ALL = None  # a bare `# noqa`
+ALL = None  # a bare noqa comment, naming no code
 
 
 def parse_line(line: str):

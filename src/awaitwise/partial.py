@@ -22,9 +22,12 @@ DEFAULT`) and tests/test_partial.py compare every result with and without screen
 from __future__ import annotations
 
 import re
-from typing import FrozenSet, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, FrozenSet, List, Optional, Sequence, Tuple, Type
 
 from .sourcefile import source_lines
+
+if TYPE_CHECKING:
+    from .registry import Rule
 
 # Below this, a file has no body worth replacing. (Larger files gain whatever their size: with
 # the units from the project index, the cost is a few set lookups per body.)
@@ -32,7 +35,7 @@ MIN_LINES = 20
 _WORD = re.compile(r"\w+")
 
 
-def reduced_source(source: str, screen, rules: Sequence[type], settings, project) -> Optional[str]:
+def reduced_source(source: str, screen, rules: Sequence[Type[Rule]], settings, project) -> Optional[str]:
     """`source` with the bodies no rule in `rules` needs replaced, or None when none is (or
     when this file is not one to reduce). `screen`: its screening.FileScreen (screen_for)."""
     plan = _plan(source, screen, rules, settings, project)
@@ -76,7 +79,7 @@ PIECE_BYTES = 256 * 1024
 MAX_PIECES = 16
 
 
-def pieces(source: str, screen, rules: Sequence[type], settings, project) -> Optional[List[Piece]]:
+def pieces(source: str, screen, rules: Sequence[Type[Rule]], settings, project) -> Optional[List[Piece]]:
     """The pieces a large file is linted in, or None when it is linted whole. Each piece is the
     file with the bodies no rule needs replaced (as reduced_source does) and with the bodies of
     the other pieces replaced too. Every other line is in every piece, at its own position; so is
@@ -111,7 +114,7 @@ def pieces(source: str, screen, rules: Sequence[type], settings, project) -> Opt
     return out
 
 
-def _plan(source: str, screen, rules: Sequence[type], settings, project):
+def _plan(source: str, screen, rules: Sequence[Type[Rule]], settings, project):
     """(the source's lines, the bodies no rule needs, the bodies some rule could fire in), or None
     when this file is not one to reduce. The bodies in neither list are kept in every text: those
     that cannot be replaced, and those a rule needs for what it decides in other bodies."""
@@ -128,7 +131,8 @@ def _plan(source: str, screen, rules: Sequence[type], settings, project):
     dead, live = [], []
     from .registry import Rule
 
-    asks = [rule for rule in rules if rule.needs_body.__func__ is not Rule.needs_body.__func__]
+    # (the checker does not know a classmethod read from a class has __func__)
+    asks = [rule for rule in rules if rule.needs_body.__func__ is not Rule.needs_body.__func__]  # type: ignore[attr-defined]
     for unit in units:
         if unit.pinned or unit.decorated_first or unit.end <= unit.start:
             continue
@@ -170,7 +174,7 @@ def _words(lines: List[str], unit) -> FrozenSet[str]:
 def _ending(line: str) -> str:
     if line.endswith("\r\n"):
         return "\r\n"
-    if line.endswith("\n") or line.endswith("\r"):
+    if line.endswith(("\n", "\r")):
         return line[-1]
     return ""
 

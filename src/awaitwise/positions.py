@@ -1,12 +1,12 @@
 """Where the nodes a file's findings name are, without a position pass over the whole module.
 
-libcst's PositionProvider computes the range of every node of a module by generating its code,
-and costs more than the parse (tests/benchmarks/README.md). A finding needs the ranges of a few nodes only (the one it reports and those
-its fix edits), and they almost always lie in one statement of the module, or of the indented
-body of a module-level class. So the engine passes the walk's stack at each report, and this
-module runs one position pass over a module made of those statements alone (the statements of a
-class kept inside their class, holding only them), and shifts the lines each statement gets to
-where that statement is.
+libcst's PositionProvider computes the range of every node of a module by generating its code, and
+costs more than the parse (tests/benchmarks/README.md). A finding needs the ranges of a few nodes
+only (the one it reports and those its fix edits), and they almost always lie in one statement of
+the module, or of the indented body of a module-level class. So the engine passes the walk's stack
+at each report, and this module runs one position pass over a module made of those statements
+alone (the statements of a class kept inside their class, holding only them), and shifts the lines
+each statement gets to where that statement is.
 
 The work is linear in the size of the file and the number of findings, however many there are:
 each statement reported in is generated once, in a single pass for all findings; each wanted
@@ -28,7 +28,7 @@ pass run, as before. Either way, every wanted node gets the range the whole pass
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from .sourcefile import source_lines
 
@@ -71,6 +71,13 @@ def _state_class():
     from libcst.metadata.position_provider import PositionProvidingCodegenState
 
     class State(PositionProvidingCodegenState):
+        units: FrozenSet[int]
+        marked: FrozenSet[int]
+        wanted: FrozenSet[int]
+        starts: Dict[int, int]
+        unit_of: Dict[int, Optional[int]]
+        unit: Optional[int]
+
         def before_codegen(self, node) -> None:
             super().before_codegen(node)
             key = id(node)
@@ -146,11 +153,11 @@ class _Text:
         whole = "".join(chunk)
         found = None
         for n in seen:
-            line = n - k
-            if line >= 1 and self.text.startswith(whole, self.starts[line - 1]):
+            row = n - k
+            if row >= 1 and self.text.startswith(whole, self.starts[row - 1]):
                 if found is not None:
                     return None
-                found = line
+                found = row
         return found
 
 
@@ -199,9 +206,9 @@ def _plan(module, stacks: Iterable[Sequence]):
             chosen[i] = None
         elif i not in chosen:
             chosen[i] = {j}
-        elif chosen[i] is not None:
-            chosen[i].add(j)
-    return [(i, module.body[i], None if chosen[i] is None else sorted(chosen[i])) for i in sorted(chosen)]
+        elif (picked := chosen[i]) is not None:
+            picked.add(j)
+    return [(i, module.body[i], None if (c := chosen[i]) is None else sorted(c)) for i in sorted(chosen)]
 
 
 def locate(module, text: str, wanted: Iterable, stacks: Iterable[Sequence]) -> Dict:

@@ -21,7 +21,7 @@ import hashlib
 import os
 import re
 import sys
-from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from .records import BUILTIN_NAMES, pack_calls, source_hash
 from .rules._blocking_match import CONSUMERS, PASS_THROUGH
@@ -96,7 +96,7 @@ class FileFacts(NamedTuple):
     # the benchmark corpus's took 36 MB of every process.
     calls: object = b""
     # `self.<attr> = <value>` in a class's methods: class path -> {attr: call target or None}
-    attr_values: Dict[str, Dict[str, object]] = {}
+    attr_values: Dict[str, Dict[str, object]] = {}  # noqa: RUF012 - a NamedTuple field; FileFacts are never mutated
     # screening.ScreenFacts from the same ast tree, so the engine does not parse the file again;
     # pickled (screening.pack), since only the file's own check unpacks it: as objects, the
     # benchmark corpus's took 79 MB of every process
@@ -175,7 +175,7 @@ class _Extractor:
         self.all_names: Optional[Tuple[str, ...]] = None
         self.functions: Dict[str, FuncFacts] = {}
         self.classes: Dict[str, ClassFacts] = {}
-        self._dup_paths = set()
+        self._dup_paths: Set[str] = set()
         self.calls: Dict[str, tuple] = {}
         self.attr_values: Dict[str, Dict[str, object]] = {}
         self._scopes: List[_FunctionScope] = []  # the functions being extracted, innermost last
@@ -262,7 +262,7 @@ class _Extractor:
         if not self._record_path(path):
             return
         is_async = isinstance(node, ast.AsyncFunctionDef)
-        returns: List[ast.AST] = []
+        returns: List[Optional[ast.expr]] = []
         owner = self.classes.get(prefix[:-1]) if prefix else None
         self_attrs = None
         if owner is not None and owner.members is table:
@@ -317,7 +317,7 @@ class _Extractor:
                 return "unknown"
         return "async-wrapper"
 
-    def _function_body(self, body, prefix: str, returns: List[ast.AST], self_attrs=None) -> None:
+    def _function_body(self, body, prefix: str, returns: List[Optional[ast.expr]], self_attrs=None) -> None:
         stack = list(reversed(body))
         while stack:
             stmt = stack.pop()
@@ -428,15 +428,15 @@ class _FunctionScope:
     """Local bindings of one function and the calls its body executes (not those of nested
     defs, lambdas or classes, whose bodies run only when they are called)."""
 
-    def __init__(self, node, path: str, self_param, outer: Optional["_FunctionScope"], want_calls: bool,
+    def __init__(self, node, path: str, self_param, outer: Optional[_FunctionScope], want_calls: bool,
                  import_tops: Optional[set] = None):
         self.path = path
         self.import_tops = import_tops if import_tops is not None else set()
         self.self_param = self_param
         self.outer = outer
         self.bindings: Dict[str, object] = {}
-        self.globals = set()
-        self.call_nodes: List[Tuple[ast.Call, bool]] = []
+        self.globals: Set[str] = set()
+        self.call_nodes: List[Tuple[ast.Call, bool, tuple]] = []
         self.self_assigns: List[Tuple[str, ast.AST]] = []
         args = node.args
         params = list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
@@ -469,7 +469,7 @@ class _FunctionScope:
                 self.self_assigns.append((target.attr, value))
 
     def _scan(self, body, want_calls: bool) -> None:
-        consumed = set()
+        consumed: Set[int] = set()
         guards = self.guards
         stack = [(stmt, guards.get(id(stmt), ())) for stmt in reversed(body)]
         kinds = _SCAN_KINDS
@@ -576,7 +576,7 @@ class _FunctionScope:
         return None
 
     def _name(self, name: str, depth: int):
-        scope = self
+        scope: Optional[_FunctionScope] = self
         while scope is not None:
             if name in scope.globals:
                 return (None, name)
@@ -684,7 +684,7 @@ def _child_blocks(stmt) -> Iterable[list]:
     fields = _BLOCKS.get(type(stmt))
     if fields is None:
         return ()
-    out = []
+    out: List[list] = []
     for field in fields:
         value = getattr(stmt, field)
         if field in ("handlers", "cases"):
@@ -742,9 +742,10 @@ def _bound_names(stmt) -> Iterable[str]:
 
 
 def _literal_strings(node) -> Optional[Tuple[str, ...]]:
-    if isinstance(node, (ast.List, ast.Tuple)) and all(
-            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
-        return tuple(e.value for e in node.elts)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        values = tuple(e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+        if len(values) == len(node.elts):
+            return values
     return None
 
 
@@ -916,14 +917,14 @@ class ProjectIndex:
     def _caches(self):
         self._resolved: Dict[str, object] = {}
         self._mros: Dict[Tuple[str, str], Optional[list]] = {}
-        self._memo: Dict[object, object] = {}
+        self._memo: Dict[object, Any] = {}  # what each key names: see its users
         self._computing: List[object] = []  # the memo() keys being computed, innermost last
         self._graph_keys: set = set()  # memo() keys whose value asked for a blocking graph
         # an index made by updated(): blocking graph key -> (an earlier graph, modules changed since)
         self._graph_previous: Dict[object, Tuple[object, FrozenSet[str]]] = {}
         self._follows_edits = False
 
-    def with_settings(self, settings) -> "ProjectIndex":
+    def with_settings(self, settings) -> ProjectIndex:
         """This index for files checked under `settings`: the same modules, with the resolution
         caches and memos shared (every memo that depends on settings has them in its key), and
         fingerprints that follow `settings`. Files under different configs of one project thus
@@ -942,8 +943,8 @@ class ProjectIndex:
                 "settings": self.settings, "libraries": self.libraries}
 
     def __setstate__(self, state):
-        self.__init__(state["modules"], state["packages"], state["paths"], state.get("settings"),
-                      state.get("libraries"))
+        type(self).__init__(self, state["modules"], state["packages"], state["paths"], state.get("settings"),
+                            state.get("libraries"))
 
     def has_top_level(self, name: str) -> bool:
         return name in self._top
@@ -977,7 +978,7 @@ class ProjectIndex:
             for name in sorted(self.modules):
                 f = self.modules[name]
                 functions = {p: ff._replace(line=0) for p, ff in f.functions.items()}
-                classes = {p: cf._replace(line=0, instance_attrs=sorted(cf.instance_attrs))
+                classes = {p: cf._replace(line=0, instance_attrs=sorted(cf.instance_attrs))  # type: ignore[arg-type]  # stable repr
                            for p, cf in f.classes.items()}
                 h.update(repr((name, name in self.packages, f.parsed, f.names, f.star_imports, f.all_names,
                                functions, classes)).encode("utf-8", "surrogatepass"))
@@ -1045,7 +1046,7 @@ class ProjectIndex:
         return self._memo[key]
 
     # --- overlay for the file being checked ---------------------------------------------------------
-    def for_file(self, module_name: str, facts: FileFacts, is_package: bool = False) -> "ProjectIndex":
+    def for_file(self, module_name: str, facts: FileFacts, is_package: bool = False) -> ProjectIndex:
         """This index with `module_name` described by `facts` (the text being checked, which may
         differ from the file on disk, or a file outside the indexed tree)."""
         if not module_name:
@@ -1163,7 +1164,8 @@ class ProjectIndex:
         facts = self.modules.get(module)
         func = facts.functions.get(path) if facts is not None else None
         named = getattr(func, "return_type", None)
-        if named is None or depth > _MAX_DEPTH or func.is_async != awaited or func.is_generator:
+        if (facts is None or func is None or named is None or depth > _MAX_DEPTH or func.is_async != awaited
+                or func.is_generator):
             return None
         owner = path.rsplit(".", 1)[0] if "." in path else ""
         found = None
@@ -1219,7 +1221,7 @@ class ProjectIndex:
         for level, target in facts.star_imports:
             source = self.absolute_module(module, level, target)
             star = self.modules.get(source) if source else None
-            if star is None:
+            if not source or star is None:
                 continue
             if star.all_names is not None and name not in star.all_names:
                 continue

@@ -12,7 +12,7 @@ import os
 import pkgutil
 import re
 import sys
-from typing import ClassVar, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import ClassVar, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple, Type
 
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 CODE_RE = re.compile(r"^[A-Z]{1,5}[0-9]{3}$")
@@ -126,7 +126,7 @@ class Rule:
         return None
 
 
-def _validate(rule: type) -> None:
+def _validate(rule: Type[Rule]) -> None:
     where = f"{rule.__module__}.{rule.__qualname__}"
     for attr in ("code", "name", "summary"):
         if not isinstance(getattr(rule, attr, None), str):
@@ -144,8 +144,8 @@ def _validate(rule: type) -> None:
 
 
 class Registry:
-    def __init__(self, rules: Iterable[type]):
-        self._by_code: Dict[str, type] = {}
+    def __init__(self, rules: Iterable[Type[Rule]]):
+        self._by_code: Dict[str, Type[Rule]] = {}
         names: Dict[str, str] = {}
         for rule in rules:
             _validate(rule)
@@ -162,7 +162,7 @@ class Registry:
             names[rule.name] = rule.code
         self._by_code = dict(sorted(self._by_code.items()))
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Type[Rule]]:
         return iter(self._by_code.values())
 
     def __len__(self):
@@ -171,7 +171,7 @@ class Registry:
     def __contains__(self, code):
         return code in self._by_code
 
-    def get(self, code: str) -> Optional[type]:
+    def get(self, code: str) -> Optional[Type[Rule]]:
         return self._by_code.get(code)
 
     @property
@@ -214,7 +214,7 @@ def _spec(selector: str) -> int:
     return 0 if selector == "ALL" else len(selector)
 
 
-def _builtin_rules() -> List[type]:
+def _builtin_rules() -> List[Type[Rule]]:
     from . import rules as pkg
     found = []
     for info in pkgutil.iter_modules(pkg.__path__):
@@ -267,7 +267,7 @@ def _may_declare_plugins() -> bool:
     return False
 
 
-def _plugin_rules() -> List[type]:
+def _plugin_rules() -> List[Type[Rule]]:
     if not _may_declare_plugins():
         return []
     if sys.version_info >= (3, 10):

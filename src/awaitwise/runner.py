@@ -172,7 +172,7 @@ def default_jobs() -> int:
 
 def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check", unsafe: bool = False,
         write: bool = True, jobs: Optional[int] = 1, progress: Optional[Callable[[int], None]] = None,
-        project=None, cache=None, stats: Optional[Dict[str, tuple]] = None,
+        project=None, cache=None, stats: Optional[Dict[str, Optional[tuple]]] = None,
         file_timeout: Optional[float] = None, progress_bytes=None) -> RunResult:
     """Check or fix `files` (already discovered). Files whose cached result is still valid are not
     read; the others run here or, when there are many, in `jobs` worker processes (None: one per
@@ -264,6 +264,7 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
 
     result = RunResult()
     for fr in results:
+        assert fr is not None  # every file has its result by now
         result.files.append(fr)
         if fr.error:
             result.problems.append(fr.error)
@@ -281,7 +282,6 @@ def _usable(diagnostics, mode: str, unsafe: bool) -> bool:
 
 def _hash_file(path: str) -> Optional[str]:
     from .cache import content_hash
-
     from .sourcefile import read_bytes
 
     try:
@@ -312,7 +312,6 @@ class _Job:
         source = None
         if self.want_signature:
             from .cache import content_hash
-
             from .sourcefile import read_bytes
 
             try:
@@ -612,6 +611,7 @@ def _run_pool(job: _Job, items, workers: int, timeout: Optional[float] = None):
                         continue
                     break
                 task = w.task
+                assert task is not None  # a busy worker
                 if message is not None or unreadable is not None:
                     w.task = None
                     if died:

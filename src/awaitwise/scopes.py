@@ -7,9 +7,14 @@ asks for a name pay nothing.
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Dict, Iterator, Optional, Union, cast
 
 import libcst as cst
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from .analysis.semantic import ModelScope
 
 MODULE, FUNCTION, LAMBDA, CLASS, COMPREHENSION = "module", "function", "lambda", "class", "comprehension"
 
@@ -29,7 +34,7 @@ class Binding:
         self.target = target
         self.node = node
 
-    def same_as(self, other: "Binding") -> bool:
+    def same_as(self, other: Binding) -> bool:
         if self.kind != other.kind:
             return False
         if self.kind == "import":
@@ -51,22 +56,22 @@ class Scope:
     __slots__ = ("kind", "node", "parent", "is_async", "name", "_bindings", "class_scope", "module_name", "is_package",
                  "key", "_children_seen", "_model")
 
-    def __init__(self, kind: str, node, parent: Optional["Scope"], is_async: bool = False, name: str = ""):
+    def __init__(self, kind: str, node, parent: Optional[Scope], is_async: bool = False, name: str = ""):
         self.kind = kind
         self.node = node
         self.parent = parent
         self.is_async = is_async
         self.name = name
         self._bindings: Optional[Dict[str, Binding]] = None
-        self.module_name = parent.module_name if parent is not None else ""
-        self.is_package = parent.is_package if parent is not None else False
+        self.module_name: str = parent.module_name if parent is not None else ""
+        self.is_package: bool = parent.is_package if parent is not None else False
         # For a method: the class scope it is defined in (lets `self` resolve to the class).
         self.class_scope: Optional[Scope] = parent if (kind == FUNCTION and parent and parent.kind == CLASS) else None
         # Which nested scope of its parent this is, in the order a walk of the source meets them:
         # (kind, name or "" for lambdas and comprehensions, occurrence). The semantic model keys
         # its scopes the same way (FileContext.model_scope).
         self._children_seen: Optional[Dict[tuple, int]] = None
-        self._model = None
+        self._model: Union[ModelScope, Literal[False], None] = None  # FileContext.model_scope's answer
         self.key: Optional[tuple] = None
         if parent is not None:
             label = name if kind in (FUNCTION, CLASS) else ""
@@ -97,14 +102,14 @@ class Scope:
             self._bindings = collect_bindings(self)
         return self._bindings
 
-    def function_scope(self) -> "Scope":
+    def function_scope(self) -> Scope:
         """The nearest scope that is not a comprehension (comprehensions run in their function)."""
         scope = self
         while scope.kind == COMPREHENSION and scope.parent is not None:
             scope = scope.parent
         return scope
 
-    def module_scope(self) -> "Scope":
+    def module_scope(self) -> Scope:
         scope = self
         while scope.parent is not None:
             scope = scope.parent
@@ -187,7 +192,9 @@ class _Collector:
 
     def target(self, node, value=None) -> None:
         if isinstance(node, cst.Name):
-            self.bind(node.value, Binding("value", value, node) if value is not None else Binding("unknown", None, node))
+            self.bind(
+                node.value, Binding("value", value, node) if value is not None else Binding("unknown", None, node)
+            )
         elif isinstance(node, (cst.Tuple, cst.List)):
             for el in node.elements:
                 self.target(el.value)
@@ -199,8 +206,9 @@ class _Collector:
         if isinstance(stmt, cst.Import):
             for alias in stmt.names:
                 full = dotted(alias.name)
+                assert full is not None  # an import names a dotted module
                 if alias.asname is not None:
-                    self.bind(alias.asname.name.value, Binding("import", full, stmt))
+                    self.bind(cast(cst.Name, alias.asname.name).value, Binding("import", full, stmt))
                 else:
                     top = full.split(".")[0]
                     self.bind(top, Binding("import", top, stmt))
@@ -210,7 +218,8 @@ class _Collector:
                 return
             for alias in stmt.names:
                 name = dotted(alias.name)
-                local = alias.asname.name.value if alias.asname is not None else name
+                assert name is not None  # `from m import <name>` names a plain name
+                local = cast(cst.Name, alias.asname.name).value if alias.asname is not None else name
                 target = f"{module}.{name}" if module else None
                 self.bind(local, Binding("import", target, stmt) if target else Binding("unknown"))
         elif isinstance(stmt, cst.Assign):
@@ -268,7 +277,7 @@ class _Collector:
                 if item.asname is not None:
                     self.target(item.asname.name, item.item)
             self.block(stmt.body)
-        elif isinstance(stmt, (cst.Try, getattr(cst, "TryStar", cst.Try))):
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
             self.block(stmt.body)
             for h in stmt.handlers:
                 if h.name is not None:

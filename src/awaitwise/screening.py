@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import ast
 import types
-from typing import FrozenSet, NamedTuple, Optional, Sequence, Tuple
+from typing import FrozenSet, Generic, List, NamedTuple, Optional, Sequence, Set, Tuple, Type, TypeVar
 
 EMPTY: FrozenSet = frozenset()
 ANY = ""  # a callee (or handler type) whose terminal name cannot be told
@@ -184,7 +184,7 @@ class _Collector:
         # one is walked; the classes at module level (their methods are units)
         self.units = []
         self.unit_list: list = []
-        self._outer = None
+        self._outer: Optional[tuple] = None
         self._unit = None  # the index of the unit being walked
         self._top_classes = set()
 
@@ -192,17 +192,17 @@ class _Collector:
         self.await_outside = False
         self.syntax_outside = False
         self.awaited_acquire = False
-        self.async_calls = set()
-        self.discarded = set()
-        self.discarded_attrs = set()
-        self.assigned_attrs = set()
-        self.value_attrs = set()
-        self.async_attrs = set()
-        self.arg_calls = set()
-        self.name_args = set()
-        self.handlers = set()
-        self.param_calls = []
-        self.targets = []  # (call target, its root name), see _target
+        self.async_calls: Set[str] = set()
+        self.discarded: Set[str] = set()
+        self.discarded_attrs: Set[object] = set()
+        self.assigned_attrs: Set[object] = set()
+        self.value_attrs: Set[object] = set()
+        self.async_attrs: Set[object] = set()
+        self.arg_calls: Set[Tuple[str, str]] = set()
+        self.name_args: Set[Tuple[str, str]] = set()
+        self.handlers: Set[str] = set()
+        self.param_calls: List[tuple] = []
+        self.targets: List[tuple] = []  # (call target, its root name), see _target
 
     def _region(self) -> tuple:
         d = self.__dict__
@@ -218,6 +218,7 @@ class _Collector:
             self._unit = mark.unit
         else:
             self.units[mark.unit][1] = self._region()
+            assert self._outer is not None  # set when the unit was entered
             self._use_region(self._outer)
             self._outer = None
             self._unit = None
@@ -271,7 +272,7 @@ class _Collector:
         self._use_region(outer)
         self._finish_region()
         finished.append(self._region())
-        merged = []
+        merged: list = []
         for i in range(len(_REGION_FIELDS)):
             values = [region[i] for region in finished]
             if isinstance(values[0], set):
@@ -352,6 +353,8 @@ class _Collector:
         inner_params = EMPTY
         # where names used in the body are looked up (see _Env)
         outer_shadow = env.class_shadow if env.class_path is not _NOT_CLASS else env.shadow
+        body: Sequence[ast.AST]
+        head: List[ast.AST]
         if isinstance(node, ast.Lambda):
             body = [node.body]
             head = [node.args]
@@ -361,7 +364,7 @@ class _Collector:
             inner_env = _Env(None if outer_shadow is None else outer_shadow | _all_param_names(node.args))
         elif isinstance(node, ast.ClassDef):
             body = node.body
-            head = node.decorator_list + node.bases + node.keywords
+            head = [*node.decorator_list, *node.bases, *node.keywords]
             if env.class_path is not _NOT_CLASS:  # nested in a class body
                 path = None if env.class_path is None else f"{env.class_path}.{node.name}"
             else:  # at module level, or inside a function (then its instances are not followed)
@@ -374,7 +377,7 @@ class _Collector:
                         self.rebound.add(first[0].arg)
         else:
             body = node.body
-            head = node.decorator_list + [node.args] + ([node.returns] if node.returns is not None else [])
+            head = [*node.decorator_list, node.args, *([node.returns] if node.returns is not None else [])]
             inner_params = _param_names(node.args, id(node) in self.methods) | _unfollowable_locals(
                 body, frozenset(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs
                                 if a.annotation is not None))
@@ -422,7 +425,7 @@ class _Collector:
         else:
             self._other(node, may_async, may_sync)
 
-    def _call(self, node, parent, may_async, in_func, env):
+    def _call(self, node: ast.Call, parent, may_async, in_func, env):
         name = terminal(node.func)
         if may_async:
             self.async_calls.add(name)
@@ -456,7 +459,7 @@ class _Collector:
         target when the file says where the callee's name starts, else ("name", name) for a
         bare name and `name` for anything else."""
         bare = type(func) is ast.Name
-        roots = []
+        roots: List[str] = []
         found = _expr_target(func, env, 0, roots, follow=not bare)
         if found is None or (found[0][0] == "self" and not found[1]):
             return ("name", name) if bare else name
@@ -593,7 +596,7 @@ def evaluated_at_definition(node) -> list:
 
 
 def _comprehension_targets(node) -> FrozenSet[str]:
-    out = set()
+    out: Set[str] = set()
     for gen in node.generators:
         _names_in_target(gen.target, out)
     return frozenset(out)
@@ -834,8 +837,10 @@ def pack_units(units: Sequence[Unit]) -> bytes:
     field as None (a large file has hundreds of units, mostly empty)."""
     import marshal
 
+    # (the frozensets hold strs and tuples of plain values, which marshal takes; their declared
+    # element type, object, is wider)
     return marshal.dumps(tuple(
-        (u.start, u.end, u.col, u.pinned, u.decorated_first, tuple(u.facts[i] or None for i in _UNIT_FIELDS))
+        (u.start, u.end, u.col, u.pinned, u.decorated_first, tuple(u.facts[i] or None for i in _UNIT_FIELDS))  # type: ignore[misc]
         for u in units))
 
 
@@ -848,10 +853,10 @@ def unpack_units(data, facts: ScreenFacts) -> Optional[Tuple[Unit, ...]]:
         rows = marshal.loads(data)
         out = []
         for start, end, col, pinned, decorated, fields in rows:
-            values = list(facts)
+            values: List[object] = list(facts)
             for i, value in zip(_UNIT_FIELDS, fields):
                 values[i] = value if value is not None else (False if i < 5 else EMPTY)
-            unit_facts = ScreenFacts(*values)
+            unit_facts = ScreenFacts(*values)  # type: ignore[arg-type]  # its fields are checked below
             if not (type(start) is int and type(end) is int and type(col) is int
                     and all(type(unit_facts[i]) is (bool if i < 5 else frozenset) for i in _UNIT_FIELDS)):
                 return None
@@ -884,7 +889,7 @@ def screen_for(source: str, project=None, module_name: str = "") -> FileScreen:
     if project is not None and module_name:
         known = getattr(project, "modules", {}).get(module_name)
         packed = getattr(known, "screen", None)
-        if packed is not None:
+        if known is not None and packed is not None:
             from .records import source_hash
 
             found = unpack(packed) if known.source_hash == source_hash(source) else None
@@ -957,7 +962,7 @@ class _LazyModule(types.ModuleType):
         import sys
 
         spec = self.__dict__["__spec__"]
-        self.__class__ = types.ModuleType
+        self.__class__ = types.ModuleType  # type: ignore[assignment]  # from now on a plain module
         if spec.submodule_search_locations is not None:
             self.__path__ = spec.submodule_search_locations
         try:
@@ -976,19 +981,24 @@ def loaded_libcst():
     return libcst
 
 
-class LazyTypes:
-    """A tuple of libcst node types named by their class names, for `isinstance(node, X)`,
+_NodeT = TypeVar("_NodeT")
+
+
+class LazyTypes(Generic[_NodeT]):
+    """A tuple of libcst node types named by their class names, for `isinstance(node, X.types)`,
     resolved on first use (so defining one at module level does not import libcst). Names that
-    this libcst lacks (`TryStar` on an old one) are left out."""
+    this libcst lacks (`TryStar` on an old one) are left out. `isinstance(node, X)` works too,
+    but a type checker only accepts the tuple. Declare what the types are for the checker:
+    `_TRY: LazyTypes[Union[cst.Try, cst.TryStar]] = LazyTypes("Try", "TryStar")`."""
 
     __slots__ = ("names", "_types")
 
     def __init__(self, *names: str):
         self.names = names
-        self._types = None
+        self._types: Optional[Tuple[Type[_NodeT], ...]] = None
 
     @property
-    def types(self) -> tuple:
+    def types(self) -> Tuple[Type[_NodeT], ...]:
         if self._types is None:
             import libcst
 

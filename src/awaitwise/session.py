@@ -7,11 +7,15 @@ import difflib
 import io
 import os
 import sys
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
 import click
 
 from .runner import RunResult, check_one, default_jobs, display_path, fix_one, run
+
+if TYPE_CHECKING:
+    from .cache import Cache
+    from .warm import WarmStart
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_PROJECT_ROUNDS = 4
@@ -158,10 +162,10 @@ class Session:
         self.resolver = as_resolver(settings)
         self.registry = registry
         self.opts = opts
-        self.problems = []
+        self.problems: List[str] = []
         self._fixed_settings = self.resolver.settings_for(".") if self.resolver.is_fixed else None
-        self._caches: dict = {}  # folder -> the cache opened there
-        self._warms: dict = {}  # Settings -> its warm start (warm.WarmStart), with the cache on
+        self._caches: Dict[str, Cache] = {}  # folder -> the cache opened there
+        self._warms: Dict[Any, WarmStart] = {}  # Settings -> its warm start, with the cache on
         self._shared: dict = {}  # index root -> (project files, the index built over them)
         self._given: Optional[list] = None  # the paths discovery walked (the warm start may reuse the walk)
         self._texts: dict = {}  # shown name -> source text the run read from stdin

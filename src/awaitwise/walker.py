@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Tuple, Union
 
 import libcst as cst
 
@@ -32,7 +32,8 @@ _SKIP_FIELDS = {
 # Names that are not references: the attribute of `a.b` and the keyword of `f(k=v)`.
 _SKIP_BY_TYPE = {"Attribute": {"attr"}, "Arg": {"keyword"}}
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
-_COMPREHENSIONS = LazyTypes("ListComp", "SetComp", "DictComp", "GeneratorExp")  # libcst loads on first use
+_COMPREHENSIONS: LazyTypes[Union[cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp]] = LazyTypes(
+    "ListComp", "SetComp", "DictComp", "GeneratorExp")  # libcst loads on first use
 
 
 def _fields(tp: type) -> Tuple[str, ...]:
@@ -183,16 +184,16 @@ def _push_children(ctx, node, stack) -> None:
     """Push children in reverse so they pop in source order, with scope changes around bodies."""
     if isinstance(node, cst.FunctionDef):
         scope = Scope(FUNCTION, node, ctx.scope, is_async=node.asynchronous is not None, name=node.name.value)
-        outer = list(node.decorators) + [node.params]
+        outer: List[cst.CSTNode] = list(node.decorators) + [node.params]
         if node.returns is not None:
             outer.append(node.returns)
         _scoped(stack, outer, [node.body], scope)
     elif isinstance(node, cst.Lambda):
         _scoped(stack, [node.params], [node.body], Scope(LAMBDA, node, ctx.scope))
     elif isinstance(node, cst.ClassDef):
-        outer = list(node.decorators) + list(node.bases) + list(node.keywords)
+        outer = [*node.decorators, *node.bases, *node.keywords]
         _scoped(stack, outer, [node.body], Scope(CLASS, node, ctx.scope, name=node.name.value))
-    elif isinstance(node, _COMPREHENSIONS):
+    elif isinstance(node, _COMPREHENSIONS.types):
         _scoped(stack, [], children(node), Scope(COMPREHENSION, node, ctx.scope))
     else:
         for child in reversed(children(node)):
@@ -205,7 +206,7 @@ _SCOPED: Dict[type, bool] = {}
 
 def _scoped_types() -> Dict[type, bool]:
     if not _SCOPED:
-        _SCOPED.update({tp: True for tp in (cst.FunctionDef, cst.Lambda, cst.ClassDef) + _COMPREHENSIONS.types})
+        _SCOPED.update(dict.fromkeys((cst.FunctionDef, cst.Lambda, cst.ClassDef) + _COMPREHENSIONS.types, True))
     return _SCOPED
 
 

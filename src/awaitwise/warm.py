@@ -39,7 +39,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
+
+if TYPE_CHECKING:
+    from .project import ProjectIndex
 
 STATE_VERSION = 1
 MAX_STATES = 4  # configurations whose latest state is kept (the oldest is dropped beyond this)
@@ -146,10 +149,10 @@ class LazyProject:
     """Stands for the project index of a run whose stored state holds: the fingerprints come from
     the state; anything else builds the real index (once) and asks it."""
 
-    def __init__(self, state: dict, build: Callable[[], object]):
+    def __init__(self, state: dict, build: Callable[[], Optional[ProjectIndex]]):
         self._state = state
         self._build = build
-        self._real = None
+        self._real: Optional[ProjectIndex] = None
         self.built = False
 
     def materialize(self):
@@ -221,7 +224,7 @@ class WarmStart:
             return None
         return state if ok else None
 
-    def project(self, files: Sequence[str], build: Callable[[Optional[List[str]]], object],
+    def project(self, files: Sequence[str], build: Callable[[Optional[List[str]]], Optional[ProjectIndex]],
                 given: Optional[Sequence[str]] = None, scanned=None):
         """The index for a run over `files`. `build(listed)` builds the real one from the project
         file list (None: let it compute the list). `given`: the paths the run was started with.
@@ -316,7 +319,7 @@ class WarmStart:
             return None
         state = self._load()
         stored = state.get("answer") if state is not None else None
-        if (not isinstance(stored, dict) or stored.get("fingerprint") != state["fingerprint"]
+        if (state is None or not isinstance(stored, dict) or stored.get("fingerprint") != state["fingerprint"]
                 or stored.get("run") != _run_digest(files)):
             return None
         shown, found = stored.get("shown"), stored.get("found")
@@ -349,6 +352,7 @@ class WarmStart:
         self._put(dict(state, answer=answer))
 
     def _put(self, state: dict) -> None:
+        assert self.bundle is not None  # callers return early without a bundle
         self.bundle.put("state", state)
 
     def _prune(self) -> None:
@@ -356,6 +360,7 @@ class WarmStart:
         MAX_STATES in all."""
         from .cache import prune_bundles
 
+        assert self.bundle is not None  # as in _put
         # the states of every configuration this run uses in the folder stay (a project with more
         # configs than MAX_STATES keeps them all), besides the latest of the others
         mine = self.cache.bundle_files() | {os.path.basename(self.bundle.path)}

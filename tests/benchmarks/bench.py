@@ -459,9 +459,13 @@ def main(argv=None) -> int:
     p.add_argument("--verify-screening", action="store_true",
                    help="lint the corpus with and without screening (every rule) and compare")
     p.add_argument("--every", type=int, default=1, help="with --verify-screening: every Nth file only")
-    p.add_argument("--select", default="ALL", help="with --verify-screening: the rules (default ALL; DEFAULT: the default "
-                                                  "ones; AW304 reads every function body, so screening by body "
-                                                  "needs it left out)")
+    p.add_argument(
+        "--select",
+        default="ALL",
+        help="with --verify-screening: the rules (default ALL; DEFAULT: the default "
+        "ones; AW304 reads every function body, so screening by body "
+        "needs it left out)",
+    )
     p.add_argument("--ignore", default="", help="with --verify-screening: rules left out (e.g. AW304)")
     p.add_argument("--scaling-only", action="store_true",
                    help="only the scaling rows (1k/10k/100k-line files) and the largest corpus file's memory")

@@ -41,7 +41,7 @@ the project index: `None`, `True`, `False`, `#0`, `''`, `'...'`, a name, `?`).
 from __future__ import annotations
 
 import ast
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 TRUTHY, FALSY, NONE, NOT_NONE = "truthy", "falsy", "none", "not-none"
 MEMO: Tuple[Tuple[str, str], ...] = (("", "memo"),)
@@ -330,12 +330,12 @@ class _Reader:
             if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                 if isinstance(node.value, ast.Constant):
                     continue  # a flag (`self._closed = True`): work done once, not a value kept for later
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                targets: List[ast.expr] = node.targets if isinstance(node, ast.Assign) else [node.target]
             elif isinstance(node, ast.Call) and item and isinstance(node.func, ast.Attribute) and \
                     node.func.attr in ("setdefault", "update", "add", "append"):
-                targets = [ast.Subscript(value=node.func.value, slice=None)]
+                targets = [ast.Subscript(value=node.func.value, slice=ast.Constant(None))]  # only .value is read
             elif isinstance(node, ast.Call) and item and _dotted(node.func) in IMPLICIT_FILLS:
-                targets = [ast.Subscript(value=_expression(IMPLICIT_FILLS[_dotted(node.func)]), slice=None)]
+                targets = [ast.Subscript(value=_expression(IMPLICIT_FILLS[_dotted(node.func)]), slice=ast.Constant(None))]
             else:
                 continue
             for t in targets:

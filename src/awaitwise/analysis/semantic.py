@@ -28,8 +28,9 @@ The model is flow-insensitive and leans to precision: when the bindings of a nam
 give the same answer, the name resolves to nothing, and no rule reports on it.
 
 Across modules, the return annotation of a project function comes from the project index
-(`external_returns`, which FileContext connects). What it does not follow: inheritance (an attribute set in a base class), element types of containers other than an
-annotated `for` iterable (`for c in clients` with `clients: list[httpx.Client]`), narrowing by
+(`external_returns`, which FileContext connects). What it does not follow: inheritance (an
+attribute set in a base class), element types of containers other than an annotated `for`
+iterable (`for c in clients` with `clients: list[httpx.Client]`), narrowing by
 `isinstance`, and the annotation scopes of generics (PEP 695), whose type parameters are unknown.
 """
 
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 MODULE, FUNCTION, LAMBDA, CLASS, COMPREHENSION = "module", "function", "lambda", "class", "comprehension"
 
@@ -85,7 +86,7 @@ class Site:
 
     __slots__ = ("kind", "data", "scope", "form")
 
-    def __init__(self, kind: str, data, scope: "ModelScope", form: str = ""):
+    def __init__(self, kind: str, data, scope: ModelScope, form: str = ""):
         self.kind = kind
         self.data = data
         self.scope = scope
@@ -98,8 +99,9 @@ class Site:
 class ModelScope:
     __slots__ = ("kind", "name", "node", "parent", "is_async", "sites", "declared", "children", "anonymous",
                  "class_scope", "prefix", "attr_sites")
+    prefix: str  # the qualified name of what the scope defines, set by the builder
 
-    def __init__(self, kind: str, node, parent: Optional["ModelScope"], name: str = "", is_async: bool = False):
+    def __init__(self, kind: str, node, parent: Optional[ModelScope], name: str = "", is_async: bool = False):
         self.kind = kind
         self.name = name
         self.node = node
@@ -107,23 +109,23 @@ class ModelScope:
         self.is_async = is_async
         self.sites: Dict[str, List[Site]] = {}
         self.declared: Dict[str, str] = {}  # name -> "global" | "nonlocal"
-        self.children: Dict[Tuple[str, str, int], "ModelScope"] = {}
-        self.anonymous: List["ModelScope"] = []  # lambdas and comprehensions, keyed once built
+        self.children: Dict[Tuple[str, str, int], ModelScope] = {}
+        self.anonymous: List[ModelScope] = []  # lambdas and comprehensions, keyed once built
         self.class_scope = parent if (kind == FUNCTION and parent is not None and parent.kind == CLASS) else None
         self.attr_sites: Dict[str, List[Site]] = {}  # class scopes: instance attributes
 
-    def child(self, kind: str, name: str, occurrence: int) -> Optional["ModelScope"]:
+    def child(self, kind: str, name: str, occurrence: int) -> Optional[ModelScope]:
         """The nested scope a walk of the same source meets as the `occurrence`-th (from 0) scope
         of this kind and name (lambdas and comprehensions: name "") directly inside this one."""
         return self.children.get((kind, name, occurrence))
 
-    def function_scope(self) -> "ModelScope":
+    def function_scope(self) -> ModelScope:
         scope = self
         while scope.kind == COMPREHENSION and scope.parent is not None:
             scope = scope.parent
         return scope
 
-    def module_scope(self) -> "ModelScope":
+    def module_scope(self) -> ModelScope:
         scope = self
         while scope.parent is not None:
             scope = scope.parent
@@ -142,7 +144,7 @@ class ModelScope:
                 owner = outer
         owner.sites.setdefault(name, []).append(site)
 
-    def lookup(self, name: str) -> Tuple[Optional[List[Site]], Optional["ModelScope"]]:
+    def lookup(self, name: str) -> Tuple[Optional[List[Site]], Optional[ModelScope]]:
         """Python's lookup of `name` from this scope -> (its sites, the scope they are in), or
         (None, None) for a name bound nowhere in the file. Class scopes are seen only by code
         directly in them (and by their comprehensions)."""
@@ -169,7 +171,7 @@ class SemanticModel:
         self.root = ModelScope(MODULE, tree, None)
         self.root.prefix = module_name
         self._classes: Dict[str, Optional[ModelScope]] = {}
-        self._functions: Dict[str, Optional[ast.AST]] = {}
+        self._functions: Dict[str, Optional[Union[ast.FunctionDef, ast.AsyncFunctionDef]]] = {}
         self._memo: Dict[Tuple[int, str], Optional[str]] = {}
         # what a call of a function of another module gives: (qualname, awaited) -> name or None
         self.external_returns: Optional[Callable[[str, bool], Optional[str]]] = None
@@ -192,7 +194,7 @@ class SemanticModel:
         return self._awaited
 
     @classmethod
-    def from_source(cls, source: str, module_name: str = "", is_package: bool = False) -> Optional["SemanticModel"]:
+    def from_source(cls, source: str, module_name: str = "", is_package: bool = False) -> Optional[SemanticModel]:
         """The model of `source`, or None when the running Python's `ast` cannot parse it."""
         try:
             tree = ast.parse(source)
@@ -283,7 +285,7 @@ class SemanticModel:
             if index == 0 and function.class_scope is not None:
                 decorators = {_dotted(d) for d in function.node.decorator_list}
                 if "staticmethod" in decorators:
-                    return self._annotation(arg.annotation, function.parent, depth + 1) if arg.annotation else None
+                    return self._annotation(arg.annotation, function.class_scope, depth + 1) if arg.annotation else None
                 cls_name = function.class_scope.prefix
                 return cls_name if "classmethod" in decorators else cls_name + "()"
             if arg.annotation is not None:
@@ -523,7 +525,7 @@ class _Builder:
             fields = fields_of.get(t)
             if fields is None:
                 fields = fields_of[t] = tuple(f for f in t._fields if f not in ("ctx", "op", "ops"))
-            children = []
+            children: List[ast.AST] = []
             for field in fields:
                 value = getattr(node, field, None)
                 if type(value) is list:
@@ -538,7 +540,7 @@ class _Builder:
 
     def _key_children(self, scope: ModelScope) -> None:
         counts: Dict[Tuple[str, str], int] = {}
-        named = [c for c in scope.children.values()]
+        named = list(scope.children.values())
         scope.children = {}
         for child in named:
             key = (child.kind, child.name)
@@ -621,8 +623,8 @@ class _Builder:
             for alias in node.names:
                 if alias.name == "*":
                     continue
-                target = f"{module}.{alias.name}" if module else None
-                scope.bind(alias.asname or alias.name, Site("import", target, scope) if target else
+                dotted = f"{module}.{alias.name}" if module else None
+                scope.bind(alias.asname or alias.name, Site("import", dotted, scope) if dotted else
                            Site("unknown", None, scope))
             return None
         if isinstance(node, ast.Assign):
@@ -699,10 +701,10 @@ class _Builder:
             scope.bind(arg.arg, Site("param", (arg, i), scope))
         for arg in args.kwonlyargs:
             scope.bind(arg.arg, Site("param", (arg, -1), scope))
-        for arg in (args.vararg, args.kwarg):
-            if arg is not None:
+        for star in (args.vararg, args.kwarg):
+            if star is not None:
                 # `*args: T` is a tuple of T and `**kw: T` a dict of T: no type for the name
-                scope.bind(arg.arg, Site("unknown", None, scope))
+                scope.bind(star.arg, Site("unknown", None, scope))
 
     def _target(self, target, value, scope: ModelScope, element_of=None, unpack: bool = True) -> None:
         if isinstance(target, ast.Name):
@@ -753,7 +755,7 @@ _SPECIAL = frozenset(
      ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith,
      ast.ExceptHandler, ast.Global, ast.Nonlocal, ast.Delete}
     | set(_COMPREHENSIONS) | set(_MATCH_TYPES)
-    | ({ast.TypeAlias} if hasattr(ast, "TypeAlias") else set())  # type: ignore[attr-defined]
+    | ({ast.TypeAlias} if hasattr(ast, "TypeAlias") else set())
 )
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue})
 _FIELDS: Dict[type, Tuple[str, ...]] = {}

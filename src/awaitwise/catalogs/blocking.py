@@ -13,11 +13,11 @@ Next to each catalog:
   returns a handle that keeps blocking later (a `Popen`) or because wrapping it helps nobody.
 - `*_NON_BLOCKING_ARGS`: names whose call does not block when an argument says so
   (`lock.acquire(blocking=False)`, `q.get(timeout=0)`): {name: ((position, keyword, test), ...)}
-  where test is "false" (literal False or 0), "true" (literal True or a nonzero number), "zero" (literal 0 / 0.0), "nowait-mode"
-  (`os.P_NOWAIT`, `os.P_NOWAITO`, `os.P_DETACH`), "absent" (the argument is not given) or
-  "mentions:WORD" (the argument's source mentions WORD, as in `os.WNOHANG`), "ip-literal" (a
-  string literal that is an IPv4 or IPv6 address, which no lookup is needed for) or "pipe-end"
-  (a local the same function bound by unpacking `os.pipe()`).
+  where test is "false" (literal False or 0), "true" (literal True or a nonzero number), "zero"
+  (literal 0 / 0.0), "nowait-mode" (`os.P_NOWAIT`, `os.P_NOWAITO`, `os.P_DETACH`), "absent" (the
+  argument is not given) or "mentions:WORD" (the argument's source mentions WORD, as in
+  `os.WNOHANG`), "ip-literal" (a string literal that is an IPv4 or IPv6 address, which no lookup
+  is needed for) or "pipe-end" (a local the same function bound by unpacking `os.pipe()`).
 - `*_RECEIVER_MARKERS`: names whose call does not block when the same coroutine also calls one
   of these on the same object (`sock.setblocking(False)`, `fut.add_done_callback(...)`).
 - `*_NON_BLOCKING_ERRORS`: exceptions that, caught around a call (`try: sock.recv(n)` /
@@ -29,7 +29,7 @@ Next to each catalog:
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Tuple
+from typing import Dict, FrozenSet, Iterable, Tuple
 
 Catalog = Dict[str, str]
 ArgSpec = Tuple[Tuple[int, str, str], ...]
@@ -67,7 +67,7 @@ HTTP: Catalog = {
             ("read", "readline", "readlines", "readinto"), _HTTP),
 }
 # `with client.stream(...) as r:` is reported by the With rule of BlockingCallRule without a fix.
-HTTP_NO_FIX = frozenset()
+HTTP_NO_FIX: FrozenSet[str] = frozenset()
 
 # ------------------------------------------------------------------------------------------------
 # AW102 blocking-subprocess
@@ -144,7 +144,9 @@ _SHUTIL = ("copy", "copy2", "copyfile", "copyfileobj", "copymode", "copystat", "
 # stores, archives and small databases. Each of these was seen blocking real event loops.
 _IMPORT = ("imports at run time find, read and compile the module's file; import it at module level, "
            "or `await asyncio.to_thread(...)`")
-_METADATA = "reads the installed distributions' metadata files; read it once at start-up, or `await asyncio.to_thread(...)`"
+_METADATA = (
+    "reads the installed distributions' metadata files; read it once at start-up, or `await asyncio.to_thread(...)`"
+)
 _ZONE = "reads the time-zone file on first use; build the ZoneInfo at start-up, or `await asyncio.to_thread(...)`"
 _CERTS = ("reads the certificate files; build the SSL context once at start-up and reuse it, or "
           "`await asyncio.to_thread(...)`")
@@ -191,7 +193,7 @@ _RUNTIME_READS: Catalog = {
 
 FILE_IO: Catalog = {
     **_RUNTIME_READS,
-    **{opener: _FILE for opener in _FILE_OPENERS},
+    **dict.fromkeys(_FILE_OPENERS, _FILE),
     **_each(_PATH_OWNERS, _PATH_METHODS, _FILE),
     **_each(tuple(o + "()" for o in _FILE_OPENERS) + tuple(o + ".open()" for o in _PATH_OWNERS) + _FILE_CLASSES,
             _FILE_METHODS, _FILE),
@@ -202,7 +204,7 @@ FILE_IO: Catalog = {
 }
 # Reported wherever they are called; a fix that moves one call into a thread is offered by the
 # rule except where the call is a `with` item or a `for` iterable (see _blocking).
-FILE_IO_NO_FIX = frozenset()
+FILE_IO_NO_FIX: FrozenSet[str] = frozenset()
 FILE_IO_NON_BLOCKING_ARGS: Dict[str, ArgSpec] = {
     **{f"logging.{h}": ((3, "delay", "true"),) for h in ("FileHandler", "handlers.WatchedFileHandler")},
     **{f"logging.handlers.{h}": ((5, "delay", "true"),) for h in ("RotatingFileHandler", "TimedRotatingFileHandler")},
@@ -259,7 +261,7 @@ NETWORK: Catalog = {
     # every method call on a proxy is a remote call
     "xmlrpc.client.ServerProxy().*": _RPC,
 }
-NETWORK_NO_FIX = frozenset()
+NETWORK_NO_FIX: FrozenSet[str] = frozenset()
 NETWORK_NON_BLOCKING_ARGS: Dict[str, ArgSpec] = {
     # `smtplib.SMTP()` / `ftplib.FTP()` without a host do not connect
     **{owner[:-2]: ((0, "host", "absent"),) for owner in _SMTP_OWNERS + _FTP_OWNERS},
@@ -377,7 +379,7 @@ _DBAPI_CURSOR = ("execute", "executemany", "executescript", "fetchone", "fetchma
 def _dbapi(connects: Tuple[str, ...], advice: str) -> Catalog:
     conns = tuple(c + "()" for c in connects)
     return {
-        **{c: advice for c in connects},
+        **dict.fromkeys(connects, advice),
         **_each(conns, _DBAPI_CONN, advice),
         **_each(tuple(c + ".cursor()" for c in conns), _DBAPI_CURSOR, advice),
         # sqlite3's `conn.execute(...)` returns a cursor
@@ -467,7 +469,7 @@ CPU_HEAVY: Catalog = {
     **_each(("nacl.pwhash", "nacl.pwhash.argon2id", "nacl.pwhash.argon2i", "nacl.pwhash.scrypt"),
             ("str", "verify", "kdf"), _KDF),
 }
-CPU_HEAVY_NO_FIX = frozenset()
+CPU_HEAVY_NO_FIX: FrozenSet[str] = frozenset()
 
 __all__ = [
     "HTTP", "HTTP_NO_FIX", "SUBPROCESS", "SUBPROCESS_NO_FIX", "SUBPROCESS_NON_BLOCKING_ARGS",

@@ -113,7 +113,7 @@ COROUTINE_ARGS: Dict[str, Tuple] = {
 # "args" (the callable's positional arguments follow it: `to_thread(f, a, b)`),
 # "args+kwargs" (keyword arguments may follow too), "target" (`Thread(target=f, args=(a,))`),
 # None (no way to pass arguments: the fix is offered only for calls without arguments).
-_LOOP_CALLABLE = {}
+_LOOP_CALLABLE: Dict[str, Tuple[Optional[int], Optional[str], Optional[str]]] = {}
 for _loop in ASYNCIO_LOOPS:
     _LOOP_CALLABLE[f"{_loop}.run_in_executor"] = (1, None, "args")
     _LOOP_CALLABLE[f"{_loop}.call_soon"] = (0, "callback", "args")

@@ -10,7 +10,7 @@ with a `[]` segment, which only a `*` matches.
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Dict, FrozenSet, List, Optional, Tuple
+from typing import ClassVar, Dict, FrozenSet, List, Optional, Tuple, cast
 
 import libcst as cst
 
@@ -57,7 +57,7 @@ class Matcher:
     def __init__(self, catalog: Dict[str, str]):
         self.catalog = catalog
         self._patterns: Optional[List[Tuple[re.Pattern, str]]] = None
-        self._terminals = _UNSET
+        self._terminals: object = _UNSET  # Optional[FrozenSet[str]] once worked out
         self._screen_words: Optional[FrozenSet[str]] = None
         self._handle_keys: Optional[FrozenSet[str]] = None
 
@@ -78,7 +78,7 @@ class Matcher:
             keys = self.catalog
             open_ended = any(key.endswith("*") for key in keys)
             self._terminals = None if open_ended else frozenset(_terminal(key) for key in keys)
-        return self._terminals
+        return cast(Optional[FrozenSet[str]], self._terminals)
 
     @property
     def screen_words(self) -> FrozenSet[str]:
@@ -117,7 +117,7 @@ class _CatalogWords:
     """The `tokens` of a rule that names none: its catalog's screen words, read from the rule's
     matcher when first asked for."""
 
-    def __get__(self, obj, owner):
+    def __get__(self, obj, owner) -> FrozenSet[str]:
         return owner._matcher.screen_words
 
 
@@ -168,10 +168,13 @@ class BlockingCallRule(Rule):
         if "catalog" in vars(cls):
             cls._matcher = Matcher(cls.catalog)
             if "tokens" not in vars(cls):
-                cls.tokens = _CatalogWords()
+                cls.tokens = _CatalogWords()  # type: ignore[assignment]  # a descriptor: reads as a frozenset
 
     def matcher(self) -> Matcher:
-        return self._matcher
+        matcher = self._matcher
+        if matcher is None:  # a rule without a catalog of its own overrides this method
+            raise TypeError(f"{type(self).__name__} has no catalog")
+        return matcher
 
     @classmethod
     def needs_body(cls, words):
@@ -356,7 +359,7 @@ class BlockingCallRule(Rule):
 
     def does_not_block(self, node: cst.Call, key: str) -> bool:
         specs = self.non_blocking_args.get(key)
-        return bool(specs) and any(arg_says_no_wait(self.ctx, node, spec) for spec in specs)
+        return specs is not None and any(arg_says_no_wait(self.ctx, node, spec) for spec in specs)
 
     def _receiver_marked(self, func, key: str) -> bool:
         markers = self.receiver_markers.get(key)
@@ -437,7 +440,7 @@ def consumed_here(ctx, node: cst.Call, ancestors=None) -> bool:
     `for` or comprehension, or an argument of `list()`/`sorted()`/`next()`... (through
     `enumerate()`/`zip()`/`map()`...)? `ancestors`: those of `node`, nearest first (default: of
     the node being visited)."""
-    child = node
+    child: cst.CSTNode = node
     for anc in (ctx.ancestors() if ancestors is None else ancestors):
         if isinstance(anc, (cst.For, cst.CompFor)):
             return anc.iter is child
@@ -611,7 +614,7 @@ def _unpacked_from_pipe(ctx, value) -> bool:
 
 
 def user_catalog(settings) -> Dict[str, str]:
-    return {name: advice for name, advice in settings.blocking_calls}
+    return dict(settings.blocking_calls)
 
 
 __all__ = ["BlockingCallRule", "Matcher", "awaited", "fix_fits_here", "loose_qualname", "to_thread_fix",

@@ -8,7 +8,7 @@ Not a rule module: the leading underscore keeps it out of the registry.
 from __future__ import annotations
 
 import re
-from typing import Iterator, List, Optional, Set
+from typing import TYPE_CHECKING, Iterator, List, Optional, Set, Union
 
 import libcst as cst
 
@@ -17,7 +17,16 @@ from ..scopes import CLASS, FUNCTION, LAMBDA, MODULE
 from ..screening import LazyTypes
 from ..walker import children
 
-_SCOPE_NODES = LazyTypes("FunctionDef", "Lambda", "ClassDef")
+_SCOPE_NODES: LazyTypes[Union[cst.FunctionDef, cst.Lambda, cst.ClassDef]] = LazyTypes(
+    "FunctionDef", "Lambda", "ClassDef")
+
+if TYPE_CHECKING:
+    from typing import TypeGuard
+
+    class MethodCall(cst.Call):
+        """For the type checker: a call of `<receiver>.<method>(...)`, as is_call_to tells."""
+
+        func: cst.Attribute
 
 
 # --------------------------------------------------------------------------------------------
@@ -34,7 +43,7 @@ def local_nodes(root: cst.CSTNode, include_root: bool = True) -> Iterator[cst.CS
         node = stack.pop()
         if not first or include_root:
             yield node
-        if not first and isinstance(node, _SCOPE_NODES):
+        if not first and isinstance(node, _SCOPE_NODES.types):
             continue
         first = False
         stack.extend(reversed(children(node)))
@@ -78,7 +87,7 @@ def terminal(func: cst.CSTNode) -> Optional[str]:
     return None
 
 
-def is_call_to(node: cst.CSTNode, attr: str) -> bool:
+def is_call_to(node: cst.CSTNode, attr: str) -> TypeGuard[MethodCall]:
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == attr
 
 
@@ -131,15 +140,15 @@ def has_comment(ctx, *nodes) -> bool:
     return False
 
 
-_ATOMS = LazyTypes("Name", "Attribute", "Call", "Subscript", "Integer", "Float", "SimpleString", "List", "Tuple",
-                   "Dict", "Set", "ListComp", "SetComp", "DictComp", "GeneratorExp", "Await", "ConcatenatedString",
-                   "FormattedString")
+_ATOMS: LazyTypes[cst.BaseExpression] = LazyTypes(
+    "Name", "Attribute", "Call", "Subscript", "Integer", "Float", "SimpleString", "List", "Tuple", "Dict", "Set",
+    "ListComp", "SetComp", "DictComp", "GeneratorExp", "Await", "ConcatenatedString", "FormattedString")
 
 
 def operand_code(ctx, expr: cst.BaseExpression) -> str:
     """Source of `expr` safe to put after `await ` (parenthesized when it is not an atom)."""
     text = code(ctx, expr).strip()
-    if isinstance(expr, _ATOMS) or expr.lpar:
+    if isinstance(expr, _ATOMS.types) or expr.lpar:
         return text
     return f"({text})"
 

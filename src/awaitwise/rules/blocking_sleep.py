@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar, Dict
+
 import libcst as cst
 
 from .. import fixes
@@ -51,7 +53,7 @@ class BlockingSleep(BlockingCallRule):
     name = "blocking-sleep"
     summary = "`time.sleep` in async context"
     fix = "safe"
-    catalog = {"time.sleep": "use `await asyncio.sleep(...)`"}
+    catalog: ClassVar[Dict[str, str]] = {"time.sleep": "use `await asyncio.sleep(...)`"}
 
     def make_fix(self, node: cst.Call, qualname: str):
         if not can_add_await(self.ctx):

@@ -95,7 +95,7 @@ class CallInsteadOfCallable(Rule):
             return
         api = canonical(self.ctx, func)
         spec = CALLABLE_ARGS.get(api) if api else None
-        if spec is None:
+        if not api or spec is None:
             return
         position, keyword, how = spec
         arg = _find_arg(node, position, keyword)

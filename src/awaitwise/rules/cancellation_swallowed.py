@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import libcst as cst
 
@@ -21,10 +21,10 @@ _CANCELLED = {
 }
 # the terminal names of _CANCELLED's keys (screening)
 _CANCEL_NAMES = frozenset(name.rsplit(".", 1)[-1].rstrip("()") for name in _CANCELLED)
-_TRY = LazyTypes("Try", "TryStar")
+_TRY: LazyTypes[Union[cst.Try, cst.TryStar]] = LazyTypes("Try", "TryStar")
 
 
-def _caught(ctx, handler: cst.ExceptHandler) -> Optional[str]:
+def _caught(ctx, handler: Union[cst.ExceptHandler, cst.ExceptStarHandler]) -> Optional[str]:
     """What of the cancellation family the handler catches (for the message), or None."""
     if handler.type is None:
         return "bare `except:`"
@@ -104,7 +104,7 @@ def _always_raises(stmts: Sequence[cst.CSTNode]) -> bool:
             if _escapes([stmt]):
                 return False
             continue
-        if isinstance(stmt, _TRY):
+        if isinstance(stmt, _TRY.types):
             if stmt.finalbody is not None and _always_raises(_block(stmt.finalbody.body)):
                 return True
             if (_always_raises(_block(stmt.body)) and stmt.orelse is None
@@ -254,7 +254,13 @@ def _forwards(ctx, handler: cst.ExceptHandler) -> bool:
             if name is None:
                 continue
             func = n.func
-            fname = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+            fname = (
+                func.value
+                if isinstance(func, cst.Name)
+                else func.attr.value
+                if isinstance(func, cst.Attribute)
+                else None
+            )
             if fname in _NOT_FORWARDING:
                 continue
             if any(isinstance(a.value, cst.Name) and a.value.value == name for a in n.args):
@@ -269,7 +275,7 @@ def _forwards(ctx, handler: cst.ExceptHandler) -> bool:
 def _sleeps_until_cancelled(try_node) -> bool:
     """`try: await sleep(math.inf)` (or `sleep_forever()`): cancellation is how this ends, and the
     handler is the shutdown path."""
-    if not isinstance(try_node, _TRY):
+    if not isinstance(try_node, _TRY.types):
         return False
     stmts = _block(try_node.body)
     if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
@@ -279,13 +285,23 @@ def _sleeps_until_cancelled(try_node) -> bool:
     if not isinstance(aw, cst.Await) or not isinstance(aw.expression, cst.Call):
         return False
     call = aw.expression
-    name = call.func.value if isinstance(call.func, cst.Name) else call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+    name = (
+        call.func.value
+        if isinstance(call.func, cst.Name)
+        else call.func.attr.value
+        if isinstance(call.func, cst.Attribute)
+        else None
+    )
     if name == "sleep_forever":
         return True
     if name == "sleep" and call.args:
         first = call.args[0].value
-        text = first.value if isinstance(first, cst.Name) else first.attr.value if isinstance(first, cst.Attribute) else ""
-        return text == "inf" or (isinstance(first, cst.Call) and isinstance(first.func, cst.Name) and first.func.value == "float")
+        text = (
+            first.value if isinstance(first, cst.Name) else first.attr.value if isinstance(first, cst.Attribute) else ""
+        )
+        return text == "inf" or (
+            isinstance(first, cst.Call) and isinstance(first.func, cst.Name) and first.func.value == "float"
+        )
     return False
 
 
@@ -298,13 +314,13 @@ class CancellationSwallowed(Rule):
     end, or by `return`, `break` or `continue`.
 
     It does not flag `except Exception` (since Python 3.8 `CancelledError` derives from
-    `BaseException`, so it is not caught there), nor a handler in which every path raises
-    (bare `raise`, `raise Other(...) from exc`, `pytest.fail(...)`, `sys.exit(...)`). A handler that calls `.uncancel()` is also
-    accepted: that is asyncio's documented way (3.11+) of deciding on purpose that a
-    cancellation is absorbed, and it keeps the task's cancellation count right so that
-    `TaskGroup` and `asyncio.timeout` still work; likewise a handler that checks
-    `current_task().cancelling()` and re-raises only when this task is being cancelled
-    decides deliberately. Also not reported, because nothing is lost:
+    `BaseException`, so it is not caught there), nor a handler in which every path raises (bare
+    `raise`, `raise Other(...) from exc`, `pytest.fail(...)`, `sys.exit(...)`). A handler that
+    calls `.uncancel()` is also accepted: that is asyncio's documented way (3.11+) of deciding on
+    purpose that a cancellation is absorbed, and it keeps the task's cancellation count right so
+    that `TaskGroup` and `asyncio.timeout` still work; likewise a handler that checks
+    `current_task().cancelling()` and re-raises only when this task is being cancelled decides
+    deliberately. Also not reported, because nothing is lost:
     - the exception is handed on: passed to a call other than logging, stored, returned or
       wrapped (`errors.append(exc)`, `self._exc = exc`, `future.set_exception(exc)`), or
       re-thrown through `sys.exc_info()`;
@@ -392,9 +408,11 @@ class CancellationSwallowed(Rule):
         if _always_raises(body):
             return
         try_node = ctx.parent()
-        if isinstance(try_node, _TRY) and not _can_be_cancelled(try_node.body):
+        if isinstance(try_node, _TRY.types) and not _can_be_cancelled(try_node.body):
             return  # nothing in the try awaits: the error came from `.result()` or the like
-        if caught in ("bare `except:`", "`except BaseException`") and self._earlier_handler_takes_cancel(try_node, node):
+        if caught in ("bare `except:`", "`except BaseException`") and self._earlier_handler_takes_cancel(
+            try_node, node
+        ):
             return
         if _deliberate(node) or _forwards(ctx, node) or _exit_protocol(ctx, node):
             return
@@ -484,7 +502,7 @@ class CancellationSwallowed(Rule):
 
     def _earlier_handler_takes_cancel(self, try_node, handler) -> bool:
         """`except CancelledError: raise` (or any handler for it) comes first in the same try."""
-        if not isinstance(try_node, _TRY):
+        if not isinstance(try_node, _TRY.types):
             return False
         for h in try_node.handlers:
             if h is handler:
@@ -496,7 +514,7 @@ class CancellationSwallowed(Rule):
 
     def _waits_for_cancelled_task(self, try_node) -> bool:
         """`x.cancel()` earlier in the function, then `try: await x` (or wait_for / gather of x)."""
-        if not isinstance(try_node, _TRY):
+        if not isinstance(try_node, _TRY.types):
             return False
         awaited = []
         for n in local_nodes(try_node.body):
@@ -517,7 +535,13 @@ class CancellationSwallowed(Rule):
             targets = [expr]
             if isinstance(expr, cst.Call):  # asyncio.wait_for(task, ...), asyncio.gather(*tasks)
                 func = expr.func
-                fname = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+                fname = (
+                    func.attr.value
+                    if isinstance(func, cst.Attribute)
+                    else func.value
+                    if isinstance(func, cst.Name)
+                    else None
+                )
                 if fname not in ("wait_for", "gather", "shield", "wait"):
                     return False
                 targets = [a.value for a in expr.args if a.keyword is None][:1 if fname != "gather" else None]

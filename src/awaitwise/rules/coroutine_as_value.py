@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Union
+
 import libcst as cst
 
 from .. import fixes
@@ -14,7 +16,7 @@ _CONVERTERS = frozenset({
     "builtins.str", "builtins.repr", "builtins.print", "builtins.int", "builtins.float", "builtins.bool",
     "builtins.format", "builtins.round", "builtins.abs", "builtins.ascii",
 })
-_NUMERIC_UNARY = LazyTypes("Minus", "Plus", "BitInvert")
+_NUMERIC_UNARY: LazyTypes[Union[cst.Minus, cst.Plus, cst.BitInvert]] = LazyTypes("Minus", "Plus", "BitInvert")
 # What a coroutine object really has: using these is working with the coroutine, not its result.
 _CONVERTER_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in _CONVERTERS)
 _COROUTINE_ATTRS = frozenset({"send", "throw", "close", "__await__", "cr_await", "cr_code", "cr_frame",
@@ -56,12 +58,12 @@ class CoroutineAsValue(CoroutineRule):
     ```
 
     ## Fix safety
-    Safe inside an `async def` (unsafe for `return coro()`, below): the fix adds `await` before the call (with parentheses where
-    the expression needs them), which yields the value the code was written to use. No fix is
-    offered in sync functions or inside generator expressions, where `await` is not possible or
-    would change what the expression is. For `return coro()` in an `async def` (reported only
-    for the project's own `async def`s) the fix is unsafe: callers that relied on receiving the
-    inner coroutine to await it themselves now receive its result.
+    Safe inside an `async def` (unsafe for `return coro()`, below): the fix adds `await` before
+    the call (with parentheses where the expression needs them), which yields the value the code
+    was written to use. No fix is offered in sync functions or inside generator expressions, where
+    `await` is not possible or would change what the expression is. For `return coro()` in an
+    `async def` (reported only for the project's own `async def`s) the fix is unsafe: callers that
+    relied on receiving the inner coroutine to await it themselves now receive its result.
     """
 
     code = "AW202"
@@ -113,7 +115,7 @@ class CoroutineAsValue(CoroutineRule):
             return "a value in a comparison"
         if isinstance(parent, cst.BinaryOperation):
             return "an operand"
-        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, _NUMERIC_UNARY):
+        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, _NUMERIC_UNARY.types):
             return "a number"
         if isinstance(parent, cst.AugAssign) and parent.value is node:
             return "an operand"

@@ -71,7 +71,7 @@ class CoroutineFunctionNotCalled(CoroutineRule):
             return
         api = canonical(self.ctx, func)
         positions = COROUTINE_ARGS.get(api) if api else None
-        if not positions:
+        if not api or not positions:
             return
         index = 0
         for arg in node.args:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import List
+
 import libcst as cst
 
 from ..scopes import FUNCTION
@@ -86,7 +88,7 @@ class CoroutineNeverAwaited(CoroutineRule):
 
     @staticmethod
     def _mentioned_elsewhere(function: cst.FunctionDef, name: str, target: cst.Name) -> bool:
-        stack = [function.body]
+        stack: List[cst.CSTNode] = [function.body]
         while stack:
             node = stack.pop()
             if isinstance(node, cst.Name):

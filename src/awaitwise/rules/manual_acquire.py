@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import TYPE_CHECKING, List, Sequence, Union
 
 import libcst as cst
 
@@ -19,12 +19,21 @@ from ._concurrency import (
     local_nodes,
 )
 
+if TYPE_CHECKING:
+    from ._concurrency import MethodCall
+
 # Types whose instances are async context managers that acquire/release: the rewrite to
 # `async with` is certainly equivalent for them.
-_KNOWN_LOCKS = frozenset(f"{mod}.{cls}()" for mod in ("asyncio", "asyncio.locks") for cls in (
-    "Lock", "Semaphore", "BoundedSemaphore", "Condition")) | frozenset(f"{mod}.{cls}()" for mod in ("anyio", "trio") for cls in (
-        "Lock", "Semaphore", "CapacityLimiter", "Condition", "StrictFIFOLock"))
-_TRY = LazyTypes("Try", "TryStar")
+_KNOWN_LOCKS = frozenset(
+    f"{mod}.{cls}()"
+    for mod in ("asyncio", "asyncio.locks")
+    for cls in ("Lock", "Semaphore", "BoundedSemaphore", "Condition")
+) | frozenset(
+    f"{mod}.{cls}()"
+    for mod in ("anyio", "trio")
+    for cls in ("Lock", "Semaphore", "CapacityLimiter", "Condition", "StrictFIFOLock")
+)
+_TRY: LazyTypes[Union[cst.Try, cst.TryStar]] = LazyTypes("Try", "TryStar")
 
 
 class ManualAcquire(Rule):
@@ -116,7 +125,7 @@ class ManualAcquire(Rule):
                               f"use `async with {xcode}:`", fix)
             return
         following = stmts[index + 1] if index + 1 < len(stmts) else None
-        if isinstance(following, _TRY) and _finally_releases(ctx, following, xcode):
+        if isinstance(following, _TRY.types) and _finally_releases(ctx, following, xcode):
             if self.known:
                 fix = self._fix_acquire_then_try(line, following, xcode)
                 if fix is not None:
@@ -130,7 +139,7 @@ class ManualAcquire(Rule):
                     self._fix_acquire_body_release(line, stmts, index, block, xcode))
 
     # --- where is the release? -------------------------------------------------------------
-    def _released_after(self, function, acquire: cst.Call, xcode: str) -> bool:
+    def _released_after(self, function, acquire: MethodCall, xcode: str) -> bool:
         """Does the function release x after this acquire (in source order), with nothing but the
         release touching x in between? Code that releases first (a condition re-acquiring) or
         inspects x in between (`x.locked()`, `x.value`: tests of the primitive itself) is not
@@ -171,7 +180,7 @@ class ManualAcquire(Rule):
             if isinstance(parent, (cst.IndentedBlock, cst.Module)) and node in parent.body:
                 stmts = list(parent.body)
                 for stmt in stmts[stmts.index(node) + 1:]:
-                    if isinstance(stmt, _TRY) and _finally_releases_anywhere(self.ctx, stmt, xcode):
+                    if isinstance(stmt, _TRY.types) and _finally_releases_anywhere(self.ctx, stmt, xcode):
                         return True
                     if any(isinstance(n, cst.Await) for n in local_nodes(stmt)):
                         return False
@@ -183,7 +192,11 @@ class ManualAcquire(Rule):
                 else:
                     return False
                 # continue after the enclosing compound statement (the whole `if` chain)
-                while owner_i > 0 and isinstance(stack[owner_i - 1], cst.If) and stack[owner_i - 1].orelse is stack[owner_i]:
+                while (
+                    owner_i > 0
+                    and isinstance(stack[owner_i - 1], cst.If)
+                    and stack[owner_i - 1].orelse is stack[owner_i]
+                ):
                     owner_i -= 1
                 i = owner_i
                 continue
@@ -196,7 +209,7 @@ class ManualAcquire(Rule):
             anc = stack[i]
             if isinstance(anc, (cst.FunctionDef, cst.Lambda)):
                 return None
-            if isinstance(anc, _TRY) and stack[i + 1] is anc.body and _finally_releases(self.ctx, anc, xcode):
+            if isinstance(anc, _TRY.types) and stack[i + 1] is anc.body and _finally_releases(self.ctx, anc, xcode):
                 return anc
         return None
 
@@ -211,7 +224,9 @@ class ManualAcquire(Rule):
         rest = list(body.body[1:]) or [cst.SimpleStatementLine(body=[cst.Pass()])]
         body = body.with_changes(body=rest)
         indents = block_indents(self.ctx)[:-1]  # the try statement's own indentation
-        return self._spec(f"Use `async with {xcode}:`", fixes.replace_lines(try_node, self._with_code(body, xcode, indents)))
+        return self._spec(
+            f"Use `async with {xcode}:`", fixes.replace_lines(try_node, self._with_code(body, xcode, indents))
+        )
 
     def _fix_acquire_then_try(self, line, try_node, xcode: str):
         body = self._body_keeping_comment(try_node, line)
@@ -233,12 +248,13 @@ class ManualAcquire(Rule):
             body = body.with_changes(header=line.trailing_whitespace)
         return body
 
-    def _fix_acquire_body_release(self, line, stmts: List[cst.CSTNode], index: int, block, xcode: str):
+    def _fix_acquire_body_release(self, line, stmts: Sequence[cst.BaseStatement], index: int, block, xcode: str):
         ctx = self.ctx
         end = next((j for j in range(index + 1, len(stmts)) if _is_release_line(ctx, stmts[j], xcode)), None)
         if end is None:
             return None
         release = stmts[end]
+        assert isinstance(release, cst.SimpleStatementLine)  # as _is_release_line found
         if has_comment(ctx, release.trailing_whitespace):
             return None
         body = stmts[index + 1:end]

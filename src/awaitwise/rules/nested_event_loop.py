@@ -118,7 +118,7 @@ class NestedEventLoop(Rule):
         keywords = [a for a in args if a.keyword is not None]
         if kind == "coroutine":
             main = positional[0] if positional else next(
-                (a for a in keywords if a.keyword.value in ("main", "future", "coro")), None)
+                (a for a in keywords if a.keyword is not None and a.keyword.value in ("main", "future", "coro")), None)
             if main is None:
                 return None
             inner = operand_code(self.ctx, main.value)

@@ -7,9 +7,9 @@ from typing import List, Optional
 import libcst as cst
 
 from .. import fixes
-from ._coroutines import coroutine_target
 from ..registry import Rule
 from ._concurrency import block_indents, code, fresh_name, names_in, terminal
+from ._coroutines import coroutine_target
 from ._helpers import in_generator_expression, module_ref
 
 _GATHER = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
@@ -150,8 +150,8 @@ class PreferTaskgroup(Rule):
                 names.append(name)
                 lines.append(f"{inner}{name} = {tg}.create_task({code(ctx, coro).strip()})")
             results = [f"{n}.result()" for n in names]
-            target = getattr(stmt, "targets", None)
-            if (isinstance(stmt, cst.Assign) and len(target) == 1 and isinstance(target[0].target, cst.Tuple)
+            target = stmt.targets if isinstance(stmt, cst.Assign) else ()
+            if (len(target) == 1 and isinstance(target[0].target, cst.Tuple)
                     and len(target[0].target.elements) == len(results)
                     and not any(isinstance(e, cst.StarredElement) for e in target[0].target.elements)):
                 value = ", ".join(results)
@@ -184,6 +184,10 @@ class PreferTaskgroup(Rule):
             anc = stack[i]
             if isinstance(anc, (cst.FunctionDef, cst.Lambda)):
                 return False
-            if isinstance(anc, (cst.Try, getattr(cst, "TryStar", cst.Try))) and anc.handlers and stack[i + 1] is anc.body:
+            if (
+                isinstance(anc, (cst.Try, cst.TryStar))
+                and anc.handlers
+                and stack[i + 1] is anc.body
+            ):
                 return True
         return False

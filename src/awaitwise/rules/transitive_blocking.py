@@ -134,7 +134,7 @@ class TransitiveBlocking(Rule):
             # a call target: resolved in the index the way visit_Call resolves the callee
             q = target_qualname(entry, facts, project)
             if q is None or project.memo(("AW110 reaches", q, config_key(settings)),
-                                         lambda: cls._reaches(q, settings, project)):
+                                         lambda q=q: cls._reaches(q, settings, project)):
                 return None
         return False
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Union
 
 import libcst as cst
 
@@ -18,7 +18,8 @@ _SPAWNERS = frozenset({
     "anyio.create_task_group().start_soon", "anyio.create_task_group().start",
     "trio.open_nursery().start_soon", "trio.open_nursery().start",
 })
-_COMPREHENSIONS = LazyTypes("ListComp", "GeneratorExp", "SetComp")
+_COMPREHENSIONS: LazyTypes[Union[cst.ListComp, cst.GeneratorExp, cst.SetComp]] = LazyTypes(
+    "ListComp", "GeneratorExp", "SetComp")
 _MAX_SHOWN = 40
 # Per-item work handed to a pool of threads or processes, which bounds it.
 _OFFLOADS = frozenset({"to_thread", "run_in_executor", "async_add_executor_job", "run_sync", "submit"})
@@ -121,9 +122,9 @@ class UnboundedFanOut(Rule):
         if name in ("gather", "wait", "as_completed"):
             qualname = ctx.qualname(node.func)
             if qualname in _GATHER:
-                comps = [a.value for a in node.args if a.star == "*" and isinstance(a.value, _COMPREHENSIONS)]
+                comps = [a.value for a in node.args if a.star == "*" and isinstance(a.value, _COMPREHENSIONS.types)]
             elif qualname in _WAITERS:
-                comps = [a.value for a in node.args[:1] if not a.star and isinstance(a.value, _COMPREHENSIONS)]
+                comps = [a.value for a in node.args[:1] if not a.star and isinstance(a.value, _COMPREHENSIONS.types)]
             else:
                 return
             for comp in comps:

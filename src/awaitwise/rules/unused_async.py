@@ -175,7 +175,9 @@ class UnusedAsync(Rule):
         if not isinstance(call, cst.Call):
             return
         func = call.func
-        ident = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        ident = (
+            func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        )
         if ident in self.names:
             self.awaited.setdefault(ident, []).append((node, _plain_name(self.ctx.qualname(func))))
 
@@ -192,12 +194,16 @@ class UnusedAsync(Rule):
             return  # reached by a name built at run time: `getattr(self, f"_async_{action}_step")`
         for dec in node.decorators:
             d = dotted(dec.decorator)
-            if d is None or (d not in _HARMLESS_DECORATORS and self.ctx.qualname(dec.decorator) not in _HARMLESS_DECORATORS):
+            if d is None or (
+                d not in _HARMLESS_DECORATORS and self.ctx.qualname(dec.decorator) not in _HARMLESS_DECORATORS
+            ):
                 return
         scope = self.ctx.scope
         if scope.kind == CLASS:
             cls = scope.node
-            if cls.keywords or any(not (isinstance(b.value, cst.Name) and b.value.value == "object") for b in cls.bases):
+            if cls.keywords or any(
+                not (isinstance(b.value, cst.Name) and b.value.value == "object") for b in cls.bases
+            ):
                 return
         if _is_stub(node.body) or _uses_async(node):
             return
@@ -211,16 +217,25 @@ class UnusedAsync(Rule):
             sites = self.awaited.get(name, [])
             if not sites and not nested and not name.startswith("_"):
                 continue  # public and never called here: an interface for other modules or a framework
+            assert func.asynchronous is not None  # candidates are `async def`s
             edits = [fixes.replace(func.asynchronous, ""), fixes.replace(func.asynchronous.whitespace_after, "")]
             fixable = True
             for await_node, site_qualname in sites:
                 if site_qualname is None or site_qualname.split(".")[-1] != name:
                     fixable = False  # an `await x.name()` we cannot tie to this def, or not
                     break
-                if site_qualname == qualname or site_qualname.endswith("." + qualname) or qualname.endswith("." + site_qualname):
+                if (
+                    site_qualname == qualname
+                    or site_qualname.endswith("." + qualname)
+                    or qualname.endswith("." + site_qualname)
+                ):
                     edits.append(fixes.replace(await_node, code(self.ctx, await_node.expression).strip()))
                 else:
                     fixable = False
                     break
-            fix = fixes.fix("unsafe", f"Drop `async` from `{name}` and the `await` at its call sites", *edits) if fixable else None
+            fix = (
+                fixes.fix("unsafe", f"Drop `async` from `{name}` and the `await` at its call sites", *edits)
+                if fixable
+                else None
+            )
             self.report(func, f"`async def {name}` never awaits; make it a plain `def`", fix)
