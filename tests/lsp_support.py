@@ -201,7 +201,7 @@ def edits_of(action: types.CodeAction, u: str) -> List[types.TextEdit]:
     return list((edit.changes or {}).get(u, []))
 
 
-def run(root: Path, scenario, ending: str = "shutdown", **start_options) -> "Client":
+def run(root: Path, scenario, ending: str = "shutdown", **start_options) -> Client:
     """Start a server for the workspace `root`, run `await scenario(client)`, end the session
     (see Client.stop), and return the client: `result` is what the scenario returned,
     `exit_code` the server's exit status."""

@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from lsp_support import TIMEOUT, Client, apply_edits, edits_of, run, uri
-
 import awaitwise
+from lsp_support import TIMEOUT, Client, apply_edits, edits_of, run, uri
 
 TICK = textwrap.dedent("""\
     import time

@@ -123,7 +123,7 @@ class BlockingGraph:
     """Which sync project callables block, with the shortest chain of each."""
 
     def __init__(self, index, settings, chains: Optional[Dict[Node, Chain]] = None, propagate: bool = True,
-                 previous: Optional["BlockingGraph"] = None, changed: FrozenSet[str] = frozenset(),
+                 previous: Optional[BlockingGraph] = None, changed: FrozenSet[str] = frozenset(),
                  keep_parts: bool = False):
         """`chains`: the chains worked out before (an installed package's summary), so the graph
         only answers questions; `propagate=False`: no function blocks (the async frameworks'
@@ -543,9 +543,9 @@ class BlockingGraph:
                 except RecursionError:  # pragma: no cover - absurd alias chains
                     continue
                 found = self.node_of(ref)
-                chain = self.chains.get(found[0]) if found is not None else None
-                if chain is not None:
-                    out.setdefault(alias, []).append(self._describe(found[0], chain))
+                reached = self.chains.get(found[0]) if found is not None else None
+                if found is not None and reached is not None:
+                    out.setdefault(alias, []).append(self._describe(found[0], reached))
                 elif ref is not None and ref[0] == "external" and libs is not None:
                     lib = libs.chain_of(ref[1])
                     if lib is not None:

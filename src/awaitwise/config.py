@@ -570,7 +570,7 @@ def _settings(opts: Dict[str, Any]) -> Settings:
     return Settings(**opts)
 
 
-def _with_cli(settings: Settings, cli: Dict[str, object]) -> Settings:
+def _with_cli(settings: Settings, cli: Dict[str, Any]) -> Settings:
     """`settings` with the command line's options on top: --select replaces the configured
     list, --extend-select, --ignore and --exclude add to theirs, the others replace."""
     overrides = {k: v for k, v in cli.items() if v is not None}
@@ -608,9 +608,9 @@ class Resolver:
 
     Messages about codes of other tools without an equivalent collect in `warnings`."""
 
-    def __init__(self, registry, config_file: Optional[str] = None, cli: Optional[Dict[str, object]] = None):
+    def __init__(self, registry, config_file: Optional[str] = None, cli: Optional[Dict[str, Any]] = None):
         self.registry = registry
-        self.cli: Dict[str, object] = dict(cli or {})
+        self.cli: Dict[str, Any] = dict(cli or {})
         self.warnings: List[str] = []
         self._fixed: Optional[Settings] = None
         self._by_dir: Dict[str, Settings] = {}
@@ -623,7 +623,7 @@ class Resolver:
             self._fixed = _with_cli(_settings(load_file(config_file, registry, self.warnings)), self.cli)
 
     @classmethod
-    def fixed(cls, settings: Settings) -> "Resolver":
+    def fixed(cls, settings: Settings) -> Resolver:
         """A resolver that gives `settings` for every path."""
         resolver = cls(None)
         resolver._fixed = settings
@@ -760,7 +760,7 @@ def as_resolver(settings) -> Resolver:
     return settings if isinstance(settings, Resolver) else Resolver.fixed(settings)
 
 
-def resolve_settings(paths, config_file: Optional[str], cli: Dict[str, object], registry) -> Settings:
+def resolve_settings(paths, config_file: Optional[str], cli: Dict[str, Any], registry) -> Settings:
     """The settings of the first of `paths` (the working folder when there is none): the given
     --config, else the nearest config above it (see Resolver), with `cli` on top."""
     start = paths[0] if paths else os.getcwd()

@@ -148,7 +148,7 @@ class Libraries:
                 "project_tops": self.project_tops}
 
     def __setstate__(self, state):
-        self.__init__(state["env"], state["settings"], state["use_cache"], state["project_tops"])
+        type(self).__init__(self, state["env"], state["settings"], state["use_cache"], state["project_tops"])
 
     def signature(self) -> str:
         """Changes when the environment's installed distributions change (see environment.signature)."""
@@ -163,7 +163,7 @@ class Libraries:
         tops = {t: ds for t, ds in self.installed.tops().items() if t not in self.project_tops}
         if not tops:
             return
-        wanted = set()
+        wanted: Set[str] = set()
         for names in imported:
             wanted.update(t for t in names if t in tops)
         for top in sorted(wanted):
@@ -282,8 +282,8 @@ class Libraries:
         return summary
 
     def _config_digest(self) -> str:
-        from .callgraph import config_key
         from .cache import tool_fingerprint
+        from .callgraph import config_key
 
         text = repr((SUMMARY_VERSION, tool_fingerprint(), config_key(self.settings)))
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()

@@ -66,7 +66,7 @@ def parse_line(line: str):
 
 
 def _type_checker_codes(line: str) -> FrozenSet[str]:
-    out = set()
+    out: Set[str] = set()
     for m in _TYPE_IGNORE.finditer(line):
         for code in _SPLIT.split(m.group("codes").strip()):
             out.update(TYPE_CHECKER_EQUIVALENT.get(code, ()))

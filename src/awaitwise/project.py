@@ -134,9 +134,10 @@ def extract(path: str, source_text: str, screen: bool = True) -> FileFacts:
     screened = screen_units_from_tree(tree)
     if screened is None:  # pragma: no cover - the walk is iterative
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
-    screen, units = screened
+    screen_facts, units = screened
     return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words,
-                     pack_calls(x.calls), x.attr_values, pack(screen), pack_units(units) if units else b"", imports)
+                     pack_calls(x.calls), x.attr_values, pack(screen_facts), pack_units(units) if units else b"",
+                     imports)
 
 
 def _dotted(node) -> Optional[str]:
@@ -921,7 +922,7 @@ class ProjectIndex:
         self._computing: List[object] = []  # the memo() keys being computed, innermost last
         self._graph_keys: set = set()  # memo() keys whose value asked for a blocking graph
         # an index made by updated(): blocking graph key -> (an earlier graph, modules changed since)
-        self._graph_previous: Dict[object, Tuple[object, FrozenSet[str]]] = {}
+        self._graph_previous: Dict[object, Tuple[Any, FrozenSet[str]]] = {}  # graphs from the memo
         self._follows_edits = False
 
     def with_settings(self, settings) -> ProjectIndex:
@@ -1042,7 +1043,8 @@ class ProjectIndex:
         key = ("blocking_graph", config_key(settings))
         if key not in self._memo:
             previous, changed = self._graph_previous.pop(key, (None, frozenset()))
-            self._memo[key] = BlockingGraph(self, settings, previous=previous, changed=changed, keep_parts=self._follows_edits)
+            self._memo[key] = BlockingGraph(self, settings, previous=previous, changed=changed,
+                                            keep_parts=self._follows_edits)
         return self._memo[key]
 
     # --- overlay for the file being checked ---------------------------------------------------------
@@ -1059,13 +1061,13 @@ class ProjectIndex:
         packages = self.packages | {module_name} if is_package else self.packages
         return ProjectIndex(modules, packages, self.paths, self.settings, self.libraries)
 
-    def follow_edits(self) -> "ProjectIndex":
+    def follow_edits(self) -> ProjectIndex:
         """Mark this index as the start of a series of updated() ones: its blocking graphs keep
         the per-module parts a later graph reuses. Returns the index."""
         self._follows_edits = True
         return self
 
-    def updated(self, module_name: str, facts: FileFacts, is_package: bool = False) -> "ProjectIndex":
+    def updated(self, module_name: str, facts: FileFacts, is_package: bool = False) -> ProjectIndex:
         """for_file(), for an index that follows one module as it is edited (the language server
         asks this on every change of an open file): what the change cannot affect is carried
         over instead of being worked out again for the whole project. When the module's

@@ -114,7 +114,7 @@ class _Reader:
                     self._rebound.add(node.id)
         return self._params - self._rebound
 
-    def values(self) -> Dict[str, list]:
+    def values(self) -> Dict[str, Optional[list]]:
         """{local name: [(statement, value), ...]} of its plain assignments (`x = v`, `x: T = v`,
         each target of `x = y = v`); a name bound any other way maps to None."""
         if self._values is None:
@@ -334,8 +334,9 @@ class _Reader:
             elif isinstance(node, ast.Call) and item and isinstance(node.func, ast.Attribute) and \
                     node.func.attr in ("setdefault", "update", "add", "append"):
                 targets = [ast.Subscript(value=node.func.value, slice=ast.Constant(None))]  # only .value is read
-            elif isinstance(node, ast.Call) and item and _dotted(node.func) in IMPLICIT_FILLS:
-                targets = [ast.Subscript(value=_expression(IMPLICIT_FILLS[_dotted(node.func)]), slice=ast.Constant(None))]
+            elif isinstance(node, ast.Call) and item and (called := _dotted(node.func)) is not None and \
+                    called in IMPLICIT_FILLS:
+                targets = [ast.Subscript(value=_expression(IMPLICIT_FILLS[called]), slice=ast.Constant(None))]
             else:
                 continue
             for t in targets:

@@ -347,13 +347,13 @@ class _Overlay:
     function body does not make the whole project's name sets and call graph be worked out
     again)."""
 
-    def __init__(self, base: "ProjectIndex", roots: Tuple[str, ...]):
+    def __init__(self, base: ProjectIndex, roots: Tuple[str, ...]):
         self.base = base
         self.index = base
         self.roots = [os.path.join(r, "") for r in roots]
         self.by_path = {os.path.abspath(p): m for m, p in base.paths.items()}
         # path -> (module name or "" when the file is no module of this project, is package, facts)
-        self.applied: Dict[str, Tuple[str, bool, "FileFacts"]] = {}
+        self.applied: Dict[str, Tuple[str, bool, FileFacts]] = {}
 
     def _module(self, path: str) -> Tuple[str, bool]:
         name = self.by_path.get(path)
@@ -367,7 +367,7 @@ class _Overlay:
         name, is_package = module_name_for(path)
         return ("", False) if not name or name in self.base.modules else (name, is_package)
 
-    def sync(self, open_facts: Dict[str, "FileFacts"]) -> "ProjectIndex":
+    def sync(self, open_facts: Dict[str, FileFacts]) -> ProjectIndex:
         for path in [p for p in self.applied if p not in open_facts]:  # closed: the file on disk again
             done = self.applied.pop(path, None)
             if done is None or not done[0]:

@@ -10,7 +10,7 @@ with a `[]` segment, which only a `*` matches.
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Dict, FrozenSet, List, Optional, Tuple, cast
+from typing import ClassVar, Dict, FrozenSet, List, Optional, Tuple, Union, cast
 
 import libcst as cst
 
@@ -36,7 +36,7 @@ _SEGMENTS = r"[^.]+(?:\.[^.]+)*"
 _THREAD_RUNNERS = ("trio", "anyio")
 _UNKNOWN = UNKNOWN
 _UNSET = object()
-_TRY_NODES = LazyTypes("Try", "TryStar")
+_TRY_NODES: LazyTypes[Union[cst.Try, cst.TryStar]] = LazyTypes("Try", "TryStar")
 
 
 def _screen_word(qualname: str) -> str:
@@ -159,6 +159,7 @@ class BlockingCallRule(Rule):
     report_receiver_once: ClassVar[bool] = False
     fix_handles: ClassVar[bool] = True
     _matcher: ClassVar[Optional[Matcher]] = None
+    _marker_words: ClassVar[frozenset]  # set on each class by its first needs_body()
     body_local = True
     # (uses_project stays False: the project index gives types across modules when the run has
     # one, but a run of blocking rules alone does not build it for them)
@@ -284,7 +285,7 @@ class BlockingCallRule(Rule):
         for anc in reversed(self.ctx.stack):
             if isinstance(anc, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
                 return False
-            if child is not None and isinstance(anc, _TRY_NODES) and child is anc.body:
+            if child is not None and isinstance(anc, _TRY_NODES.types) and child is anc.body:
                 for handler in anc.handlers:
                     if handler.type is None:
                         continue

@@ -8,7 +8,7 @@ Not a rule module: the leading underscore keeps it out of the registry.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterator, List, Optional, Set, Union
+from typing import TYPE_CHECKING, Iterator, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
@@ -284,7 +284,8 @@ def _received_names(ctx, cache: dict):
     found = cache[id(function)] = (names, order)
     if function is None:
         return found
-    bindings = []  # (where, target, value or None for `async for`)
+    # (where, target, value or None for `async for`)
+    bindings: List[Tuple[int, cst.BaseExpression, Optional[cst.BaseExpression]]] = []
     for k, n in enumerate(local_nodes(function.body)):
         order[id(n)] = k
         if isinstance(n, cst.Assign):

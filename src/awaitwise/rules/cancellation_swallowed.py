@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Set, Union
 
 import libcst as cst
 
@@ -434,7 +434,7 @@ class CancellationSwallowed(Rule):
         coroutine's body (or the last one of a loop there, which the handler leaves by
         `break`) and what follows awaits nothing and returns no value."""
         function = self.ctx.function
-        if function is None or not isinstance(try_node, _TRY) or _can_be_cancelled(handler.body):
+        if function is None or not isinstance(try_node, _TRY.types) or _can_be_cancelled(handler.body):
             return False
         stmts = _block(handler.body)
         if not self._started_as_task(function):
@@ -443,12 +443,12 @@ class CancellationSwallowed(Rule):
             for anc in self.ctx.ancestors():
                 if anc is function:
                     return True
-                if isinstance(anc, _TRY) and anc is not try_node and anc.finalbody is not None and \
+                if isinstance(anc, _TRY.types) and anc is not try_node and anc.finalbody is not None and \
                         _can_be_cancelled(anc.finalbody.body):
                     return False
             return False
         body = _block(function.body)
-        for k, stmt in enumerate(body):
+        for k, stmt in enumerate(body):  # noqa: B007 - k, the try's position, is read after the loop
             if stmt is try_node:
                 break
             if isinstance(stmt, (cst.While, cst.For)) and stmt.orelse is None and _block(stmt.body) \
@@ -480,9 +480,10 @@ class CancellationSwallowed(Rule):
 
     def _task_arguments(self, root, on_self: bool):
         cache = self.__dict__.setdefault("_task_names", {})
-        found = cache.get((id(root), on_self))
+        found: Optional[Set[str]] = cache.get((id(root), on_self))
         if found is None:
-            found = cache[(id(root), on_self)] = set()
+            found = set()
+            cache[(id(root), on_self)] = found
             for n in all_nodes(root):
                 if not (isinstance(n, cst.Call) and n.args):
                     continue
