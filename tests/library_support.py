@@ -55,7 +55,7 @@ def install(venv: Path, name: str, version: str, files: Dict[str, str], record: 
     if record:
         rows += [f"{meta.name}/METADATA,,", f"{meta.name}/top_level.txt,,", f"{meta.name}/RECORD,,"]
         (meta / "RECORD").write_text("\n".join(rows) + "\n")
-    _settle(site, [rel for rel in files] + [meta.name])
+    _settle(site, list(files) + [meta.name])
     return meta
 
 

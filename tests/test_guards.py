@@ -83,7 +83,8 @@ def _own_expressions(stmt):
     ("@functools.lru_cache(maxsize=None)\ndef f(a):\n    return c_x(a)\n", {"c_x": MEMO}),
     ("@cache\ndef f(a):\n    if a:\n        return c_x(a)\n", {"c_x": MEMO}),
     # an import fills sys.modules: checking it first is a memo check
-    ("def f(path):\n    if not (\n        (module := sys.modules.get(path))\n        and getattr(module, 'x', 1)\n    ):\n"
+    ("def f(path):\n    if not (\n        (module := sys.modules.get(path))\n"
+     "        and getattr(module, 'x', 1)\n    ):\n"
      "        module = import_module(path)\n    return module\n", {"import_module": MEMO}),
     ("def f(path):\n    if path not in sys.modules:\n        importlib.import_module(path)\n",
      {"importlib.import_module": MEMO}),

@@ -122,7 +122,8 @@ def test_chains_into_an_installed_package(tmp_path, venv):
                               " → open() (blocky/client.py:6)")
     assert "the chain leaves the project at blocky.client.Client.__init__ (installed package blocky 1.0)" in message
     # the constructor called in the coroutine itself
-    assert by_line[10][0] == "AW110" and "Client() blocks the event loop: blocky.client.Client.__init__" in by_line[10][1]
+    assert by_line[10][0] == "AW110"
+    assert "Client() blocks the event loop: blocky.client.Client.__init__" in by_line[10][1]
     # an import at call time
     assert "importlib.import_module() (blocky/client.py:14)" in by_line[11][1]
     # a branch the call cannot take (path is None) is not reported; the one it can take is
@@ -206,7 +207,8 @@ def test_summaries_are_cached_per_version_and_validated(tmp_path, monkeypatch):
 
     built = []
     original = libraries.Libraries._build
-    monkeypatch.setattr(libraries.Libraries, "_build", lambda self, dist: built.append(dist.version) or original(self, dist))
+    monkeypatch.setattr(libraries.Libraries, "_build",
+                        lambda self, dist: built.append(dist.version) or original(self, dist))
 
     first = check(project, env)
     assert built == ["1.0"] and len(list(folder.glob("blocky_1.0-*.bin"))) == 1
@@ -283,7 +285,8 @@ def test_discovery_order(tmp_path):
     chosen = make_venv(tmp_path / "chosen")
     settings = Settings(project_root=str(root))
     env = {"VIRTUAL_ENV": str(active)}
-    assert find_environment(Settings(project_root=str(root), python=str(chosen / "bin" / "python")), env).prefix == str(chosen)
+    chosen_settings = Settings(project_root=str(root), python=str(chosen / "bin" / "python"))
+    assert find_environment(chosen_settings, env).prefix == str(chosen)
     assert find_environment(settings, env).how == "VIRTUAL_ENV"
     assert find_environment(settings, {}).prefix == str(dot_venv)
     import shutil
@@ -313,7 +316,8 @@ def test_layouts_without_running_anything(tmp_path):
     windows = tmp_path / "win"
     (windows / "Lib" / "site-packages").mkdir(parents=True)
     (windows / "Scripts").mkdir()
-    assert from_path(str(windows / "Scripts" / "python.exe"), "x").site_dirs == (str(windows / "Lib" / "site-packages"),)
+    windows_env = from_path(str(windows / "Scripts" / "python.exe"), "x")
+    assert windows_env.site_dirs == (str(windows / "Lib" / "site-packages"),)
     # include-system-site-packages adds the base installation's folders after the venv's own
     base = tmp_path / "base"
     (base / "bin").mkdir(parents=True)

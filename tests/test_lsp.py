@@ -471,7 +471,7 @@ def _server_section() -> str:
 def _blocks(section: str):
     import re
 
-    return {lang: body for lang, body in re.findall(r"```(\w+)\n(.*?)```", section, re.S)}
+    return dict(re.findall(r"```(\w+)\n(.*?)```", section, re.S))
 
 
 def test_readme_editor_setups_run_the_server_command():

@@ -142,7 +142,7 @@ def test_a_parse_error_points_at_its_column(cwd):
     (cwd / "broken.py").write_text("def f(:\n    pass\n")
     out = check("broken.py")
     assert out.exit_code == 1
-    shown, marker = _marker_under(out.output, "def f(:")
+    _shown, marker = _marker_under(out.output, "def f(:")
     assert marker.strip().startswith("^") and marker.endswith(" AW001")
 
 

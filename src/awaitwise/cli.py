@@ -43,22 +43,75 @@ def common_options(func):
             "--extend-select", multiple=True, metavar="CODES", help="Rules to run in addition to the selected ones."
         ),
         click.option("--ignore", multiple=True, metavar="CODES", help="Rules to skip (codes or prefixes)."),
-        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml."),
-        click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None, help="How diagnostics are printed (default: text, each finding with its source line; concise: one line each)."),
-        click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this glob (adds to the configured excludes)."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False),
+            help="Read settings from this TOML file instead of the nearest pyproject.toml.",
+        ),
+        click.option(
+            "--output-format",
+            type=click.Choice(OUTPUT_FORMATS),
+            default=None,
+            help=(
+                "How diagnostics are printed (default: text, each finding with its source line; "
+                "concise: one line each)."
+            ),
+        ),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="GLOB",
+            help="Skip paths matching this glob (adds to the configured excludes).",
+        ),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU count)."),
-        click.option("--python", "python", type=click.Path(), default=None, metavar="PATH", help="The environment whose installed packages are analysed: an interpreter or an environment folder (default: $VIRTUAL_ENV, then .venv/ or venv/ at the project root, then awaitwise's own). It is never run."),
-        click.option("--target-version", type=click.Choice([f"py3{m}" for m in range(8, 15)]), default=None, help="Lowest Python version the code must run on."),
-        click.option("--stdin-filename", type=click.Path(), default=None, help="Read the source from stdin; this path selects config and per-file ignores."),
-        click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to each line with a finding (after fixing, with fix) and print how many were added."),
+        click.option(
+            "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU count)."
+        ),
+        click.option(
+            "--python",
+            "python",
+            type=click.Path(),
+            default=None,
+            metavar="PATH",
+            help=(
+                "The environment whose installed packages are analysed: an interpreter or an environment folder "
+                "(default: $VIRTUAL_ENV, then .venv/ or venv/ at the project root, then awaitwise's own). "
+                "It is never run."
+            ),
+        ),
+        click.option(
+            "--target-version",
+            type=click.Choice([f"py3{m}" for m in range(8, 15)]),
+            default=None,
+            help="Lowest Python version the code must run on.",
+        ),
+        click.option(
+            "--stdin-filename",
+            type=click.Path(),
+            default=None,
+            help="Read the source from stdin; this path selects config and per-file ignores.",
+        ),
+        click.option(
+            "--add-noqa",
+            is_flag=True,
+            help=(
+                "Add `# noqa: CODE` to each line with a finding (after fixing, with fix) and print how many "
+                "were added."
+            ),
+        ),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics remain."),
         click.option(
             "--statistics", is_flag=True, help="Print the number of diagnostics per rule instead of each one."
         ),
         click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit."),
         click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, no summary."),
-        click.option("--verbose", "-v", is_flag=True, help="Say on stderr which environment and installed packages were summarised."),
+        click.option(
+            "--verbose",
+            "-v",
+            is_flag=True,
+            help="Say on stderr which environment and installed packages were summarised.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)

@@ -476,7 +476,9 @@ def parse_table(table: dict, where: str, registry, warnings: Optional[list] = No
             opts["target_version"] = check_target(value, f"{where}: {k}")
         elif key == "blocking-calls":
             if not isinstance(value, dict):
-                raise ConfigError(f"{where}: {k} must be a table of \"module.func\" = \"advice\", not {_toml_type(value)}")
+                raise ConfigError(
+                    f"{where}: {k} must be a table of \"module.func\" = \"advice\", not {_toml_type(value)}"
+                )
             _str_table(value, where, k, "the advice")
             for name in value:
                 if not _BLOCKING_NAME.match(name):

@@ -280,8 +280,8 @@ class Session:
                     if not _rules_use_project(settings):
                         return None
                     files_listed = listed(root)
-                return self._with_libraries(attach(self._shared_index(root, files_listed, cache).with_settings(settings),
-                                                   settings, use_cache=cache is not None))
+                shared = self._shared_index(root, files_listed, cache).with_settings(settings)
+                return self._with_libraries(attach(shared, settings, use_cache=cache is not None))
 
             if not use_cache:
                 out.append(build(None))
@@ -416,7 +416,11 @@ class Session:
         else:
             self._print_findings(fr.diagnostics, {fr.filename: fixed}, "fix", [fr.error] if fr.error else [],
                                  result, err=True)
-        code = EXIT_ERROR if fr.error else (EXIT_FINDINGS if fr.diagnostics and not self.opts.get("exit_zero") else EXIT_OK)
+        code = (
+            EXIT_ERROR
+            if fr.error
+            else (EXIT_FINDINGS if fr.diagnostics and not self.opts.get("exit_zero") else EXIT_OK)
+        )
         return code, fixed
 
     def _would_fix(self, result: RunResult) -> int:

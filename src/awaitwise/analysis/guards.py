@@ -358,7 +358,9 @@ def _caught_names(node) -> frozenset:
     if node is None:
         return frozenset()
     items = node.elts if isinstance(node, ast.Tuple) else [node]
-    return frozenset(n.id if isinstance(n, ast.Name) else n.attr for n in items if isinstance(n, (ast.Name, ast.Attribute)))
+    return frozenset(
+        n.id if isinstance(n, ast.Name) else n.attr for n in items if isinstance(n, (ast.Name, ast.Attribute))
+    )
 
 
 def _exits(stmts) -> bool:
@@ -439,5 +441,5 @@ def describe(guard: Guard) -> str:
     return " and ".join(f"`{name}` {words[kind]}" for name, kind in guard)
 
 
-__all__ = ["FALSY", "Guard", "IMPLICIT_FILLS", "MEMO", "MEMO_DECORATORS", "NONE", "NOT_NONE", "TRUTHY", "describe", "evaluate",
-           "guard_map", "holds", "memoised", "truth"]
+__all__ = ["FALSY", "Guard", "IMPLICIT_FILLS", "MEMO", "MEMO_DECORATORS", "NONE", "NOT_NONE", "TRUTHY", "describe",
+           "evaluate", "guard_map", "holds", "memoised", "truth"]

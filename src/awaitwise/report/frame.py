@@ -123,8 +123,8 @@ def render_frame(lines: Sequence[str], code: str, start: Tuple[int, int], end: T
     else:
         shown_segments = list(segments)
     last_row = segments[-1][0]
-    before = [r for r in range(max(1, r0 - CONTEXT), r0)]
-    after = [r for r in range(last_row + 1, min(len(lines), last_row + CONTEXT) + 1)]
+    before = list(range(max(1, r0 - CONTEXT), r0))
+    after = list(range(last_row + 1, min(len(lines), last_row + CONTEXT) + 1))
     while before and not lines[before[0] - 1].strip():
         before.pop(0)
     while after and not lines[after[-1] - 1].strip():
