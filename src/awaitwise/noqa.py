@@ -14,7 +14,7 @@ from typing import Dict, FrozenSet, Optional, Set, Tuple
 
 from .sourcefile import source_lines
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?", re.I)
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Z]+[0-9]+)*))?", re.I)
 _SPLIT = re.compile(r"[,\s]+")
 
 # Codes of other tools that mean the same finding (shared/DESIGN.md).
