@@ -77,8 +77,9 @@ _AIOHTTP = _each(_AIOHTTP_SESSIONS, _AIOHTTP_METHODS) | _each(
 ) | frozenset({"aiohttp.request"})
 
 _HTTPX_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "send", "aclose")
-_HTTPX = _each(("httpx.AsyncClient()",), _HTTPX_METHODS) | _each(
-    tuple(f"httpx.AsyncClient().{m}()" for m in _HTTPX_METHODS[:9]), ("aread", "aclose"))
+_HTTPX_CLIENTS = ("httpx.AsyncClient()", "httpx2.AsyncClient()")  # httpx2: httpx under a new name
+_HTTPX = _each(_HTTPX_CLIENTS, _HTTPX_METHODS) | _each(
+    tuple(f"{c}.{m}()" for c in _HTTPX_CLIENTS for m in _HTTPX_METHODS[:9]), ("aread", "aclose"))
 
 _AIOFILES_FILE = ("read", "write", "readline", "readlines", "writelines", "flush", "close", "seek", "tell",
                   "truncate", "peek", "read1", "readinto", "readall")
