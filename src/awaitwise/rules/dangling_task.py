@@ -7,7 +7,7 @@ import libcst as cst
 from ..catalogs.coroutines import TASK_FACTORIES
 from ..registry import Rule
 from ..screening import calls_any, entry_name
-from ._coroutines import canonical, module_tokens
+from ._coroutines import canonical, mentioned_elsewhere, module_tokens, stored_once_in_local
 from .unawaited_coroutine import discarded
 
 _TERMINALS = frozenset(name.rsplit(".", 1)[-1] for name in TASK_FACTORIES)
@@ -30,6 +30,11 @@ def _with_item(ctx, node: cst.Call) -> bool:
     return isinstance(parent, cst.WithItem) and parent.item is node
 
 
+def _shown(name: str) -> str:
+    return name.replace("asyncio.get_running_loop()", "loop").replace(
+        "asyncio.get_event_loop()", "loop").replace("asyncio.new_event_loop()", "loop")
+
+
 class DanglingTask(Rule):
     """
     ## What it does
@@ -38,7 +43,9 @@ class DanglingTask(Rule):
     whose result is thrown away: the call is a statement of its own (alone or in a list, tuple
     or set display that is one), or assigned to `_`; or the task is only tested for truth (the
     condition of an `if`, `while`, ternary or comprehension, `assert`, `not`), which it always
-    passes; or it is a `with` item, which fails since a task is not a context manager.
+    passes; or it is a `with` item, which fails since a task is not a context manager; or it is
+    stored in a local variable that the function never mentions again (bound once, not
+    global/nonlocal), so the only reference goes away when the function returns.
 
     Returning the task, storing it (in a variable, a set, a list, an attribute) or awaiting it is
     fine, and so is `TaskGroup.create_task`, since the group keeps its tasks. Calls on loops of
@@ -88,7 +95,8 @@ class DanglingTask(Rule):
             "dangling_task_names", lambda: _TERMINALS | module_tokens(_MODULES, project))
         # (conditions and `with` items are among the calls used as values)
         return (calls_any(facts.discarded_calls, names, facts)
-                or calls_any(frozenset(entry_name(e) for e in facts.value_attrs), names, facts))
+                or calls_any(frozenset(entry_name(e) for e in facts.value_attrs), names, facts)
+                or calls_any(frozenset(entry_name(e) for e in facts.assigned_attrs), names, facts))
 
     @classmethod
     def screen_tokens(cls, settings):
@@ -113,8 +121,29 @@ class DanglingTask(Rule):
         name = canonical(self.ctx, func)
         if name not in TASK_FACTORIES:
             return
-        shown_name = name.replace("asyncio.get_running_loop()", "loop").replace(
-            "asyncio.get_event_loop()", "loop").replace("asyncio.new_event_loop()", "loop")
+        shown_name = _shown(name)
         self.report(node, f"The task returned by `{shown_name}()` {how}; the event loop holds only a weak "
                           "reference to it, so it can be garbage-collected before it finishes. Store it "
                           "(and discard it when done) or use a TaskGroup")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1:
+            self._check_local(node.targets[0].target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._check_local(node.target, node.value)
+
+    def _check_local(self, target, value) -> None:
+        if not stored_once_in_local(self.ctx, target, value):
+            return
+        func = value.func
+        if isinstance(func, cst.Attribute) and func.attr.value not in _TERMINALS:
+            return
+        name = canonical(self.ctx, func)
+        if name not in TASK_FACTORIES or mentioned_elsewhere(self.ctx.scope.node, target.value, target):
+            return
+        self.report(value, f"The task returned by `{_shown(name)}()` is stored in `{target.value}`, which is never "
+                           "used again; once the function returns nothing references the task, and the event "
+                           "loop holds only a weak reference to it. Keep it (and discard it when done) or use a "
+                           "TaskGroup")
