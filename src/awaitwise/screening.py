@@ -722,6 +722,8 @@ def _unfollowable_locals(body, annotated_params: FrozenSet[str] = EMPTY) -> Froz
             if len(targets) == 1 and type(targets[0]) is ast.Name:
                 if not isinstance(stmt.value, _FOLLOWED_VALUES):
                     out.add(targets[0].id)
+            elif len(targets) == 1:
+                _unfollowed_in_unpacking(targets[0], stmt.value, out)
             else:
                 for target in targets:
                     _names_in_target(target, out)
@@ -772,6 +774,25 @@ def _unfollowable_locals(body, annotated_params: FrozenSet[str] = EMPTY) -> Froz
                             out.add(name)
     out.update(target for target, iterable in loops if iterable not in annotated)
     return frozenset(out - annotated)
+
+
+def _unfollowed_in_unpacking(target, value, out: set) -> None:
+    """The names of `target = value` that the semantic model does not follow: it pairs a tuple
+    or list target with a tuple or list display of the same length (no starred element) element
+    by element, as if each were assigned on its own (`p, q = Path(a), Path(b)`); any other
+    unpacking binds its names to nothing known."""
+    stack = [(target, value)]
+    while stack:
+        t, v = stack.pop()
+        if type(t) is ast.Name:
+            if not isinstance(v, _FOLLOWED_VALUES):
+                out.add(t.id)
+        elif (isinstance(t, (ast.Tuple, ast.List)) and isinstance(v, (ast.Tuple, ast.List))
+              and len(t.elts) == len(v.elts)
+              and not any(type(e) is ast.Starred for e in t.elts + v.elts)):
+            stack.extend(zip(t.elts, v.elts))
+        else:
+            _names_in_target(t, out)
 
 
 def _names_in_target(target, out: set) -> None:
