@@ -19,6 +19,8 @@ _SPLIT = re.compile(r"[,\s]+")
 
 # Codes of other tools that mean the same finding (shared/DESIGN.md).
 EQUIVALENT: Dict[str, FrozenSet[str]] = {
+    "ASYNC103": frozenset({"AW404"}),
+    "ASYNC104": frozenset({"AW404"}),
     "ASYNC251": frozenset({"AW100"}),
     "ASYNC210": frozenset({"AW101"}),
     "ASYNC211": frozenset({"AW101"}),
