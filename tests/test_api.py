@@ -100,6 +100,18 @@ def test_check_source_clean_noqa_and_parse_error():
     assert [d.code for d in broken.diagnostics] == ["AW001"] and broken.errors == ()
 
 
+def test_flake8_async_cancellation_codes_silence_and_select_aw404():
+    swallowed = ("import asyncio\n\nasync def f():\n    try:\n        await asyncio.sleep(1)\n"
+                 "    except BaseException:{}\n        return 1\n")
+    assert [d.code for d in awaitwise.check_source(swallowed.format("")).diagnostics] == ["AW404"]
+    for code in ("ASYNC103", "ASYNC104"):
+        assert awaitwise.check_source(swallowed.format(f"  # noqa: {code}")).ok
+        assert not awaitwise.check_source(swallowed.format(""), settings={"select": [code]}).ok
+    # the other flake8-async codes do not stand for AW404
+    assert not awaitwise.check_source(swallowed.format("  # noqa: ASYNC102")).ok
+    assert awaitwise.check_source(swallowed.format(""), settings={"select": ["ASYNC251"]}).ok
+
+
 def test_settings_as_mapping_settings_or_config(tmp_path):
     assert awaitwise.check_source(BLOCKING, settings={"ignore": ["AW1"]}).ok
     assert awaitwise.check_source(BLOCKING, settings=Settings(select=("AW2",))).ok

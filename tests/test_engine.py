@@ -39,6 +39,10 @@ def test_noqa_parsing():
     assert parse_line("x = 1") is None
     assert parse_line("x  # noqa") == "*"
     assert parse_line("x  # noqa: AW100, AW2") == frozenset({"AW100", "AW2"})
+    assert parse_line("x  # noqa: AW100 AW200") == frozenset({"AW100", "AW200"})
+    # words after the codes are a reason, not codes (a code has letters, then digits)
+    assert parse_line("x  # noqa: AW100,AW2 reviewed by the team") == frozenset({"AW100", "AW2"})
+    assert parse_line("x  # noqa: AW100 -- safe at start-up") == frozenset({"AW100"})
     # a `# noqa` in a string before the comment does not hide the comment's codes
     assert parse_line('s = "# noqa: E501"; f()  # noqa: AW100') == frozenset({"E501", "AW100"})
     assert suppresses(frozenset({"ASYNC300"}), "AW400")

@@ -207,3 +207,32 @@ def test_stdin_filename_with_paths_is_a_usage_error(tmp_path, monkeypatch, comma
     assert (tmp_path / "a.py").read_text() == ORIGINAL  # never read, never fixed
     ok = _cli(command, "--no-cache", "--stdin-filename", "n.py", "-", stdin=ORIGINAL)  # `-` is stdin
     assert ok.exit_code == (1 if command == "check" else 0), ok.stderr
+
+
+def test_the_index_pool_ends_its_workers_quietly(tmp_path):
+    """The project index extracts a large tree in a pool of worker processes, torn down with
+    SIGTERM when it is done: a worker must end without a word (the parent's signal handler, which
+    turns SIGTERM into Interrupted, is not theirs), and a whole run prints no traceback."""
+    import subprocess
+    import sys
+
+    for i in range(450):  # more than the index's pool threshold
+        (tmp_path / f"mod_{i}.py").write_text(f"import time\n\ndef helper_{i}():\n    time.sleep(1)\n")
+    (tmp_path / "app.py").write_text("from mod_1 import helper_1\n\nasync def main():\n    helper_1()\n")
+    code = ("import glob, os, sys\n"
+            "from awaitwise import interrupts, project\n"
+            "paths = sorted(glob.glob(os.path.join(sys.argv[1], '*.py')))\n"
+            "with interrupts.handling_signals():\n"
+            "    facts = list(project._extract_many(paths, 2))\n"
+            "assert len(facts) == len(paths) and all(f is not None for f in facts)\n")
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
+    done = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", "-j", "2",
+                           "--output-format", "concise", "."], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert "app.py:4:5: AW110" in done.stdout
+    assert "Traceback" not in done.stderr and "Interrupted" not in done.stderr, done.stderr

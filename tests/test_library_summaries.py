@@ -411,3 +411,19 @@ def test_clean_deletes_the_summaries(tmp_path, venv):
     data = json.loads(shown.stdout)["environment"]
     assert data["prefix"] == str(venv) and data["site_packages"] == [str(site_packages(venv))]
     assert data["summaries_cache"] == str(folder)
+
+
+def test_a_package_the_analysis_cannot_read_is_left_unknown(tmp_path):
+    env = make_venv(tmp_path / "venv")
+    install(env, "blocky", "1.0", BLOCKY)
+    deep = "x = " + "(" * 200 + "1" + ")" * 200 + "\n"  # past ast's nesting limit: that module is unparsed
+    install(env, "odd", "0.1", {"odd/__init__.py": deep + "def f():\n    return open('x')\n",
+                                "odd/bad.py": "def broken(:\n"})
+    project = write_project(tmp_path / "proj", {"app/__init__.py": "", "app/main.py": APP + "\n" + """
+        import odd
+
+        async def other():
+            odd.f()
+    """})
+    found = check(project, env)
+    assert {code for _, _, code, _ in found} == {"AW110", "AW200"}

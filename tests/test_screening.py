@@ -91,6 +91,14 @@ PROBES = {
     "coroutine unawaited": "import asyncio\nasync def main():\n    asyncio.sleep(1)\n",
     "local coroutine": "async def fetch():\n    pass\nasync def main():\n    fetch()\n",
     "task dropped": "import asyncio\nasync def main(c):\n    asyncio.create_task(c)\n",
+    "task in a display": "import asyncio\nasync def main(c):\n    [asyncio.create_task(c)]\n",
+    "tasks in a tuple": "import asyncio\ndef main(c):\n    asyncio.ensure_future(c), (asyncio.ensure_future(c),)\n",
+    "task as condition": "import asyncio\nasync def main(c):\n    return 1 if asyncio.create_task(c) else 2\n",
+    "task in a comprehension condition": (
+        "import asyncio\nasync def main(c):\n    return [n for n in c if asyncio.create_task(n)]\n"),
+    "task as with item": "import asyncio\nasync def main(c):\n    with asyncio.create_task(c):\n        pass\n",
+    "task stored and forgotten": "import asyncio\nasync def main(c):\n    t: asyncio.Task = asyncio.create_task(c)\n",
+    "coroutine in a display": "import asyncio\nasync def main():\n    [asyncio.sleep(1)]\n",
     "nested run": "import asyncio\nasync def main(c):\n    asyncio.run(c)\n",
     "cancel swallowed": "async def f(g):\n    try:\n        await g()\n    except BaseException:\n        pass\n",
     "configured": "import mylib\nasync def f():\n    mylib.fetch()\n",
@@ -470,3 +478,10 @@ def f(p, *args, k=1, **kw):
     assert set(values) == {"client", "alias"}  # `twice` is bound twice; the others by other means
     assert ast.unparse(values["client"]) == "make_client()"
     assert ast.unparse(values["alias"]) == "client.session"
+
+
+def test_screen_facts_count_elements_of_a_display_statement_as_discarded():
+    from awaitwise.screening import screen_for
+
+    facts = screen_for("async def f(a):\n    [g()], (h(), {k()})\n    x = [m()]\n    a([n()])\n").facts
+    assert facts.discarded_calls == {"g", "h", "k"}

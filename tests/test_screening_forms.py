@@ -36,6 +36,9 @@ BINDERS = {
     "loop": ("", "async def use(xs: list[{T}], url=None):\n    for x in xs:\n        {call}\n"),
     "loop_plain": ("", "async def use(xs, url=None):\n    for x in xs:\n        {call}\n"),
     "unpack": ("", "async def use(pair, url=None):\n    x, y = pair\n    {call}\n"),
+    "unpack_display": ("", "async def use(url=None):\n    (x, y) = ({T}(), None)\n    {call}\n"),
+    "unpack_nested": ("", "async def use(url=None):\n    [w, (x, y)] = [0, [{T}(), {{}}]]\n    {call}\n"),
+    "unpack_starred": ("", "async def use(rest, url=None):\n    x, *y = {T}(), *rest\n    {call}\n"),
     "returned": ("def make() -> {T}:\n    ...\n",
                  "async def use(url=None):\n    x = make()\n    {call}\n"),
     "awaited": ("async def make() -> {T}:\n    ...\n",
@@ -113,5 +116,7 @@ def test_the_generated_corpus_has_findings():
         "method_return",
         "self_annotated",
         "class_field",
+        "unpack_display",
+        "unpack_nested",
     } <= found
-    assert not {"walrus", "match", "loop_plain", "unpack"} & found
+    assert not {"walrus", "match", "loop_plain", "unpack", "unpack_starred"} & found

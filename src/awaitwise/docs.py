@@ -132,6 +132,8 @@ NOQA_END = "<!-- noqa-map:end -->"
 
 # What the other tools' codes that noqa comments honour (noqa.EQUIVALENT) report there.
 FOREIGN_CODES = {
+    "ASYNC103": "cancellation caught (`BaseException`, bare `except`) on a path that does not re-raise",
+    "ASYNC104": "cancellation caught and not re-raised (`return`, or another exception raised)",
     "ASYNC210": "blocking HTTP call in an async function",
     "ASYNC211": "likely blocking HTTP call in an async function",
     "ASYNC212": "blocking HTTP call in an async function (httpx sync client)",

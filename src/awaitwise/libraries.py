@@ -141,6 +141,7 @@ class Libraries:
         self._memo: Dict[object, object] = {}
         self.built: List[str] = []  # "name version" of the summaries built by this run
         self.loaded: List[str] = []  # ... and of those read from the cache
+        self.failed: List[str] = []  # ... and of those that could not be summarised
 
     # --- pickling (worker processes started by spawning) ---------------------------------------
     def __getstate__(self):
@@ -275,6 +276,11 @@ class Libraries:
             summary = self._load(dist)
             if summary is None:
                 summary = self._build(dist)
+        except (RecursionError, MemoryError, OSError, ValueError, TypeError, KeyError, AttributeError):
+            # a package whose source defeats the analysis is not known: its names stay unknown, the
+            # run goes on (what the project's own files give is unaffected)
+            summary = None
+            self.failed.append(f"{dist.name} {dist.version}")
         finally:
             self._in_progress.discard(key)
         self._summaries[key] = summary
@@ -510,7 +516,10 @@ def attach(index: Optional[ProjectIndex], settings, use_cache: bool = True) -> O
 def for_project(index: ProjectIndex, settings, use_cache: bool = True) -> Optional[Libraries]:
     """The installed packages of the run's environment, with those the project reaches summarised
     (None when the environment has no site-packages folder)."""
-    env = find_environment(settings)
+    try:
+        env = find_environment(settings)
+    except (OSError, ValueError):
+        return None
     if not env.site_dirs:
         return None
     tops = frozenset(m.split(".", 1)[0] for m in index.modules)

@@ -14,11 +14,13 @@ from typing import Dict, FrozenSet, Optional, Set, Tuple
 
 from .sourcefile import source_lines
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?", re.I)
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Z]+[0-9]+)*))?", re.I)
 _SPLIT = re.compile(r"[,\s]+")
 
 # Codes of other tools that mean the same finding (shared/DESIGN.md).
 EQUIVALENT: Dict[str, FrozenSet[str]] = {
+    "ASYNC103": frozenset({"AW404"}),
+    "ASYNC104": frozenset({"AW404"}),
     "ASYNC251": frozenset({"AW100"}),
     "ASYNC210": frozenset({"AW101"}),
     "ASYNC211": frozenset({"AW101"}),

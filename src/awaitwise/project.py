@@ -1797,8 +1797,15 @@ def _extract_many(paths: List[str], jobs: Optional[int], limit=None) -> Iterator
         try:
             import multiprocessing
 
+            from . import interrupts
+
             method = "fork" if sys.platform.startswith("linux") else "spawn"
-            pool = multiprocessing.get_context(method).Pool(min(workers, 8))
+            # the workers set up as the lint pool's are (interrupts.enter_worker): a SIGTERM from
+            # the pool's teardown ends them quietly instead of raising the parent's Interrupted in
+            # them, Ctrl-C is the parent's to report, and they die with the parent
+            with interrupts.blocked():
+                pool = multiprocessing.get_context(method).Pool(
+                    min(workers, 8), initializer=interrupts.enter_worker, initargs=(os.getpid(),))
         except (OSError, ImportError, RuntimeError):  # no pool here: do it in this process
             pool = None
         if pool is not None:

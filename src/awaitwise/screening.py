@@ -142,14 +142,16 @@ _FUNC_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.
 _INTERESTING = frozenset({
     ast.Call, ast.Global, ast.Nonlocal, ast.Await, ast.AsyncFor, ast.AsyncWith, ast.comprehension,
     ast.ExceptHandler, ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem,
+    ast.Expr,
 })
+_DISPLAYS = (ast.List, ast.Tuple, ast.Set)
 _COMPREHENSION_TYPES = frozenset({ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp})
 _LEAVES = frozenset({ast.Name, ast.Constant})  # nothing below them, nothing to record
 _NOT_CHILD_FIELDS = frozenset({"ctx", "op", "ops"})
 _CHILD_FIELDS: dict = {}
 _VALUE_PARENTS = (ast.If, ast.While, ast.IfExp, ast.Assert, ast.comprehension, ast.UnaryOp, ast.BoolOp,
                   ast.FormattedValue, ast.Compare, ast.BinOp, ast.AugAssign, ast.Subscript, ast.Attribute,
-                  ast.Return)
+                  ast.Return, ast.withitem)
 _RESOLVABLE = (ast.Call, ast.Name, ast.Attribute)
 
 
@@ -179,6 +181,9 @@ class _Collector:
         self.methods = set()  # ids of defs directly in a class body
         self.declared = set()  # names declared global/nonlocal anywhere
         self.annotated_returns = set()  # names of defs with a return annotation
+        # ids of list/tuple/set displays that are expression statements (or elements of one):
+        # their elements' values are dropped, as a statement's is
+        self.dropped_displays = set()
         # units (screen_units): [def node, its region, pinned, first parameter of a method] of
         # each unit, in the order the walk finds them; the region of the code outside them while
         # one is walked; the classes at module level (their methods are units)
@@ -430,7 +435,7 @@ class _Collector:
         if may_async:
             self.async_calls.add(name)
             self.async_attrs.add(self._target(node.func, env, name))
-        if isinstance(parent, ast.Expr):
+        if isinstance(parent, ast.Expr) or id(parent) in self.dropped_displays:
             self.discarded.add(name)
             self.discarded_attrs.add(self._target(node.func, env, name))
         elif isinstance(parent, ast.Assign) and parent.value is node:
@@ -483,7 +488,14 @@ class _Collector:
                     field.add(entry_name(t) if t[-1] else ("name", t[1]))
 
     def _other(self, node, may_async, may_sync):
-        if isinstance(node, ast.Await):
+        if isinstance(node, ast.Expr):
+            displays = [node.value]
+            while displays:
+                display = displays.pop()
+                if isinstance(display, _DISPLAYS):
+                    self.dropped_displays.add(id(display))
+                    displays.extend(display.elts)
+        elif isinstance(node, ast.Await):
             self.has_async = True
             if may_sync:
                 self.await_outside = True
@@ -713,6 +725,8 @@ def _unfollowable_locals(body, annotated_params: FrozenSet[str] = EMPTY) -> Froz
             if len(targets) == 1 and type(targets[0]) is ast.Name:
                 if not isinstance(stmt.value, _FOLLOWED_VALUES):
                     out.add(targets[0].id)
+            elif len(targets) == 1:
+                _unfollowed_in_unpacking(targets[0], stmt.value, out)
             else:
                 for target in targets:
                     _names_in_target(target, out)
@@ -763,6 +777,25 @@ def _unfollowable_locals(body, annotated_params: FrozenSet[str] = EMPTY) -> Froz
                             out.add(name)
     out.update(target for target, iterable in loops if iterable not in annotated)
     return frozenset(out - annotated)
+
+
+def _unfollowed_in_unpacking(target, value, out: set) -> None:
+    """The names of `target = value` that the semantic model does not follow: it pairs a tuple
+    or list target with a tuple or list display of the same length (no starred element) element
+    by element, as if each were assigned on its own (`p, q = Path(a), Path(b)`); any other
+    unpacking binds its names to nothing known."""
+    stack = [(target, value)]
+    while stack:
+        t, v = stack.pop()
+        if type(t) is ast.Name:
+            if not isinstance(v, _FOLLOWED_VALUES):
+                out.add(t.id)
+        elif (isinstance(t, (ast.Tuple, ast.List)) and isinstance(v, (ast.Tuple, ast.List))
+              and len(t.elts) == len(v.elts)
+              and not any(type(e) is ast.Starred for e in t.elts + v.elts)):
+            stack.extend(zip(t.elts, v.elts))
+        else:
+            _names_in_target(t, out)
 
 
 def _names_in_target(target, out: set) -> None:

@@ -347,6 +347,8 @@ class Session:
                 names = sorted(libs.built + libs.loaded, key=str.lower)
                 _echo(f"awaitwise: summarised {len(names)} distributions ({len(libs.built)} built, "
                       f"{len(libs.loaded)} from the cache){': ' if names else ''}{', '.join(names)}", err=True)
+                if libs.failed:
+                    _echo(f"awaitwise: could not summarise: {', '.join(libs.failed)}", err=True)
         return index
 
     # --- check ----------------------------------------------------------------------------------

@@ -395,6 +395,7 @@ _VERIFY = None
 
 def verify_screening(args) -> int:
     import multiprocessing
+    from dataclasses import replace
 
     from awaitwise.config import Settings
     from awaitwise.project import build_index
@@ -410,6 +411,12 @@ def verify_screening(args) -> int:
     settings = Settings(select=select, ignore=tuple(filter(None, args.ignore.split(","))), project_root=src)
     # the index covers the whole corpus, as in a real run, so that cross-module names resolve
     project = build_index(everything, settings, use_cache=False, force=True)
+    if args.python:  # with the installed packages' summaries, as a run with --python has them
+        from awaitwise.libraries import attach
+
+        settings = replace(settings, python=os.path.abspath(os.path.expanduser(args.python)))
+        project.settings = settings
+        attach(project, settings, use_cache=True)
     _VERIFY = (settings, [registry.get(c) for c in settings.enabled_codes(registry)], project)
     bad = 0
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")

@@ -51,7 +51,10 @@ _TRIO = frozenset({
     "trio.serve_ssl_over_tcp", "trio.open_unix_socket", "trio.run_process", "trio.open_file",
     "trio.to_thread.run_sync", "trio.lowlevel.checkpoint", "trio.lowlevel.checkpoint_if_cancelled",
     "trio.lowlevel.wait_readable", "trio.lowlevel.wait_writable", "trio.wait_all_tasks_blocked",
-    "trio.testing.wait_all_tasks_blocked",
+    "trio.testing.wait_all_tasks_blocked", "trio.aclose_forcefully", "trio.serve_listeners",
+    "trio.lowlevel.cancel_shielded_checkpoint", "trio.lowlevel.open_process", "trio.lowlevel.wait_task_rescheduled",
+    "trio.lowlevel.permanently_detach_coroutine_object", "trio.lowlevel.temporarily_detach_coroutine_object",
+    "trio.lowlevel.reattach_detached_coroutine_object",
 }) | _each(("trio.Event()",), ("wait",)) \
     | _each(("trio.Lock()", "trio.StrictFIFOLock()", "trio.Semaphore()", "trio.CapacityLimiter()"),
             ("acquire", "acquire_on_behalf_of")) \
@@ -65,6 +68,7 @@ _ANYIO = frozenset({
     "anyio.getaddrinfo", "anyio.getnameinfo", "anyio.wait_all_tasks_blocked", "anyio.lowlevel.checkpoint",
     "anyio.lowlevel.checkpoint_if_cancelled", "anyio.lowlevel.cancel_shielded_checkpoint",
     "anyio.wait_socket_readable", "anyio.wait_socket_writable", "anyio.wait_readable", "anyio.wait_writable",
+    "anyio.aclose_forcefully",
 }) | _each(("anyio.Event()",), ("wait",)) \
     | _each(("anyio.Lock()", "anyio.Semaphore()", "anyio.CapacityLimiter()"), ("acquire", "acquire_on_behalf_of")) \
     | _each(("anyio.Condition()",), ("acquire", "wait"))
@@ -77,8 +81,9 @@ _AIOHTTP = _each(_AIOHTTP_SESSIONS, _AIOHTTP_METHODS) | _each(
 ) | frozenset({"aiohttp.request"})
 
 _HTTPX_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "send", "aclose")
-_HTTPX = _each(("httpx.AsyncClient()",), _HTTPX_METHODS) | _each(
-    tuple(f"httpx.AsyncClient().{m}()" for m in _HTTPX_METHODS[:9]), ("aread", "aclose"))
+_HTTPX_CLIENTS = ("httpx.AsyncClient()", "httpx2.AsyncClient()")  # httpx2: httpx under a new name
+_HTTPX = _each(_HTTPX_CLIENTS, _HTTPX_METHODS) | _each(
+    tuple(f"{c}.{m}()" for c in _HTTPX_CLIENTS for m in _HTTPX_METHODS[:9]), ("aread", "aclose"))
 
 _AIOFILES_FILE = ("read", "write", "readline", "readlines", "writelines", "flush", "close", "seek", "tell",
                   "truncate", "peek", "read1", "readinto", "readall")

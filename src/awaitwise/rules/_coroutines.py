@@ -12,7 +12,7 @@ to nothing and are never reported.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import FrozenSet, NamedTuple, Optional, Tuple
+from typing import FrozenSet, List, NamedTuple, Optional, Tuple
 
 import libcst as cst
 
@@ -21,12 +21,43 @@ from ..project import Callee, index_for_source
 from ..records import BUILTIN_NAMES
 from ..registry import Rule
 from ..scopes import FUNCTION
+from ..walker import children
 
 
 class Target(NamedTuple):
     qualname: str  # canonical name (for messages and catalog lookups)
     origin: str  # "project" | "library" | "config"
     callee: Optional[Callee]  # the project definition, when there is one
+
+
+# Names that let a function reach its locals without naming them.
+_INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
+
+
+def stored_once_in_local(ctx, target, value) -> bool:
+    """Is `target = value` (a call) the only binding of a plain local name of the enclosing
+    function (not `_`, not declared global/nonlocal)?"""
+    if not isinstance(target, cst.Name) or not isinstance(value, cst.Call) or target.value == "_":
+        return False
+    scope = ctx.scope
+    if scope.kind != FUNCTION:
+        return False  # module and class attributes can be used from anywhere
+    binding = scope.bindings.get(target.value)
+    return binding is not None and binding.kind == "value" and binding.target is value
+
+
+def mentioned_elsewhere(function: cst.FunctionDef, name: str, target: cst.Name) -> bool:
+    """Does the function's body (nested scopes included) name `name` anywhere but at `target`,
+    or call something that reads its locals without naming them (`locals()`, `eval`)?"""
+    stack: List[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            if node is not target and (node.value == name or node.value in _INTROSPECTION):
+                return True
+            continue
+        stack.extend(children(node))
+    return False
 
 
 def index(ctx):

@@ -11,8 +11,9 @@ class BlockingHttp(BlockingCallRule):
     ## What it does
     Finds calls of synchronous HTTP clients inside an `async def` body: `requests` (module
     functions and `Session` methods), `urllib.request.urlopen`, `urllib3`, the sync API of
-    `httpx` (`httpx.get`, `httpx.Client`) and `http.client` connections. Method calls count when
-    the object's constructor is visible: `s = requests.Session(); s.get(url)`,
+    `httpx` and of its successor `httpx2` (`httpx.get`, `httpx.Client`) and `http.client`
+    connections. Method calls count when the object's type is known (from its constructor or an
+    annotation): `s = requests.Session(); s.get(url)`,
     `with httpx.Client() as c: c.get(url)`, `self.session.get(url)` when `__init__` set
     `self.session = requests.Session()`.
 

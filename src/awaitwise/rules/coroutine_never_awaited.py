@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from typing import List
-
 import libcst as cst
 
-from ..scopes import FUNCTION
-from ..walker import children
-from ._coroutines import CoroutineRule, coroutine_target, shown
-
-# Names that let a function reach its locals without naming them.
-_INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
+from ._coroutines import CoroutineRule, coroutine_target, mentioned_elsewhere, shown, stored_once_in_local
 
 
 class CoroutineNeverAwaited(CoroutineRule):
@@ -70,30 +63,12 @@ class CoroutineNeverAwaited(CoroutineRule):
             self._check(node.target, node.value)
 
     def _check(self, target, value) -> None:
-        if not isinstance(target, cst.Name) or not isinstance(value, cst.Call) or target.value == "_":
-            return
-        scope = self.ctx.scope
-        if scope.kind != FUNCTION:
-            return  # module and class attributes can be used from anywhere
-        binding = scope.bindings.get(target.value)
-        if binding is None or binding.kind != "value" or binding.target is not value:
-            return  # bound more than once, or declared global/nonlocal
+        if not stored_once_in_local(self.ctx, target, value):
+            return  # bound more than once, declared global/nonlocal, or not a local
         found = coroutine_target(self.ctx, value.func)
         if found is None:
             return
-        if self._mentioned_elsewhere(scope.node, target.value, target):
+        if mentioned_elsewhere(self.ctx.scope.node, target.value, target):
             return
         self.report(value, f"Coroutine `{shown(self.ctx, value.func)}()` is stored in `{target.value}` but "
                            "never awaited, returned or passed on, so it never runs")
-
-    @staticmethod
-    def _mentioned_elsewhere(function: cst.FunctionDef, name: str, target: cst.Name) -> bool:
-        stack: List[cst.CSTNode] = [function.body]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, cst.Name):
-                if node is not target and (node.value == name or node.value in _INTROSPECTION):
-                    return True
-                continue
-            stack.extend(children(node))
-        return False

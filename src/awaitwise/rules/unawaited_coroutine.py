@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Union
+
 import libcst as cst
 
 from .. import fixes
+from ..screening import LazyTypes
 from ._coroutines import CoroutineRule, coroutine_target, shown
 from ._helpers import can_add_await
 
+_DISPLAYS: LazyTypes[Union[cst.List, cst.Tuple, cst.Set]] = LazyTypes("List", "Tuple", "Set")
+
 
 def discarded(ctx, node: cst.Call) -> bool:
-    """Is the value of this call thrown away: an expression statement, or `_ = call()`?"""
+    """Is the value of this call thrown away: an expression statement, `_ = call()`, or an
+    element of a list/tuple/set display that is an expression statement (`[call()]`,
+    `call(), other()`), displays nested in such displays included?"""
     parent = ctx.parent()
+    if isinstance(parent, cst.Element) and parent.value is node:
+        level, child = 2, parent
+        while True:
+            display = ctx.parent(level)
+            if not isinstance(display, _DISPLAYS.types) or not any(e is child for e in display.elements):
+                return False
+            above = ctx.parent(level + 1)
+            if isinstance(above, cst.Expr):
+                return True
+            if not (isinstance(above, cst.Element) and above.value is display):
+                return False
+            level, child = level + 2, above
     if isinstance(parent, cst.Expr):
         return True
     if isinstance(parent, cst.Assign) and parent.value is node and len(parent.targets) == 1:
@@ -24,7 +43,8 @@ class UnawaitedCoroutine(CoroutineRule):
     """
     ## What it does
     Finds calls to coroutine functions whose result is thrown away: the call is a statement of
-    its own (or assigned to `_`), so the coroutine it creates is never awaited.
+    its own (alone, or in a list, tuple or set display that is one: `[save(x)]`), or is assigned
+    to `_`, so the coroutine it creates is never awaited.
 
     Coroutine functions are the `async def`s of the analysed project — found across modules,
     through imports, aliases, relative imports and re-exports in `__init__.py`, and as methods
