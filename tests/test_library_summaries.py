@@ -442,3 +442,19 @@ def test_coroutine_rules_know_the_package_async_defs(tmp_path, venv):
     # create_task(fetch): the function, not a coroutine (and the task is dropped); `if fetch(...)`:
     # a coroutine used as a bool; the sync function of the same package is none of these
     assert found == {(8, "AW203"), (8, "AW400"), (9, "AW202")}
+
+
+def test_a_spawned_worker_gets_the_same_summaries(tmp_path, venv):
+    """Pickled (a worker started by spawning), the summaries are read again before the screening
+    tokens are answered."""
+    import pickle
+
+    from awaitwise.libraries import Libraries
+
+    settings = Settings(python=str(venv))
+    libs = Libraries(find_environment(settings), settings)
+    libs.reach([("blocky",)])
+    copy = pickle.loads(pickle.dumps(libs))
+    assert copy.loaded_summaries() == []
+    assert copy.coroutine_names() == libs.coroutine_names() and "fetch" in copy.coroutine_names()
+    assert copy.blocking_names() == libs.blocking_names() and "Client" in copy.blocking_names()
