@@ -427,3 +427,38 @@ def test_a_package_the_analysis_cannot_read_is_left_unknown(tmp_path):
     """})
     found = check(project, env)
     assert {code for _, _, code, _ in found} == {"AW110", "AW200"}
+
+
+def test_coroutine_rules_know_the_package_async_defs(tmp_path, venv):
+    project = write_project(tmp_path / "proj", {"jobs.py": """
+        import asyncio
+
+        from blocky import fetch
+        from blocky._aio import sync_fetch
+
+        async def main():
+            asyncio.create_task(fetch)
+            if fetch("u"):
+                pass
+            sync_fetch("u")
+    """})
+    found = {(row, code) for _, row, code, _ in check(project, venv)}
+    # create_task(fetch): the function, not a coroutine (and the task is dropped); `if fetch(...)`:
+    # a coroutine used as a bool; the sync function of the same package is none of these
+    assert found == {(8, "AW203"), (8, "AW400"), (9, "AW202")}
+
+
+def test_a_spawned_worker_gets_the_same_summaries(tmp_path, venv):
+    """Pickled (a worker started by spawning), the summaries are read again before the screening
+    tokens are answered."""
+    import pickle
+
+    from awaitwise.libraries import Libraries
+
+    settings = Settings(python=str(venv))
+    libs = Libraries(find_environment(settings), settings)
+    libs.reach([("blocky",)])
+    copy = pickle.loads(pickle.dumps(libs))
+    assert copy.loaded_summaries() == []
+    assert copy.coroutine_names() == libs.coroutine_names() and "fetch" in copy.coroutine_names()
+    assert copy.blocking_names() == libs.blocking_names() and "Client" in copy.blocking_names()

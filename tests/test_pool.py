@@ -313,3 +313,28 @@ def test_workers_that_die_while_starting_cost_no_file(tmp_path, monkeypatch, fai
     # for the failure before the limit still starts (and fails) before the pool gives up
     assert started == (failing_starts + 2 if failing_starts < runner._START_FAILURES
                        else runner._START_FAILURES + 1)
+
+
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_a_small_run_is_isolated_too(tmp_path, plugin_env, command):
+    """Under the pool's threshold the files go to a single worker: a crash still costs its file."""
+    root = tmp_path / "small"
+    root.mkdir()
+    (root / "good.py").write_text(BAD)
+    (root / "crash_segv.py").write_text("crash_segv()\n")
+    r, _ = _aw(plugin_env, command, "--no-cache", ".", cwd=root)
+    assert r.returncode == 2, r.stderr
+    assert _errors(r.stderr) == ["awaitwise: error: crash_segv.py: internal error: the worker process died "
+                                 "while processing this file (killed by SIGSEGV)"]
+    if command == "check":
+        assert "good.py:" in r.stdout and ": AW100 " in r.stdout
+    else:
+        assert "await asyncio.sleep(1)" in (root / "good.py").read_text()
+
+
+def test_jobs_1_runs_in_the_main_process(tmp_path, plugin_env):
+    root = tmp_path / "one"
+    root.mkdir()
+    (root / "crash_segv.py").write_text("crash_segv()\n")  # the test rule crashes workers only
+    r, _ = _aw(plugin_env, "check", "--no-cache", "--jobs", "1", ".", cwd=root)
+    assert r.returncode == 0, r.stderr

@@ -45,17 +45,28 @@ def test_pool_and_single_process_agree(tmp_path, monkeypatch):
     assert sum(1 for f in many.files if f.diagnostics) == len(files) - len(files[::3])
 
 
-def test_small_runs_never_start_the_pool(tmp_path, monkeypatch):
+def test_small_runs_use_one_worker_and_jobs_1_none(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     files = _tree(tmp_path, 5)
+    started = []
+    real = runner._run_pool
 
-    def no_pool(*a, **k):
-        raise AssertionError("the pool was started for a small run")
+    def one_pool(job, items, workers, timeout=None):
+        started.append(workers)
+        return real(job, items, workers, timeout)
 
-    monkeypatch.setattr(runner, "_run_pool", no_pool)
+    monkeypatch.setattr(runner, "_run_pool", one_pool)
     seen = []
     result = runner.run(files, Settings(project_root=str(tmp_path)), REGISTRY, jobs=8, progress=seen.append)
     assert len(result.files) == 5 and sum(seen) == 5
+    assert started == [1]  # below the threshold: one worker, so that a crash still costs one file
+
+    def no_pool(*a, **k):
+        raise AssertionError("the pool was started with jobs=1")
+
+    monkeypatch.setattr(runner, "_run_pool", no_pool)
+    again = runner.run(files, Settings(project_root=str(tmp_path)), REGISTRY, jobs=1)
+    assert [f.diagnostics for f in again.files] == [f.diagnostics for f in result.files]
 
 
 def test_unchanged_files_come_from_the_cache(tmp_path, monkeypatch):

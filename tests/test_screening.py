@@ -98,6 +98,8 @@ PROBES = {
         "import asyncio\nasync def main(c):\n    return [n for n in c if asyncio.create_task(n)]\n"),
     "task as with item": "import asyncio\nasync def main(c):\n    with asyncio.create_task(c):\n        pass\n",
     "task stored and forgotten": "import asyncio\nasync def main(c):\n    t: asyncio.Task = asyncio.create_task(c)\n",
+    "task with a callback": (
+        "import asyncio\nasync def main(c, cb):\n    asyncio.create_task(c).add_done_callback(cb)\n"),
     "coroutine in a display": "import asyncio\nasync def main():\n    [asyncio.sleep(1)]\n",
     "nested run": "import asyncio\nasync def main(c):\n    asyncio.run(c)\n",
     "cancel swallowed": "async def f(g):\n    try:\n        await g()\n    except BaseException:\n        pass\n",

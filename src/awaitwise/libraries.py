@@ -40,7 +40,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from .environment import Distribution, Environment, Installed, find_environment, signature
 from .project import ClassFacts, FileFacts, FuncFacts, ProjectIndex, extract
@@ -145,11 +145,28 @@ class Libraries:
 
     # --- pickling (worker processes started by spawning) ---------------------------------------
     def __getstate__(self):
+        # the summaries themselves are not sent: a worker started by spawning reads (or builds)
+        # the same ones before it answers a question that depends on all of them (the screening
+        # tokens), so it screens files as this process would
         return {"env": self.env, "settings": self.settings, "use_cache": self.use_cache,
-                "project_tops": self.project_tops}
+                "project_tops": self.project_tops,
+                "reached": sorted(k for k, v in self._summaries.items() if v is not None)}
 
     def __setstate__(self, state):
         type(self).__init__(self, state["env"], state["settings"], state["use_cache"], state["project_tops"])
+        self._pending = list(state.get("reached", ()))
+
+    _pending: Sequence[str] = ()  # never mutated: __setstate__ and _reach_pending replace it
+
+    def _reach_pending(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        by_key = {d.key: d for d in self.installed.distributions()}
+        for key in pending:
+            dist = by_key.get(key)
+            if dist is not None:
+                self.summary(dist)
 
     def signature(self) -> str:
         """Changes when the environment's installed distributions change (see environment.signature)."""
@@ -176,6 +193,7 @@ class Libraries:
 
     def blocking_names(self) -> FrozenSet[str]:
         """Names under which a call can reach a blocking callable of a summarised package."""
+        self._reach_pending()
         key = ("blocking_names", len(self._summaries))
         if key not in self._memo:
             out: Set[str] = set()
@@ -186,6 +204,7 @@ class Libraries:
 
     def coroutine_names(self) -> FrozenSet[str]:
         """Names under which a call can reach a coroutine function of a summarised package."""
+        self._reach_pending()
         key = ("coroutine_names", len(self._summaries))
         if key not in self._memo:
             out: Set[str] = set()
@@ -196,6 +215,7 @@ class Libraries:
 
     def coroutine_tops(self) -> FrozenSet[str]:
         """Top-level module names of the summarised packages that have coroutine functions."""
+        self._reach_pending()
         key = ("coroutine_tops", len(self._summaries))
         if key not in self._memo:
             self._memo[key] = frozenset(t for s in self.loaded_summaries() if s.coroutine_names

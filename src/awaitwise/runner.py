@@ -150,8 +150,8 @@ def _fix(path: str, settings, registry, project, unsafe: bool, source):
 # Many files: cache, then the files that need work, in this process or in a pool
 # ----------------------------------------------------------------------------------------------
 
-# Below this many files needing work, the run stays in this process: starting workers (and
-# importing libcst in each) costs more than it saves on a pre-commit-sized run.
+# Below this many files needing work, one worker does them all: starting several (and importing
+# libcst in each) costs more than it saves on a pre-commit-sized run.
 POOL_THRESHOLD = 20
 
 
@@ -175,8 +175,8 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
         project=None, cache=None, stats: Optional[Dict[str, Optional[tuple]]] = None,
         file_timeout: Optional[float] = None, progress_bytes=None) -> RunResult:
     """Check or fix `files` (already discovered). Files whose cached result is still valid are not
-    read; the others run here or, when there are many, in `jobs` worker processes (None: one per
-    CPU). `progress(n)` is called as files complete. Results keep the order of the input.
+    read; the others run in `jobs` worker processes (None: one per CPU), in one worker when they
+    are few, and here with `jobs=1`. `progress(n)` is called as files complete. Results keep the order of the input.
     `progress_bytes` follows the work in bytes of source: its `start(total, files)` is called
     once with the size of the files that need work (cache hits cost nearly nothing and are left
     out, so that a rate measured on them does not skew an estimate), then `advance(size)` as
@@ -184,9 +184,10 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
     `stats`: (mtime_ns, size) by absolute path, taken earlier in the run (the warm start stats
     every project file), so that the cache lookups need not stat them again.
 
-    In worker processes, a file that kills its worker or takes longer than `file_timeout`
-    seconds (None: see file_timeout()) is reported as that file's error and the rest of the run
-    goes on. Fixed files are written by this process only (write_fixed)."""
+    In worker processes (every run but `jobs=1` where processes fork), a file that kills its
+    worker or takes longer than `file_timeout` seconds (None: see file_timeout()) is reported as
+    that file's error and the rest of the run goes on. Fixed files are written by this process
+    only (write_fixed)."""
     files = list(paths_or_files)
     results: List[Optional[FileResult]] = [None] * len(files)
     store = None
@@ -246,6 +247,11 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
                 sizes[i] = st[1] if st is not None else 0
         todo.sort(key=lambda i: -sizes.get(i, 0))
         done = _run_pool(job, [(i, files[i]) for i in todo], workers, file_timeout)
+    elif todo and workers > 1 and _pool_context()[1]:
+        # a small run: one forked worker, so that a crash of the native parser (or a rule that
+        # ends its process) still costs one file only; forking costs a few milliseconds, not
+        # the start-up a spawned worker would. `--jobs 1` (and the API) stay in this process.
+        done = _run_pool(job, [(i, files[i]) for i in todo], 1, file_timeout)
     else:
         done = ((i, job(files[i])) for i in todo)
     try:

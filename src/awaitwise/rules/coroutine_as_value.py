@@ -30,8 +30,12 @@ class CoroutineAsValue(CoroutineRule):
     awaited: tested for truth (`if is_ready():`, `while`, `not`, `and`/`or`, `assert`, a
     conditional expression), formatted as text (an f-string, `str()`, `print()`), compared
     (`if load() is None:`), used in arithmetic, indexed or asked for an attribute
-    (`fetch()["id"]`, `load().name`), or returned from an `async def` (whose caller awaits it and
-    gets the inner coroutine instead of its value).
+    (`fetch()["id"]`, `load().name`), returned from an `async def` (whose caller awaits it and
+    gets the inner coroutine instead of its value), or used as a context manager
+    (`async with connect():` for the project's own `async def connect`: a coroutine is not one,
+    so the statement fails). Library calls are not judged as context managers: many of them
+    (`aiohttp` requests, `aiofiles.open`) return objects that are both awaitable and context
+    managers.
 
     Coroutine functions are recognised as for AW200 (project `async def`s across modules, the
     library catalog, configured `coroutine-functions`); decorated `async def`s other than
@@ -63,7 +67,9 @@ class CoroutineAsValue(CoroutineRule):
     was written to use. No fix is offered in sync functions or inside generator expressions, where
     `await` is not possible or would change what the expression is. For `return coro()` in an
     `async def` (reported only for the project's own `async def`s) the fix is unsafe: callers that
-    relied on receiving the inner coroutine to await it themselves now receive its result.
+    relied on receiving the inner coroutine to await it themselves now receive its result. For a
+    context manager (`async with connect():`) the fix, `async with await connect():`, is unsafe
+    too: it works only when the coroutine returns a context manager.
     """
 
     code = "AW202"
@@ -88,6 +94,9 @@ class CoroutineAsValue(CoroutineRule):
         if target is None:
             return
         returned = isinstance(self.ctx.parent(), cst.Return)
+        managed = isinstance(self.ctx.parent(), cst.WithItem)
+        if managed and target.origin != "project":
+            return  # library calls may return awaitables that are context managers too
         if returned and target.origin != "project":
             # library "coroutine functions" such as asyncio.shield/gather hand back futures that an
             # API may return on purpose for its caller to await; only project `async def`s count
@@ -100,7 +109,7 @@ class CoroutineAsValue(CoroutineRule):
                 edit = fixes.replace(node, f"(await {self.ctx.module.code_for_node(node)})")
             else:
                 edit = fixes.insert_before(node, "await ")
-            fix = fixes.fix("unsafe" if returned else "safe", "Add `await`", edit)
+            fix = fixes.fix("unsafe" if returned or managed else "safe", "Add `await`", edit)
         self.report(node, message, fix)
 
     def _value_use(self, node):
@@ -124,6 +133,8 @@ class CoroutineAsValue(CoroutineRule):
         if (isinstance(parent, cst.Attribute) and parent.value is node
                 and parent.attr.value not in _COROUTINE_ATTRS):
             return f"an object (`.{parent.attr.value}`)"
+        if isinstance(parent, cst.WithItem) and parent.item is node:
+            return "a context manager (a coroutine is not one, so the `with` fails)"
         if isinstance(parent, cst.Return) and parent.value is node and ctx.in_async:
             return "the return value of an `async def` (its caller gets a coroutine to await twice)"
         if isinstance(parent, cst.Arg) and parent.value is node and not parent.star:

@@ -23,6 +23,15 @@ def _only_tested(ctx, node: cst.Call) -> bool:
     return isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not) and parent.expression is node
 
 
+def _only_called_on(ctx, node: cst.Call) -> bool:
+    """Is the task only the receiver of a method call that is a statement of its own
+    (`create_task(...).add_done_callback(cb)`)? A task keeps its callbacks, not the other way
+    round, so nothing keeps the task."""
+    attr, call, stmt = ctx.parent(), ctx.parent(2), ctx.parent(3)
+    return (isinstance(attr, cst.Attribute) and attr.value is node and isinstance(call, cst.Call)
+            and call.func is attr and isinstance(stmt, cst.Expr))
+
+
 def _with_item(ctx, node: cst.Call) -> bool:
     """Is the call a `with` item? `with` keeps what `__enter__` returns, not the object, and a
     task is not a context manager: the statement fails and the task is left running unreferenced."""
@@ -43,7 +52,9 @@ class DanglingTask(Rule):
     whose result is thrown away: the call is a statement of its own (alone or in a list, tuple
     or set display that is one), or assigned to `_`; or the task is only tested for truth (the
     condition of an `if`, `while`, ternary or comprehension, `assert`, `not`), which it always
-    passes; or it is a `with` item, which fails since a task is not a context manager; or it is
+    passes; or it is only the receiver of a method call that is a statement
+    (`create_task(...).add_done_callback(cb)`: the task holds the callback, nothing holds the
+    task); or it is a `with` item, which fails since a task is not a context manager; or it is
     stored in a local variable that the function never mentions again (bound once, not
     global/nonlocal), so the only reference goes away when the function returns.
 
@@ -114,6 +125,8 @@ class DanglingTask(Rule):
             how = "is not kept"
         elif _only_tested(self.ctx, node):
             how = "is only tested for truth (a task is always true) and then dropped"
+        elif _only_called_on(self.ctx, node):
+            how = "is dropped right after a method call on it (a task keeps its callbacks, not the reverse)"
         elif _with_item(self.ctx, node):
             how = "is used as a context manager, which a task is not: the `with` fails and drops it"
         else:
