@@ -12,7 +12,7 @@ to nothing and are never reported.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import FrozenSet, NamedTuple, Optional, Tuple
+from typing import FrozenSet, List, NamedTuple, Optional, Tuple
 
 import libcst as cst
 
@@ -49,7 +49,7 @@ def stored_once_in_local(ctx, target, value) -> bool:
 def mentioned_elsewhere(function: cst.FunctionDef, name: str, target: cst.Name) -> bool:
     """Does the function's body (nested scopes included) name `name` anywhere but at `target`,
     or call something that reads its locals without naming them (`locals()`, `eval`)?"""
-    stack = [function.body]
+    stack: List[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Name):

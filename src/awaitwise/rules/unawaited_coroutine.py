@@ -5,12 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import fixes
-from ..screening import LazyTypes
 from ._coroutines import CoroutineRule, coroutine_target, shown
 from ._helpers import can_add_await
-
-_DISPLAYS = LazyTypes("List", "Tuple", "Set")
-
 
 def discarded(ctx, node: cst.Call) -> bool:
     """Is the value of this call thrown away: an expression statement, `_ = call()`, or an
@@ -21,7 +17,7 @@ def discarded(ctx, node: cst.Call) -> bool:
         level, child = 2, parent
         while True:
             display = ctx.parent(level)
-            if not isinstance(display, _DISPLAYS) or not any(e is child for e in display.elements):
+            if not isinstance(display, (cst.List, cst.Tuple, cst.Set)) or not any(e is child for e in display.elements):
                 return False
             above = ctx.parent(level + 1)
             if isinstance(above, cst.Expr):
