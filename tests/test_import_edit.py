@@ -73,7 +73,28 @@ def test_import_goes_into_its_group(name):
 
 def test_sections_and_order():
     assert [section_of(m) for m in ("__future__", "asyncio", "os.path", "requests")] == [0, 1, 1, 2]
-    assert section_of("x", level=1) == 3
+    assert section_of("x", level=1) == 4
+    assert section_of("trio.lowlevel", first_party="trio") == 3 and section_of("trio") == 2
+
+
+# the file's own top-level package is first party: its group comes after the third-party one
+FIRST_PARTY = {
+    "joins_the_first_party_group": (
+        "import os\n\nimport pytest\n\nfrom trio import Path\n" + DEF,
+        "import os\n\nimport pytest\n\nimport trio\nfrom trio import Path\n" + DEF),
+    "new_group_after_third_party": (
+        "import os\n\nimport pytest\n\nfrom .. import _core\n" + DEF,
+        "import os\n\nimport pytest\n\nimport trio\n\nfrom .. import _core\n" + DEF),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIRST_PARTY))
+def test_the_files_own_package_is_first_party(name):
+    source, expected = FIRST_PARTY[name]
+    edits = import_edits(parse_module(source), [("trio", None)], engine._Lines(source), "trio")
+    for e in sorted(edits, key=lambda e: -e.start):
+        source = source[:e.start] + e.content + source[e.end:]
+    assert source == expected
     assert sorted(["os.path", "Os", "abc", "x10", "x9"], key=sort_key) == ["abc", "Os", "os.path", "x9", "x10"]
 
 

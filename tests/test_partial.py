@@ -208,8 +208,9 @@ def test_only_stores_on_a_methods_first_parameter_pin_its_body():
 
 @pytest.fixture
 def in_pieces(monkeypatch):
-    """Lint every file that has two bodies to share out in pieces (real runs: files from 256 KB)."""
+    """Lint every file that has two bodies to share out in pieces (real runs: files from 4 MiB)."""
     monkeypatch.setattr(partial, "MIN_LINES", 0)
+    monkeypatch.setattr(partial, "PIECES_FROM", 0)
     monkeypatch.setattr(partial, "PIECE_BYTES", 0)
 
 
@@ -279,7 +280,8 @@ def _large_module(functions):
 
 
 def test_a_large_file_is_linted_in_pieces_with_the_results_of_one_parse(monkeypatch):
-    monkeypatch.setattr(partial, "PIECE_BYTES", 16 * 1024)  # the split of a large file, at a test's size
+    monkeypatch.setattr(partial, "PIECES_FROM", 0)  # the split of a large file, at a test's size
+    monkeypatch.setattr(partial, "PIECE_BYTES", 16 * 1024)
     text = _large_module(1_000)
     assert len(text) > partial.PIECE_BYTES
     settings = Settings(select=("ALL",))

@@ -110,6 +110,7 @@ def test_a_file_linted_in_pieces_is_judged_on_all_its_findings(cwd, monkeypatch)
     from awaitwise import partial
 
     if hasattr(partial, "PIECE_BYTES"):
+        monkeypatch.setattr(partial, "PIECES_FROM", 0)
         monkeypatch.setattr(partial, "PIECE_BYTES", 2000)
     body = "".join(f"    x{i} = len(str({i}))\n" for i in range(60))
     parts = ["import asyncio\nimport time\n"]

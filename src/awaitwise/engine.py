@@ -352,7 +352,8 @@ def _materialize(ctx, path: str, source: str, text: str, module, on_error) -> Li
         fix = None
         if rep.fix is not None:
             try:
-                fix = _make_fix(rep.fix, positions, lines, module, import_edits)
+                fix = _make_fix(rep.fix, positions, lines, module, import_edits,
+                                (ctx.module_name or "").split(".", 1)[0])
             except Exception as exc:  # a broken fixer loses its fix, never the diagnostic
                 on_error(rep.code, exc)
         result.append(Diagnostic(rep.code, rep.message, path, start, end, fix, start.row))
@@ -360,7 +361,7 @@ def _materialize(ctx, path: str, source: str, text: str, module, on_error) -> Li
     return result
 
 
-def _make_fix(spec, positions, lines: _Lines, module, import_edits) -> Optional[Fix]:
+def _make_fix(spec, positions, lines: _Lines, module, import_edits, first_party: str = "") -> Optional[Fix]:
     edits = []
     for e in spec.edits:
         rng = positions[e.node]
@@ -382,7 +383,7 @@ def _make_fix(spec, positions, lines: _Lines, module, import_edits) -> Optional[
         if key not in import_edits:
             from .import_edits import import_edits as added
 
-            import_edits[key] = added(module, key, lines)
+            import_edits[key] = added(module, key, lines, first_party)
         edits.extend(import_edits[key])
     edits.sort(key=lambda e: (e.start, e.end))
     return Fix(spec.applicability, spec.message, tuple(edits))

@@ -1,15 +1,15 @@
 """The import edits of fixes: adding the imports a fix needs where isort (and ruff's I001) would
 put them, and removing the imports the fixes of a file left unused.
 
-Adding: a fix asks for `import asyncio`; the line goes into the import block at the top of the
-file (after a docstring and `from __future__` imports), in its section (future, standard library,
-third party, relative), at its sorted place among the section's `import x` lines, which come
-before its `from x import y` lines (isort's and ruff's default order). A section the file does not
-have yet becomes a new group, separated by one blank line, in section order. A file without
-imports gets the line after its docstring and its header comments, followed by the blank lines
-ruff expects (two before a `def` or `class`, one otherwise). Only the head of the module is read
-(the docstring, the import lines, and the leading lines of the next statement), never the rest of
-a large file.
+Adding: a fix asks for `import asyncio`; the line goes into the import block at the top of the file
+(after a docstring and `from __future__` imports), in its section (future, standard library, third
+party, first party: the file's own top-level package, relative), at its sorted place among the
+section's `import x` lines, which come before its `from x import y` lines (isort's and ruff's
+default order). A section the file does not have yet becomes a new group, separated by one blank
+line, in section order. A file without imports gets the line after its docstring and its header
+comments, followed by the blank lines ruff expects (two before a `def` or `class`, one otherwise).
+Only the head of the module is read (the docstring, the import lines, and the leading lines of the
+next statement), never the rest of a large file.
 
 Removing: after the fix loop, an import is removed when the fixes took away uses of its name (the
 name is written fewer times than before, not counting attributes: `asyncio.sleep` is no use of an
@@ -29,7 +29,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from .diagnostics import Edit, Location
 
-FUTURE, STDLIB, THIRD, LOCAL = 0, 1, 2, 3
+FUTURE, STDLIB, THIRD, FIRST, LOCAL = 0, 1, 2, 3, 4
 _STDLIB: Optional[FrozenSet[str]] = None
 _BARE = re.compile(r"(?<![.\w])\w+")  # a word not written after a dot
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t]", re.M)
@@ -60,12 +60,17 @@ def stdlib_modules() -> FrozenSet[str]:
     return _STDLIB
 
 
-def section_of(module: str, level: int = 0) -> int:
+def section_of(module: str, level: int = 0, first_party: str = "") -> int:
+    """isort's section of an import: `first_party` is the top-level package of the file being
+    fixed (its own package is first party, as ruff and isort find it under the project root)."""
     if level:
         return LOCAL
     if module == "__future__":
         return FUTURE
-    return STDLIB if module.split(".", 1)[0] in stdlib_modules() else THIRD
+    top = module.split(".", 1)[0]
+    if first_party and top == first_party:
+        return FIRST
+    return STDLIB if top in stdlib_modules() else THIRD
 
 
 def sort_key(name: str) -> tuple:
@@ -107,7 +112,7 @@ def _is_docstring(stmt) -> bool:
 class _Line:
     """One import line of the top block: where it is and how isort files it."""
 
-    def __init__(self, stmt, lead_row: int, end_row: int):
+    def __init__(self, stmt, lead_row: int, end_row: int, first_party: str = ""):
         import libcst as cst
 
         self.stmt = stmt
@@ -118,10 +123,10 @@ class _Line:
         self.straight = isinstance(first, cst.Import)
         if self.straight:
             self.name = _dotted(first.names[0].name)
-            self.section = section_of(self.name)
+            self.section = section_of(self.name, 0, first_party)
         else:
             self.name = _dotted(first.module) if first.module is not None else ""
-            self.section = section_of(self.name, len(first.relative))
+            self.section = section_of(self.name, len(first.relative), first_party)
         self.key = sort_key(self.name)
 
         self.header_comments = 0  # for the first statement: the header comments right above it
@@ -160,9 +165,11 @@ def _present(module, name: str) -> bool:
     return False
 
 
-def add_imports_edits(module, imports: Sequence[Tuple[str, Optional[str]]], lines) -> List[Edit]:
+def add_imports_edits(module, imports: Sequence[Tuple[str, Optional[str]]], lines,
+                      first_party: str = "") -> List[Edit]:
     """The text edits that add `imports` ((module, None) pairs: `import module`) to `module`
-    (`lines`: engine._Lines of its source). Empty when every import is there already."""
+    (`lines`: engine._Lines of its source; `first_party`: the file's own top-level package).
+    Empty when every import is there already."""
     import libcst as cst
 
     wanted = sorted({mod for mod, obj in imports if not _present(module, mod)}, key=sort_key)
@@ -179,7 +186,7 @@ def add_imports_edits(module, imports: Sequence[Tuple[str, Optional[str]]], line
     block: List[_Line] = []
     while k < len(body) and _is_import_line(body[k]):
         end = row + _code_rows(module, body[k])
-        block.append(_Line(body[k], row, end))
+        block.append(_Line(body[k], row, end, first_party))
         row, k = end, k + 1
     header = module.header
     last_blank = max((i for i, ln in enumerate(header) if ln.comment is None), default=-1)
@@ -195,7 +202,7 @@ def add_imports_edits(module, imports: Sequence[Tuple[str, Optional[str]]], line
 
     new_groups: Dict[int, List[str]] = {}
     for name in wanted:
-        section, key = section_of(name), sort_key(name)
+        section, key = section_of(name, 0, first_party), sort_key(name)
         mine = [ln for ln in block if ln.section == section]
         if not mine:
             new_groups.setdefault(section, []).append(name)
@@ -245,11 +252,11 @@ def add_imports_edits(module, imports: Sequence[Tuple[str, Optional[str]]], line
     return edits
 
 
-def import_edits(module, imports, lines) -> List[Edit]:
+def import_edits(module, imports, lines, first_party: str = "") -> List[Edit]:
     """The edits adding `imports` ((module, obj) pairs). `from module import obj` requests are
     left to libcst's AddImportsVisitor (which extends an existing `from` import)."""
     if all(obj is None for _, obj in imports):
-        return add_imports_edits(module, imports, lines)
+        return add_imports_edits(module, imports, lines, first_party)
     edit = visitor_import_edit(module, imports, lines)
     return [] if edit is None else [edit]
 

@@ -72,9 +72,12 @@ class Piece:
         return self.first and not any(start <= row <= end for start, end in self.others)
 
 
-# A libcst tree takes several hundred times the size of its text. A file whose text for the parse
-# is larger than this is linted in pieces of at least this size, at most MAX_PIECES of them, so
-# that one tree of the whole file is never built.
+# A libcst tree takes several hundred times the size of its text. A file larger than
+# PIECES_FROM is linted in pieces of at least PIECE_BYTES, at most MAX_PIECES of them, so that
+# one tree of the whole file is never built. Each piece still holds every definition of the file
+# (the other pieces' bodies replaced), so pieces cost time in proportion to their number: they
+# are kept for the files whose single tree would take gigabytes (tests/benchmarks/README.md).
+PIECES_FROM = 4 * 1024 * 1024
 PIECE_BYTES = 256 * 1024
 MAX_PIECES = 16
 
@@ -86,7 +89,7 @@ def pieces(source: str, screen, rules: Sequence[Type[Rule]], settings, project) 
     every body that cannot be replaced (see the module's docstring), which the first piece owns.
     Linting each piece and keeping the findings on the lines it owns gives the findings of the
     whole file, for rules whose findings in a body depend on nothing in other bodies."""
-    if len(source) < PIECE_BYTES:
+    if len(source) < max(PIECES_FROM, PIECE_BYTES):
         return None
     plan = _plan(source, screen, rules, settings, project)
     if plan is None:
@@ -179,4 +182,4 @@ def _ending(line: str) -> str:
     return ""
 
 
-__all__ = ["reduced_source", "pieces", "Piece", "MIN_LINES", "PIECE_BYTES", "MAX_PIECES"]
+__all__ = ["reduced_source", "pieces", "Piece", "MIN_LINES", "PIECES_FROM", "PIECE_BYTES", "MAX_PIECES"]

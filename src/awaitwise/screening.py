@@ -142,9 +142,8 @@ _FUNC_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.
 _INTERESTING = frozenset({
     ast.Call, ast.Global, ast.Nonlocal, ast.Await, ast.AsyncFor, ast.AsyncWith, ast.comprehension,
     ast.ExceptHandler, ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem,
-    ast.Expr,
 })
-_DISPLAYS = (ast.List, ast.Tuple, ast.Set)
+_DISPLAY_TYPES = frozenset({ast.List, ast.Tuple, ast.Set})
 _COMPREHENSION_TYPES = frozenset({ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp})
 _LEAVES = frozenset({ast.Name, ast.Constant})  # nothing below them, nothing to record
 _NOT_CHILD_FIELDS = frozenset({"ctx", "op", "ops"})
@@ -294,6 +293,7 @@ class _Collector:
         stack = [(tree, None, False, True, False, EMPTY, _MODULE_ENV)]
         pop, push = stack.pop, stack.append
         funcs, interesting, comprehensions, leaves = _FUNC_TYPES, _INTERESTING, _COMPREHENSION_TYPES, _LEAVES
+        expr_stmt, displays = ast.Expr, _DISPLAY_TYPES
         fields_of = _CHILD_FIELDS
         AST = ast.AST
         while stack:
@@ -308,6 +308,8 @@ class _Collector:
                 continue
             if t in interesting:
                 self._node(*item)
+            elif t is expr_stmt and type(node.value) in displays:
+                self._drop_displays(node.value)
             tail = item[2:]
             if t in comprehensions and item[6].shadow is not None:
                 # comprehension targets are local to it: lookups of those names stop there
@@ -487,15 +489,18 @@ class _Collector:
                     field.discard(t)
                     field.add(entry_name(t) if t[-1] else ("name", t[1]))
 
+    def _drop_displays(self, display) -> None:
+        """A display that is an expression statement: it and the displays nested in it are
+        dropped, and so are the values of their elements."""
+        displays = [display]
+        while displays:
+            d = displays.pop()
+            if type(d) in _DISPLAY_TYPES:
+                self.dropped_displays.add(id(d))
+                displays.extend(d.elts)
+
     def _other(self, node, may_async, may_sync):
-        if isinstance(node, ast.Expr):
-            displays = [node.value]
-            while displays:
-                display = displays.pop()
-                if isinstance(display, _DISPLAYS):
-                    self.dropped_displays.add(id(display))
-                    displays.extend(display.elts)
-        elif isinstance(node, ast.Await):
+        if isinstance(node, ast.Await):
             self.has_async = True
             if may_sync:
                 self.await_outside = True

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 import libcst as cst
 
 from .. import fixes
-from ..screening import LazyTypes
 from ._coroutines import CoroutineRule, coroutine_target, shown
 from ._helpers import can_add_await
-
-_DISPLAYS: LazyTypes[Union[cst.List, cst.Tuple, cst.Set]] = LazyTypes("List", "Tuple", "Set")
 
 
 def discarded(ctx, node: cst.Call) -> bool:
@@ -23,7 +18,7 @@ def discarded(ctx, node: cst.Call) -> bool:
         level, child = 2, parent
         while True:
             display = ctx.parent(level)
-            if not isinstance(display, _DISPLAYS.types) or not any(e is child for e in display.elements):
+            if not isinstance(display, (cst.List, cst.Tuple, cst.Set)) or not any(e is child for e in display.elements):
                 return False
             above = ctx.parent(level + 1)
             if isinstance(above, cst.Expr):
