@@ -258,23 +258,36 @@ _GROWING = frozenset({"append", "extend", "add", "update", "insert"})
 def received(ctx, expr, cache: dict) -> bool:
     """Does `expr` (a collection in the function being visited) hold data from outside the
     program: the result of awaiting a call that is not one of the project's own functions (a
-    client library's `await api.devices()`, a method of an object of unknown type), an `async
-    for` over a stream, or a value computed from those earlier in the function (assignments,
-    `for` targets, `items.append(...)`, in source order)? `cache`: per rule instance."""
+    client library's `await api.devices()`), an `async for` over a stream, or a value computed
+    from those earlier in the function (assignments, `for` targets, `items.append(...)`, in
+    source order)? `cache`: per rule instance."""
+    return received_from(ctx, expr, cache) is not None
+
+
+def received_from(ctx, expr, cache: dict) -> Optional[Set[str]]:
+    """None when `expr` holds no data from outside (see received); else the source text of
+    the objects it was received from (`api` for `await api.devices()`; empty when it came
+    from a plain function or an `async for`)."""
     names, order = _received_names(ctx, cache)
     at = order.get(id(expr))
+    found: Optional[Set[str]] = None
     for n in local_nodes(expr):
         if isinstance(n, cst.Await) and from_outside(ctx, n):
-            return True
-        if isinstance(n, cst.Name) and n.value in names and (at is None or names[n.value] < at):
-            return True
-    return False
+            found = (found or set()) | _receivers(ctx, n)
+        elif isinstance(n, cst.Name) and n.value in names and (at is None or names[n.value][0] < at):
+            found = (found or set()) | names[n.value][1]
+    return found
+
+
+def _receivers(ctx, node: cst.Await) -> Set[str]:
+    func = node.expression.func if isinstance(node.expression, cst.Call) else None
+    return {code(ctx, func.value)} if isinstance(func, cst.Attribute) else set()
 
 
 def _received_names(ctx, cache: dict):
-    """({name: where it first holds received data}, {id(node): where}) for the function being
-    visited, "where" counting its nodes in source order; one pass, in that order. Comprehension
-    targets are the comprehension's own and are not followed."""
+    """({name: (where it first holds received data, what from)}, {id(node): where}) for the
+    function being visited, "where" counting its nodes in source order; one pass, in that
+    order. Comprehension targets are the comprehension's own and are not followed."""
     function = ctx.function
     found = cache.get(id(function))
     if found is not None:
@@ -300,13 +313,18 @@ def _received_names(ctx, cache: dict):
                 and n.func.attr.value in _GROWING and n.args:
             bindings.append((k, n.func.value, n))
     for k, target, value in bindings:
-        if value is not None and not any(
-                (isinstance(m, cst.Await) and from_outside(ctx, m))
-                or (isinstance(m, cst.Name) and m.value in names) for m in local_nodes(value)):
+        sources: Optional[Set[str]] = set() if value is None else None
+        if value is not None:
+            for m in local_nodes(value):
+                if isinstance(m, cst.Await) and from_outside(ctx, m):
+                    sources = (sources or set()) | _receivers(ctx, m)
+                elif isinstance(m, cst.Name) and m.value in names:
+                    sources = (sources or set()) | names[m.value][1]
+        if sources is None:
             continue
         for name in _bound_names(target):
             if name not in names:
-                names[name] = k
+                names[name] = (k, frozenset(sources))
     return found
 
 
@@ -333,8 +351,24 @@ def from_outside(ctx, node: cst.Await) -> bool:
         return False
     name = ctx.qualname(call.func)
     if name is None:
-        return True
+        # an object of unknown type: from outside when it was handed in (a parameter, or an
+        # attribute of one: `api.devices()`, `self.client.list()`), not a local or closure
+        # variable that may hold one of the program's own objects
+        return _root_is_parameter(ctx, call.func)
     from ._coroutines import index  # the project index, this file's current text included
 
     ref = index(ctx).resolve(name)
     return ref is None or ref[0] == "external"
+
+
+def _root_is_parameter(ctx, func) -> bool:
+    node = func
+    while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
+        node = node.value if not isinstance(node, cst.Call) else node.func
+    function = ctx.function
+    if not isinstance(node, cst.Name) or function is None:
+        return False
+    params = function.params
+    every = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return any(p.name.value == node.value for p in every)

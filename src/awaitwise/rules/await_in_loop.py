@@ -7,7 +7,7 @@ from typing import List, Set
 import libcst as cst
 
 from ..registry import Rule
-from ._concurrency import local_nodes, received, terminal
+from ._concurrency import code, local_nodes, received_from, terminal
 
 # Awaited methods whose order matters or that touch shared state: streams, queues, locks,
 # connections, sleeps. A loop awaiting one of these is sequential on purpose.
@@ -91,7 +91,10 @@ class AwaitInLoop(Rule):
       computes from those. Setting up or tearing down the program's platforms, listeners or
       entities one at a time (attributes, constants, parameters, what its own functions
       return) is usually sequential on purpose, and so is a loop over `reversed(...)` or
-      `sorted(...)`.
+      `sorted(...)`,
+    - asks each item of the object the collection came from (`zones = await
+      russ.enumerate_zones()`, then `await russ.watch_zone(zone)`: one connection answers
+      in turn), or awaits only for the item an equality test picks (a search).
 
     Off by default: enable it by naming it (`--select AW403`).
 
@@ -102,17 +105,17 @@ class AwaitInLoop(Rule):
 
     ## Example
     ```python
-    async def load(client):
+    async def load(client, directory):
         users = []
-        for user_id in await client.list_user_ids():
+        for user_id in await directory.list_user_ids():
             users.append(await client.get_user(user_id))
         return users
     ```
 
     ## Use instead
     ```python
-    async def load(client):
-        ids = await client.list_user_ids()
+    async def load(client, directory):
+        ids = await directory.list_user_ids()
         return await asyncio.gather(*[client.get_user(user_id) for user_id in ids])
     ```
     (or a `TaskGroup`; bound large collections with a semaphore, see AW402).
@@ -148,11 +151,16 @@ class AwaitInLoop(Rule):
                 awaits.append(inner)
         if not awaits or self._loop_carried(node, loop_names):
             return
-        if _ordered(node.iter) or not received(self.ctx, node.iter, self.__dict__.setdefault("_received", {})):
-            return  # the program's own collection, or an order the loop keeps on purpose
+        if _ordered(node.iter):
+            return  # an order the loop keeps on purpose
+        sources = received_from(self.ctx, node.iter, self.__dict__.setdefault("_received", {}))
+        if sources is None:
+            return  # the program's own collection
         derived = self._derived_names(node, loop_names)
         for aw in awaits:
             if not self._independent_call(aw, derived):
+                return
+            if self._asks_the_source(aw, sources) or self._searches(node, aw, derived):
                 return
         self.report(awaits[0], "`await` in a loop runs the iterations one at a time, and they look independent; "
                                "run them concurrently with `asyncio.gather(...)` or a TaskGroup")
@@ -170,6 +178,28 @@ class AwaitInLoop(Rule):
         if name is None or _stateful(name):
             return False
         return bool(_names_read(call) & derived)
+
+    def _asks_the_source(self, aw: cst.Await, sources) -> bool:
+        """Is each item asked of the object the collection came from (`zones = await
+        russ.enumerate_zones()`, then `await russ.watch_zone(zone)`)? One connection or
+        device then answers the requests in turn; running them together gains nothing."""
+        call = aw.expression
+        func = call.func if isinstance(call, cst.Call) else None
+        return isinstance(func, cst.Attribute) and code(self.ctx, func.value) in sources
+
+    def _searches(self, loop: cst.For, aw: cst.Await, derived: Set[str]) -> bool:
+        """Is the await under an `if` of the loop body that picks items by equality
+        (`if inst.get_id() == wanted:`): a search that awaits for the one it finds."""
+        stack = [loop.body]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, cst.If) and any(a is aw for a in local_nodes(n.body)):
+                tests = [c for c in local_nodes(n.test) if isinstance(c, cst.Comparison)]
+                if any(isinstance(t.operator, (cst.Equal, cst.Is)) for c in tests for t in c.comparisons) \
+                        and _names_read(n.test) & derived:
+                    return True
+            stack.extend(n.children)
+        return False
 
     def _derived_names(self, loop: cst.For, loop_names: Set[str]) -> Set[str]:
         """The loop variables and names the body computes from them before awaiting."""

@@ -73,6 +73,11 @@ def _spelled_names(module: cst.Module) -> List[Tuple[str, str]]:
     return out
 
 
+def _same_def(site: Optional[str], qualname: str) -> bool:
+    """Does an awaited call resolved to `site` name the def `qualname`?"""
+    return bool(site) and (site == qualname or site.endswith("." + qualname) or qualname.endswith("." + site))
+
+
 def _plain_name(qualname: Optional[str]) -> Optional[str]:
     """`pkg.mod.Class().meth` (a call through `self`) names the same def as `pkg.mod.Class.meth`."""
     return qualname.replace("().", ".") if qualname else qualname
@@ -215,8 +220,11 @@ class UnusedAsync(Rule):
         for func, qualname, nested in self.candidates:
             name = func.name.value
             sites = self.awaited.get(name, [])
-            if not sites and not nested and not name.startswith("_"):
-                continue  # public and never called here: an interface for other modules or a framework
+            if not nested and not name.startswith("_") and not any(
+                    _same_def(site, qualname) for _, site in sites):
+                # public and never awaited here (`await hap.async_setup()` is another object's
+                # method): an interface for other modules or a framework
+                continue
             assert func.asynchronous is not None  # candidates are `async def`s
             edits = [fixes.replace(func.asynchronous, ""), fixes.replace(func.asynchronous.whitespace_after, "")]
             fixable = True
@@ -224,11 +232,7 @@ class UnusedAsync(Rule):
                 if site_qualname is None or site_qualname.split(".")[-1] != name:
                     fixable = False  # an `await x.name()` we cannot tie to this def, or not
                     break
-                if (
-                    site_qualname == qualname
-                    or site_qualname.endswith("." + qualname)
-                    or qualname.endswith("." + site_qualname)
-                ):
+                if _same_def(site_qualname, qualname):
                     edits.append(fixes.replace(await_node, code(self.ctx, await_node.expression).strip()))
                 else:
                     fixable = False
