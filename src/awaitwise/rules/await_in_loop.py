@@ -190,7 +190,7 @@ class AwaitInLoop(Rule):
     def _searches(self, loop: cst.For, aw: cst.Await, derived: Set[str]) -> bool:
         """Is the await under an `if` of the loop body that picks items by equality
         (`if inst.get_id() == wanted:`): a search that awaits for the one it finds."""
-        stack = [loop.body]
+        stack: List[cst.CSTNode] = [loop.body]
         while stack:
             n = stack.pop()
             if isinstance(n, cst.If) and any(a is aw for a in local_nodes(n.body)):

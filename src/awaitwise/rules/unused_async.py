@@ -75,7 +75,9 @@ def _spelled_names(module: cst.Module) -> List[Tuple[str, str]]:
 
 def _same_def(site: Optional[str], qualname: str) -> bool:
     """Does an awaited call resolved to `site` name the def `qualname`?"""
-    return bool(site) and (site == qualname or site.endswith("." + qualname) or qualname.endswith("." + site))
+    if not site:
+        return False
+    return site == qualname or site.endswith("." + qualname) or qualname.endswith("." + site)
 
 
 def _plain_name(qualname: Optional[str]) -> Optional[str]:
