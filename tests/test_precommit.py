@@ -183,15 +183,14 @@ def test_readme_snippets_commented_alternative_runs(tmp_path, hook_repo, pre_com
     _git("add", "-A", cwd=tmp_path)
     result = pre_commit(tmp_path, pre_commit_home, "--files", "tasks.py")
     assert result.returncode == 1, config + result.stdout + result.stderr
-    assert "tasks.py:5:20: AW403" in result.stdout  # off by default: the args reached the hook
+    assert "tasks.py:4:22: AW403" in result.stdout  # off by default: the args reached the hook
     assert (tmp_path / "tasks.py").read_text() == TASKS
 
 
 TASKS = textwrap.dedent('''\
-    async def fetch_all(client):
-        urls = await client.list_urls()
-        out = []
-        for url in urls:
-            out.append(await client.get(url))
-        return out
+    async def load(client, directory):
+        users = []
+        for user_id in await directory.list_user_ids():
+            users.append(await client.get_user(user_id))
+        return users
 ''')
