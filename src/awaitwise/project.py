@@ -28,7 +28,7 @@ from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
 from .sourcefile import source_lines
 
-FACTS_VERSION = "15"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "16"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
