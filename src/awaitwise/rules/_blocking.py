@@ -29,7 +29,7 @@ from ._blocking_match import (
     value_says_no_wait,
 )
 from ._blocking_match import terminal as _terminal
-from ._helpers import await_code, call_args_code, can_add_await, module_ref
+from ._helpers import await_code, call_args_code, can_add_await, local_nodes, module_ref
 
 _SEGMENTS = r"[^.]+(?:\.[^.]+)*"
 # Libraries that bring their own worker-thread helper; used by the fix in modules that use them.
@@ -472,18 +472,13 @@ def _iterated_later(ctx, name: str) -> bool:
     function = ctx.function
     if function is None:
         return False
-    stack = [function.body]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            continue
+    for n in local_nodes(function.body):
         if isinstance(n, (cst.For, cst.CompFor)) and isinstance(n.iter, cst.Name) and n.iter.value == name:
             return True
         if isinstance(n, cst.Call) and isinstance(n.func, cst.Name) and n.func.value in _CONSUMERS \
                 and any(isinstance(a.value, cst.Name) and a.value.value == name for a in n.args) \
                 and (ctx.qualname(n.func) or "").startswith("builtins."):
             return True
-        stack.extend(n.children)
     return False
 
 
@@ -599,18 +594,13 @@ def _unpacked_from_pipe(ctx, value) -> bool:
     function = ctx.function
     if not isinstance(value, cst.Name) or function is None:
         return False
-    stack = [function.body]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            continue
+    for n in local_nodes(function.body):
         if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and \
                 ctx.qualname(n.value.func) in ("os.pipe", "os.pipe2"):
             for t in n.targets:
                 if isinstance(t.target, (cst.Tuple, cst.List)) and any(
                         isinstance(e.value, cst.Name) and e.value.value == value.value for e in t.target.elements):
                     return True
-        stack.extend(n.children)
     return False
 
 

@@ -8,17 +8,14 @@ Not a rule module: the leading underscore keeps it out of the registry.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterator, List, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 import libcst as cst
 
 from .. import fixes
 from ..scopes import CLASS, FUNCTION, LAMBDA, MODULE
 from ..screening import LazyTypes
-from ..walker import children
-
-_SCOPE_NODES: LazyTypes[Union[cst.FunctionDef, cst.Lambda, cst.ClassDef]] = LazyTypes(
-    "FunctionDef", "Lambda", "ClassDef")
+from ._helpers import all_nodes, local_nodes
 
 if TYPE_CHECKING:
     from typing import TypeGuard
@@ -32,30 +29,6 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------------------------
 # Walking
 # --------------------------------------------------------------------------------------------
-
-
-def local_nodes(root: cst.CSTNode, include_root: bool = True) -> Iterator[cst.CSTNode]:
-    """Every node under `root` that runs in root's own frame: nested def/lambda/class bodies are
-    not entered (the nested node itself is yielded)."""
-    stack = [root]
-    first = True
-    while stack:
-        node = stack.pop()
-        if not first or include_root:
-            yield node
-        if not first and isinstance(node, _SCOPE_NODES.types):
-            continue
-        first = False
-        stack.extend(reversed(children(node)))
-
-
-def all_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node under `root`, nested scopes included."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(children(node)))
 
 
 def statements(block) -> List[cst.BaseStatement]:

@@ -3,11 +3,16 @@ registry)."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterator, Optional, Union
 
 import libcst as cst
 
 from ..scopes import FUNCTION
+from ..screening import LazyTypes
+from ..walker import children
+
+_SCOPE_NODES: LazyTypes[Union[cst.FunctionDef, cst.Lambda, cst.ClassDef]] = LazyTypes(
+    "FunctionDef", "Lambda", "ClassDef")
 
 
 def needs_parens_for_await(ctx, node: cst.CSTNode) -> bool:
@@ -68,3 +73,27 @@ def short(qualname: Optional[str]) -> str:
 def enclosing_function_scope(ctx):
     fs = ctx.scope.function_scope()
     return fs if fs.kind == FUNCTION else None
+
+
+def local_nodes(root: cst.CSTNode, include_root: bool = True) -> Iterator[cst.CSTNode]:
+    """Every node under `root` that runs in root's own frame: nested def/lambda/class bodies are
+    not entered (the nested node itself is yielded)."""
+    stack = [root]
+    first = True
+    while stack:
+        node = stack.pop()
+        if not first or include_root:
+            yield node
+        if not first and isinstance(node, _SCOPE_NODES.types):
+            continue
+        first = False
+        stack.extend(reversed(children(node)))
+
+
+def all_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under `root`, nested scopes included."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))
