@@ -192,3 +192,42 @@ def test_first_parameter_of_methods(decorator, expected):
                 self.go()
     """)
     assert got["self.go"] == (expected + ".go" if expected else None)
+
+
+class _ParamProbe:
+    """Records, for every call `<name>.<attr>()`, whether <name> is a parameter where it is read."""
+
+    code = "PROBE"
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.seen = {}
+
+    def visit_Call(self, node):
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            self.seen[self.ctx.module.code_for_node(node)] = self.ctx.is_parameter(func.value.value)
+
+
+def test_is_parameter_asks_the_model():
+    source = textwrap.dedent('''\
+        client = object()
+
+        async def handler(api, *rest, key=None, **extra):
+            local = make()
+            api.get()
+            extra.pop()
+            local.get()
+            client.ping()
+            def inner():
+                api.again()
+            [api.each() for _ in rest]
+    ''')
+    module = cst.parse_module(source)
+    ctx = FileContext("x.py", source, module, Settings(), "pkg.mod", False)
+    probe = _ParamProbe(ctx)
+    errors = []
+    walk(ctx, [probe], lambda code, exc: errors.append(exc))
+    assert not errors
+    assert probe.seen == {"api.get()": True, "extra.pop()": True, "local.get()": False, "client.ping()": False,
+                          "api.again()": False, "api.each()": True}

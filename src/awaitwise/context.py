@@ -118,6 +118,19 @@ class FileContext:
                     return Binding("unknown"), where
         return binding, where
 
+    def is_parameter(self, name: str, scope: Optional[Scope] = None) -> bool:
+        """Is `name`, read in `scope` (default: the current one), a parameter of the function it is
+        read in, as the semantic model binds it (a closure's outer parameter is not)?"""
+        scope = scope or self.scope
+        found = self.model_scope(scope)
+        own = self.model_scope(scope.function_scope())
+        if found is None or own is None:
+            return False
+        sites, where = found.lookup(name)
+        if not sites or where is not own:
+            return False
+        return any(site.kind == "param" or site.form == "star-param" for site in sites)
+
     def module_alias(self, module: str) -> Optional[str]:
         """Local name under which `module` is imported at module level (`import asyncio as aio`)."""
         aliases = self._module_aliases

@@ -90,7 +90,7 @@ class Site:
         self.kind = kind
         self.data = data
         self.scope = scope
-        self.form = form  # the binding form where it is not plain from `kind`: "walrus", "match"
+        self.form = form  # the binding form where it is not plain from `kind`: "walrus", "match", "star-param"
 
     def __repr__(self):  # pragma: no cover - debugging aid
         return f"Site({self.kind}, {self.data!r})"
@@ -704,7 +704,7 @@ class _Builder:
         for star in (args.vararg, args.kwarg):
             if star is not None:
                 # `*args: T` is a tuple of T and `**kw: T` a dict of T: no type for the name
-                scope.bind(star.arg, Site("unknown", None, scope))
+                scope.bind(star.arg, Site("unknown", None, scope, form="star-param"))
 
     def _target(self, target, value, scope: ModelScope, element_of=None, unpack: bool = True) -> None:
         if isinstance(target, ast.Name):

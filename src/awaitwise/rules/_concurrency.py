@@ -338,10 +338,4 @@ def _root_is_parameter(ctx, func) -> bool:
     node = func
     while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
         node = node.value if not isinstance(node, cst.Call) else node.func
-    function = ctx.function
-    if not isinstance(node, cst.Name) or function is None:
-        return False
-    params = function.params
-    every = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
-    return any(p.name.value == node.value for p in every)
+    return isinstance(node, cst.Name) and ctx.function is not None and ctx.is_parameter(node.value)
