@@ -5,11 +5,12 @@ changed."""
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 
 import pytest
+
+from terminal_support import run_on_terminal
 
 BAD = "import time\n\nasync def f():\n    time.sleep(1)\n"
 
@@ -21,26 +22,7 @@ def _tree(root, n=60):
 
 def _on_a_terminal(tmp_path, *args, env=None):
     """(the run, what it wrote on stderr), stderr being a terminal."""
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.run([sys.executable, "-m", "awaitwise", *args], cwd=tmp_path, stdout=subprocess.PIPE,
-                              stderr=slave, timeout=300, env=env)
-        os.close(slave)
-        slave = None
-        err = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            err += chunk
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
-    return proc, err
+    return run_on_terminal(args, tmp_path, stream="stderr", env=env)
 
 
 def _env(**extra):
@@ -114,25 +96,7 @@ def test_the_bar_counts_bytes_of_the_files_left_to_analyse(tmp_path, monkeypatch
 
 def test_progress_bar_on_a_terminal(tmp_path):
     _tree(tmp_path)
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.run([sys.executable, "-m", "awaitwise", "fix", "--no-cache", "--jobs", "1", "."],
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=slave, timeout=300, env=_env())
-        os.close(slave)
-        slave = None
-        err = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            err += chunk
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
+    proc, err = _on_a_terminal(tmp_path, "fix", "--no-cache", "--jobs", "1", ".", env=_env())
     assert proc.returncode == 0
     assert b"Fixing" in err and b"100%" in err
     assert b"Fixed 30 errors in 30 files (AW100: 30)." in proc.stdout

@@ -5,7 +5,6 @@ escaped, and `--output-format concise` for one line per finding."""
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 import textwrap
@@ -18,6 +17,7 @@ from awaitwise.diagnostics import Diagnostic, Location
 from awaitwise.report import wants_color
 from awaitwise.report.frame import render_frame
 from awaitwise.report.text_format import render
+from terminal_support import run_on_terminal
 
 ESC = "\x1b"
 
@@ -202,24 +202,7 @@ def _run(tmp_path, env_extra, tty: bool):
     if not tty:
         proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, env=env, timeout=120)
         return proc.returncode, proc.stdout
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.run(cmd, cwd=tmp_path, stdout=slave, stderr=subprocess.PIPE, env=env, timeout=120)
-        os.close(slave)
-        slave = None
-        out = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
+    proc, out = run_on_terminal(cmd[3:], tmp_path, stream="stdout", env=env, timeout=120)
     return proc.returncode, out
 
 
