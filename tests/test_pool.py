@@ -19,8 +19,8 @@ import time
 
 import pytest
 
+from awaitwise import pool, runner
 from awaitwise import registry as registry_module
-from awaitwise import runner
 from awaitwise.config import Settings
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers, POSIX signals, /proc")
@@ -131,7 +131,7 @@ def plugin_env(tmp_path_factory):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(site)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     env.pop("CRASH_RULES_MAIN_PID", None)
-    env.pop(runner.FILE_TIMEOUT_ENV, None)
+    env.pop(pool.FILE_TIMEOUT_ENV, None)
     return env
 
 
@@ -166,12 +166,12 @@ def test_a_dead_worker_costs_its_file_only(tmp_path, plugin_env, command):
 
 def test_a_stuck_worker_is_stopped_after_the_timeout(tmp_path, plugin_env):
     root = _tree(tmp_path / "tree", ["stall.py"])
-    env = dict(plugin_env, **{runner.FILE_TIMEOUT_ENV: "1"})
+    env = dict(plugin_env, **{pool.FILE_TIMEOUT_ENV: "1"})
     r, elapsed = _aw(env, "check", "--no-cache", "--jobs", "2", str(root), cwd=tmp_path)
     assert r.returncode == 2, r.stderr
     assert elapsed < 30  # the stalled rule sleeps 60 s
     assert _errors(r.stderr) == [f"awaitwise: error: {os.path.join('tree', 'stall.py')}: not processed: it took "
-                                 f"longer than 1 s (the limit per file; {runner.FILE_TIMEOUT_ENV} sets it)"]
+                                 f"longer than 1 s (the limit per file; {pool.FILE_TIMEOUT_ENV} sets it)"]
     assert "Traceback" not in r.stderr
     assert sum(1 for line in r.stdout.splitlines() if ": AW100 " in line) == N_GOOD
     time.sleep(0.2)
@@ -210,7 +210,7 @@ def test_the_pool_reports_dead_and_stuck_workers_and_agrees_on_the_rest(tmp_path
         f"{os.path.join('tree', 'crash_segv.py')}: internal error: the worker process died while processing this "
         "file (killed by SIGSEGV)",
         f"{os.path.join('tree', 'stall.py')}: not processed: it took longer than 0.5 s (the limit per file; "
-        f"{runner.FILE_TIMEOUT_ENV} sets it)",
+        f"{pool.FILE_TIMEOUT_ENV} sets it)",
     ]
 
 
@@ -240,15 +240,15 @@ def test_fixed_files_are_written_by_the_main_process_only(tmp_path, monkeypatch)
     assert all("await asyncio.sleep(1)" in open(f).read() for f in files[1:])
 
 
-@pytest.mark.parametrize("value, expected", [(None, runner.FILE_TIMEOUT), ("2.5", 2.5), ("0", runner.FILE_TIMEOUT),
-                                             ("-3", runner.FILE_TIMEOUT), ("soon", runner.FILE_TIMEOUT),
-                                             ("nan", runner.FILE_TIMEOUT)])
+@pytest.mark.parametrize("value, expected", [(None, pool.FILE_TIMEOUT), ("2.5", 2.5), ("0", pool.FILE_TIMEOUT),
+                                             ("-3", pool.FILE_TIMEOUT), ("soon", pool.FILE_TIMEOUT),
+                                             ("nan", pool.FILE_TIMEOUT)])
 def test_the_file_timeout_comes_from_the_environment(monkeypatch, value, expected):
     if value is None:
-        monkeypatch.delenv(runner.FILE_TIMEOUT_ENV, raising=False)
+        monkeypatch.delenv(pool.FILE_TIMEOUT_ENV, raising=False)
     else:
-        monkeypatch.setenv(runner.FILE_TIMEOUT_ENV, value)
-    assert runner.file_timeout() == expected
+        monkeypatch.setenv(pool.FILE_TIMEOUT_ENV, value)
+    assert pool.file_timeout() == expected
 
 
 def test_workers_die_with_the_main_process():
@@ -256,14 +256,13 @@ def test_workers_die_with_the_main_process():
     signal), even while it is busy with a file."""
     code = textwrap.dedent('''
         import os, sys
-        from awaitwise import runner
-        class Job:
-            defer_writes = False
+        from awaitwise import pool as pool_module
+        class Job(pool_module.PoolJob):
             def __call__(self, path):
                 import time
                 time.sleep(60)
         items = [(i, "f%d.py" % i) for i in range(4)]
-        pool = runner._run_pool(Job(), items, 2, timeout=120)
+        pool = pool_module.run_pool(Job(), items, 2, timeout=120)
         print("main", os.getpid(), flush=True)
         next(pool)
     ''')
@@ -293,16 +292,16 @@ def test_workers_that_die_while_starting_cost_no_file(tmp_path, monkeypatch, fai
     monkeypatch.chdir(tmp_path)
     root = _tree(tmp_path / "tree")
     starts = tmp_path / "starts.log"
-    real = runner._worker_init
+    real = runner._Job.start_worker
 
-    def failing_init(job, parent_pid=None):
+    def failing_start(job, parent_pid=None):
         with open(starts, "a") as fh:
             fh.write("start\n")
         if len(starts.read_text().split()) <= failing_starts:
             os._exit(1)
         real(job, parent_pid)
 
-    monkeypatch.setattr(runner, "_worker_init", failing_init)
+    monkeypatch.setattr(runner._Job, "start_worker", failing_start)
     files = sorted(str(p.relative_to(tmp_path)) for p in root.glob("m*.py"))
     settings = Settings(project_root=str(tmp_path), select=("AW100",))
     alone = runner.run(files, settings, registry_module.get_registry(), jobs=1)
@@ -311,8 +310,8 @@ def test_workers_that_die_while_starting_cost_no_file(tmp_path, monkeypatch, fai
     started = len(starts.read_text().split())
     # two replacements for the two first failures; when every start fails, the replacement started
     # for the failure before the limit still starts (and fails) before the pool gives up
-    assert started == (failing_starts + 2 if failing_starts < runner._START_FAILURES
-                       else runner._START_FAILURES + 1)
+    assert started == (failing_starts + 2 if failing_starts < pool.START_FAILURES
+                       else pool.START_FAILURES + 1)
 
 
 @pytest.mark.parametrize("command", ["check", "fix"])
@@ -338,3 +337,28 @@ def test_jobs_1_runs_in_the_main_process(tmp_path, plugin_env):
     (root / "crash_segv.py").write_text("crash_segv()\n")  # the test rule crashes workers only
     r, _ = _aw(plugin_env, "check", "--no-cache", "--jobs", "1", ".", cwd=root)
     assert r.returncode == 0, r.stderr
+
+
+def test_an_index_worker_that_dies_costs_its_file_only(tmp_path):
+    """The project index's extraction runs in the same pool: a worker killed while it reads a file
+    (the out-of-memory killer, say) leaves that file out of the index, in order, and the run goes
+    on; it never waits for the lost file."""
+    for i in range(6):
+        (tmp_path / f"m{i}.py").write_text(f"async def f{i}():\n    pass\n")
+    code = textwrap.dedent('''
+        import os, signal, sys
+        from awaitwise import project
+        project._POOL_MIN_FILES = 2
+        real = project._ExtractJob.__call__
+        def call(self, item):
+            if item[0].endswith("m3.py"):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(self, item)
+        project._ExtractJob.__call__ = call
+        paths = [os.path.join(sys.argv[1], "m%d.py" % i) for i in range(6)]
+        for facts in project._extract_many(paths, 2):
+            print("-" if facts is None else sorted(facts.names)[0])
+    ''')
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["f0", "f1", "f2", "-", "f4", "f5"]

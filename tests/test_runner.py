@@ -49,13 +49,13 @@ def test_small_runs_use_one_worker_and_jobs_1_none(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     files = _tree(tmp_path, 5)
     started = []
-    real = runner._run_pool
+    real = runner.run_pool
 
     def one_pool(job, items, workers, timeout=None):
         started.append(workers)
         return real(job, items, workers, timeout)
 
-    monkeypatch.setattr(runner, "_run_pool", one_pool)
+    monkeypatch.setattr(runner, "run_pool", one_pool)
     seen = []
     result = runner.run(files, Settings(project_root=str(tmp_path)), REGISTRY, jobs=8, progress=seen.append)
     assert len(result.files) == 5 and sum(seen) == 5
@@ -64,7 +64,7 @@ def test_small_runs_use_one_worker_and_jobs_1_none(tmp_path, monkeypatch):
     def no_pool(*a, **k):
         raise AssertionError("the pool was started with jobs=1")
 
-    monkeypatch.setattr(runner, "_run_pool", no_pool)
+    monkeypatch.setattr(runner, "run_pool", no_pool)
     again = runner.run(files, Settings(project_root=str(tmp_path)), REGISTRY, jobs=1)
     assert [f.diagnostics for f in again.files] == [f.diagnostics for f in result.files]
 

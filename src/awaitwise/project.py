@@ -23,6 +23,7 @@ import re
 import sys
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
+from .pool import PoolJob, run_pool
 from .records import BUILTIN_NAMES, pack_calls, source_hash
 from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
@@ -1775,15 +1776,27 @@ def _extract_path(path: str, limit: Optional[int] = None) -> Optional[FileFacts]
     return extract(path, text)
 
 
-def _extract_pair(item: Tuple[str, Optional[int]]) -> Optional[FileFacts]:
-    return _extract_path(item[0], item[1])
+class _ExtractJob(PoolJob):
+    """_extract_path() of a (path, size limit) pair, in a pool worker."""
+
+    def start_worker(self, parent_pid: Optional[int]) -> None:
+        super().start_worker(parent_pid)
+        import gc
+
+        gc.disable()  # ast trees hold no cycles; collecting while building them is wasted work
+
+    def __call__(self, item: Tuple[str, Optional[int]]) -> Optional[FileFacts]:
+        return _extract_path(item[0], item[1])
+
+    def failed(self, item, why: str) -> None:
+        return None  # left out of the index; linting the file reports what went wrong
 
 
 def _extract_many(paths: List[str], jobs: Optional[int], limit=None) -> Iterator[Optional[FileFacts]]:
-    """_extract_path() over many files, in order; in worker processes when there are many. The
-    workers read the files themselves, so that no process holds every text at once, and the
-    facts are yielded as they come back rather than gathered first. `limit`: the size limit of
-    every file, or a list with each file's."""
+    """_extract_path() over many files, in order; in worker processes when there are many (the
+    pool of pool.run_pool, so that a worker that dies or hangs costs its file only: the file is
+    left out of the index). The workers read the files themselves, so that no process holds every
+    text at once, and the facts are yielded as soon as those before them are in."""
     import gc
 
     if isinstance(limit, list):
@@ -1793,25 +1806,18 @@ def _extract_many(paths: List[str], jobs: Optional[int], limit=None) -> Iterator
 
     workers = jobs or 1
     if workers > 1 and len(paths) >= _POOL_MIN_FILES:
-        pool = None
+        waiting: Dict[int, Optional[FileFacts]] = {}
+        next_index = 0
+        done = run_pool(_ExtractJob(), list(enumerate(pairs)), min(workers, 8))
         try:
-            import multiprocessing
-
-            from . import interrupts
-
-            method = "fork" if sys.platform.startswith("linux") else "spawn"
-            # the workers set up as the lint pool's are (interrupts.enter_worker): a SIGTERM from
-            # the pool's teardown ends them quietly instead of raising the parent's Interrupted in
-            # them, Ctrl-C is the parent's to report, and they die with the parent
-            with interrupts.blocked():
-                pool = multiprocessing.get_context(method).Pool(
-                    min(workers, 8), initializer=interrupts.enter_worker, initargs=(os.getpid(),))
-        except (OSError, ImportError, RuntimeError):  # no pool here: do it in this process
-            pool = None
-        if pool is not None:
-            with pool:
-                yield from pool.imap(_extract_pair, pairs, chunksize=max(1, len(paths) // (workers * 16)))
-            return
+            for i, facts in done:
+                waiting[i] = facts
+                while next_index in waiting:
+                    yield waiting.pop(next_index)
+                    next_index += 1
+        finally:
+            done.close()  # an interrupted run stops its workers here
+        return
     was_enabled = gc.isenabled()
     gc.disable()  # ast trees hold no cycles; collecting while building them is wasted work
     try:

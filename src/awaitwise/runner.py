@@ -8,6 +8,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from .diagnostics import Diagnostic, FileResult
 from .modules import module_name_for
+from .pool import PoolJob, pool_context, run_pool
 from .sourcefile import SourceError, read, write_atomic
 
 
@@ -246,12 +247,12 @@ def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check
                 st = stat_signature(files[i])
                 sizes[i] = st[1] if st is not None else 0
         todo.sort(key=lambda i: -sizes.get(i, 0))
-        done = _run_pool(job, [(i, files[i]) for i in todo], workers, file_timeout)
-    elif todo and workers > 1 and _pool_context()[1]:
+        done = run_pool(job, [(i, files[i]) for i in todo], workers, file_timeout)
+    elif todo and workers > 1 and pool_context()[1]:
         # a small run: one forked worker, so that a crash of the native parser (or a rule that
         # ends its process) still costs one file only; forking costs a few milliseconds, not
         # the start-up a spawned worker would. `--jobs 1` (and the API) stay in this process.
-        done = _run_pool(job, [(i, files[i]) for i in todo], 1, file_timeout)
+        done = run_pool(job, [(i, files[i]) for i in todo], 1, file_timeout)
     else:
         done = ((i, job(files[i])) for i in todo)
     try:
@@ -296,7 +297,7 @@ def _hash_file(path: str) -> Optional[str]:
         return None
 
 
-class _Job:
+class _Job(PoolJob):
     """The work on one file, with everything it needs; workers receive it once, at start-up.
     Called, it returns (FileResult, cache signature or None, Source or None): the Source is set
     when the fixed file is still to be written (in a worker, `defer_writes`), by the caller."""
@@ -309,7 +310,21 @@ class _Job:
         self.unsafe = unsafe
         self.write = write
         self.want_signature = want_signature
-        self.defer_writes = False  # set in worker processes (_worker_init)
+        self.defer_writes = False  # set in worker processes (start_worker)
+
+    def start_worker(self, parent_pid: Optional[int]) -> None:
+        self.defer_writes = True
+        super().start_worker(parent_pid)
+
+    def before_fork(self) -> None:
+        # import the parser once here rather than once per worker
+        from . import context, walker  # noqa: F401
+        from .screening import loaded_libcst
+
+        loaded_libcst()
+
+    def failed(self, item: str, why: str):
+        return _failed(item, why), None, None
 
     def __call__(self, path: str):
         from .sourcefile import SourceError, decode
@@ -353,315 +368,7 @@ class _Job:
         return fr, signature, (source if fr.fixed_source is not None else None)
 
 
-# ----------------------------------------------------------------------------------------------
-# The process pool: one file at a time per worker, so that a worker that dies or hangs costs
-# the file it had and nothing else
-# ----------------------------------------------------------------------------------------------
-
-# Seconds one file may take in a worker before it is reported and its worker killed. Generous:
-# the slowest real files take a few seconds. AWAITWISE_FILE_TIMEOUT (a positive number of
-# seconds) overrides it; runs that stay in one process have no limit.
-FILE_TIMEOUT = 120.0
-FILE_TIMEOUT_ENV = "AWAITWISE_FILE_TIMEOUT"
-
-
-def file_timeout() -> float:
-    """FILE_TIMEOUT, or $AWAITWISE_FILE_TIMEOUT when it holds a positive number (anything else
-    there is ignored)."""
-    import math
-
-    value = os.environ.get(FILE_TIMEOUT_ENV, "").strip()
-    if value:
-        try:
-            seconds = float(value)
-        except ValueError:
-            seconds = 0.0
-        if seconds > 0 and not math.isnan(seconds):
-            return seconds
-    return FILE_TIMEOUT
-
-
-_WORKER_JOB: Optional[_Job] = None
-
-
-def _worker_init(job: _Job, parent_pid: Optional[int] = None) -> None:
-    global _WORKER_JOB
-    _WORKER_JOB = job
-    job.defer_writes = True
-    import gc
-
-    # A parsed module is a large acyclic tree: collecting often while building it is wasted work.
-    gc.set_threshold(50_000, 50, 100)
-    from . import interrupts
-
-    if parent_pid is not None:
-        interrupts.enter_worker(parent_pid)  # SIGINT ignored, dies with its parent
-
-
-def _silence_std_streams() -> None:
-    """Point this process's stdout and stderr at the null device: a worker reports through its
-    pipe only, so nothing it or the code it runs prints (a traceback, a native crash message)
-    reaches the terminal or mixes into the output."""
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-    except OSError:  # pragma: no cover
-        return
-    try:
-        for fd in (1, 2):
-            try:
-                os.dup2(null, fd)
-            except OSError:  # pragma: no cover - a closed standard stream stays closed
-                pass
-    finally:
-        os.close(null)
-    import faulthandler
-
-    if faulthandler.is_enabled():  # it writes to a descriptor of its own (PYTHONFAULTHANDLER, pytest)
-        faulthandler.disable()
-
-
 def _failed(path: str, why: str) -> FileResult:
     fr = FileResult(display_path(path))
     fr.error = f"{fr.filename}: {why}"
     return fr
-
-
-def _worker_main(conn, job: _Job, parent_pid: int, inherited) -> None:
-    """A worker: receive (index, path), send back (index, job(path)), until told to stop (None),
-    its pipe closes or its parent is gone. Whatever a file raises becomes that file's error."""
-    _silence_std_streams()
-    for other in inherited:  # the parent's ends of this and the other workers' pipes, inherited by fork
-        try:
-            other.close()
-        except OSError:  # pragma: no cover
-            pass
-    _worker_init(job, parent_pid)
-    from .interrupts import parent_alive
-    from .walker import describe
-
-    try:
-        conn.send(_READY)
-    except (EOFError, OSError):
-        os._exit(0)
-    while True:
-        try:
-            item = conn.recv()
-        except (EOFError, OSError):
-            break
-        if item is None or not parent_alive(parent_pid):
-            break
-        i, path = item
-        try:
-            out = job(path)
-        except BaseException as exc:  # noqa: B036 - SystemExit, MemoryError...: this file's error
-            out = (_failed(path, f"internal error: {describe(exc)}"), None, None)
-        try:
-            conn.send((i, out))
-        except (EOFError, OSError):
-            break
-        except BaseException as exc:  # noqa: B036 - a result that cannot be sent (pickling, recursion)
-            try:
-                conn.send((i, (_failed(path, f"internal error: the result could not be sent: {describe(exc)}"),
-                               None, None)))
-            except BaseException:  # noqa: B036
-                break
-    os._exit(0)  # nothing to flush or finalize: the parent holds every result
-
-
-_READY = "ready"  # what a worker sends once it is set up, before it takes its first file
-_START_FAILURES = 3  # workers that die before they are ready: then no more are started
-
-
-class _Worker:
-    __slots__ = ("process", "conn", "task", "deadline", "ready")
-
-    def __init__(self, process, conn):
-        self.process = process
-        self.conn = conn
-        self.task = None  # the (index, path) it is working on
-        self.deadline = 0.0
-        self.ready = False
-
-
-def _pool_context():
-    """(multiprocessing context, forked?). On Linux the workers are forked, inheriting the job
-    (and the project index) without pickling; elsewhere the job is pickled once per worker."""
-    import multiprocessing
-    import sys
-
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-        # import the parser once here rather than once per worker
-        from .screening import loaded_libcst
-
-        loaded_libcst()
-
-        from . import context, walker  # noqa: F401
-
-        return multiprocessing.get_context("fork"), True
-    return multiprocessing.get_context("spawn"), False
-
-
-def _exit_description(code: Optional[int]) -> str:
-    from .interrupts import signal_name
-
-    if code is not None and code < 0:
-        return f"killed by {signal_name(-code)}"
-    return f"exit status {code}" if code is not None else "exit status unknown"
-
-
-def _run_pool(job: _Job, items, workers: int, timeout: Optional[float] = None):
-    """Yield (index, job result) for every item, computed in up to `workers` worker processes,
-    each given one file at a time. A worker that dies costs the file it had (reported as that
-    file's error) and is replaced; one still busy with a file after `timeout` seconds (None:
-    file_timeout()) is killed and the file reported. A worker that dies before it is ready
-    (during its start-up) costs no file: the file goes to another one. Every worker is stopped
-    when this ends, however it ends (an interrupt included). If no worker can be started, the
-    files are done in this process."""
-    import collections
-    import gc
-    import math
-    import time
-    from multiprocessing.connection import wait
-
-    from . import interrupts
-
-    ctx, forked = _pool_context()
-    if timeout is None:
-        timeout = file_timeout()
-    pending = collections.deque(items)
-    pool: List[_Worker] = []
-    wanted = min(workers, len(pending))
-    parent_pid = os.getpid()
-    start_failures = 0
-
-    def start() -> bool:
-        if start_failures >= _START_FAILURES:
-            return False
-        parent_end, child_end = ctx.Pipe()
-        inherited = [parent_end] + [w.conn for w in pool] if forked else []
-        process = ctx.Process(target=_worker_main, args=(child_end, job, parent_pid, inherited),
-                              name="awaitwise-worker", daemon=True)
-        with interrupts.blocked():  # a worker is recorded as soon as it exists
-            # what exists now (the project index above all) is never garbage: keep the workers'
-            # collector from walking it, and their memory pages shared with this process
-            gc.freeze()
-            try:
-                process.start()
-            except Exception:  # no more processes (EAGAIN, ENOMEM) or a job that cannot be pickled
-                parent_end.close()
-                return False
-            finally:
-                gc.unfreeze()
-                child_end.close()
-            pool.append(_Worker(process, parent_end))
-        return True
-
-    def retire(w: _Worker, kill: bool) -> None:
-        with interrupts.blocked():
-            pool.remove(w)
-            if kill:
-                w.process.kill()
-            w.process.join()
-            w.conn.close()
-        if pending and len(pool) < wanted:
-            start()
-
-    finished = False
-    try:
-        while len(pool) < wanted and start():
-            pass
-        while True:
-            if not pool:  # no worker could be started (or restarted): carry on here
-                while pending:
-                    i, path = pending.popleft()
-                    yield i, job(path)
-                break
-            for w in pool:
-                if w.task is None and pending:
-                    w.task = pending.popleft()
-                    w.deadline = time.monotonic() + timeout
-                    try:
-                        w.conn.send(w.task)
-                    except OSError:
-                        pass  # it died: its sentinel says so below
-            busy = [w for w in pool if w.task is not None]
-            if not busy:
-                break
-            wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
-            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
-                             timeout=wait_for if math.isfinite(wait_for) else None))
-            for w in busy:
-                readable = w.conn in ready
-                died = w.process.sentinel in ready
-                if not (readable or died):
-                    if time.monotonic() < w.deadline:
-                        continue  # still working on its file
-                    readable = w.conn.poll()  # a result that came in meanwhile still counts
-                message = unreadable = None
-                while readable or died:  # what it sent comes first, even from a worker that exited
-                    try:
-                        if not w.conn.poll():
-                            break
-                        message = w.conn.recv()
-                    except (EOFError, OSError):
-                        died = True  # its end closed: it exited, or died
-                        message = None
-                        break
-                    except Exception as exc:  # a result that cannot be read back
-                        unreadable = exc
-                        break
-                    if message == _READY:  # set up: its file's time starts now
-                        w.ready = True
-                        w.deadline = time.monotonic() + timeout
-                        message = None
-                        continue
-                    break
-                task = w.task
-                assert task is not None  # a busy worker
-                if message is not None or unreadable is not None:
-                    w.task = None
-                    if died:
-                        retire(w, kill=False)
-                    if unreadable is not None:
-                        from .walker import describe
-
-                        yield task[0], (_failed(task[1], "internal error: its result could not be read: "
-                                                         f"{describe(unreadable)}"), None, None)
-                    else:
-                        yield message
-                    continue
-                if not w.ready and (died or time.monotonic() >= w.deadline):
-                    # it died or hung while starting, before it took the file: another one takes it
-                    start_failures += 1
-                    pending.appendleft(task)
-                    w.task = None
-                    retire(w, kill=True)
-                elif died:
-                    w.process.join(timeout=5.0)
-                    how = _exit_description(w.process.exitcode)
-                    retire(w, kill=True)
-                    yield task[0], (_failed(task[1], "internal error: the worker process died while "
-                                                     f"processing this file ({how})"), None, None)
-                elif time.monotonic() >= w.deadline:
-                    retire(w, kill=True)
-                    yield task[0], (_failed(task[1], f"not processed: it took longer than {timeout:g} s "
-                                                     f"(the limit per file; {FILE_TIMEOUT_ENV} sets it)"),
-                                    None, None)
-        finished = True
-    finally:
-        with interrupts.blocked():  # every worker stops, even if a second signal comes now
-            if finished:
-                for w in pool:
-                    try:
-                        w.conn.send(None)
-                    except OSError:
-                        pass
-                for w in pool:
-                    w.process.join(timeout=1.0)
-            for w in pool:
-                if w.process.exitcode is None:
-                    w.process.kill()
-            for w in pool:
-                w.process.join()
-                w.conn.close()
-            pool.clear()
