@@ -55,9 +55,14 @@ class Client:
     def _poke(self) -> None:
         self._event.set()
 
-    async def start(self, env: Optional[Dict[str, str]] = None, init_options: Any = None,
-                    resolve_edit: bool = False, document_changes: bool = False,
-                    command: Optional[List[str]] = None) -> types.InitializeResult:
+    async def start(
+        self,
+        env: Optional[Dict[str, str]] = None,
+        init_options: Any = None,
+        resolve_edit: bool = False,
+        document_changes: bool = False,
+        command: Optional[List[str]] = None,
+    ) -> types.InitializeResult:
         """Start the server (`command`, default `python -m awaitwise server`) and initialize it."""
         environ = dict(os.environ)
         environ.update(env or {})
@@ -65,21 +70,33 @@ class Client:
         await self.lc.start_io(*command, cwd=str(self.root), env=environ)
         code_action = types.CodeActionClientCapabilities(
             code_action_literal_support=types.ClientCodeActionLiteralOptions(
-                code_action_kind=types.ClientCodeActionKindOptions(value_set=["quickfix", "source"])),
-            resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"]) if resolve_edit else None)
+                code_action_kind=types.ClientCodeActionKindOptions(value_set=["quickfix", "source"])
+            ),
+            resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"]) if resolve_edit else None,
+        )
         caps = types.ClientCapabilities(
             text_document=types.TextDocumentClientCapabilities(
                 code_action=code_action,
-                publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True)),
+                publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True),
+            ),
             workspace=types.WorkspaceClientCapabilities(
                 did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True),
-                workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=document_changes)),
+                workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=document_changes),
+            ),
         )
         options = {"debounceMs": DEBOUNCE_MS} if init_options is None else init_options
-        result = await asyncio.wait_for(self.lc.initialize_async(types.InitializeParams(
-            capabilities=caps, process_id=os.getpid(), root_uri=uri(self.root),
-            workspace_folders=[types.WorkspaceFolder(uri=uri(self.root), name="ws")],
-            initialization_options=options)), TIMEOUT)
+        result = await asyncio.wait_for(
+            self.lc.initialize_async(
+                types.InitializeParams(
+                    capabilities=caps,
+                    process_id=os.getpid(),
+                    root_uri=uri(self.root),
+                    workspace_folders=[types.WorkspaceFolder(uri=uri(self.root), name="ws")],
+                    initialization_options=options,
+                )
+            ),
+            TIMEOUT,
+        )
         self.lc.initialized(types.InitializedParams())
         return result
 
@@ -107,30 +124,42 @@ class Client:
             text = path.read_text()
         u = uri(path) if path.is_absolute() else str(path)
         self.versions[u] = 1
-        self.lc.text_document_did_open(types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=u, language_id=language, version=1, text=text)))
+        self.lc.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=u, language_id=language, version=1, text=text)
+            )
+        )
         return u
 
     def change(self, u: str, text: str, range_: Optional[types.Range] = None) -> int:
         self.versions[u] += 1
-        change: Any = (types.TextDocumentContentChangeWholeDocument(text=text) if range_ is None
-                       else types.TextDocumentContentChangePartial(range=range_, text=text))
-        self.lc.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=u, version=self.versions[u]),
-            content_changes=[change]))
+        change: Any = (
+            types.TextDocumentContentChangeWholeDocument(text=text)
+            if range_ is None
+            else types.TextDocumentContentChangePartial(range=range_, text=text)
+        )
+        self.lc.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=u, version=self.versions[u]),
+                content_changes=[change],
+            )
+        )
         return self.versions[u]
 
     def save(self, u: str) -> None:
-        self.lc.text_document_did_save(types.DidSaveTextDocumentParams(
-            text_document=types.TextDocumentIdentifier(uri=u)))
+        self.lc.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=u))
+        )
 
     def close(self, u: str) -> None:
-        self.lc.text_document_did_close(types.DidCloseTextDocumentParams(
-            text_document=types.TextDocumentIdentifier(uri=u)))
+        self.lc.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=u))
+        )
 
     def files_changed(self, *changes) -> None:
-        self.lc.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
-            changes=[types.FileEvent(uri=u, type=t) for u, t in changes]))
+        self.lc.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=u, type=t) for u, t in changes])
+        )
 
     # --- waiting --------------------------------------------------------------------------------
     async def wait_for(self, condition: Callable[[], Any], what: str = "the condition") -> Any:
@@ -142,19 +171,23 @@ class Client:
                 return found
             left = deadline - loop.time()
             if left <= 0 or self.lc.stopped:
-                seen = [(p.uri.rsplit("/", 1)[-1], p.version, [d.code for d in p.diagnostics])
-                        for p in self.published]
-                raise AssertionError(f"timed out waiting for {what}; published: {seen}; "
-                                     f"logs: {[m.message for m in self.logs]}")
+                seen = [(p.uri.rsplit("/", 1)[-1], p.version, [d.code for d in p.diagnostics]) for p in self.published]
+                raise AssertionError(
+                    f"timed out waiting for {what}; published: {seen}; logs: {[m.message for m in self.logs]}"
+                )
             self._event.clear()
             try:
                 await asyncio.wait_for(self._event.wait(), left)
             except asyncio.TimeoutError:
                 pass
 
-    async def diagnostics(self, u: str, version: Optional[int] = None,
-                          where: Optional[Callable[[List[types.Diagnostic]], bool]] = None,
-                          after: int = 0) -> List[types.Diagnostic]:
+    async def diagnostics(
+        self,
+        u: str,
+        version: Optional[int] = None,
+        where: Optional[Callable[[List[types.Diagnostic]], bool]] = None,
+        after: int = 0,
+    ) -> List[types.Diagnostic]:
         """The diagnostics of the first publish for `u` (after the first `after` publishes of
         any document) at `version` (default: the document's current one) that satisfies `where`."""
         want = self.versions.get(u) if version is None else version
@@ -170,13 +203,23 @@ class Client:
     def codes(self, diagnostics) -> List[str]:
         return [d.code for d in diagnostics]
 
-    async def code_actions(self, u: str, line: int, character: int = 0, end_line: Optional[int] = None,
-                           only: Optional[List[str]] = None) -> List[types.CodeAction]:
-        rng = types.Range(start=types.Position(line=line, character=character),
-                          end=types.Position(line=line if end_line is None else end_line, character=character))
-        result = await asyncio.wait_for(self.lc.text_document_code_action_async(types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=u), range=rng,
-            context=types.CodeActionContext(diagnostics=[], only=only))), TIMEOUT)
+    async def code_actions(
+        self, u: str, line: int, character: int = 0, end_line: Optional[int] = None, only: Optional[List[str]] = None
+    ) -> List[types.CodeAction]:
+        rng = types.Range(
+            start=types.Position(line=line, character=character),
+            end=types.Position(line=line if end_line is None else end_line, character=character),
+        )
+        result = await asyncio.wait_for(
+            self.lc.text_document_code_action_async(
+                types.CodeActionParams(
+                    text_document=types.TextDocumentIdentifier(uri=u),
+                    range=rng,
+                    context=types.CodeActionContext(diagnostics=[], only=only),
+                )
+            ),
+            TIMEOUT,
+        )
         return list(result or [])
 
 
@@ -185,9 +228,17 @@ def apply_edits(text: str, edits: List[types.TextEdit]) -> str:
     from awaitwise.lsp.text import LineIndex
 
     lines = LineIndex(text)
-    spans = sorted(((lines.offset(e.range.start.line, e.range.start.character),
-                     lines.offset(e.range.end.line, e.range.end.character), e.new_text) for e in edits),
-                   reverse=True)
+    spans = sorted(
+        (
+            (
+                lines.offset(e.range.start.line, e.range.start.character),
+                lines.offset(e.range.end.line, e.range.end.character),
+                e.new_text,
+            )
+            for e in edits
+        ),
+        reverse=True,
+    )
     for start, end, new in spans:
         text = text[:start] + new + text[end:]
     return text

@@ -88,7 +88,7 @@ RULES_SOURCE = textwrap.dedent('''
                 self.report(node, "`global` in a coroutine")
 ''') % {"url": PLUGIN_URL}
 
-PYPROJECT = textwrap.dedent('''
+PYPROJECT = textwrap.dedent("""
     [build-system]
     requires = ["setuptools>=61"]
     build-backend = "setuptools.build_meta"
@@ -103,11 +103,16 @@ PYPROJECT = textwrap.dedent('''
 
     [tool.setuptools]
     packages = ["%(package)s"]
-''')
+""")
 
 
-def write_plugin(root: Path, name: str = "acme-awaitwise", package: str = "acme_awaitwise",
-                 source: str = RULES_SOURCE, entry_points=None) -> Path:
+def write_plugin(
+    root: Path,
+    name: str = "acme-awaitwise",
+    package: str = "acme_awaitwise",
+    source: str = RULES_SOURCE,
+    entry_points=None,
+) -> Path:
     """Write an installable plugin project under `root` and return its folder."""
     entry_points = entry_points or {
         "ACME100": f"{package}.rules:NoPrintInCoroutine",

@@ -1,5 +1,6 @@
 """Running the command with one of its output streams on a terminal (a pty), for the tests of what
 it does only for a person watching: colour, code frames, progress bars."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,7 @@ def run_on_terminal(args, cwd, *, stream: str = "stderr", env=None, timeout: flo
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
     pipes[stream] = slave
     try:
-        proc = subprocess.run([sys.executable, "-m", "awaitwise", *args], cwd=cwd, env=env, timeout=timeout,
-                              **pipes)
+        proc = subprocess.run([sys.executable, "-m", "awaitwise", *args], cwd=cwd, env=env, timeout=timeout, **pipes)
         os.close(slave)
         slave = None
         seen = b""

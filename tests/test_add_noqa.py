@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from awaitwise.cli import main
 from awaitwise.noqa import find_directive, scan_comments, with_codes, without_codes
 
-SOURCE = textwrap.dedent('''\
+SOURCE = textwrap.dedent("""\
     import time
 
 
@@ -31,9 +31,9 @@ SOURCE = textwrap.dedent('''\
         ).read()
         time.sleep(6)  # noqa:W291,E501 keep this reason
         return data
-    ''')
+    """)
 
-EXPECTED = textwrap.dedent('''\
+EXPECTED = textwrap.dedent("""\
     import time
 
 
@@ -48,7 +48,7 @@ EXPECTED = textwrap.dedent('''\
         ).read()
         time.sleep(6)  # noqa:AW100, E501, W291 keep this reason
         return data
-    ''')
+    """)
 
 
 def invoke(*args):
@@ -93,10 +93,12 @@ def test_encoding_bom_line_endings_and_mode_are_kept(cwd):
     out = invoke("check", "--no-cache", "--add-noqa", ".")
     assert out.exit_code == 0 and out.stderr == "Added 2 noqa directives in 2 files.\n"
     assert (cwd / "latin.py").read_bytes() == latin.replace("# café", "# café  # noqa: AW100").replace(
-        "\n", "\r\n").encode("latin-1")
+        "\n", "\r\n"
+    ).encode("latin-1")
     assert stat.S_IMODE(os.stat(cwd / "latin.py").st_mode) == 0o750
     assert (cwd / "bom.py").read_bytes() == b"\xef\xbb\xbf" + bom.replace(
-        "time.sleep(1)\r", "time.sleep(1)  # noqa: AW100\r").encode("utf-8")
+        "time.sleep(1)\r", "time.sleep(1)  # noqa: AW100\r"
+    ).encode("utf-8")
 
 
 def test_lines_that_cannot_take_a_comment_are_left_alone(cwd):
@@ -124,8 +126,9 @@ def test_fix_then_suppress_what_is_left(cwd):
     assert out.exit_code == 0
     assert out.stdout == "Fixed 1 error in 1 file (AW100: 1).\n"
     assert out.stderr == "Added 1 noqa directive in 1 file.\n"
-    assert (cwd / "app.py").read_text() == ("import asyncio\n\n\nasync def f(p):\n    await asyncio.sleep(1)\n"
-                                            "    open(p).read()  # noqa: AW103\n")
+    assert (cwd / "app.py").read_text() == (
+        "import asyncio\n\n\nasync def f(p):\n    await asyncio.sleep(1)\n    open(p).read()  # noqa: AW103\n"
+    )
 
 
 def test_a_file_that_cannot_be_written_is_an_error(cwd):
@@ -146,8 +149,13 @@ def test_parse_errors_are_not_suppressed(cwd):
 
 def test_usage_errors(cwd):
     (cwd / "a.py").write_text("x = 1\n")
-    r = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--add-noqa", "--stdin-filename", "a.py", "-"],
-                       input="x = 1\n", capture_output=True, text=True, cwd=cwd)
+    r = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "check", "--add-noqa", "--stdin-filename", "a.py", "-"],
+        input="x = 1\n",
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
     assert r.returncode == 2 and "--add-noqa" in r.stderr and "Traceback" not in r.stderr
     r = invoke("fix", "--add-noqa", "--diff", "a.py")
     assert r.exit_code == 2 and "--add-noqa" in r.output
@@ -155,7 +163,7 @@ def test_usage_errors(cwd):
 
 def test_directive_edits():
     line = "x = 1  # noqa: B2, A1 why"
-    d = find_directive(1, line.index("#"), line[line.index("#"):])
+    d = find_directive(1, line.index("#"), line[line.index("#") :])
     assert d.codes == ("B2", "A1")
     assert with_codes(line, d, {"AW100"}) == "x = 1  # noqa: A1, AW100, B2 why"
     assert with_codes("x = 1   ", None, {"B1", "A1"}) == "x = 1  # noqa: A1, B1"

@@ -13,20 +13,20 @@ from awaitwise import api, fixes, registry
 from awaitwise.config import Settings
 from awaitwise.docs import builtin_registry
 
-BLOCKING = textwrap.dedent('''\
+BLOCKING = textwrap.dedent("""\
     import time
 
 
     async def tick():
         time.sleep(1)
-''')
-FIXED = textwrap.dedent('''\
+""")
+FIXED = textwrap.dedent("""\
     import asyncio
 
 
     async def tick():
         await asyncio.sleep(1)
-''')
+""")
 
 
 class PrintToLog(registry.Rule):
@@ -101,8 +101,10 @@ def test_check_source_clean_noqa_and_parse_error():
 
 
 def test_flake8_async_cancellation_codes_silence_and_select_aw404():
-    swallowed = ("import asyncio\n\nasync def f():\n    try:\n        await asyncio.sleep(1)\n"
-                 "    except BaseException:{}\n        return 1\n")
+    swallowed = (
+        "import asyncio\n\nasync def f():\n    try:\n        await asyncio.sleep(1)\n"
+        "    except BaseException:{}\n        return 1\n"
+    )
     assert [d.code for d in awaitwise.check_source(swallowed.format("")).diagnostics] == ["AW404"]
     for code in ("ASYNC103", "ASYNC104"):
         assert awaitwise.check_source(swallowed.format(f"  # noqa: {code}")).ok
@@ -166,7 +168,10 @@ def test_check_paths_discovers_like_the_cli(tmp_path, monkeypatch):
     report = awaitwise.check_paths(tmp_path)
     assert sorted(report.files) == ["pkg/a.py", "pkg/b.py", "pkg/clean.py"]  # shown relative to the cwd
     assert [(d.filename, d.location.row) for d in report.diagnostics] == [
-        ("pkg/a.py", 5), ("pkg/a.py", 9), ("pkg/b.py", 5)]
+        ("pkg/a.py", 5),
+        ("pkg/a.py", 9),
+        ("pkg/b.py", 5),
+    ]
     assert report.errors == () and not report.ok
 
     only = awaitwise.check_paths(["pkg/b.py"], settings={"select": ["AW2"]})

@@ -149,6 +149,7 @@ def test_empty_and_bom_only_files_are_clean(tmp_path, data):
 # Size and depth
 # ----------------------------------------------------------------------------------------------
 
+
 def _run_measured(args, cwd):
     """Run the CLI in a child process; (completed process, seconds, peak RSS in MB or None)."""
     script = (
@@ -199,8 +200,13 @@ def _async_module(lines):
     out = ["import asyncio", "import time", ""]
     i = 0
     while len(out) < lines - 3:
-        out += [f"async def handler_{i}(x):", f"    y = x + {i}", "    z = time.monotonic()",
-                "    return await asyncio.sleep(y)", ""]
+        out += [
+            f"async def handler_{i}(x):",
+            f"    y = x + {i}",
+            "    z = time.monotonic()",
+            "    return await asyncio.sleep(y)",
+            "",
+        ]
         i += 1
     out += ["async def last():", "    time.sleep(1)"]
     return "\n".join(out) + "\n"
@@ -231,8 +237,10 @@ DEEP_INPUTS = {
     # beyond CPython's own limits (200 nested parentheses, 100 indentation levels)
     "nested_calls": "async def f():\n    time.sleep(1)\n    x = " + "g(" * DEEP + ")" * DEEP + "\n",
     "nested_lists": "async def f():\n    time.sleep(1)\n    x = " + "[" * DEEP + "]" * DEEP + "\n",
-    "nested_blocks": "async def f():\n" + "".join("    " * (i + 1) + "if x:\n" for i in range(DEEP))
-                     + "    " * (DEEP + 1) + "time.sleep(1)\n",
+    "nested_blocks": "async def f():\n"
+    + "".join("    " * (i + 1) + "if x:\n" for i in range(DEEP))
+    + "    " * (DEEP + 1)
+    + "time.sleep(1)\n",
     "nested_defs": "".join("    " * i + f"async def f{i}():\n" for i in range(DEEP)) + "    " * DEEP + "pass\n",
 }
 
@@ -240,8 +248,12 @@ DEEP_INPUTS = {
 # libcst's parser takes seconds on 1,000 nested brackets (which CPython itself refuses past
 # 200): those run in one mode only, the nested calls only with AWAITWISE_SLOW_TESTS=1.
 _SLOW_DEEP = pytest.mark.skipif(not os.environ.get("AWAITWISE_SLOW_TESTS"), reason="set AWAITWISE_SLOW_TESTS=1")
-DEEP_CASES = [(case, mode) for case in sorted(DEEP_INPUTS) for mode in ("check", "fix")
-              if case not in ("nested_calls", "nested_lists")]
+DEEP_CASES = [
+    (case, mode)
+    for case in sorted(DEEP_INPUTS)
+    for mode in ("check", "fix")
+    if case not in ("nested_calls", "nested_lists")
+]
 DEEP_CASES += [("nested_lists", "check"), pytest.param("nested_calls", "fix", marks=_SLOW_DEEP)]
 
 
@@ -279,6 +291,7 @@ def test_deeply_nested_input_is_contained(tmp_path, case, mode):
 # The file system
 # ----------------------------------------------------------------------------------------------
 
+
 def test_unreadable_file(tmp_path, monkeypatch):
     """chmod 000. Root reads such files anyway, so there the permission failure is simulated at
     the one place awaitwise opens source files (sourcefile.read)."""
@@ -309,7 +322,12 @@ def test_directory_named_like_a_python_file(tmp_path):
     (tmp_path / "x.py").mkdir()
     (tmp_path / "x.py" / "inner.py").write_text(GOOD)
     (tmp_path / "good.py").write_text(GOOD)
-    for args in ([".", ], ["x.py", "good.py"]):
+    for args in (
+        [
+            ".",
+        ],
+        ["x.py", "good.py"],
+    ):
         code, out, err = cli("check", "--no-cache", *args, cwd=tmp_path)
         assert code == 1 and not error_lines(err)
         assert GOOD_LINE in out and os.path.join("x.py", "inner.py") + ":5:5: AW100" in out
@@ -425,6 +443,7 @@ def test_unknown_code_on_the_command_line(tmp_path, option, value):
 # Writing: a file that cannot be written is reported and left as it was
 # ----------------------------------------------------------------------------------------------
 
+
 def test_read_only_file_is_not_rewritten(tmp_path):
     """A read-only file (mode 0444) is honoured even as root, who could write it: awaitwise
     checks the permission bits itself, because its atomic rename would otherwise get past them."""
@@ -451,22 +470,30 @@ def test_failed_write_keeps_the_original(tmp_path, monkeypatch, failure):
     (tmp_path / "good.py").write_text(GOOD)
 
     def boom(*args, **kwargs):
-        raise OSError(28 if failure == "write" else 13, "No space left on device" if failure == "write"
-                      else "Permission denied")
+        raise OSError(
+            28 if failure == "write" else 13, "No space left on device" if failure == "write" else "Permission denied"
+        )
 
     real_replace = os.replace
     if failure == "mkstemp":
         import tempfile  # sourcefile imports it when it writes
 
         real_mkstemp = tempfile.mkstemp
-        monkeypatch.setattr(tempfile, "mkstemp",
-                            lambda *a, **k: boom() if "a.py" in str(k.get("dir", "")) or _writing[0] == "a.py"
-                            else real_mkstemp(*a, **k))
+        monkeypatch.setattr(
+            tempfile,
+            "mkstemp",
+            lambda *a, **k: (
+                boom() if "a.py" in str(k.get("dir", "")) or _writing[0] == "a.py" else real_mkstemp(*a, **k)
+            ),
+        )
     elif failure == "write":
         monkeypatch.setattr(sourcefile.os, "fsync", lambda fd: boom() if _writing[0] == "a.py" else None)
     else:
-        monkeypatch.setattr(sourcefile.os, "replace",
-                            lambda src, dst: boom() if os.path.basename(dst) == "a.py" else real_replace(src, dst))
+        monkeypatch.setattr(
+            sourcefile.os,
+            "replace",
+            lambda src, dst: boom() if os.path.basename(dst) == "a.py" else real_replace(src, dst),
+        )
     real_write = sourcefile.write_atomic
 
     def tracking_write(path, data, *args, **kwargs):
@@ -508,6 +535,7 @@ def test_file_changed_while_being_fixed_is_not_overwritten(tmp_path, monkeypatch
 # ----------------------------------------------------------------------------------------------
 # Round trips: only the fixed ranges change, byte for byte
 # ----------------------------------------------------------------------------------------------
+
 
 def _template(newline, body_fixed, encoding="utf-8", bom=False, cookie=None):
     lines = []

@@ -18,8 +18,14 @@ BLOCKING = [r for r in REGISTRY if issubclass(r, BlockingCallRule)]
 
 def lint(source, code, module_name="app.main", is_package=False, **settings):
     source = textwrap.dedent(source)
-    out = lint_source(source, "x.py", Settings(select=(code,), **settings), [REGISTRY.get(code)],
-                      module_name=module_name, is_package=is_package)
+    out = lint_source(
+        source,
+        "x.py",
+        Settings(select=(code,), **settings),
+        [REGISTRY.get(code)],
+        module_name=module_name,
+        is_package=is_package,
+    )
     assert not out.internal_errors
     return [(d.location.row, d.code) for d in out.diagnostics]
 
@@ -82,19 +88,26 @@ def test_configured_call_reached_through_a_relative_import_is_reported():
     async def handler():
         return query("SELECT 1")
     """
-    found = lint(source, "AW109", module_name="myproj.api",
-                 blocking_calls=(("myproj.db.query", "use `myproj.db.aquery`"),))
+    found = lint(
+        source, "AW109", module_name="myproj.api", blocking_calls=(("myproj.db.query", "use `myproj.db.aquery`"),)
+    )
     assert found == [(5, "AW109")]
-    out = lint_source(textwrap.dedent(source), "x.py",
-                      Settings(select=("AW109",), blocking_calls=(("myproj.db.query", "use `aquery`"),)),
-                      [REGISTRY.get("AW109")], module_name="myproj.api")
+    out = lint_source(
+        textwrap.dedent(source),
+        "x.py",
+        Settings(select=("AW109",), blocking_calls=(("myproj.db.query", "use `aquery`"),)),
+        [REGISTRY.get("AW109")],
+        module_name="myproj.api",
+    )
     assert out.diagnostics[0].message == "`myproj.db.query()` is configured as blocking; use `aquery`"
 
 
 def test_configured_names_may_use_star_segments_and_call_parens():
     table = {"blocking-calls": {"mylib.connect().*.load": "a", "mylib.Client().query": "b"}}
     assert parse_table(table, "pyproject.toml", REGISTRY)["blocking_calls"] == (
-        ("mylib.Client().query", "b"), ("mylib.connect().*.load", "a"))
+        ("mylib.Client().query", "b"),
+        ("mylib.connect().*.load", "a"),
+    )
     with pytest.raises(ConfigError):
         parse_table({"blocking-calls": {"mylib.*()": "a"}}, "pyproject.toml", REGISTRY)
 
@@ -116,8 +129,9 @@ def test_pymongo_through_subscripts_and_locals():
 
 def test_messages_name_the_async_replacement():
     source = "import requests, subprocess\n\nasync def f():\n    requests.get('u')\n    subprocess.run(['ls'])\n"
-    out = lint_source(source, "x.py", Settings(select=("AW101", "AW102")),
-                      [REGISTRY.get("AW101"), REGISTRY.get("AW102")])
+    out = lint_source(
+        source, "x.py", Settings(select=("AW101", "AW102")), [REGISTRY.get("AW101"), REGISTRY.get("AW102")]
+    )
     messages = [d.message for d in out.diagnostics]
     assert "httpx.AsyncClient" in messages[0] and "`requests.get()`" in messages[0]
     assert "asyncio.create_subprocess_exec" in messages[1]

@@ -66,6 +66,7 @@ def test_a_foreign_pickle_is_refused_even_with_a_valid_digest():
 
 # --- the folder ---------------------------------------------------------------------------------------
 
+
 def test_cache_folder_ignores_itself(tmp_path):
     c = Cache.open(Settings(project_root=str(tmp_path)))
     c.store("k", 1)
@@ -113,6 +114,7 @@ def test_concurrent_writers_keep_each_others_entries(tmp_path):
 
 
 # --- per-file results ------------------------------------------------------------------------------
+
 
 def _store(tmp_path, **kw):
     settings = Settings(project_root=str(tmp_path), **kw)
@@ -163,6 +165,7 @@ def test_settings_or_codes_change_the_bundle(tmp_path):
 
 
 # --- end to end ------------------------------------------------------------------------------------
+
 
 def _copy_demo(tmp_path) -> Path:
     dst = tmp_path / "demo"

@@ -59,8 +59,14 @@ GADGETS = [
 
 def _run(project, xdg):
     env = dict(os.environ, XDG_CACHE_HOME=str(xdg))
-    return subprocess.run([sys.executable, "-m", "awaitwise", "check", "."], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "awaitwise", "check", "."],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("module,name", GADGETS)
@@ -74,8 +80,11 @@ def test_a_planted_bundle_runs_nothing(tmp_path, module, name, framing):
     folder.mkdir()
     command = f"touch {marker}"
     for bundle in ("facts.bin", "state-0123456789abcdef.bin", "results-0123456789abcdef01234567.bin"):
-        payload = gadget(module, name, command if "eval" not in name and "exec" not in name
-                         else f"__import__('os').system({command!r})")
+        payload = gadget(
+            module,
+            name,
+            command if "eval" not in name and "exec" not in name else f"__import__('os').system({command!r})",
+        )
         data = old_header(payload) if framing == "old-header" else foreign_mac(payload, bundle, str(folder))
         (folder / bundle).write_bytes(data)
     r = _run(project, tmp_path / "xdg")
@@ -89,8 +98,10 @@ def test_the_allow_list_names_exact_classes():
     for module, name in GADGETS + [("awaitwise.diagnostics", "os.system"), ("awaitwise.diagnostics", "Location.x")]:
         with pytest.raises(pickle.UnpicklingError):
             cache_mod._Unpickler(__import__("io").BytesIO(b"")).find_class(module, name)
-    assert cache_mod._Unpickler(__import__("io").BytesIO(b"")).find_class(
-        "awaitwise.diagnostics", "Location").__name__ == "Location"
+    assert (
+        cache_mod._Unpickler(__import__("io").BytesIO(b"")).find_class("awaitwise.diagnostics", "Location").__name__
+        == "Location"
+    )
 
 
 def test_a_cache_from_another_user_is_not_reused_but_our_own_is(tmp_path):
@@ -111,7 +122,7 @@ def test_a_cache_from_another_user_is_not_reused_but_our_own_is(tmp_path):
     for n, data in stamps.items():
         path = project / cache_mod.CACHE_DIR / n
         assert not path.exists() or path.read_bytes() != data
-    key_a = (tmp_path / "xdg-a" / "awaitwise" / cache_mod.KEY_FILE)
+    key_a = tmp_path / "xdg-a" / "awaitwise" / cache_mod.KEY_FILE
     assert key_a.stat().st_mode & 0o077 == 0 and len(key_a.read_bytes()) == 32
 
 
@@ -127,4 +138,3 @@ def test_a_key_file_others_can_write_disables_the_cache(tmp_path):
     r = _run(project, xdg)
     assert r.returncode == 1 and "AW100" in r.stdout
     assert not list((project / cache_mod.CACHE_DIR).glob("*.bin")) if (project / cache_mod.CACHE_DIR).exists() else True
-

@@ -11,8 +11,9 @@ GOOD = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n"
 
 
 def aw(*args, cwd, stdin=None):
-    return subprocess.run([sys.executable, "-m", "awaitwise", *args], cwd=cwd, capture_output=True,
-                          text=True, input=stdin)
+    return subprocess.run(
+        [sys.executable, "-m", "awaitwise", *args], cwd=cwd, capture_output=True, text=True, input=stdin
+    )
 
 
 def test_exit_codes(tmp_path):
@@ -128,10 +129,12 @@ def test_run_turns_every_exit_into_the_process_status(monkeypatch, capsys):
 
     monkeypatch.setattr(os, "_exit", fake_exit)
     for raised, status in ((SystemExit(None), 0), (SystemExit(3), 3), (SystemExit("a message"), 1), (None, 0)):
+
         def command(raised=raised):
             print("out")
             if raised is not None:
                 raise raised
+
         monkeypatch.setattr(cli, "main", command)
         try:
             cli.run()

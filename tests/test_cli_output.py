@@ -14,7 +14,7 @@ from awaitwise.cli import main
 from awaitwise.docs import builtin_registry
 from plugin_support import load_rules_module
 
-SOURCE = textwrap.dedent('''\
+SOURCE = textwrap.dedent("""\
     import time
 
 
@@ -26,7 +26,7 @@ SOURCE = textwrap.dedent('''\
         time.sleep(2)
         print("d")
         global counter
-''')
+""")
 
 
 @pytest.fixture
@@ -34,8 +34,11 @@ def project(tmp_path, monkeypatch):
     """A folder with one file that has 2 AW100 and 3 ACME100 findings, and an ACME101 one when that
     off-by-default rule is selected (ACME1xx: the plugin rules, registered in-process)."""
     rules = load_rules_module()
-    monkeypatch.setattr(registry, "_REGISTRY", registry.Registry(
-        list(builtin_registry()) + [rules.NoPrintInCoroutine, rules.GlobalInCoroutine]))
+    monkeypatch.setattr(
+        registry,
+        "_REGISTRY",
+        registry.Registry(list(builtin_registry()) + [rules.NoPrintInCoroutine, rules.GlobalInCoroutine]),
+    )
     (tmp_path / "app.py").write_text(SOURCE)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -76,12 +79,14 @@ def test_exit_zero(project):
 
 
 def test_show_settings(project):
-    (project / "pyproject.toml").write_text(textwrap.dedent('''\
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent("""\
         [tool.awaitwise]
         extend-select = ["ACME101"]
         per-file-ignores = { "tests/*" = ["AW100"] }
         target-version = "py311"
-    '''))
+    """)
+    )
     (project / "broken.py").write_text("def (:\n")
     out = invoke("check", "--show-settings", "--ignore", "ACME100", ".")
     assert out.exit_code == 0, out.output
@@ -102,8 +107,10 @@ def test_github_annotations(project):
     out = invoke("check", "--output-format", "github", "--select", "AW100", "a,b:c.py")
     assert out.exit_code == 1
     first = out.output.splitlines()[0]
-    assert first == ("::error file=a%2Cb%3Ac.py,line=5,col=5,endLine=5,endColumn=18,title=AW100::AW100 "
-                     "`time.sleep()` blocks the event loop; use `await asyncio.sleep(...)`")
+    assert first == (
+        "::error file=a%2Cb%3Ac.py,line=5,col=5,endLine=5,endColumn=18,title=AW100::AW100 "
+        "`time.sleep()` blocks the event loop; use `await asyncio.sleep(...)`"
+    )
     assert len(out.output.splitlines()) == 2
     assert invoke("check", "--output-format", "github", "--select", "AW2", "app.py").output == ""
 
@@ -145,16 +152,18 @@ def _separate_streams():
 
 
 def test_stdin_fix_prints_only_the_fixed_source(project):
-    out = _separate_streams().invoke(main, ["fix", "--select", "AW100", "--stdin-filename", "app.py", "-"],
-                                     input=SOURCE)
+    out = _separate_streams().invoke(
+        main, ["fix", "--select", "AW100", "--stdin-filename", "app.py", "-"], input=SOURCE
+    )
     assert out.exit_code == 0
     assert out.stdout.startswith("import asyncio\n\n")
     assert "await asyncio.sleep(2)" in out.stdout and "Fixed" not in out.stdout
     assert (project / "app.py").read_text() == SOURCE  # the file on disk is not touched
     # findings left: exit 1 (the fixed source is still printed), or 0 with --exit-zero
-    rest = _separate_streams().invoke(main, ["fix", "--extend-select", "ACME101", "--stdin-filename", "app.py"],
-                                      input=SOURCE)
-    assert rest.exit_code == 1 and "    logging.info(\"a\")\n" in rest.stdout
+    rest = _separate_streams().invoke(
+        main, ["fix", "--extend-select", "ACME101", "--stdin-filename", "app.py"], input=SOURCE
+    )
+    assert rest.exit_code == 1 and '    logging.info("a")\n' in rest.stdout
     assert rest.stdout.count("\n") == SOURCE.count("\n") + 1  # + import asyncio, import logging, - import time
     zero = invoke("fix", "--exit-zero", "--extend-select", "ACME101", "--stdin-filename", "app.py", stdin=SOURCE)
     assert zero.exit_code == 0

@@ -24,8 +24,9 @@ def _expected(root, n=25):
 
 
 def _start(args, cwd):
-    return subprocess.Popen([sys.executable, "-m", "awaitwise", *args], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "awaitwise", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_two_fix_runs_at_once(tmp_path):
@@ -49,12 +50,17 @@ def test_two_fix_runs_at_once(tmp_path):
 
     # the shared cache is intact: cached answers equal fresh ones, twice (write, then read back)
     concise = ("--output-format", "concise")
-    fresh = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", *concise, "."],
-                           cwd=tmp_path, capture_output=True, text=True)
+    fresh = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "check", "--no-cache", *concise, "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert fresh.returncode == 1 and fresh.stdout.count("AW104") == 5
     for _ in range(2):
-        cached = subprocess.run([sys.executable, "-m", "awaitwise", "check", *concise, "."], cwd=tmp_path,
-                                capture_output=True, text=True)
+        cached = subprocess.run(
+            [sys.executable, "-m", "awaitwise", "check", *concise, "."], cwd=tmp_path, capture_output=True, text=True
+        )
         assert (cached.returncode, cached.stdout, cached.stderr) == (fresh.returncode, fresh.stdout, fresh.stderr)
 
 
@@ -65,9 +71,12 @@ def test_two_check_runs_at_once_share_a_cold_cache(tmp_path):
     outs = [p.communicate(timeout=300) for p in runs]
     assert outs[0] == outs[1]
     assert all(p.returncode == 1 for p in runs)
-    again = subprocess.run([sys.executable, "-m", "awaitwise", "check", "."], cwd=tmp_path,
-                           capture_output=True, text=True)
+    again = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "check", "."], cwd=tmp_path, capture_output=True, text=True
+    )
     assert (again.stdout, again.stderr) == outs[0]
     assert not [p for p in tmp_path.rglob("*") if p.suffix == ".tmp"]
-    assert all(p.read_text() == BLOCKING.format(i=int(p.stem[1:])) or "input()" in p.read_text()
-               for p in tmp_path.rglob("m*.py"))
+    assert all(
+        p.read_text() == BLOCKING.format(i=int(p.stem[1:])) or "input()" in p.read_text()
+        for p in tmp_path.rglob("m*.py")
+    )

@@ -30,14 +30,17 @@ def test_defaults_pyproject_cli_precedence(tmp_path):
     assert "AW100" not in s.enabled_codes(REG)
 
 
-@pytest.mark.parametrize("body,needle", [
-    ('[tool.awaitwise]\nselct = ["AW1"]\n', "unknown key `selct`"),
-    ('[tool.awaitwise]\nselect = ["AW999"]\n', "unknown rule code or prefix `AW999`"),
-    ('[tool.awaitwise]\nper-file-ignores = {"t/*" = ["XX1"]}\n', "per-file-ignores"),
-    ('[tool.awaitwise]\ntarget-version = "py27"\n', "target-version"),
-    ('[tool.awaitwise]\nblocking-calls = {"not a name" = "x"}\n', "blocking-calls"),
-    ('[tool.awaitwise\n', "invalid TOML"),
-])
+@pytest.mark.parametrize(
+    "body,needle",
+    [
+        ('[tool.awaitwise]\nselct = ["AW1"]\n', "unknown key `selct`"),
+        ('[tool.awaitwise]\nselect = ["AW999"]\n', "unknown rule code or prefix `AW999`"),
+        ('[tool.awaitwise]\nper-file-ignores = {"t/*" = ["XX1"]}\n', "per-file-ignores"),
+        ('[tool.awaitwise]\ntarget-version = "py27"\n', "target-version"),
+        ('[tool.awaitwise]\nblocking-calls = {"not a name" = "x"}\n', "blocking-calls"),
+        ("[tool.awaitwise\n", "invalid TOML"),
+    ],
+)
 def test_errors_name_the_file_and_key(tmp_path, body, needle):
     p = write(tmp_path, body)
     with pytest.raises(ConfigError) as info:
@@ -77,7 +80,8 @@ def test_explicit_config_file(tmp_path):
 def test_coroutine_functions_as_list_or_table(tmp_path):
     write(tmp_path, '[tool.awaitwise]\ncoroutine-functions = ["mylib.fetch"]\n')
     assert resolve_settings([str(tmp_path)], None, {}, REG).coroutine_functions == ("mylib.fetch",)
-    write(tmp_path, '[tool.awaitwise.coroutine-functions]\n"mylib.fetch" = "returns a coroutine"\n'
-                    '"mylib.Client().get" = ""\n')
-    assert resolve_settings([str(tmp_path)], None, {}, REG).coroutine_functions == (
-        "mylib.fetch", "mylib.Client().get")
+    write(
+        tmp_path,
+        '[tool.awaitwise.coroutine-functions]\n"mylib.fetch" = "returns a coroutine"\n"mylib.Client().get" = ""\n',
+    )
+    assert resolve_settings([str(tmp_path)], None, {}, REG).coroutine_functions == ("mylib.fetch", "mylib.Client().get")

@@ -31,8 +31,14 @@ needs_dev_zero = pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no 
 def aw(*args, cwd):
     """Run `awaitwise check --no-cache ARGS`; a run that takes longer than TIMEOUT fails the test."""
     try:
-        return subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", *args], cwd=cwd,
-                              capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [sys.executable, "-m", "awaitwise", "check", "--no-cache", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"awaitwise {' '.join(args)} did not finish in {TIMEOUT} s (blocked on the config?)")
 
@@ -56,6 +62,7 @@ def project(tmp_path, body=None):
 # ---------------------------------------------------------------------------------------------
 # --config naming something that is not a regular file
 # ---------------------------------------------------------------------------------------------
+
 
 @needs_dev_zero
 def test_config_dev_zero_is_refused(tmp_path):
@@ -122,6 +129,7 @@ def test_file_swapped_for_a_fifo_after_the_check_is_caught_on_the_descriptor(tmp
 # special files met while walking up for a pyproject.toml: skipped, never read
 # ---------------------------------------------------------------------------------------------
 
+
 @needs_fifo
 def test_fifo_pyproject_in_a_parent_is_skipped(tmp_path):
     # the config above the FIFO still applies: the search went on past it
@@ -162,6 +170,7 @@ def test_pyproject_folder_and_dangling_symlink_in_parents_are_skipped(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # size, nesting and encoding
 # ---------------------------------------------------------------------------------------------
+
 
 def test_oversized_config_is_refused(tmp_path):
     project(tmp_path, "[tool.awaitwise]\n" + "#" * config.MAX_CONFIG_BYTES + "\n")
@@ -236,8 +245,9 @@ def test_foreign_pyproject_without_our_table_is_passed_over(tmp_path):
 # per-file-ignores with absolute patterns
 # ---------------------------------------------------------------------------------------------
 
+
 def _pfi(pattern: str) -> str:
-    return f"[tool.awaitwise.per-file-ignores]\n{pattern!r} = [\"AW100\"]\n".replace("'", '"')
+    return f'[tool.awaitwise.per-file-ignores]\n{pattern!r} = ["AW100"]\n'.replace("'", '"')
 
 
 def test_absolute_per_file_ignores_inside_the_root_silences_the_finding(tmp_path):
@@ -285,6 +295,7 @@ def test_absolute_pattern_in_settings_built_in_code_matches(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # control characters from the file, echoed in messages
 # ---------------------------------------------------------------------------------------------
+
 
 def test_control_characters_in_an_unknown_key_are_escaped(tmp_path):
     project(tmp_path, '[tool.awaitwise]\n"sel\\u001b[2Ject\\u0007\\nfake" = 1\n')

@@ -17,7 +17,7 @@ import pytest
 
 TIMEOUT = 60
 
-BLOCKING = textwrap.dedent('''\
+BLOCKING = textwrap.dedent("""\
     import time
 
     import requests
@@ -26,9 +26,9 @@ BLOCKING = textwrap.dedent('''\
     async def tick():
         time.sleep(1)
         requests.get("https://example.invalid")
-''')
+""")
 
-GATHER = textwrap.dedent('''\
+GATHER = textwrap.dedent("""\
     import asyncio
 
 
@@ -38,14 +38,21 @@ GATHER = textwrap.dedent('''\
 
     async def main():
         return await asyncio.gather(one(), one())
-''')
+""")
 
 
 def aw(*args, cwd, stdin=None):
     """`awaitwise ARGS` in a subprocess (a run that takes longer than TIMEOUT fails the test)."""
     try:
-        return subprocess.run([sys.executable, "-m", "awaitwise", *args], cwd=cwd, capture_output=True, text=True,
-                              timeout=TIMEOUT, input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL)
+        return subprocess.run(
+            [sys.executable, "-m", "awaitwise", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"awaitwise {' '.join(args)} did not finish in {TIMEOUT} s")
 
@@ -84,7 +91,9 @@ def write(path: Path, text: str) -> Path:
 
 def two_services(root: Path) -> Path:
     """svc_a ignores AW100 (and needs 3.11), svc_b ignores ruff's code for AW101 (ASYNC210)."""
-    write(root / "svc_a" / "pyproject.toml", '''\
+    write(
+        root / "svc_a" / "pyproject.toml",
+        """\
         [project]
         name = "svc-a"
         requires-python = ">=3.11"
@@ -92,8 +101,11 @@ def two_services(root: Path) -> Path:
         [tool.awaitwise]
         ignore = ["AW100"]
         extend-select = ["AW401"]
-    ''')
-    write(root / "svc_b" / "pyproject.toml", '''\
+    """,
+    )
+    write(
+        root / "svc_b" / "pyproject.toml",
+        """\
         [project]
         name = "svc-b"
         requires-python = ">=3.9"
@@ -101,7 +113,8 @@ def two_services(root: Path) -> Path:
         [tool.awaitwise]
         ignore = ["ASYNC210"]
         extend-select = ["AW401"]
-    ''')
+    """,
+    )
     for svc in ("svc_a", "svc_b"):
         write(root / svc / "app" / "__init__.py", "")
         write(root / svc / "app" / "main.py", BLOCKING)
@@ -125,7 +138,9 @@ def test_each_service_gets_its_own_settings_in_any_order(tmp_path):
     assert found(aw("check", "--output-format", "json", *reversed(files), cwd=tmp_path)) == want
     # each service alone, run from inside it
     assert found(aw("check", "--output-format", "json", cwd=tmp_path / "svc_a")) == {
-        ("app/main.py", "AW101"), ("app/fan.py", "AW401")}
+        ("app/main.py", "AW101"),
+        ("app/fan.py", "AW401"),
+    }
 
 
 def test_a_warm_run_notices_a_changed_config(tmp_path):
@@ -151,27 +166,38 @@ def test_config_file_choice_in_one_folder_and_upwards(tmp_path):
     write(tmp_path / "plain" / "awaitwise.toml", "")
     write(tmp_path / "plain" / "d.py", BLOCKING)
     assert found(aw("check", "--output-format", "json", "--no-cache", ".", cwd=tmp_path)) == {
-        ("a.py", "AW100"), ("sub/b.py", "AW100"), ("other/c.py", "AW101"),
-        ("plain/d.py", "AW100"), ("plain/d.py", "AW101")}
+        ("a.py", "AW100"),
+        ("sub/b.py", "AW100"),
+        ("other/c.py", "AW101"),
+        ("plain/d.py", "AW100"),
+        ("plain/d.py", "AW101"),
+    }
     shown = json.loads(aw("check", "--show-settings", "other/c.py", cwd=tmp_path).stdout)
     assert shown["config_file"] == str(tmp_path / "other" / "awaitwise.toml")
     assert shown["project_root"] == str(tmp_path / "other")
 
 
 def test_config_paths_are_relative_to_its_folder(tmp_path):
-    write(tmp_path / "svc" / "pyproject.toml", '''\
+    write(
+        tmp_path / "svc" / "pyproject.toml",
+        """\
         [tool.awaitwise]
         exclude = ["generated/"]
         per-file-ignores = { "tests/*" = ["AW100", "ASYNC210"] }
-    ''')
+    """,
+    )
     write(tmp_path / "svc" / "tests" / "test_a.py", BLOCKING)
     write(tmp_path / "svc" / "generated" / "g.py", BLOCKING)
     write(tmp_path / "svc" / "app.py", BLOCKING)
     # a folder named like the patterns outside svc is not matched by them
     write(tmp_path / "tests" / "test_b.py", BLOCKING)
     got = found(aw("check", "--output-format", "json", "--no-cache", "svc", "tests", cwd=tmp_path))
-    assert got == {("svc/app.py", "AW100"), ("svc/app.py", "AW101"),
-                   ("tests/test_b.py", "AW100"), ("tests/test_b.py", "AW101")}
+    assert got == {
+        ("svc/app.py", "AW100"),
+        ("svc/app.py", "AW101"),
+        ("tests/test_b.py", "AW100"),
+        ("tests/test_b.py", "AW101"),
+    }
 
 
 def test_explicit_config_applies_to_every_file(tmp_path):
@@ -183,8 +209,20 @@ def test_explicit_config_applies_to_every_file(tmp_path):
 
 def test_command_line_options_apply_on_top_of_every_config(tmp_path):
     two_services(tmp_path)
-    got = found(aw("check", "--output-format", "json", "--ignore", "AW401", "--extend-select", "AW100",
-                   "svc_a", "svc_b", cwd=tmp_path))
+    got = found(
+        aw(
+            "check",
+            "--output-format",
+            "json",
+            "--ignore",
+            "AW401",
+            "--extend-select",
+            "AW100",
+            "svc_a",
+            "svc_b",
+            cwd=tmp_path,
+        )
+    )
     # --extend-select AW100 adds to svc_a's config, but its own ignore of AW100 still wins the tie
     assert got == {("svc_a/app/main.py", "AW101"), ("svc_b/app/main.py", "AW100")}
 
@@ -192,16 +230,24 @@ def test_command_line_options_apply_on_top_of_every_config(tmp_path):
 def test_settings_that_change_analysis_apply_per_config_in_one_shared_index(tmp_path):
     """A tests/awaitwise.toml changes the tests' settings, not their project: both configs share
     the project's index (the tests see app/), and each asks it with its own blocking-calls."""
-    write(tmp_path / "pyproject.toml", '''\
+    write(
+        tmp_path / "pyproject.toml",
+        """\
         [tool.awaitwise.blocking-calls]
         "vendor.load" = "use vendor.aload"
-    ''')
-    write(tmp_path / "tests" / "awaitwise.toml", '''\
+    """,
+    )
+    write(
+        tmp_path / "tests" / "awaitwise.toml",
+        """\
         [blocking-calls]
         "vendor.save" = "use vendor.asave"
-    ''')
+    """,
+    )
     write(tmp_path / "app" / "__init__.py", "")
-    write(tmp_path / "app" / "helpers.py", '''\
+    write(
+        tmp_path / "app" / "helpers.py",
+        """\
         import vendor
 
 
@@ -211,15 +257,16 @@ def test_settings_that_change_analysis_apply_per_config_in_one_shared_index(tmp_
 
         def save_all():
             return vendor.save()
-    ''')
-    caller = '''\
+    """,
+    )
+    caller = """\
         from app.helpers import load_all, save_all
 
 
         async def handler():
             load_all()
             save_all()
-    '''
+    """
     write(tmp_path / "app" / "main.py", caller)
     write(tmp_path / "tests" / "test_main.py", caller)
     want = {("app/main.py", "AW110", 5), ("tests/test_main.py", "AW110", 6)}
@@ -248,7 +295,7 @@ def test_a_broken_config_in_one_service_leaves_the_others_checked(tmp_path):
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert "Traceback" not in r.stderr
     assert {d["filename"] for d in json.loads(r.stdout)} == {"svc_a/app/main.py", "svc_a/app/fan.py"}
-    line, = [x for x in r.stderr.splitlines() if "svc_b" in x]
+    (line,) = [x for x in r.stderr.splitlines() if "svc_b" in x]
     assert line.startswith("awaitwise: error: svc_b: not checked: ")
     assert str(tmp_path / "svc_b" / "pyproject.toml") in line and "`select` must be a list of strings" in line
     # the config of the first path is checked before anything runs
@@ -259,8 +306,16 @@ def test_a_broken_config_in_one_service_leaves_the_others_checked(tmp_path):
 def test_stdin_filename_picks_the_config_of_that_path(tmp_path):
     two_services(tmp_path)
     for svc, want in (("svc_a", {"AW101"}), ("svc_b", {"AW100"})):
-        r = aw("check", "--output-format", "json", "--stdin-filename", f"{svc}/app/new.py", "-",
-               cwd=tmp_path, stdin=BLOCKING)
+        r = aw(
+            "check",
+            "--output-format",
+            "json",
+            "--stdin-filename",
+            f"{svc}/app/new.py",
+            "-",
+            cwd=tmp_path,
+            stdin=BLOCKING,
+        )
         assert {d["code"] for d in json.loads(r.stdout)} == want, (svc, r.stdout, r.stderr)
 
 
@@ -268,10 +323,20 @@ def test_stdin_filename_picks_the_config_of_that_path(tmp_path):
 # requires-python
 # ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("spec,target", [
-    (">=3.11", "py311"), ("~=3.10", "py310"), (">=3.9,<4", "py39"), ("==3.12.*", "py312"),
-    (">3.9", "py39"), ("<4, >= 3.13", "py313"), (">=3.6", "py38"), ("<3.13", "py39"),
-])
+
+@pytest.mark.parametrize(
+    "spec,target",
+    [
+        (">=3.11", "py311"),
+        ("~=3.10", "py310"),
+        (">=3.9,<4", "py39"),
+        ("==3.12.*", "py312"),
+        (">3.9", "py39"),
+        ("<4, >= 3.13", "py313"),
+        (">=3.6", "py38"),
+        ("<3.13", "py39"),
+    ],
+)
 def test_requires_python_gives_the_target_without_our_table(tmp_path, spec, target):
     write(tmp_path / "pyproject.toml", f'[project]\nname = "x"\nrequires-python = "{spec}"\n')
     write(tmp_path / "pkg" / "m.py", GATHER)
@@ -284,8 +349,12 @@ def test_requires_python_decides_version_dependent_rules(tmp_path):
     write(tmp_path / "pyproject.toml", '[project]\nname = "x"\nrequires-python = ">=3.11"\n')
     write(tmp_path / "m.py", GATHER)
     assert found(aw("check", "--output-format", "json", "--select", "AW401", ".", cwd=tmp_path)) == {("m.py", "AW401")}
-    assert found(aw("check", "--output-format", "json", "--select", "AW401", "--target-version", "py310", ".",
-                    cwd=tmp_path)) == set()
+    assert (
+        found(
+            aw("check", "--output-format", "json", "--select", "AW401", "--target-version", "py310", ".", cwd=tmp_path)
+        )
+        == set()
+    )
 
 
 def test_awaitwise_toml_takes_the_target_of_the_pyproject_beside_it(tmp_path):
@@ -311,24 +380,33 @@ def test_unreadable_requires_python_in_our_pyproject_is_an_error(tmp_path):
 # the type of every key
 # ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("body,needle", [
-    ('select = "AW1"', '`select` must be a list of strings, not a string (write ["AW1"])'),
-    ('ignore = [100]', "`ignore` must be a list of strings; item 1 is an integer"),
-    ('extend-select = {AW1 = true}', "`extend-select` must be a list of strings, not a table"),
-    ('exclude = "build"', "`exclude` must be a list of strings, not a string"),
-    ('per-file-ignores = ["tests/*"]', "`per-file-ignores` must be a table of glob = [codes], not an array"),
-    ('per-file-ignores = { "tests/*" = "AW100" }',
-     "`per-file-ignores`.tests/* must be a list of strings, not a string"),
-    ('target-version = 311', "`target-version` must be a string, one of py38"),
-    ('blocking-calls = ["x.y"]', '`blocking-calls` must be a table of "module.func" = "advice", not an array'),
-    ('blocking-calls = { "x.y" = 1 }', "`blocking-calls`.x.y must be a string (the advice), not an integer"),
-    ('coroutine-functions = "x.y"', "`coroutine-functions` must be a list of strings, not a string"),
-    ('coroutine-functions = { "x.y" = false }', "`coroutine-functions`.x.y must be a string (a note), not a boolean"),
-    ('non-blocking-functions = [["x"]]', "`non-blocking-functions` must be a list of strings; item 1 is an array"),
-    ('transitive-max-depth = true', "`transitive-max-depth` must be a positive integer, not a boolean"),
-    ('transitive-max-depth = "8"', "`transitive-max-depth` must be a positive integer, not a string"),
-    ('max-file-size = 1.5', '`max-file-size` must be a number of bytes or a size like "20MB", not a float'),
-])
+
+@pytest.mark.parametrize(
+    "body,needle",
+    [
+        ('select = "AW1"', '`select` must be a list of strings, not a string (write ["AW1"])'),
+        ("ignore = [100]", "`ignore` must be a list of strings; item 1 is an integer"),
+        ("extend-select = {AW1 = true}", "`extend-select` must be a list of strings, not a table"),
+        ('exclude = "build"', "`exclude` must be a list of strings, not a string"),
+        ('per-file-ignores = ["tests/*"]', "`per-file-ignores` must be a table of glob = [codes], not an array"),
+        (
+            'per-file-ignores = { "tests/*" = "AW100" }',
+            "`per-file-ignores`.tests/* must be a list of strings, not a string",
+        ),
+        ("target-version = 311", "`target-version` must be a string, one of py38"),
+        ('blocking-calls = ["x.y"]', '`blocking-calls` must be a table of "module.func" = "advice", not an array'),
+        ('blocking-calls = { "x.y" = 1 }', "`blocking-calls`.x.y must be a string (the advice), not an integer"),
+        ('coroutine-functions = "x.y"', "`coroutine-functions` must be a list of strings, not a string"),
+        (
+            'coroutine-functions = { "x.y" = false }',
+            "`coroutine-functions`.x.y must be a string (a note), not a boolean",
+        ),
+        ('non-blocking-functions = [["x"]]', "`non-blocking-functions` must be a list of strings; item 1 is an array"),
+        ("transitive-max-depth = true", "`transitive-max-depth` must be a positive integer, not a boolean"),
+        ('transitive-max-depth = "8"', "`transitive-max-depth` must be a positive integer, not a string"),
+        ("max-file-size = 1.5", '`max-file-size` must be a number of bytes or a size like "20MB", not a float'),
+    ],
+)
 @pytest.mark.parametrize("where", ["pyproject.toml", "awaitwise.toml"])
 def test_a_value_of_the_wrong_type_is_an_error_naming_key_and_file(tmp_path, body, needle, where):
     text = body if where == "awaitwise.toml" else "[tool.awaitwise]\n" + body
@@ -346,35 +424,45 @@ def test_a_value_of_the_wrong_type_is_an_error_naming_key_and_file(tmp_path, bod
 # codes of flake8-async and ruff
 # ---------------------------------------------------------------------------------------------
 
+
 def test_foreign_codes_on_the_command_line(tmp_path):
     write(tmp_path / "m.py", BLOCKING)
     assert found(aw("check", "--output-format", "json", "--ignore", "ASYNC251", "m.py", cwd=tmp_path)) == {
-        ("m.py", "AW101")}
+        ("m.py", "AW101")
+    }
     assert found(aw("check", "--output-format", "json", "--select", "ASYNC210,ASYNC251", "m.py", cwd=tmp_path)) == {
-        ("m.py", "AW100"), ("m.py", "AW101")}
+        ("m.py", "AW100"),
+        ("m.py", "AW101"),
+    }
     # a prefix of flake8-async's codes stands for the rules equivalent to the codes under it
     assert found(aw("check", "--output-format", "json", "--select", "ASYNC21", "m.py", cwd=tmp_path)) == {
-        ("m.py", "AW101")}
+        ("m.py", "AW101")
+    }
     assert found(aw("check", "--output-format", "json", "--ignore", "ASYNC", "m.py", cwd=tmp_path)) == set()
-    shown = json.loads(aw("check", "--show-settings", "--ignore", "ASYNC251", "m.py",
-                          cwd=tmp_path).stdout)
+    shown = json.loads(aw("check", "--show-settings", "--ignore", "ASYNC251", "m.py", cwd=tmp_path).stdout)
     assert shown["ignore"] == ["AW100"]
 
 
 def test_foreign_codes_in_config_keys(tmp_path):
-    write(tmp_path / "pyproject.toml", '''\
+    write(
+        tmp_path / "pyproject.toml",
+        """\
         [tool.awaitwise]
         select = ["ASYNC2"]
         extend-select = ["RUF006"]
         per-file-ignores = { "legacy/*" = ["ASYNC251"] }
-    ''')
+    """,
+    )
     write(tmp_path / "m.py", BLOCKING)
     write(tmp_path / "legacy" / "old.py", BLOCKING)
     shown = json.loads(aw("check", "--show-settings", "m.py", cwd=tmp_path).stdout)
     assert shown["select"] == ["AW100", "AW101", "AW102", "AW103", "AW104"]
     assert shown["extend_select"] == ["AW400"] and shown["per_file_ignores"] == {"legacy/*": ["AW100"]}
     assert found(aw("check", "--output-format", "json", ".", cwd=tmp_path)) == {
-        ("m.py", "AW100"), ("m.py", "AW101"), ("legacy/old.py", "AW101")}
+        ("m.py", "AW100"),
+        ("m.py", "AW101"),
+        ("legacy/old.py", "AW101"),
+    }
 
 
 def test_a_flake8_async_code_without_equivalent_is_a_warning(tmp_path):
@@ -382,12 +470,15 @@ def test_a_flake8_async_code_without_equivalent_is_a_warning(tmp_path):
     write(tmp_path / "m.py", BLOCKING)
     r = aw("check", "--output-format", "json", "m.py", cwd=tmp_path)
     assert found(r) == {("m.py", "AW101")}  # the exit code is left to the findings
-    assert (f"awaitwise: warning: {tmp_path / 'pyproject.toml'}: `ignore`: `ASYNC100` (flake8-async) has no "
-            "awaitwise equivalent; it selects nothing") in r.stderr
+    assert (
+        f"awaitwise: warning: {tmp_path / 'pyproject.toml'}: `ignore`: `ASYNC100` (flake8-async) has no "
+        "awaitwise equivalent; it selects nothing"
+    ) in r.stderr
     r = aw("check", "--output-format", "json", "--select", "ASYNC9", "m.py", cwd=tmp_path)
     assert found(r) == set() and r.returncode == 0
-    assert "awaitwise: warning: --select: `ASYNC9` covers only flake8-async codes with no awaitwise equivalent" \
-        in r.stderr
+    assert (
+        "awaitwise: warning: --select: `ASYNC9` covers only flake8-async codes with no awaitwise equivalent" in r.stderr
+    )
 
 
 @pytest.mark.parametrize("code", ["ASYNC999", "RUF", "RUF007", "E501"])
@@ -412,11 +503,16 @@ def test_python_api_check_paths_takes_each_files_config(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     report = awaitwise.check_paths(["svc_b", "svc_a"])
     assert {(d.filename, d.code) for d in report.diagnostics} == {
-        ("svc_a/app/main.py", "AW101"), ("svc_a/app/fan.py", "AW401"), ("svc_b/app/main.py", "AW100")}
+        ("svc_a/app/main.py", "AW101"),
+        ("svc_a/app/fan.py", "AW401"),
+        ("svc_b/app/main.py", "AW100"),
+    }
     # explicit settings still apply to every file
     report = awaitwise.check_paths(["svc_b", "svc_a"], settings={"select": ["AW100"]})
     assert {(d.filename, d.code) for d in report.diagnostics} == {
-        ("svc_a/app/main.py", "AW100"), ("svc_b/app/main.py", "AW100")}
+        ("svc_a/app/main.py", "AW100"),
+        ("svc_b/app/main.py", "AW100"),
+    }
 
 
 def test_a_project_with_many_configs_keeps_the_warm_state_of_each(tmp_path):

@@ -149,16 +149,22 @@ def test_ambiguous_bindings_resolve_to_nothing():
 
 
 def test_relative_imports_use_the_module_name():
-    got = resolved("""
+    got = resolved(
+        """
         from . import db
         from .db import fetch
         from ..util import helper
         db.fetch_user(1)
         fetch(2)
         helper()
-    """, module_name="shop.orders.views")
-    assert got == {"db.fetch_user": "shop.orders.db.fetch_user", "fetch": "shop.orders.db.fetch",
-                   "helper": "shop.util.helper"}
+    """,
+        module_name="shop.orders.views",
+    )
+    assert got == {
+        "db.fetch_user": "shop.orders.db.fetch_user",
+        "fetch": "shop.orders.db.fetch",
+        "helper": "shop.util.helper",
+    }
 
 
 def test_relative_import_from_package_init():
@@ -182,8 +188,9 @@ def test_global_and_class_scope_rules():
     assert got["clock.tick"] == "time.monotonic.tick"
 
 
-@pytest.mark.parametrize("decorator,expected", [("", "pkg.mod.K()"), ("@classmethod", "pkg.mod.K"),
-                                                ("@staticmethod", None)])
+@pytest.mark.parametrize(
+    "decorator,expected", [("", "pkg.mod.K()"), ("@classmethod", "pkg.mod.K"), ("@staticmethod", None)]
+)
 def test_first_parameter_of_methods(decorator, expected):
     got = resolved(f"""
         class K:
@@ -210,7 +217,7 @@ class _ParamProbe:
 
 
 def test_is_parameter_asks_the_model():
-    source = textwrap.dedent('''\
+    source = textwrap.dedent("""\
         client = object()
 
         async def handler(api, *rest, key=None, **extra):
@@ -222,12 +229,18 @@ def test_is_parameter_asks_the_model():
             def inner():
                 api.again()
             [api.each() for _ in rest]
-    ''')
+    """)
     module = cst.parse_module(source)
     ctx = FileContext("x.py", source, module, Settings(), "pkg.mod", False)
     probe = _ParamProbe(ctx)
     errors = []
     walk(ctx, [probe], lambda code, exc: errors.append(exc))
     assert not errors
-    assert probe.seen == {"api.get()": True, "extra.pop()": True, "local.get()": False, "client.ping()": False,
-                          "api.again()": False, "api.each()": True}
+    assert probe.seen == {
+        "api.get()": True,
+        "extra.pop()": True,
+        "local.get()": False,
+        "client.ping()": False,
+        "api.again()": False,
+        "api.each()": True,
+    }

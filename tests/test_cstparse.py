@@ -1,6 +1,7 @@
 """The command's parse skips libcst's per-node checks: the tree must be the same, errors must be
 the same, and the checks must be back on afterwards. Only the process's owner turns that on: a
 program using awaitwise.api gets the ordinary, checked parse."""
+
 import glob
 import os
 
@@ -68,12 +69,14 @@ def test_parse_after_the_command_line_made_libcst_lazy():
     import subprocess
     import sys
 
-    code = ("from awaitwise.screening import lazy_libcst; lazy_libcst()\n"
-            "from awaitwise.cstparse import parse_module, unchecked_parsing; unchecked_parsing()\n"
-            "m = parse_module('async def f():\\n    await g()\\n')\n"
-            "import libcst\n"
-            "assert isinstance(m.body[0], libcst.FunctionDef)\n"
-            "assert libcst._nodes.expression.Await is libcst.Await\n")
+    code = (
+        "from awaitwise.screening import lazy_libcst; lazy_libcst()\n"
+        "from awaitwise.cstparse import parse_module, unchecked_parsing; unchecked_parsing()\n"
+        "m = parse_module('async def f():\\n    await g()\\n')\n"
+        "import libcst\n"
+        "assert isinstance(m.body[0], libcst.FunctionDef)\n"
+        "assert libcst._nodes.expression.Await is libcst.Await\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
@@ -109,14 +112,16 @@ def test_the_command_turns_the_unchecked_parse_on_for_itself_only():
     import subprocess
     import sys
 
-    code = ("import sys\n"
-            "import awaitwise.api, awaitwise.cstparse as c\n"
-            "assert not c._UNCHECKED\n"
-            "from awaitwise.cli import main\n"
-            "try:\n"
-            "    main(['rule', 'AW100'], standalone_mode=False)\n"
-            "finally:\n"
-            "    sys.stderr.write('unchecked=%s' % c._UNCHECKED)\n")
+    code = (
+        "import sys\n"
+        "import awaitwise.api, awaitwise.cstparse as c\n"
+        "assert not c._UNCHECKED\n"
+        "from awaitwise.cli import main\n"
+        "try:\n"
+        "    main(['rule', 'AW100'], standalone_mode=False)\n"
+        "finally:\n"
+        "    sys.stderr.write('unchecked=%s' % c._UNCHECKED)\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stderr.endswith("unchecked=True")
@@ -126,14 +131,17 @@ def _run_command(prelude: str, env=None):
     import subprocess
     import sys
 
-    code = ("import atexit, sys\n"
-            "atexit.register(lambda: print('exit handlers ran'))\n"
-            + prelude +
-            "sys.argv = ['awaitwise', 'rule', 'AW100']\n"
-            "from awaitwise.cli import run\n"
-            "run()\n")
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})})
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('exit handlers ran'))\n"
+        + prelude
+        + "sys.argv = ['awaitwise', 'rule', 'AW100']\n"
+        "from awaitwise.cli import run\n"
+        "run()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
 
 
 def test_the_command_ends_without_teardown_by_default():
@@ -142,11 +150,14 @@ def test_the_command_ends_without_teardown_by_default():
     assert "AW100" in done.stdout and "exit handlers ran" not in done.stdout
 
 
-@pytest.mark.parametrize("prelude, env", [
-    ("sys.setprofile(lambda *a: None)\n", None),  # cProfile, a sampling profiler's hook
-    ("sys.settrace(lambda *a: None)\n", None),  # coverage, a debugger
-    ("", {"AWAITWISE_NORMAL_EXIT": "1"}),
-])
+@pytest.mark.parametrize(
+    "prelude, env",
+    [
+        ("sys.setprofile(lambda *a: None)\n", None),  # cProfile, a sampling profiler's hook
+        ("sys.settrace(lambda *a: None)\n", None),  # coverage, a debugger
+        ("", {"AWAITWISE_NORMAL_EXIT": "1"}),
+    ],
+)
 def test_under_a_profiler_or_tracer_the_command_ends_normally(prelude, env):
     done = _run_command(prelude, env)
     assert done.returncode == 0, done.stderr

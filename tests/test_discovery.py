@@ -22,9 +22,24 @@ def names(files, root):
 
 
 def test_skips_hidden_venv_build_and_gitignored(tmp_path):
-    for rel in ["app/a.py", "app/b.pyi", "app/notes.txt", ".hidden/h.py", ".venv/lib/v.py", "venv/v.py",
-                "build/b.py", "node_modules/n.py", "app/__pycache__/c.py", "gen/out.py", "app/keep_gen.py",
-                "logs/debug.py", "sub/.gitignore", "sub/secret.py", "sub/open.py", "pkg.egg-info/x.py"]:
+    for rel in [
+        "app/a.py",
+        "app/b.pyi",
+        "app/notes.txt",
+        ".hidden/h.py",
+        ".venv/lib/v.py",
+        "venv/v.py",
+        "build/b.py",
+        "node_modules/n.py",
+        "app/__pycache__/c.py",
+        "gen/out.py",
+        "app/keep_gen.py",
+        "logs/debug.py",
+        "sub/.gitignore",
+        "sub/secret.py",
+        "sub/open.py",
+        "pkg.egg-info/x.py",
+    ]:
         touch(tmp_path, rel)
     (tmp_path / ".gitignore").write_text("gen/\n*_gen.py\n/logs\n!keep_gen.py\n")
     (tmp_path / "sub" / ".gitignore").write_text("secret.py\n")
@@ -67,12 +82,36 @@ def test_a_linked_file_and_its_target_are_checked_once(tmp_path):
     assert names(files, tmp_path) == ["other/plain.py", "pkg/alias.py"]
 
 
-@pytest.mark.parametrize("path", [
-    "pkg/mod.py", "./pkg/mod.py", "mod.py", "./mod.py", ".hidden/mod.py", "pkg/.hidden/mod.py",
-    "pkg/./mod.py", "pkg/../mod.py", "../mod.py", "pkg//mod.py", ".//pkg/mod.py", "./../pkg/mod.py",
-    "pkg/sub/", "pkg/..mod.py", "pkg/mod..py", "pkg/mod.py/.", "pkg/mod.py/..", ".", "..", "./.",
-    "pkg/ mod.py", "pkg/mod.py\\x", "/abs/pkg/mod.py", "/abs/./pkg/../mod.py", "//abs/mod.py",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "pkg/mod.py",
+        "./pkg/mod.py",
+        "mod.py",
+        "./mod.py",
+        ".hidden/mod.py",
+        "pkg/.hidden/mod.py",
+        "pkg/./mod.py",
+        "pkg/../mod.py",
+        "../mod.py",
+        "pkg//mod.py",
+        ".//pkg/mod.py",
+        "./../pkg/mod.py",
+        "pkg/sub/",
+        "pkg/..mod.py",
+        "pkg/mod..py",
+        "pkg/mod.py/.",
+        "pkg/mod.py/..",
+        ".",
+        "..",
+        "./.",
+        "pkg/ mod.py",
+        "pkg/mod.py\\x",
+        "/abs/pkg/mod.py",
+        "/abs/./pkg/../mod.py",
+        "//abs/mod.py",
+    ],
+)
 def test_absolute_paths_are_abspath(path, tmp_path, monkeypatch):
     from awaitwise.discovery import absolute_paths
 

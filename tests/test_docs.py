@@ -76,8 +76,11 @@ def test_readme_table_lists_every_rule_with_its_link():
 
 def test_readme_noqa_map_matches_the_suppression_table():
     table = README.split(docs.NOQA_START)[1].split(docs.NOQA_END)[0]
-    rows = {line.split("|")[1].strip(): line.split("|")[3].strip()
-            for line in table.splitlines() if re.match(r"\| [A-Z]+\d+ ", line)}
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[3].strip()
+        for line in table.splitlines()
+        if re.match(r"\| [A-Z]+\d+ ", line)
+    }
     assert rows == {code: ", ".join(sorted(ours)) for code, ours in EQUIVALENT.items()}
     assert all(docs.FOREIGN_CODES.get(code) for code in EQUIVALENT), "describe every foreign code"
 

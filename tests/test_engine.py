@@ -121,13 +121,15 @@ def test_a_failing_rule_is_contained():
 
 def test_form_feeds_do_not_shift_lines_for_noqa_and_imports():
     # Python treats \f as whitespace, not a line break (str.splitlines does not agree)
-    src = ("import abc\nimport time\nx = 1\x0c\n\x0c\n"
-           "async def f():\n    time.sleep(1)  # noqa: AW100\n    time.sleep(2)\n")
+    src = (
+        "import abc\nimport time\nx = 1\x0c\n\x0c\n"
+        "async def f():\n    time.sleep(1)  # noqa: AW100\n    time.sleep(2)\n"
+    )
     out = lint(src)
     assert not out.internal_errors
     assert [d.location.row for d in out.diagnostics] == [7]
     (edit_import,) = [e for e in out.diagnostics[0].fix.edits if "import asyncio" in e.content]
-    assert edit_import.location.row == 2 and src[:edit_import.start] == "import abc\n"
+    assert edit_import.location.row == 2 and src[: edit_import.start] == "import abc\n"
 
 
 def test_source_lines_splits_like_the_parser():

@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from awaitwise.cli import main
 
 BAD = "import time\n\n\nasync def f(p):\n    time.sleep(1)\n    time.sleep(2)\n    open(p).read()\n"
-FIXED = ("import asyncio\n\n\nasync def f(p):\n    await asyncio.sleep(1)\n    await asyncio.sleep(2)\n"
-         "    open(p).read()\n")
+FIXED = (
+    "import asyncio\n\n\nasync def f(p):\n    await asyncio.sleep(1)\n    await asyncio.sleep(2)\n    open(p).read()\n"
+)
 
 
 def invoke(*args, stdin=None):
@@ -79,17 +80,38 @@ def test_statistics_json_names_a_parse_error(cwd):
 
 
 def test_stdin_fix_prints_source_on_stdout_and_what_is_left_on_stderr(cwd):
-    proc = subprocess.run([sys.executable, "-m", "awaitwise", "fix", "--stdin-filename", "app.py", "-"],
-                          input=BAD, capture_output=True, text=True, cwd=cwd)
+    proc = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "fix", "--stdin-filename", "app.py", "-"],
+        input=BAD,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
     assert proc.returncode == 1
     assert proc.stdout == FIXED
     assert proc.stderr.startswith("app.py:7:5: AW103 ")
     assert "7 |     open(p).read()" in proc.stderr  # the frame shows the fixed text
     assert "Found 1 error remaining." in proc.stderr
 
-    done = subprocess.run([sys.executable, "-m", "awaitwise", "fix", "--stdin-filename", "app.py", "-",
-                           "--output-format", "concise", "--select", "AW100"],
-                          input=BAD, capture_output=True, text=True, cwd=cwd)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "awaitwise",
+            "fix",
+            "--stdin-filename",
+            "app.py",
+            "-",
+            "--output-format",
+            "concise",
+            "--select",
+            "AW100",
+        ],
+        input=BAD,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
     assert done.returncode == 0 and done.stdout == FIXED
     assert done.stderr.splitlines() == ["Fixed 2 errors in 1 file (AW100: 2).", "No errors remaining."]
 

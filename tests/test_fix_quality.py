@@ -60,6 +60,7 @@ HEAD = "import json\nimport sqlite3\nfrom pathlib import Path\n\n\nasync def f(p
 
 # --- offload the outermost blocking expression, once, or offer no fix ------------------------------
 
+
 def test_json_load_of_open_gets_no_fix_and_stays_reported():
     src = HEAD + _body("return json.load(open(p))")
     (d,) = _lint_blocking(src).diagnostics
@@ -117,12 +118,16 @@ def test_fix_never_hides_a_blocking_call_it_left_on_the_loop():
     fixed = _fix(src)
     rows = sorted(d.location.row for d in _lint_blocking(fixed).diagnostics)
     lines = fixed.splitlines()
-    on_loop = [i for i, line in enumerate(lines, 1)
-               if any(w in line for w in ("open(", "connect(")) and "to_thread" not in line]
+    on_loop = [
+        i
+        for i, line in enumerate(lines, 1)
+        if any(w in line for w in ("open(", "connect(")) and "to_thread" not in line
+    ]
     assert rows == on_loop
 
 
 # --- one diagnostic per spot and code ----------------------------------------------------------------
+
 
 def test_chains_are_reported_once_at_the_outermost_call():
     src = HEAD + _body("row = sqlite3.connect(db).execute(q).fetchone()", "return open(p).read()")
@@ -141,14 +146,16 @@ def test_no_two_findings_of_one_code_at_one_spot(code, path):
 
 # --- check never offers a fix that fix then refuses ----------------------------------------------------
 
+
 def test_an_awaited_time_sleep_reuses_the_await():
     src = "import time\n\n\nasync def f():\n    await time.sleep(1)\n    await (time.sleep(2))\n"
     (first, _second) = _lint_blocking(src).diagnostics
     assert first.fix is not None and first.fix.applicability == "safe"
     outcome = fix_loop(src, _lint_blocking, unsafe=False)
     assert outcome.errors == []
-    assert outcome.source == ("import asyncio\n\n\nasync def f():\n"
-                              "    await asyncio.sleep(1)\n    await (asyncio.sleep(2))\n")
+    assert outcome.source == (
+        "import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n    await (asyncio.sleep(2))\n"
+    )
 
 
 def test_an_awaited_blocking_call_reuses_the_await():
@@ -159,8 +166,15 @@ def test_an_awaited_blocking_call_reuses_the_await():
 def test_cli_fix_applies_what_check_offers(tmp_path):
     f = tmp_path / "svc.py"
     f.write_text("import time\n\n\nasync def f():\n    await time.sleep(1)\n")
-    run = lambda *args: subprocess.run([sys.executable, "-m", "awaitwise", *args, "--no-cache", str(f)],  # noqa: E731
-                                       cwd=tmp_path, capture_output=True, text=True)
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "awaitwise", *args, "--no-cache", str(f)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+
     checked = run("check")
     assert "AW100 [*]" in checked.stdout and checked.returncode == 1
     fixed = run("fix")
@@ -204,24 +218,34 @@ def test_every_offered_fix_is_applied_with_every_rule(code, path):
     assert outcome.errors == []
     assert not [d for d in outcome.remaining if applicable(d.fix, True)]
     for rule_code in {d.code for d in offered}:
-        free = [d for d in offered if d.code == rule_code
-                and not any(o is not d and _overlaps(e, g) for o in offered for e in d.fix.edits for g in o.fix.edits)]
+        free = [
+            d
+            for d in offered
+            if d.code == rule_code
+            and not any(o is not d and _overlaps(e, g) for o in offered for e in d.fix.edits for g in o.fix.edits)
+        ]
         assert outcome.applied.get(rule_code, 0) >= len(free), rule_code
 
 
 # --- imports the fixes left unused --------------------------------------------------------------------
 
+
 def test_unused_time_imports_are_removed():
-    src = ("import time\nfrom time import sleep\n\nimport requests\n\n\n"
-           "async def f():\n    time.sleep(1)\n    sleep(2)\n")
-    assert _fix(src, unsafe=False) == ("import asyncio\n\nimport requests\n\n\n"
-                                       "async def f():\n    await asyncio.sleep(1)\n    await asyncio.sleep(2)\n")
+    src = (
+        "import time\nfrom time import sleep\n\nimport requests\n\n\nasync def f():\n    time.sleep(1)\n    sleep(2)\n"
+    )
+    assert _fix(src, unsafe=False) == (
+        "import asyncio\n\nimport requests\n\n\n"
+        "async def f():\n    await asyncio.sleep(1)\n    await asyncio.sleep(2)\n"
+    )
 
 
 def test_only_the_unused_name_of_an_import_line_goes():
     src = "from time import monotonic, sleep\n\n\nasync def f():\n    sleep(1)\n    return monotonic()\n"
-    assert _fix(src, unsafe=False) == ("import asyncio\nfrom time import monotonic\n\n\n"
-                                       "async def f():\n    await asyncio.sleep(1)\n    return monotonic()\n")
+    assert _fix(src, unsafe=False) == (
+        "import asyncio\nfrom time import monotonic\n\n\n"
+        "async def f():\n    await asyncio.sleep(1)\n    return monotonic()\n"
+    )
 
 
 def test_a_function_level_import_left_unused_is_removed():
@@ -232,15 +256,18 @@ def test_a_function_level_import_left_unused_is_removed():
 _TAIL = "\n\nasync def f():\n    time.sleep(1)\n"
 
 
-@pytest.mark.parametrize("head,kept", [
-    ("import time\n\nCLOCK = time\n", "import time\n"),  # still used
-    ("from __future__ import annotations\n\nx = annotations\n", "from __future__ import annotations\n"),
-    ("from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import time\n", "    import time\n"),
-    ("try:\n    import time\nexcept ImportError:\n    time = None\n", "    import time\n"),
-    ("import time\n\n__all__ = ['time']\n", "import time\n"),
-    ("import time\n\n\ndef g(x: 'time.struct_time'):\n    pass\n", "import time\n"),
-    ("class C:\n    import time\n", "    import time\n"),
-])
+@pytest.mark.parametrize(
+    "head,kept",
+    [
+        ("import time\n\nCLOCK = time\n", "import time\n"),  # still used
+        ("from __future__ import annotations\n\nx = annotations\n", "from __future__ import annotations\n"),
+        ("from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import time\n", "    import time\n"),
+        ("try:\n    import time\nexcept ImportError:\n    time = None\n", "    import time\n"),
+        ("import time\n\n__all__ = ['time']\n", "import time\n"),
+        ("import time\n\n\ndef g(x: 'time.struct_time'):\n    pass\n", "import time\n"),
+        ("class C:\n    import time\n", "    import time\n"),
+    ],
+)
 def test_imports_never_removed(head, kept):
     """The fix took away `time.sleep(1)` (and `x = annotations`): what is still used, a
     `__future__` import, one under `if TYPE_CHECKING:` or `try:`, one named in `__all__` or in
@@ -250,7 +277,7 @@ def test_imports_never_removed(head, kept):
     edits = unused_import_edits(original, current)
     fixed = current
     for e in sorted(edits, key=lambda e: -e.start):
-        fixed = fixed[:e.start] + e.content + fixed[e.end:]
+        fixed = fixed[: e.start] + e.content + fixed[e.end :]
     assert kept in fixed
 
 
@@ -259,7 +286,7 @@ def test_a_comment_is_no_use():
     current = original.replace("    time.sleep(1)\n", "    pass\n")
     (edit,) = unused_import_edits(original, current)
     # the line goes, and with it the blank lines that separated it from the code
-    assert current[:edit.start] + edit.content + current[edit.end:] == "async def f():\n    pass\n"
+    assert current[: edit.start] + edit.content + current[edit.end :] == "async def f():\n    pass\n"
 
 
 def test_an_import_unused_before_the_fix_is_left_to_the_user():
@@ -268,12 +295,15 @@ def test_an_import_unused_before_the_fix_is_left_to_the_user():
 
 
 def test_comments_above_a_removed_import_stay():
-    src = ("import json\n# clocks\nimport time\nimport uuid\n\n\n"
-           "async def f():\n    time.sleep(1)\n    return json, uuid\n")
+    src = (
+        "import json\n# clocks\nimport time\nimport uuid\n\n\n"
+        "async def f():\n    time.sleep(1)\n    return json, uuid\n"
+    )
     assert _fix(src, unsafe=False).startswith("import asyncio\nimport json\n# clocks\nimport uuid\n\n\n")
 
 
 # --- ruff F401 / I001 -----------------------------------------------------------------------------------
+
 
 def _ruff():
     found = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
@@ -284,24 +314,37 @@ def _ruff():
 
 REPRESENTATIVE = {
     "docstring_stdlib_third": '"""Doc."""\n\nimport json\nimport time\n\nimport requests\n\n\n'
-                              "async def f(u):\n    time.sleep(1)\n    return json.dumps(requests.get(u).text)\n",
+    "async def f(u):\n    time.sleep(1)\n    return json.dumps(requests.get(u).text)\n",
     "third_only": "import requests\n\n\nasync def f(u):\n    from time import sleep\n\n    sleep(1)\n"
-                  "    return requests\n",
+    "    return requests\n",
     "future_and_local": "from __future__ import annotations\n\nimport requests\n\nfrom . import conf\n\n\n"
-                        "async def f():\n    import time\n\n    time.sleep(conf.DELAY)\n    return requests\n",
+    "async def f():\n    import time\n\n    time.sleep(conf.DELAY)\n    return requests\n",
     "no_imports": '"""Doc."""\n\n\nasync def f(sleep):\n    sleep(1)\n\n\nasync def g(p):\n'
-                  "    return await asyncio.to_thread(open(p).read)\n",
+    "    return await asyncio.to_thread(open(p).read)\n",
     "comment_header": "#!/usr/bin/env python\n# Copyright\n\n# third party\nimport requests\n\n\n"
-                      "async def f(u):\n    return requests.get(u)\n",
+    "async def f(u):\n    return requests.get(u)\n",
     "from_imports_only": "from os import path\nfrom time import sleep\n\n\nasync def f():\n    sleep(1)\n"
-                         "    return path\n",
+    "    return path\n",
     "zz_after": "import time\nimport zlib\n\n\nasync def f():\n    time.sleep(1)\n    return zlib\n",
 }
 
 
 def _ruff_fails(ruff, files):
-    result = subprocess.run([ruff, "check", "--isolated", "--no-cache", "--select", "F401,I001",
-                             "--output-format", "concise", *map(str, files)], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            ruff,
+            "check",
+            "--isolated",
+            "--no-cache",
+            "--select",
+            "F401,I001",
+            "--output-format",
+            "concise",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+    )
     return {line.split(":", 1)[0] for line in result.stdout.splitlines() if ".py:" in line}
 
 

@@ -140,6 +140,7 @@ def assert_fix_is_safe(text: str, config_from: str = "") -> dict:
 # Every fixture, whole, with every rule at once
 # ----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", FIXABLE, ids=[f"{p.parent.name}/{p.name}" for p in FIXABLE])
 def test_fixture_fixed_with_all_rules(path):
     text = path.read_text()
@@ -153,6 +154,7 @@ def test_fixture_fixed_with_all_rules(path):
 # Generated programs x fixture mutations
 # ----------------------------------------------------------------------------------------------
 
+
 def _statements(text: str):
     module = cst.parse_module(text)
     return module, list(module.body)
@@ -160,7 +162,8 @@ def _statements(text: str):
 
 def _is_import(stmt) -> bool:
     return isinstance(stmt, cst.SimpleStatementLine) and all(
-        isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
+    )
 
 
 @st.composite

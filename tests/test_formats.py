@@ -113,7 +113,10 @@ def test_gitlab_code_quality(tree):
         assert issue["check_name"] == "AW100" and issue["severity"] == "major"
         assert issue["description"].startswith("AW100: `time.sleep()` blocks")
     assert [(i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues] == [
-        ("b.py", 5), ("pkg/a.py", 5), ("pkg/a.py", 6)]
+        ("b.py", 5),
+        ("pkg/a.py", 5),
+        ("pkg/a.py", 6),
+    ]
     assert len({i["fingerprint"] for i in issues}) == 3
     assert invoke("--output-format", "gitlab", "clean.py").output.strip() == "[]"
 
@@ -137,11 +140,15 @@ def test_gitlab_paths_are_relative_to_the_project_dir(tree, monkeypatch):
 
 @pytest.mark.parametrize("fmt", ["json-lines", "gitlab", "junit", "pylint"])
 def test_a_strict_ascii_pipe_never_fails(tree, fmt):
-    (tree / "uni.py").write_text('import time\n\n\nasync def h():\n    time.sleep(1)  # ☃\n')
+    (tree / "uni.py").write_text("import time\n\n\nasync def h():\n    time.sleep(1)  # ☃\n")
     (tree / "ünï.py").write_text(BAD)
     env = dict(os.environ, PYTHONIOENCODING="ascii:strict")
-    r = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", "--output-format", fmt, "."],
-                       cwd=tree, capture_output=True, env=env)
+    r = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "check", "--no-cache", "--output-format", fmt, "."],
+        cwd=tree,
+        capture_output=True,
+        env=env,
+    )
     assert r.returncode == 1 and b"Traceback" not in r.stderr, r.stderr
     text = r.stdout.decode("ascii")
     if fmt == "gitlab":

@@ -41,75 +41,127 @@ def _own_expressions(stmt):
         stack.extend(ast.iter_child_nodes(node))
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("def f(a, b):\n    if a and b:\n        c_x()\n    else:\n        c_y()\n",
-     {"c_x": (("a", TRUTHY), ("b", TRUTHY)), "c_y": ()}),
-    ("def f(a):\n    if not a:\n        return\n    c_x()\n", {"c_x": (("a", TRUTHY),)}),
-    ("def f(a):\n    if a is None:\n        raise ValueError\n    c_x()\n", {"c_x": (("a", NOT_NONE),)}),
-    ("def f(a):\n    if a is not None:\n        c_x()\n    else:\n        c_y()\n",
-     {"c_x": (("a", NOT_NONE),), "c_y": (("a", NONE),)}),
-    ("def f(a, b):\n    if a or b:\n        c_x()\n    else:\n        c_y()\n",
-     {"c_x": (), "c_y": (("a", FALSY), ("b", FALSY))}),
-    # a local, or a parameter assigned in the function, says nothing about what the caller passed
-    ("def f(a):\n    b = a\n    if b:\n        c_x()\n", {"c_x": ()}),
-    ("def f(a):\n    a = a or 'x'\n    if a:\n        c_x()\n", {"c_x": ()}),
-    # conditions nest, and pass through loops and try blocks
-    ("def f(a, b):\n    if a:\n        for i in b:\n            try:\n"
-     "                if b:\n                    c_x()\n"
-     "            except OSError:\n                c_y()\n",
-     {"c_x": (("a", TRUTHY), ("b", TRUTHY)), "c_y": (("a", TRUTHY),)}),
-    # memo checks: the guarded block fills what it tests
-    ("def f(self):\n    if not hasattr(self, '_s'):\n        self._s = c_x()\n    return self._s\n", {"c_x": MEMO}),
-    ("def f(self):\n    if self._s is None:\n        self._s = c_x()\n", {"c_x": MEMO}),
-    ("def f(self):\n    if self._s is not None:\n        return self._s\n    self._s = c_x()\n", {"c_x": MEMO}),
-    ("def f(self, k):\n    if k not in self._d:\n        self._d[k] = c_x(k)\n", {"c_x": MEMO}),
-    ("def f():\n    global _G\n    if _G is None:\n        _G = c_x()\n", {"c_x": MEMO}),
-    # a test that the block does not fill is no memo
-    ("def f(self):\n    if self._s is None:\n        c_x()\n", {"c_x": ()}),
-    ("def f(self):\n    if not hasattr(self, '_s'):\n        self._t = c_x()\n", {"c_x": ()}),
-    # a flag that makes the work happen once: the first call still blocks
-    ("def f(self):\n    if self._closed:\n        return\n    c_x()\n    self._closed = True\n", {"c_x": ()}),
-    # a container that outlives the call: a module-level dict, through a local alias, a parameter's
-    ("def f(name):\n    try:\n        return _LOADED[name]\n    except KeyError:\n        m = c_x(name)\n"
-     "        _LOADED[name] = m\n        return m\n", {"c_x": MEMO}),
-    ("def f(name):\n    try:\n        return _LOADED[name]\n    except KeyError:\n        pass\n"
-     "    m = _LOADED[name] = c_x(name)\n    return m\n", {"c_x": MEMO}),
-    ("def f(self):\n    try:\n        return self._s\n    except AttributeError:\n        self._s = c_x()\n"
-     "        return self._s\n", {"c_x": MEMO}),
-    ("def f(self):\n    cache = self.hass.data['k']\n    if self.name in cache:\n        return cache[self.name]\n"
-     "    cache[self.name] = c_x()\n    return cache[self.name]\n", {"c_x": MEMO}),
-    ("def f(hass, key):\n    client = hass.data.get(key)\n    if client is None:\n"
-     "        client = hass.data[key] = c_x()\n    return client\n", {"c_x": MEMO}),
-    ("@functools.lru_cache(maxsize=None)\ndef f(a):\n    return c_x(a)\n", {"c_x": MEMO}),
-    ("@cache\ndef f(a):\n    if a:\n        return c_x(a)\n", {"c_x": MEMO}),
-    # an import fills sys.modules: checking it first is a memo check
-    ("def f(path):\n    if not (\n        (module := sys.modules.get(path))\n"
-     "        and getattr(module, 'x', 1)\n    ):\n"
-     "        module = import_module(path)\n    return module\n", {"import_module": MEMO}),
-    ("def f(path):\n    if path not in sys.modules:\n        importlib.import_module(path)\n",
-     {"importlib.import_module": MEMO}),
-    ("def f(path):\n    if path not in sys.modules:\n        c_x(path)\n", {"c_x": ()}),
-    # ... but not a container made by the call, a handler for another error, or one that does not fill
-    ("def f(name):\n    seen = {}\n    if name not in seen:\n        seen[name] = c_x()\n", {"c_x": ()}),
-    ("def f(key):\n    found = {}.get(key)\n    if found is None:\n        c_x()\n", {"c_x": ()}),
-    ("def f(name):\n    try:\n        return _LOADED[name]\n    except ValueError:\n        _LOADED[name] = c_x()\n",
-     {"c_x": ()}),
-    ("def f(name):\n    try:\n        return _LOADED[name]\n    except KeyError:\n        return c_x(name)\n",
-     {"c_x": ()}),
-    ("def f(hass, key):\n    client = hass.data.get(key)\n    if client is None:\n        client = c_x()\n"
-     "    return client\n", {"c_x": ()}),
-    ("@decorate\ndef f(a):\n    return c_x(a)\n", {"c_x": ()}),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        (
+            "def f(a, b):\n    if a and b:\n        c_x()\n    else:\n        c_y()\n",
+            {"c_x": (("a", TRUTHY), ("b", TRUTHY)), "c_y": ()},
+        ),
+        ("def f(a):\n    if not a:\n        return\n    c_x()\n", {"c_x": (("a", TRUTHY),)}),
+        ("def f(a):\n    if a is None:\n        raise ValueError\n    c_x()\n", {"c_x": (("a", NOT_NONE),)}),
+        (
+            "def f(a):\n    if a is not None:\n        c_x()\n    else:\n        c_y()\n",
+            {"c_x": (("a", NOT_NONE),), "c_y": (("a", NONE),)},
+        ),
+        (
+            "def f(a, b):\n    if a or b:\n        c_x()\n    else:\n        c_y()\n",
+            {"c_x": (), "c_y": (("a", FALSY), ("b", FALSY))},
+        ),
+        # a local, or a parameter assigned in the function, says nothing about what the caller passed
+        ("def f(a):\n    b = a\n    if b:\n        c_x()\n", {"c_x": ()}),
+        ("def f(a):\n    a = a or 'x'\n    if a:\n        c_x()\n", {"c_x": ()}),
+        # conditions nest, and pass through loops and try blocks
+        (
+            "def f(a, b):\n    if a:\n        for i in b:\n            try:\n"
+            "                if b:\n                    c_x()\n"
+            "            except OSError:\n                c_y()\n",
+            {"c_x": (("a", TRUTHY), ("b", TRUTHY)), "c_y": (("a", TRUTHY),)},
+        ),
+        # memo checks: the guarded block fills what it tests
+        ("def f(self):\n    if not hasattr(self, '_s'):\n        self._s = c_x()\n    return self._s\n", {"c_x": MEMO}),
+        ("def f(self):\n    if self._s is None:\n        self._s = c_x()\n", {"c_x": MEMO}),
+        ("def f(self):\n    if self._s is not None:\n        return self._s\n    self._s = c_x()\n", {"c_x": MEMO}),
+        ("def f(self, k):\n    if k not in self._d:\n        self._d[k] = c_x(k)\n", {"c_x": MEMO}),
+        ("def f():\n    global _G\n    if _G is None:\n        _G = c_x()\n", {"c_x": MEMO}),
+        # a test that the block does not fill is no memo
+        ("def f(self):\n    if self._s is None:\n        c_x()\n", {"c_x": ()}),
+        ("def f(self):\n    if not hasattr(self, '_s'):\n        self._t = c_x()\n", {"c_x": ()}),
+        # a flag that makes the work happen once: the first call still blocks
+        ("def f(self):\n    if self._closed:\n        return\n    c_x()\n    self._closed = True\n", {"c_x": ()}),
+        # a container that outlives the call: a module-level dict, through a local alias, a parameter's
+        (
+            "def f(name):\n    try:\n        return _LOADED[name]\n    except KeyError:\n        m = c_x(name)\n"
+            "        _LOADED[name] = m\n        return m\n",
+            {"c_x": MEMO},
+        ),
+        (
+            "def f(name):\n    try:\n        return _LOADED[name]\n    except KeyError:\n        pass\n"
+            "    m = _LOADED[name] = c_x(name)\n    return m\n",
+            {"c_x": MEMO},
+        ),
+        (
+            "def f(self):\n    try:\n        return self._s\n    except AttributeError:\n        self._s = c_x()\n"
+            "        return self._s\n",
+            {"c_x": MEMO},
+        ),
+        (
+            "def f(self):\n    cache = self.hass.data['k']\n    if self.name in cache:\n"
+            "        return cache[self.name]\n"
+            "    cache[self.name] = c_x()\n    return cache[self.name]\n",
+            {"c_x": MEMO},
+        ),
+        (
+            "def f(hass, key):\n    client = hass.data.get(key)\n    if client is None:\n"
+            "        client = hass.data[key] = c_x()\n    return client\n",
+            {"c_x": MEMO},
+        ),
+        ("@functools.lru_cache(maxsize=None)\ndef f(a):\n    return c_x(a)\n", {"c_x": MEMO}),
+        ("@cache\ndef f(a):\n    if a:\n        return c_x(a)\n", {"c_x": MEMO}),
+        # an import fills sys.modules: checking it first is a memo check
+        (
+            "def f(path):\n    if not (\n        (module := sys.modules.get(path))\n"
+            "        and getattr(module, 'x', 1)\n    ):\n"
+            "        module = import_module(path)\n    return module\n",
+            {"import_module": MEMO},
+        ),
+        (
+            "def f(path):\n    if path not in sys.modules:\n        importlib.import_module(path)\n",
+            {"importlib.import_module": MEMO},
+        ),
+        ("def f(path):\n    if path not in sys.modules:\n        c_x(path)\n", {"c_x": ()}),
+        # ... but not a container made by the call, a handler for another error, or one that does not fill
+        ("def f(name):\n    seen = {}\n    if name not in seen:\n        seen[name] = c_x()\n", {"c_x": ()}),
+        ("def f(key):\n    found = {}.get(key)\n    if found is None:\n        c_x()\n", {"c_x": ()}),
+        (
+            "def f(name):\n    try:\n        return _LOADED[name]\n    except ValueError:\n"
+            "        _LOADED[name] = c_x()\n",
+            {"c_x": ()},
+        ),
+        (
+            "def f(name):\n    try:\n        return _LOADED[name]\n    except KeyError:\n        return c_x(name)\n",
+            {"c_x": ()},
+        ),
+        (
+            "def f(hass, key):\n    client = hass.data.get(key)\n    if client is None:\n        client = c_x()\n"
+            "    return client\n",
+            {"c_x": ()},
+        ),
+        ("@decorate\ndef f(a):\n    return c_x(a)\n", {"c_x": ()}),
+    ],
+)
 def test_guards_read_from_the_code(source, expected):
     assert _guards_of_calls(source) == expected
 
 
-@pytest.mark.parametrize("kind, summary, verdict", [
-    (TRUTHY, "None", False), (TRUTHY, "''", False), (TRUTHY, "#0", False), (TRUTHY, "'...'", True),
-    (TRUTHY, "#3", True), (TRUTHY, "True", True), (TRUTHY, "name", None), (TRUTHY, "?", None),
-    (FALSY, "False", True), (NONE, "None", True), (NONE, "False", False), (NOT_NONE, "''", True),
-    (NOT_NONE, "None", False),
-])
+@pytest.mark.parametrize(
+    "kind, summary, verdict",
+    [
+        (TRUTHY, "None", False),
+        (TRUTHY, "''", False),
+        (TRUTHY, "#0", False),
+        (TRUTHY, "'...'", True),
+        (TRUTHY, "#3", True),
+        (TRUTHY, "True", True),
+        (TRUTHY, "name", None),
+        (TRUTHY, "?", None),
+        (FALSY, "False", True),
+        (NONE, "None", True),
+        (NONE, "False", False),
+        (NOT_NONE, "''", True),
+        (NOT_NONE, "None", False),
+    ],
+)
 def test_a_term_is_decided_only_by_literals(kind, summary, verdict):
     assert guards.holds(kind, summary) is verdict
 

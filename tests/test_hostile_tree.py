@@ -33,8 +33,9 @@ needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here
 
 
 def aw(*args, cwd):
-    r = subprocess.run([sys.executable, "-m", "awaitwise", *args], cwd=cwd, capture_output=True, text=True,
-                       timeout=TIMEOUT)
+    r = subprocess.run(
+        [sys.executable, "-m", "awaitwise", *args], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT
+    )
     assert "Traceback" not in r.stdout + r.stderr, r.stderr
     return r
 
@@ -46,8 +47,12 @@ def fixed(text):
     """What `fix` makes of `text` (from stdin: no file involved), so these tests check what happens
     to files, whatever the fixer's exact output."""
     if text not in _FIXED:
-        r = subprocess.run([sys.executable, "-m", "awaitwise", "fix", "--no-cache", "--stdin-filename", "m.py"],
-                           input=text.encode(), capture_output=True, timeout=TIMEOUT)  # bytes: CRs kept
+        r = subprocess.run(
+            [sys.executable, "-m", "awaitwise", "fix", "--no-cache", "--stdin-filename", "m.py"],
+            input=text.encode(),
+            capture_output=True,
+            timeout=TIMEOUT,
+        )  # bytes: CRs kept
         out = r.stdout.decode()
         assert r.returncode == 0 and "await asyncio.sleep(1)" in out, r.stderr
         _FIXED[text] = out
@@ -55,8 +60,9 @@ def fixed(text):
 
 
 def errors(r):
-    return sorted(line[len("awaitwise: error: "):] for line in r.stderr.splitlines()
-                  if line.startswith("awaitwise: error: "))
+    return sorted(
+        line[len("awaitwise: error: ") :] for line in r.stderr.splitlines() if line.startswith("awaitwise: error: ")
+    )
 
 
 def names(files, root):
@@ -70,6 +76,7 @@ def settings(root, **kw):
 # ----------------------------------------------------------------------------------------------
 # No write outside the given paths
 # ----------------------------------------------------------------------------------------------
+
 
 def _hostile_links(tmp_path):
     """proj/ with links out of it; returns (proj, {outside file: its bytes})."""
@@ -87,8 +94,9 @@ def _hostile_links(tmp_path):
     os.symlink("other.py", proj / "pkg" / "chain.py")  # a link to a link out
     os.symlink("../outside", proj / "ext")  # a folder out of the tree
     os.symlink(str(outside), proj / "pkg" / "ext_abs")
-    kept = {p: p.read_bytes() for p in [tmp_path / "secrets.txt", outside / "o.py", outside / "other.py",
-                                        outside / "hosts"]}
+    kept = {
+        p: p.read_bytes() for p in [tmp_path / "secrets.txt", outside / "o.py", outside / "other.py", outside / "hosts"]
+    }
     return proj, kept
 
 
@@ -220,6 +228,7 @@ def test_write_atomic_keeps_its_guarantees(tmp_path):
 # Only regular files are read
 # ----------------------------------------------------------------------------------------------
 
+
 @needs_fifo
 @pytest.mark.parametrize("mode", ["check", "fix"])
 def test_fifos_devices_and_sockets_are_skipped_and_reported(tmp_path, mode):
@@ -260,8 +269,10 @@ def test_a_fifo_or_device_named_explicitly(tmp_path):
     os.symlink("/dev/zero", tmp_path / "zero.py")
     r = aw("check", "--no-cache", "pipe.py", "zero.py", "good.py", cwd=tmp_path)
     assert r.returncode == 2
-    assert errors(r) == ["pipe.py: not a regular file (FIFO); skipped",
-                         "zero.py: not a regular file (character device); skipped"]
+    assert errors(r) == [
+        "pipe.py: not a regular file (FIFO); skipped",
+        "zero.py: not a regular file (character device); skipped",
+    ]
     assert GOOD_LINE in r.stdout
 
 
@@ -279,15 +290,23 @@ def test_the_reader_never_blocks_on_a_fifo(tmp_path):
         "    except SourceError as exc:\n"
         "        print(exc)\n"
     )
-    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "pipe.py"), "/dev/zero", str(tmp_path)],
-                       capture_output=True, text=True, timeout=TIMEOUT)
-    assert r.stdout.splitlines() == ["not a regular file (FIFO)", "not a regular file (character device)",
-                                     "is a directory"], r.stderr
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "pipe.py"), "/dev/zero", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert r.stdout.splitlines() == [
+        "not a regular file (FIFO)",
+        "not a regular file (character device)",
+        "is a directory",
+    ], r.stderr
 
 
 # ----------------------------------------------------------------------------------------------
 # The size limit
 # ----------------------------------------------------------------------------------------------
+
 
 def test_a_file_over_the_default_limit_is_reported_and_costs_nothing(tmp_path):
     """A file just over 20 MiB: reported (exit 2), neither parsed by the linter nor the index, and
@@ -299,8 +318,10 @@ def test_a_file_over_the_default_limit_is_reported_and_costs_nothing(tmp_path):
     r = aw("check", "--no-cache", ".", cwd=tmp_path)
     assert time.monotonic() - start < 30
     assert r.returncode == 2
-    assert errors(r) == ["huge.py: file is larger than the size limit (20.0 MiB, limit 20 MiB); "
-                         "raise `max-file-size` in [tool.awaitwise] to check it"]
+    assert errors(r) == [
+        "huge.py: file is larger than the size limit (20.0 MiB, limit 20 MiB); "
+        "raise `max-file-size` in [tool.awaitwise] to check it"
+    ]
     assert GOOD_LINE in r.stdout
 
 
@@ -340,8 +361,16 @@ def test_max_file_size_setting_for_the_linter(tmp_path, limit):
 
 def test_max_file_size_values():
     registry = get_registry()
-    for value, expected in [(1000, 1000), ("20MB", 20_000_000), ("512KB", 512_000), ("1MiB", 1 << 20),
-                            ("1.5 GiB", 3 << 29), ("64 kib", 65536), ("300", 300), ("7b", 7)]:
+    for value, expected in [
+        (1000, 1000),
+        ("20MB", 20_000_000),
+        ("512KB", 512_000),
+        ("1MiB", 1 << 20),
+        ("1.5 GiB", 3 << 29),
+        ("64 kib", 65536),
+        ("300", 300),
+        ("7b", 7),
+    ]:
         assert parse_table({"max-file-size": value}, "pyproject.toml", registry) == {"max_file_size": expected}
     for value in ["lots", "-1", 0, -5, True, "1.5XB", [1], "MB", 1.5, ""]:
         with pytest.raises(ConfigError, match=r"pyproject.toml: `max-file-size` must be"):
@@ -417,8 +446,9 @@ def test_a_bad_pattern_above_the_given_folder_is_reported_once(tmp_path):
     (tmp_path / "a" / "x.py").write_text("x = 1\n")
     (tmp_path / "b").mkdir()
     warnings = []
-    files, _ = discover([str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "a")], settings(tmp_path),
-                        warnings=warnings)
+    files, _ = discover(
+        [str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "a")], settings(tmp_path), warnings=warnings
+    )
     assert names(files, tmp_path) == ["a/x.py"]
     assert [w for w, _ in warnings] == [str(tmp_path / ".gitignore") + ":1"]
 
@@ -480,8 +510,14 @@ def test_gitignore_translation_agrees_with_git(tmp_path):
     disagree = []
     for pattern, _, _ in GLOBS:
         (repo / ".gitignore").write_text(pattern + "\n")
-        r = subprocess.run(["git", "check-ignore", "--stdin"], cwd=repo, input="\n".join(paths) + "\n",
-                           capture_output=True, text=True, timeout=TIMEOUT)
+        r = subprocess.run(
+            ["git", "check-ignore", "--stdin"],
+            cwd=repo,
+            input="\n".join(paths) + "\n",
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
         by_git = set(r.stdout.splitlines())
         gi = GitIgnore(str(repo), [pattern + "\n"])
         mine = {p for p in paths if _ignored_by_at(gi, str(repo), p)}
@@ -532,10 +568,11 @@ def test_a_gitignore_that_is_a_link_or_a_fifo_is_not_read(tmp_path):
     if hasattr(os, "mkfifo"):
         os.unlink(tmp_path / "a" / ".gitignore")
         os.mkfifo(tmp_path / "a" / ".gitignore")
-        code = ("import sys\nfrom awaitwise.config import Settings\nfrom awaitwise.discovery import discover\n"
-                "print(len(discover([sys.argv[1]], Settings(project_root=sys.argv[1]))[0]))\n")
-        r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
-                           timeout=TIMEOUT)
+        code = (
+            "import sys\nfrom awaitwise.config import Settings\nfrom awaitwise.discovery import discover\n"
+            "print(len(discover([sys.argv[1]], Settings(project_root=sys.argv[1]))[0]))\n"
+        )
+        r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=TIMEOUT)
         assert r.stdout.strip() == "1", r.stderr
 
 
@@ -544,11 +581,9 @@ def test_a_gitignore_that_is_a_link_or_a_fifo_is_not_read(tmp_path):
 # ----------------------------------------------------------------------------------------------
 
 _COOKIE_LINE = "# -*- coding: utf-8 -*-\n"
-_COOKIE_BODY = (_COOKIE_LINE
-                + "import time\n\n"
-                "NAME = 'caf\u00e9'  # kept byte for byte\r\n\n"
-                "async def f():\n"
-                "    time.sleep(1)\n")
+_COOKIE_BODY = (
+    _COOKIE_LINE + "import time\n\nNAME = 'caf\u00e9'  # kept byte for byte\r\n\nasync def f():\n    time.sleep(1)\n"
+)
 
 
 def _cookie_file(cookie, encoding="utf-8", bom=False, is_fixed=False):
@@ -597,11 +632,14 @@ def test_decode_encode_is_exact(name):
     assert "caf\u00e9" in src.text and not src.text.startswith("\ufeff")
 
 
-@pytest.mark.parametrize("cookie, message", [
-    ("rot13", "'rot13' in coding cookie is not a text encoding"),
-    ("base64", "'base64' in coding cookie is not a text encoding"),
-    ("klingon", "unknown encoding 'klingon' in coding cookie"),
-])
+@pytest.mark.parametrize(
+    "cookie, message",
+    [
+        ("rot13", "'rot13' in coding cookie is not a text encoding"),
+        ("base64", "'base64' in coding cookie is not a text encoding"),
+        ("klingon", "unknown encoding 'klingon' in coding cookie"),
+    ],
+)
 def test_cookies_python_rejects_are_clear_errors(cookie, message):
     with pytest.raises(sourcefile.SourceError, match=message):
         sourcefile.decode(f"# coding: {cookie}\nx = 1\n".encode())

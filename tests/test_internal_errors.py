@@ -27,8 +27,9 @@ x
 
 
 def _rule(code, name, **methods):
-    attrs = dict(code=code, name=name, summary="test rule", needs_async=False, tokens=None, __doc__=DOC,
-                 __module__=__name__)
+    attrs = dict(
+        code=code, name=name, summary="test rule", needs_async=False, tokens=None, __doc__=DOC, __module__=__name__
+    )
     attrs.update(methods)
     return type(f"Rule{code}", (registry.Rule,), attrs)
 
@@ -64,8 +65,11 @@ TEST_RULES = [
     _rule("TST902", "fix-breaks-syntax", visit_Call=_fix_breaks_syntax, fix="safe"),
     _rule("TST903", "fix-content-raises", visit_Call=_bad_fix_content, fix="safe"),
     _rule("TST904", "foreign-node", visit_Call=_foreign_node),
-    type("RuleTST905", (_InitFails, registry.Rule), dict(code="TST905", name="init-raises", summary="test rule",
-                                                          needs_async=False, tokens=None, __doc__=DOC)),
+    type(
+        "RuleTST905",
+        (_InitFails, registry.Rule),
+        dict(code="TST905", name="init-raises", summary="test rule", needs_async=False, tokens=None, __doc__=DOC),
+    ),
 ]
 
 BLOCKING = "import time\n\n\nasync def f():\n    time.sleep(1)\n    explode()\n"
@@ -95,12 +99,15 @@ def cli(*args):
     return result.exit_code, result.stdout, errors
 
 
-@pytest.mark.parametrize("code,what", [
-    ("TST900", "ValueError: rule bug"),
-    ("TST901", "ValueError: rule bug"),
-    ("TST904", "not in the module"),
-    ("TST905", "constructor bug"),
-])
+@pytest.mark.parametrize(
+    "code,what",
+    [
+        ("TST900", "ValueError: rule bug"),
+        ("TST901", "ValueError: rule bug"),
+        ("TST904", "not in the module"),
+        ("TST905", "constructor bug"),
+    ],
+)
 def test_failing_rule_is_contained(tree, code, what):
     exit_code, out, errors = cli("check", "--no-cache", "--jobs", "1", "--select", f"AW100,{code}", ".")
     assert exit_code == 2

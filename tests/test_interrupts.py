@@ -15,8 +15,9 @@ import pytest
 
 from awaitwise import interrupts
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="POSIX signals and /proc; the parent-death signal is Linux's")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="POSIX signals and /proc; the parent-death signal is Linux's"
+)
 
 N_FILES = 200  # at --jobs 2 the whole fix takes several seconds: the signal comes well before the end
 ORIGINAL = "import time\n\n\n" + "".join(f"async def f{j}():\n    time.sleep({j})\n\n\n" for j in range(3))
@@ -40,8 +41,11 @@ def _tree(root):
 
 
 def _snapshot(root):
-    return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(root.iterdir())
-            if not (p.name.startswith(".awaitwise-") and p.name.endswith(".tmp"))}  # kill -9 mid-write
+    return {
+        p.name: (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(root.iterdir())
+        if not (p.name.startswith(".awaitwise-") and p.name.endswith(".tmp"))
+    }  # kill -9 mid-write
 
 
 def _written(root):
@@ -67,8 +71,13 @@ def _processes_with(marker: str):
 def _start_fix(root, folder):
     out = open(folder / "stdout.txt", "wb")
     err = open(folder / "stderr.txt", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "awaitwise", "fix", "--no-cache", "--jobs", "2", str(root)],
-                            cwd=folder, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "awaitwise", "fix", "--no-cache", "--jobs", "2", str(root)],
+        cwd=folder,
+        stdout=out,
+        stderr=err,
+        stdin=subprocess.DEVNULL,
+    )
     out.close()
     err.close()
     return proc
@@ -126,8 +135,13 @@ def stopped_runs(tmp_path_factory, fixed_text):
                 problems.append(f"{file} is neither the original nor the fixed text")
             compile(text, file, "exec")
             fixed += text == fixed_text
-        out[name] = (codes[name], (folder / "stdout.txt").read_text(), (folder / "stderr.txt").read_text(),
-                     fixed, problems)
+        out[name] = (
+            codes[name],
+            (folder / "stdout.txt").read_text(),
+            (folder / "stderr.txt").read_text(),
+            fixed,
+            problems,
+        )
     return out
 
 
@@ -184,6 +198,7 @@ def test_a_signal_during_a_failed_write_still_stops(monkeypatch):
 
 # --- argument checks --------------------------------------------------------------------------
 
+
 def _cli(*args, stdin):
     from click.testing import CliRunner
 
@@ -219,20 +234,25 @@ def test_the_index_pool_ends_its_workers_quietly(tmp_path):
     for i in range(450):  # more than the index's pool threshold
         (tmp_path / f"mod_{i}.py").write_text(f"import time\n\ndef helper_{i}():\n    time.sleep(1)\n")
     (tmp_path / "app.py").write_text("from mod_1 import helper_1\n\nasync def main():\n    helper_1()\n")
-    code = ("import glob, os, sys\n"
-            "from awaitwise import interrupts, project\n"
-            "paths = sorted(glob.glob(os.path.join(sys.argv[1], '*.py')))\n"
-            "with interrupts.handling_signals():\n"
-            "    facts = list(project._extract_many(paths, 2))\n"
-            "assert len(facts) == len(paths) and all(f is not None for f in facts)\n")
+    code = (
+        "import glob, os, sys\n"
+        "from awaitwise import interrupts, project\n"
+        "paths = sorted(glob.glob(os.path.join(sys.argv[1], '*.py')))\n"
+        "with interrupts.handling_signals():\n"
+        "    facts = list(project._extract_many(paths, 2))\n"
+        "assert len(facts) == len(paths) and all(f is not None for f in facts)\n"
+    )
     for _ in range(3):
-        done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert done.stderr == ""
-    done = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", "-j", "2",
-                           "--output-format", "concise", "."], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "check", "--no-cache", "-j", "2", "--output-format", "concise", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1, done.stderr
     assert "app.py:4:5: AW110" in done.stdout
     assert "Traceback" not in done.stderr and "Interrupted" not in done.stderr, done.stderr

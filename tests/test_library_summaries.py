@@ -118,8 +118,10 @@ def test_chains_into_an_installed_package(tmp_path, venv):
     # a project helper that calls a blocking constructor of the package
     code, message = by_line[9]
     assert code == "AW110"
-    assert message.startswith("setup() blocks the event loop: setup → blocky.client.Client.__init__ → _load_spec"
-                              " → open() (blocky/client.py:6)")
+    assert message.startswith(
+        "setup() blocks the event loop: setup → blocky.client.Client.__init__ → _load_spec"
+        " → open() (blocky/client.py:6)"
+    )
     assert "the chain leaves the project at blocky.client.Client.__init__ (installed package blocky 1.0)" in message
     # the constructor called in the coroutine itself
     assert by_line[10][0] == "AW110"
@@ -160,25 +162,49 @@ def test_non_blocking_functions_and_depth_cut_library_functions(tmp_path, venv):
 
 def test_a_chain_through_two_distributions_and_a_framework(tmp_path):
     env = make_venv(tmp_path / "venv")
-    install(env, "lowlevel", "2.0", {"lowlevel/__init__.py": """
+    install(
+        env,
+        "lowlevel",
+        "2.0",
+        {
+            "lowlevel/__init__.py": """
         def read_config(path):
             return open(path).read()
-    """})
-    install(env, "highlevel", "1.0", {"highlevel/__init__.py": """
+    """
+        },
+    )
+    install(
+        env,
+        "highlevel",
+        "1.0",
+        {
+            "highlevel/__init__.py": """
         from lowlevel import read_config
 
         def start():
             return read_config("x.cfg")
-    """})
+    """
+        },
+    )
     # a framework's own helpers wait on purpose (worker threads): they never count
-    install(env, "anyio", "9.0", {"anyio/__init__.py": """
+    install(
+        env,
+        "anyio",
+        "9.0",
+        {
+            "anyio/__init__.py": """
         import threading
 
         def run_in_worker(e):
             threading.Event().wait()
             return open("x").read()
-    """})
-    project = write_project(tmp_path / "proj", {"app.py": """
+    """
+        },
+    )
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "app.py": """
         import anyio
         import highlevel
 
@@ -186,13 +212,16 @@ def test_a_chain_through_two_distributions_and_a_framework(tmp_path):
             highlevel.start()
             highlevel.read_config("p")
             anyio.run_in_worker(1)
-    """})
+    """
+        },
+    )
     found = check(project, env)
     assert [(row, code) for _, row, code, _ in found] == [(6, "AW110"), (7, "AW110")]
     message = found[0][3]
     assert "highlevel.start → lowlevel.read_config" not in message  # only the boundary is spelled in full
-    assert message.startswith("highlevel.start() blocks the event loop: highlevel.start → read_config → open()"
-                              " (lowlevel/__init__.py:3)")
+    assert message.startswith(
+        "highlevel.start() blocks the event loop: highlevel.start → read_config → open() (lowlevel/__init__.py:3)"
+    )
 
 
 def test_summaries_are_cached_per_version_and_validated(tmp_path, monkeypatch):
@@ -207,8 +236,9 @@ def test_summaries_are_cached_per_version_and_validated(tmp_path, monkeypatch):
 
     built = []
     original = libraries.Libraries._build
-    monkeypatch.setattr(libraries.Libraries, "_build",
-                        lambda self, dist: built.append(dist.version) or original(self, dist))
+    monkeypatch.setattr(
+        libraries.Libraries, "_build", lambda self, dist: built.append(dist.version) or original(self, dist)
+    )
 
     first = check(project, env)
     assert built == ["1.0"] and len(list(folder.glob("blocky_1.0-*.bin"))) == 1
@@ -297,8 +327,11 @@ def test_discovery_order(tmp_path):
     found = find_environment(settings, {})
     assert found.how == "interpreter" and all(os.path.isdir(d) for d in found.site_dirs)
     assert find_environment(settings, {}).site_dirs == tuple(
-        os.path.abspath(p) for p in dict.fromkeys(p for p in sys.path if p.endswith(("site-packages", "dist-packages"))
-                                                  and os.path.isdir(p)))
+        os.path.abspath(p)
+        for p in dict.fromkeys(
+            p for p in sys.path if p.endswith(("site-packages", "dist-packages")) and os.path.isdir(p)
+        )
+    )
 
 
 def test_layouts_without_running_anything(tmp_path):
@@ -310,7 +343,8 @@ def test_layouts_without_running_anything(tmp_path):
         (prefix / "lib" / f"python3.{minor}" / "site-packages").mkdir(parents=True)
     (prefix / "pyvenv.cfg").write_text("version = 3.10.4\n")
     assert from_path(str(prefix / "bin" / "python"), "x").site_dirs == (
-        str(prefix / "lib" / "python3.10" / "site-packages"),)
+        str(prefix / "lib" / "python3.10" / "site-packages"),
+    )
     (prefix / "pyvenv.cfg").unlink()
     assert [Path(d).parent.name for d in from_path(str(prefix), "x").site_dirs] == ["python3.12", "python3.10"]
     windows = tmp_path / "win"
@@ -325,16 +359,27 @@ def test_layouts_without_running_anything(tmp_path):
     venv = tmp_path / "v"
     (venv / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
     (venv / "pyvenv.cfg").write_text(f"home = {base / 'bin'}\ninclude-system-site-packages = true\nversion = 3.11.2\n")
-    assert from_path(str(venv), "x").site_dirs == (str(venv / "lib" / "python3.11" / "site-packages"),
-                                                  str(base / "lib" / "python3.11" / "site-packages"))
+    assert from_path(str(venv), "x").site_dirs == (
+        str(venv / "lib" / "python3.11" / "site-packages"),
+        str(base / "lib" / "python3.11" / "site-packages"),
+    )
 
 
 def test_distributions_from_their_metadata(tmp_path):
     env = make_venv(tmp_path / "venv")
-    install(env, "My.Package", "3.2.1", {
-        "mypkg/__init__.py": "", "mypkg/core.py": "x = 1\n", "mypkg/core.pyi": "x: int\n",
-        "mypkg/_speedups.pyi": "def f() -> int: ...\n", "single.py": "", "mypkg/tests/test_x.py": "",
-    })
+    install(
+        env,
+        "My.Package",
+        "3.2.1",
+        {
+            "mypkg/__init__.py": "",
+            "mypkg/core.py": "x = 1\n",
+            "mypkg/core.pyi": "x: int\n",
+            "mypkg/_speedups.pyi": "def f() -> int: ...\n",
+            "single.py": "",
+            "mypkg/tests/test_x.py": "",
+        },
+    )
     site = site_packages(env)
     dist = read_distribution(str(site), "My_Package-3.2.1.dist-info")
     assert (dist.name, dist.version, dist.key) == ("My.Package", "3.2.1", "my-package")
@@ -359,8 +404,12 @@ def test_the_config_key_and_the_option(tmp_path, venv):
     assert any(d.code == "AW110" for d in result.diagnostics)
     import subprocess
 
-    r = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", "--verbose", "--python", str(venv),
-                        "."], cwd=project, capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "check", "--no-cache", "--verbose", "--python", str(venv), "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1 and "AW110" in r.stdout
     assert f"installed packages: {venv}" in r.stderr and "blocky 1.0" in r.stderr
     bad = tmp_path / "bad"
@@ -379,15 +428,30 @@ def test_concurrent_runs_share_one_summary(tmp_path):
     projects = [write_project(tmp_path / f"p{i}", {"app/__init__.py": "", "app/main.py": APP}) for i in range(2)]
     xdg = tmp_path / "xdg"
     run_env = dict(os.environ, XDG_CACHE_HOME=str(xdg))
-    procs = [subprocess.Popen([sys.executable, "-m", "awaitwise", "check", "--python", str(env), "."], cwd=p,
-                              env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in projects]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "awaitwise", "check", "--python", str(env), "."],
+            cwd=p,
+            env=run_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for p in projects
+    ]
     outs = [p.communicate() for p in procs]
     assert [p.returncode for p in procs] == [1, 1], outs
     assert outs[0][0] == outs[1][0] and "AW110" in outs[0][0]
     stored = list((xdg / "awaitwise" / "libraries").glob("blocky_1.0-*.bin"))
     assert len(stored) == 1 and not list((xdg / "awaitwise" / "libraries").glob(".tmp-*"))
-    r = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", "--verbose", "--python", str(env),
-                        "."], cwd=projects[0], env=run_env, capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "check", "--no-cache", "--verbose", "--python", str(env), "."],
+        cwd=projects[0],
+        env=run_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert outs[0][0] == r.stdout
 
 
@@ -397,15 +461,22 @@ def test_clean_deletes_the_summaries(tmp_path, venv):
     project = write_project(tmp_path / "proj", {"app/__init__.py": "", "app/main.py": APP})
     run_env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"))
     aw = [sys.executable, "-m", "awaitwise"]
-    subprocess.run(aw + ["check", "--python", str(venv), "."], cwd=project, env=run_env, capture_output=True,
-                   check=False)
+    subprocess.run(
+        aw + ["check", "--python", str(venv), "."], cwd=project, env=run_env, capture_output=True, check=False
+    )
     folder = tmp_path / "xdg" / "awaitwise" / "libraries"
     assert list(folder.iterdir()) and (project / ".awaitwise_cache").is_dir()
     r = subprocess.run(aw + ["clean"], cwd=project, env=run_env, capture_output=True, text=True, check=False)
     assert r.returncode == 0 and "removed 1 package summaries" in r.stdout
     assert list(folder.iterdir()) == [] and not (project / ".awaitwise_cache").exists()
-    shown = subprocess.run(aw + ["check", "--show-settings", "--python", str(venv), "."], cwd=project, env=run_env,
-                           capture_output=True, text=True, check=False)
+    shown = subprocess.run(
+        aw + ["check", "--show-settings", "--python", str(venv), "."],
+        cwd=project,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     import json
 
     data = json.loads(shown.stdout)["environment"]
@@ -417,20 +488,35 @@ def test_a_package_the_analysis_cannot_read_is_left_unknown(tmp_path):
     env = make_venv(tmp_path / "venv")
     install(env, "blocky", "1.0", BLOCKY)
     deep = "x = " + "(" * 200 + "1" + ")" * 200 + "\n"  # past ast's nesting limit: that module is unparsed
-    install(env, "odd", "0.1", {"odd/__init__.py": deep + "def f():\n    return open('x')\n",
-                                "odd/bad.py": "def broken(:\n"})
-    project = write_project(tmp_path / "proj", {"app/__init__.py": "", "app/main.py": APP + "\n" + """
+    install(
+        env,
+        "odd",
+        "0.1",
+        {"odd/__init__.py": deep + "def f():\n    return open('x')\n", "odd/bad.py": "def broken(:\n"},
+    )
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "app/__init__.py": "",
+            "app/main.py": APP
+            + "\n"
+            + """
         import odd
 
         async def other():
             odd.f()
-    """})
+    """,
+        },
+    )
     found = check(project, env)
     assert {code for _, _, code, _ in found} == {"AW110", "AW200"}
 
 
 def test_coroutine_rules_know_the_package_async_defs(tmp_path, venv):
-    project = write_project(tmp_path / "proj", {"jobs.py": """
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "jobs.py": """
         import asyncio
 
         from blocky import fetch
@@ -441,7 +527,9 @@ def test_coroutine_rules_know_the_package_async_defs(tmp_path, venv):
             if fetch("u"):
                 pass
             sync_fetch("u")
-    """})
+    """
+        },
+    )
     found = {(row, code) for _, row, code, _ in check(project, venv)}
     # create_task(fetch): the function, not a coroutine (and the task is dropped); `if fetch(...)`:
     # a coroutine used as a bool; the sync function of the same package is none of these

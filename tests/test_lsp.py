@@ -114,8 +114,14 @@ def test_without_pygls_the_command_says_so_and_exits_2(tmp_path):
     blocker.mkdir(parents=True)
     (blocker / "__init__.py").write_text("raise ImportError('pygls is blocked in this test')\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(blocker.parent), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, "-m", "awaitwise", "server"], capture_output=True, text=True,
-                          env=env, stdin=subprocess.DEVNULL, timeout=TIMEOUT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "server"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=TIMEOUT,
+    )
     assert proc.returncode == 2
     assert "pip install 'pygls>=2.1,<3'" in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout == ""
@@ -166,8 +172,11 @@ def test_changes_are_debounced_and_the_newest_version_wins(tmp_path):
         # a burst of keystrokes: `time.sleep(1)` becomes `time.sleep(12345)` one digit at a time
         for i, digit in enumerate("2345"):
             col = 26 + i
-            c.change(u, digit, types.Range(start=types.Position(line=5, character=col),
-                                          end=types.Position(line=5, character=col)))
+            c.change(
+                u,
+                digit,
+                types.Range(start=types.Position(line=5, character=col), end=types.Position(line=5, character=col)),
+            )
         last = c.versions[u]
         (after,) = await c.diagnostics(u, last)
         assert _range(after) == (5, 14, 5, 31)
@@ -176,8 +185,9 @@ def test_changes_are_debounced_and_the_newest_version_wins(tmp_path):
         assert fix_all.edit.document_changes is None
         assert apply_edits(current, fix_all.edit.changes[u]) == awaitwise.fix_source(current, path=str(path)).source
         # one more edit replaces the call: the finding goes
-        c.change(u, "pass", types.Range(start=types.Position(line=5, character=14),
-                                        end=types.Position(line=5, character=31)))
+        c.change(
+            u, "pass", types.Range(start=types.Position(line=5, character=14), end=types.Position(line=5, character=31))
+        )
         assert await c.diagnostics(u) == []
         return [p.version for p in c.published if p.uri == u]
 
@@ -239,7 +249,8 @@ def test_syntax_error_mid_edit_is_AW001_at_the_error(shared):
 def test_a_rule_that_raises_is_logged_and_the_server_goes_on(tmp_path):
     site = tmp_path / "site"
     (site / "boom_rules").mkdir(parents=True)
-    (site / "boom_rules" / "__init__.py").write_text(textwrap.dedent('''
+    (site / "boom_rules" / "__init__.py").write_text(
+        textwrap.dedent('''
         from awaitwise.registry import Rule
 
 
@@ -266,7 +277,8 @@ def test_a_rule_that_raises_is_logged_and_the_server_goes_on(tmp_path):
             def visit_Call(self, node):
                 if getattr(node.func, "value", None) == "explode":
                     raise ValueError("rule bug")
-    '''))
+    ''')
+    )
     dist = site / "boom_rules-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: boom-rules\nVersion: 1.0\n")
@@ -315,8 +327,10 @@ def test_quick_fix_applies_the_rules_fix(shared):
     (fix,) = fixes
     assert "AW100" in fix.title and fix.is_preferred and "unsafe" not in fix.title
     assert [d.code for d in fix.diagnostics] == ["AW100"]
-    assert apply_edits(TICK, edits_of(fix, u)) == "import asyncio\nimport time\n\n\nasync def tick():\n" \
-                                                  "    await asyncio.sleep(1)\n"
+    assert (
+        apply_edits(TICK, edits_of(fix, u)) == "import asyncio\nimport time\n\n\nasync def tick():\n"
+        "    await asyncio.sleep(1)\n"
+    )
 
 
 def test_unsafe_quick_fix_is_labelled(shared):
@@ -357,8 +371,10 @@ def test_fix_all_matches_awaitwise_fix(shared):
 
 
 def test_noqa_action_adds_the_code_and_keeps_the_comment(shared):
-    text = ("import time\n\n\nasync def tick():\n    time.sleep(1)  # noqa: AW101 - reviewed\n"
-            "    time.sleep(2)  # slow on purpose\n")
+    text = (
+        "import time\n\n\nasync def tick():\n    time.sleep(1)  # noqa: AW101 - reviewed\n"
+        "    time.sleep(2)  # slow on purpose\n"
+    )
     path = shared.write("noqa.py", text)
 
     async def scenario(c: Client):
@@ -439,7 +455,7 @@ def test_settings_come_from_the_workspace_config_and_follow_its_changes(tmp_path
         u = c.open(path)
         assert await c.diagnostics(u) == []  # AW100 is ignored by the config
         mark = len(c.published)
-        config.write_text('[tool.awaitwise]\nignore = []\n')
+        config.write_text("[tool.awaitwise]\nignore = []\n")
         c.files_changed((uri(config), types.FileChangeType.Changed))
         (d,) = await c.diagnostics(u, where=bool, after=mark)
         assert d.code == "AW100"
@@ -465,7 +481,7 @@ def test_settings_come_from_the_workspace_config_and_follow_its_changes(tmp_path
 def _server_section() -> str:
     text = README.read_text(encoding="utf-8")
     start = text.index("### The language server")
-    return text[start:text.index("\n### ", start + 1)]
+    return text[start : text.index("\n### ", start + 1)]
 
 
 def _blocks(section: str):
@@ -489,8 +505,10 @@ def test_readme_editor_setups_run_the_server_command():
     assert vscode["glspc.server.languageId"] == ["python"]
     assert "source.fixAll.awaitwise" in vscode["editor.codeActionsOnSave"]
     helix = tomllib.loads(blocks["toml"])
-    assert [helix["language-server"]["awaitwise"]["command"], *helix["language-server"]["awaitwise"]["args"]] == \
-        ["awaitwise", "server"]
+    assert [helix["language-server"]["awaitwise"]["command"], *helix["language-server"]["awaitwise"]["args"]] == [
+        "awaitwise",
+        "server",
+    ]
     assert "awaitwise" in helix["language"][0]["language-servers"]
     assert 'cmd = { "awaitwise", "server" }' in blocks["lua"] and '"source.fixAll.awaitwise"' in blocks["lua"]
     assert '("awaitwise" "server")' in blocks["elisp"]

@@ -23,7 +23,12 @@ TEXT = "a = 1\r\nb = '\U0001f389é'\rc\x0cd = 2\n\nlast"
 def test_lines_end_where_python_ends_them():
     lines = LineIndex(TEXT)
     assert [lines.line_text(i) for i in range(lines.line_count)] == [
-        "a = 1", "b = '\U0001f389é'", "c\x0cd = 2", "", "last"]
+        "a = 1",
+        "b = '\U0001f389é'",
+        "c\x0cd = 2",
+        "",
+        "last",
+    ]
 
 
 @pytest.mark.parametrize("encoding, after_emoji, line_end", [(UTF16, 7, 9), (UTF8, 9, 12), (UTF32, 6, 8)])
@@ -35,7 +40,7 @@ def test_columns_count_the_agreed_units(encoding, after_emoji, line_end):
     assert lines.position(TEXT.index("\r", 8), encoding) == (1, line_end)
     # every offset survives the round trip, in every encoding
     for offset in range(len(TEXT) + 1):
-        if TEXT[offset - 1:offset + 1] == "\r\n":
+        if TEXT[offset - 1 : offset + 1] == "\r\n":
             continue  # between CR and LF is no position of its own
         assert lines.offset(*lines.position(offset, encoding), encoding) == offset
 
@@ -55,18 +60,21 @@ def test_incremental_changes():
     assert apply_change(text, None, "whole") == "whole"
 
 
-@pytest.mark.parametrize("before, after", [
-    ("a\r\nb\r\n", "a\r\nc\r\n"),
-    ("a\r\nb\r\n", "a\nb\r\n"),
-    ("same", "same"),
-    ("", "new"),
-    ("x = 1\r\n", "x = 1\r\n\r\n"),
-])
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("a\r\nb\r\n", "a\r\nc\r\n"),
+        ("a\r\nb\r\n", "a\nb\r\n"),
+        ("same", "same"),
+        ("", "new"),
+        ("x = 1\r\n", "x = 1\r\n\r\n"),
+    ],
+)
 def test_minimal_replacement(before, after):
     start, end, text = minimal_replacement(before, after)
     assert before[:start] + text + before[end:] == after
     for cut in (start, end):  # never between CR and LF
-        assert before[cut - 1:cut + 1] != "\r\n"
+        assert before[cut - 1 : cut + 1] != "\r\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,13 +87,16 @@ def _applied(text, edit):
     return text[:start] + new + text[end:]
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("time.sleep(1)", "time.sleep(1)  # noqa: AW100"),
-    ("time.sleep(1)   ", "time.sleep(1)  # noqa: AW100"),
-    ("time.sleep(1)  # why", "time.sleep(1)  # why  # noqa: AW100"),
-    ("time.sleep(1)  # noqa: AW2", "time.sleep(1)  # noqa: AW2, AW100"),
-    ("time.sleep(1)  # NOQA:AW101,AW102 - reviewed", "time.sleep(1)  # NOQA:AW101,AW102, AW100 - reviewed"),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("time.sleep(1)", "time.sleep(1)  # noqa: AW100"),
+        ("time.sleep(1)   ", "time.sleep(1)  # noqa: AW100"),
+        ("time.sleep(1)  # why", "time.sleep(1)  # why  # noqa: AW100"),
+        ("time.sleep(1)  # noqa: AW2", "time.sleep(1)  # noqa: AW2, AW100"),
+        ("time.sleep(1)  # NOQA:AW101,AW102 - reviewed", "time.sleep(1)  # NOQA:AW101,AW102, AW100 - reviewed"),
+    ],
+)
 def test_noqa_edit_keeps_the_comment(line, expected):
     text = f"x = 1\n{line}\ny = 2\n"
     edit = noqa_edit(text, 2, "AW100")
@@ -93,14 +104,17 @@ def test_noqa_edit_keeps_the_comment(line, expected):
     assert suppresses(parse_line(expected), "AW100")
 
 
-@pytest.mark.parametrize("text, row", [
-    ("time.sleep(1)  # noqa\n", 1),  # already suppressed
-    ("time.sleep(1)  # noqa: AW1\n", 1),
-    ("time.sleep(1)  # noqa: ASYNC251\n", 1),  # the flake8-async code for AW100
-    ("x = time.sleep(1) + \\\n    2\n", 1),  # a comment would end the continued line
-    ('time.sleep(1); s = """\n"""\n', 1),  # the line ends inside a string
-    ("time.sleep(1)\n", 7),
-])
+@pytest.mark.parametrize(
+    "text, row",
+    [
+        ("time.sleep(1)  # noqa\n", 1),  # already suppressed
+        ("time.sleep(1)  # noqa: AW1\n", 1),
+        ("time.sleep(1)  # noqa: ASYNC251\n", 1),  # the flake8-async code for AW100
+        ("x = time.sleep(1) + \\\n    2\n", 1),  # a comment would end the continued line
+        ('time.sleep(1); s = """\n"""\n', 1),  # the line ends inside a string
+        ("time.sleep(1)\n", 7),
+    ],
+)
 def test_no_noqa_edit(text, row):
     assert noqa_edit(text, row, "AW100") is None
 
@@ -121,13 +135,15 @@ def project(tmp_path):
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
     (tmp_path / "pkg" / "helpers.py").write_text("def fetch():\n    return 1\n")
-    (tmp_path / "pkg" / "main.py").write_text(textwrap.dedent("""\
+    (tmp_path / "pkg" / "main.py").write_text(
+        textwrap.dedent("""\
         from pkg import helpers
 
 
         async def run():
             helpers.fetch()
-    """))
+    """)
+    )
     return tmp_path
 
 

@@ -34,11 +34,19 @@ def test_await_outside_async_migration_reaches_callers_in_other_modules(tmp_path
     work = tmp_path / "to_async"
     shutil.copytree(PROJECT, work)
     before = _sources(work)
-    check = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", "--output-format", "concise",
-                            "."], cwd=work, capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "check", "--no-cache", "--output-format", "concise", "."],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 1 and check.stdout.count("AW300") == 2
-    run = subprocess.run([sys.executable, "-m", "awaitwise", "fix", "--unsafe-fixes", "--no-cache", "."],
-                         cwd=work, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "fix", "--unsafe-fixes", "--no-cache", "."],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     after = _sources(work)
     assert after != before
@@ -47,10 +55,18 @@ def test_await_outside_async_migration_reaches_callers_in_other_modules(tmp_path
     for name, text in after.items():
         compile(text, name, "exec")  # the migrated project compiles (await only in async defs)
     # and it runs: every coroutine is awaited where its value is used
-    ran = subprocess.run([sys.executable, "-c", "import asyncio; from pkg.service import main; "
-                          "print(asyncio.run(main()))"], cwd=work, capture_output=True, text=True)
+    ran = subprocess.run(
+        [sys.executable, "-c", "import asyncio; from pkg.service import main; print(asyncio.run(main()))"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == "['found Alice', 'missing']"
-    again = subprocess.run([sys.executable, "-m", "awaitwise", "fix", "--unsafe-fixes", "--no-cache", "."],
-                           cwd=work, capture_output=True, text=True)
+    again = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "fix", "--unsafe-fixes", "--no-cache", "."],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 0 and _sources(work) == after  # idempotent

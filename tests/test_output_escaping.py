@@ -88,7 +88,8 @@ def test_json(hostile):
     items = json.loads(out)
     # exact names, but the undecodable byte shown as the text format shows it
     assert sorted(item["filename"] for item in items) == sorted(
-        ["bad\\xff.py", "evil\x1b[31m.py", "nl\nfoo.py:1:1: AW999 forged.py"])
+        ["bad\\xff.py", "evil\x1b[31m.py", "nl\nfoo.py:1:1: AW999 forged.py"]
+    )
     assert all(item["code"] == "AW100" for item in items)
 
 
@@ -104,8 +105,10 @@ def test_sarif(hostile):
     for uri in uris:
         assert uri.isascii() and "\n" not in uri and " " not in uri
     for r in results:  # a fix names the same file
-        assert r["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"] == \
-            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert (
+            r["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"]
+            == r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        )
 
 
 def test_github(hostile):
@@ -155,25 +158,34 @@ def test_an_error_line_stays_one_escaped_line(hostile):
     code, out, err = invoke("check", "--no-cache", ".")
     assert code == 2
     errors = [line for line in err.splitlines() if line.startswith("awaitwise: error:")]
-    assert errors == [("awaitwise: error: nl\\x0aawaitwise: error: forged\\xff.py: "
-                       "file contains NUL bytes (binary file?)")]
+    assert errors == [
+        ("awaitwise: error: nl\\x0aawaitwise: error: forged\\xff.py: file contains NUL bytes (binary file?)")
+    ]
     assert len([line for line in out.splitlines() if ": AW100 " in line]) == 3
 
 
 @pytest.mark.parametrize("encoding", ["utf-8:strict", "ascii:strict", "latin-1:strict"])
-@pytest.mark.parametrize("command", [
-    ("check", "--output-format", "text"),
-    ("check", "--output-format", "json"),
-    ("check", "--output-format", "sarif"),
-    ("check", "--output-format", "github"),
-    ("fix", "--diff"),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("check", "--output-format", "text"),
+        ("check", "--output-format", "json"),
+        ("check", "--output-format", "sarif"),
+        ("check", "--output-format", "github"),
+        ("fix", "--diff"),
+    ],
+)
 def test_a_strict_stdout_never_fails(hostile, encoding, command):
     """Through a real pipe whose encoding refuses what it cannot hold: no traceback, the exit
     code of the run, and a document JSON still parses."""
     env = dict(os.environ, PYTHONIOENCODING=encoding)
-    r = subprocess.run([sys.executable, "-m", "awaitwise", *command, "--no-cache", "."], cwd=hostile,
-                       capture_output=True, env=env, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "awaitwise", *command, "--no-cache", "."],
+        cwd=hostile,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
     assert b"Traceback" not in r.stderr, r.stderr.decode("utf-8", "replace")
     assert r.returncode == 1, r.stderr  # findings, or a diff that is not empty
     text = r.stdout.decode(encoding.split(":")[0])  # strict: what the stream promised

@@ -16,8 +16,9 @@ from test_screening import _both, _fixture_files, _key, _project_dirs, _settings
 REGISTRY = get_registry()
 # every rule that allows it (AW304 reads every body of the module, so it never allows it) and
 # screens a body on its facts (AW403 has no opinion, so a body is never replaced while it is on)
-BODY_RULES = [rule for rule in REGISTRY
-              if rule.body_local and rule.screen_facts.__func__ is not Rule.screen_facts.__func__]
+BODY_RULES = [
+    rule for rule in REGISTRY if rule.body_local and rule.screen_facts.__func__ is not Rule.screen_facts.__func__
+]
 DEFAULT_RULES = [rule for rule in REGISTRY if rule.default_enabled]
 
 
@@ -69,7 +70,7 @@ def test_reducing_bodies_never_changes_results_with_a_project_index(root, every_
         assert _key(screened) == _key(full), path
 
 
-SOURCE = '''\
+SOURCE = """\
 import asyncio
 import time
 
@@ -105,7 +106,7 @@ def declares():
 
 
 def one_liner(x): return x + 1
-'''
+"""
 
 
 def test_only_bodies_that_no_rule_needs_are_replaced(every_file):
@@ -172,8 +173,9 @@ def test_the_index_keeps_the_units_of_each_file(tmp_path):
     (pkg / "__init__.py").write_text("", encoding="utf-8")
     (pkg / "worker.py").write_text(SOURCE, encoding="utf-8")
     settings = Settings(select=("ALL",), project_root=str(tmp_path))
-    project = build_index([str(pkg / "__init__.py"), str(pkg / "worker.py")], settings, use_cache=False,
-                          force=True, jobs=1)
+    project = build_index(
+        [str(pkg / "__init__.py"), str(pkg / "worker.py")], settings, use_cache=False, force=True, jobs=1
+    )
     screen = screen_for(SOURCE, project, "pkg.worker")
     facts = screen.facts
     assert facts.module == "pkg.worker"
@@ -271,11 +273,23 @@ def test_each_piece_owns_its_bodies_and_the_first_the_rest(in_pieces):
 def _large_module(functions):
     parts = ["import asyncio", "import time", "", "loop = asyncio.get_event_loop()", ""]
     for i in range(functions):
-        parts += ["", f"async def handler_{i}(path):", "    data = path + 'x'", "    time.sleep(0.1)",
-                  f"    return len(data) * {i}"]
+        parts += [
+            "",
+            f"async def handler_{i}(path):",
+            "    data = path + 'x'",
+            "    time.sleep(0.1)",
+            f"    return len(data) * {i}",
+        ]
         if i % 50 == 0:
-            parts += ["", f"class Holder{i}:", "    def __init__(self, value):", "        self.value = value", "",
-                      "    async def go(self):", "        time.sleep(self.value)"]
+            parts += [
+                "",
+                f"class Holder{i}:",
+                "    def __init__(self, value):",
+                "        self.value = value",
+                "",
+                "    async def go(self):",
+                "        time.sleep(self.value)",
+            ]
     return "\n".join(parts) + "\n"
 
 

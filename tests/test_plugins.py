@@ -18,7 +18,7 @@ from plugin_support import PLUGIN_URL, write_plugin
 pytestmark = pytest.mark.slow  # a real pip install and a dozen awaitwise processes: ~20 s
 
 
-SAMPLE = textwrap.dedent('''\
+SAMPLE = textwrap.dedent("""\
     counter = 0
 
 
@@ -31,7 +31,7 @@ SAMPLE = textwrap.dedent('''\
 
     def main():
         print("sync code is fine")
-''')
+""")
 
 
 def _pip_install(project: Path, target: Path) -> None:
@@ -50,6 +50,7 @@ def _can_build_in_place() -> bool:
         return False
     try:
         import wheel  # noqa: F401
+
         return True
     except ImportError:
         return tuple(int(p) for p in setuptools.__version__.split(".")[:2]) >= (70, 1)
@@ -69,8 +70,15 @@ def plugin_env(tmp_path_factory):
 
 
 def run(env, *args, cwd=None, stdin=None):
-    return subprocess.run([sys.executable, "-m", "awaitwise", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, input=stdin, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "awaitwise", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        input=stdin,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -99,9 +107,16 @@ def test_plugin_rules_are_in_the_registry_and_docs(plugin_env):
 
     # The generated docs of this repository list built-in rules only: a plugin never makes them stale.
     check = subprocess.run(
-        [sys.executable, "-c",
-         "import sys; from awaitwise import docs; sys.exit('ACME100' in docs.render_all(docs.builtin_registry()))"],
-        env=plugin_env, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from awaitwise import docs; sys.exit('ACME100' in docs.render_all(docs.builtin_registry()))",
+        ],
+        env=plugin_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert check.returncode == 0, check.stderr
 
 

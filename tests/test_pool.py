@@ -137,8 +137,15 @@ def plugin_env(tmp_path_factory):
 
 def _aw(env, *args, cwd):
     start = time.monotonic()
-    r = subprocess.run([sys.executable, "-m", "awaitwise", *args], cwd=cwd, env=env, capture_output=True,
-                       text=True, timeout=60, stdin=subprocess.DEVNULL)
+    r = subprocess.run(
+        [sys.executable, "-m", "awaitwise", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     return r, time.monotonic() - start
 
 
@@ -153,7 +160,8 @@ def test_a_dead_worker_costs_its_file_only(tmp_path, plugin_env, command):
     assert r.returncode == 2, r.stderr
     assert _errors(r.stderr) == sorted(
         f"awaitwise: error: {name}: internal error: the worker process died while processing this file ({how})"
-        for name, how in CRASHES.items())
+        for name, how in CRASHES.items()
+    )
     assert len(r.stderr.splitlines()) == len(CRASHES)  # nothing else: no traceback, no worker's noise
     assert "noise" not in r.stdout
     if command == "check":
@@ -170,8 +178,10 @@ def test_a_stuck_worker_is_stopped_after_the_timeout(tmp_path, plugin_env):
     r, elapsed = _aw(env, "check", "--no-cache", "--jobs", "2", str(root), cwd=tmp_path)
     assert r.returncode == 2, r.stderr
     assert elapsed < 30  # the stalled rule sleeps 60 s
-    assert _errors(r.stderr) == [f"awaitwise: error: {os.path.join('tree', 'stall.py')}: not processed: it took "
-                                 f"longer than 1 s (the limit per file; {pool.FILE_TIMEOUT_ENV} sets it)"]
+    assert _errors(r.stderr) == [
+        f"awaitwise: error: {os.path.join('tree', 'stall.py')}: not processed: it took "
+        f"longer than 1 s (the limit per file; {pool.FILE_TIMEOUT_ENV} sets it)"
+    ]
     assert "Traceback" not in r.stderr
     assert sum(1 for line in r.stdout.splitlines() if ": AW100 " in line) == N_GOOD
     time.sleep(0.2)
@@ -179,6 +189,7 @@ def test_a_stuck_worker_is_stopped_after_the_timeout(tmp_path, plugin_env):
 
 
 # --- in process -------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def crash_registry(monkeypatch):
@@ -240,9 +251,17 @@ def test_fixed_files_are_written_by_the_main_process_only(tmp_path, monkeypatch)
     assert all("await asyncio.sleep(1)" in open(f).read() for f in files[1:])
 
 
-@pytest.mark.parametrize("value, expected", [(None, pool.FILE_TIMEOUT), ("2.5", 2.5), ("0", pool.FILE_TIMEOUT),
-                                             ("-3", pool.FILE_TIMEOUT), ("soon", pool.FILE_TIMEOUT),
-                                             ("nan", pool.FILE_TIMEOUT)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (None, pool.FILE_TIMEOUT),
+        ("2.5", 2.5),
+        ("0", pool.FILE_TIMEOUT),
+        ("-3", pool.FILE_TIMEOUT),
+        ("soon", pool.FILE_TIMEOUT),
+        ("nan", pool.FILE_TIMEOUT),
+    ],
+)
 def test_the_file_timeout_comes_from_the_environment(monkeypatch, value, expected):
     if value is None:
         monkeypatch.delenv(pool.FILE_TIMEOUT_ENV, raising=False)
@@ -254,7 +273,7 @@ def test_the_file_timeout_comes_from_the_environment(monkeypatch, value, expecte
 def test_workers_die_with_the_main_process():
     """A worker of a main process killed with SIGKILL is gone within moments (the parent-death
     signal), even while it is busy with a file."""
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import os, sys
         from awaitwise import pool as pool_module
         class Job(pool_module.PoolJob):
@@ -265,7 +284,7 @@ def test_workers_die_with_the_main_process():
         pool = pool_module.run_pool(Job(), items, 2, timeout=120)
         print("main", os.getpid(), flush=True)
         next(pool)
-    ''')
+    """)
     proc = subprocess.Popen([sys.executable, "-c", code, "pool-death-marker"], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().startswith("main ")
@@ -310,8 +329,7 @@ def test_workers_that_die_while_starting_cost_no_file(tmp_path, monkeypatch, fai
     started = len(starts.read_text().split())
     # two replacements for the two first failures; when every start fails, the replacement started
     # for the failure before the limit still starts (and fails) before the pool gives up
-    assert started == (failing_starts + 2 if failing_starts < pool.START_FAILURES
-                       else pool.START_FAILURES + 1)
+    assert started == (failing_starts + 2 if failing_starts < pool.START_FAILURES else pool.START_FAILURES + 1)
 
 
 @pytest.mark.parametrize("command", ["check", "fix"])
@@ -323,8 +341,10 @@ def test_a_small_run_is_isolated_too(tmp_path, plugin_env, command):
     (root / "crash_segv.py").write_text("crash_segv()\n")
     r, _ = _aw(plugin_env, command, "--no-cache", ".", cwd=root)
     assert r.returncode == 2, r.stderr
-    assert _errors(r.stderr) == ["awaitwise: error: crash_segv.py: internal error: the worker process died "
-                                 "while processing this file (killed by SIGSEGV)"]
+    assert _errors(r.stderr) == [
+        "awaitwise: error: crash_segv.py: internal error: the worker process died "
+        "while processing this file (killed by SIGSEGV)"
+    ]
     if command == "check":
         assert "good.py:" in r.stdout and ": AW100 " in r.stdout
     else:
@@ -345,7 +365,7 @@ def test_an_index_worker_that_dies_costs_its_file_only(tmp_path):
     on; it never waits for the lost file."""
     for i in range(6):
         (tmp_path / f"m{i}.py").write_text(f"async def f{i}():\n    pass\n")
-    code = textwrap.dedent('''
+    code = textwrap.dedent("""
         import os, signal, sys
         from awaitwise import project
         project._POOL_MIN_FILES = 2
@@ -358,7 +378,7 @@ def test_an_index_worker_that_dies_costs_its_file_only(tmp_path):
         paths = [os.path.join(sys.argv[1], "m%d.py" % i) for i in range(6)]
         for facts in project._extract_many(paths, 2):
             print("-" if facts is None else sorted(facts.names)[0])
-    ''')
+    """)
     r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["f0", "f1", "f2", "-", "f4", "f5"]

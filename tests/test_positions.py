@@ -61,17 +61,24 @@ def test_every_node_of_every_fixture(path):
     assert _check(source) > 0 or not source.strip()
 
 
-@pytest.mark.parametrize("source", [
-    ("# header\n\n# more\nimport os\n\n\nclass A:\n    '''doc'''\n\n    x = 1\n\n    @dec\n"
-     "    def f(self, a,\n          b):\n        return g(a,\n   b)\n"),
-    ("import os\r\n\r\nclass A:\r\n    def f(self):\r\n        return 1\r\n\r\n"
-     "    async def g(self):\r\n        await h()\r\n"),
-    "import os\rclass A:\r    def f(self):\r        return 1\r    def g(self):\r        x()\r",
-    "class A:\n\tdef f(self):\n\t\treturn 1\n\tdef g(self):\n\t\treturn [\n  1, 2]\n",
-    "class A: x = 1; y = f()\nz = (1,\n  2)\nclass B: pass",
-    "@a\n@b(\n  1)\nclass A(\n    Base):\n    class B:\n        def f(self): pass\n    def g(self): return 1\n",
-    "x = 1; y = 2\nif x:\n    def f():\n        return y\nelse:\n    pass\nprint(x)",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        (
+            "# header\n\n# more\nimport os\n\n\nclass A:\n    '''doc'''\n\n    x = 1\n\n    @dec\n"
+            "    def f(self, a,\n          b):\n        return g(a,\n   b)\n"
+        ),
+        (
+            "import os\r\n\r\nclass A:\r\n    def f(self):\r\n        return 1\r\n\r\n"
+            "    async def g(self):\r\n        await h()\r\n"
+        ),
+        "import os\rclass A:\r    def f(self):\r        return 1\r    def g(self):\r        x()\r",
+        "class A:\n\tdef f(self):\n\t\treturn 1\n\tdef g(self):\n\t\treturn [\n  1, 2]\n",
+        "class A: x = 1; y = f()\nz = (1,\n  2)\nclass B: pass",
+        "@a\n@b(\n  1)\nclass A(\n    Base):\n    class B:\n        def f(self): pass\n    def g(self): return 1\n",
+        "x = 1; y = 2\nif x:\n    def f():\n        return y\nelse:\n    pass\nprint(x)",
+    ],
+)
 def test_edge_layouts(source):
     assert _check(source) > 0
 
@@ -96,8 +103,10 @@ def _counting(monkeypatch):
 
 def test_a_statement_whose_text_repeats_is_placed_by_counting(monkeypatch):
     twice = "    def f(self):\n        return g(1,\n            2)\n"
-    source = (f"#!/usr/bin/env python\n# header\n\n\nclass A:\n{twice}\n\nclass B:\n    x = 1\n{twice}\n{twice}"
-              "\ndef h():\n    pass\n\ndef h():\n    pass\n")
+    source = (
+        f"#!/usr/bin/env python\n# header\n\n\nclass A:\n{twice}\n\nclass B:\n    x = 1\n{twice}\n{twice}"
+        "\ndef h():\n    pass\n\ndef h():\n    pass\n"
+    )
     module = parse_module(source)
     full = _full(module)
     counted = []
@@ -110,8 +119,10 @@ def test_a_statement_whose_text_repeats_is_placed_by_counting(monkeypatch):
 
 
 def test_decorators_of_the_statement_are_placed_but_not_its_class_header(monkeypatch):
-    source = ("@outer\nclass A(\n    Base):\n    x = 1\n    y = [\n        2,\n    ]\n\n    @dec(\n        1)\n"
-              "    def f(self):\n        return 2\n")
+    source = (
+        "@outer\nclass A(\n    Base):\n    x = 1\n    y = [\n        2,\n    ]\n\n    @dec(\n        1)\n"
+        "    def f(self):\n        return 2\n"
+    )
     module = parse_module(source)
     full = _full(module)
     cls = module.body[0]
@@ -136,8 +147,9 @@ def test_a_node_outside_the_reported_statement_falls_back_to_the_whole_pass():
 
 
 def test_only_the_reported_statement_is_passed_over(monkeypatch):
-    module = parse_module("a = 1\n\n\ndef f():\n    return 1\n\n\nclass A:\n    x = 1\n\n"
-                          "    def m(self):\n        return [\n1]\n")
+    module = parse_module(
+        "a = 1\n\n\ndef f():\n    return 1\n\n\nclass A:\n    x = 1\n\n    def m(self):\n        return [\n1]\n"
+    )
     full = _full(module)
     seen = _counting(monkeypatch)
     cls = module.body[2]

@@ -24,29 +24,34 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 
-BAD = textwrap.dedent('''\
+BAD = textwrap.dedent("""\
     import time
 
 
     async def tick():
         time.sleep(1)
-''')
+""")
 
-CLEAN = textwrap.dedent('''\
+CLEAN = textwrap.dedent("""\
     import asyncio
 
 
     async def tick():
         await asyncio.sleep(1)
-''')
+""")
 
 # Only what is needed to install the package and read the hooks.
 _PROJECT_FILES = ["pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "src/awaitwise"]
 
 
 def _git(*args, cwd):
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.invalid",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.invalid",
+    )
     proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
@@ -76,14 +81,16 @@ def pre_commit_home(tmp_path_factory):
 @pytest.fixture
 def project(tmp_path, hook_repo):
     repo_path, rev = hook_repo
-    (tmp_path / ".pre-commit-config.yaml").write_text(textwrap.dedent(f'''\
+    (tmp_path / ".pre-commit-config.yaml").write_text(
+        textwrap.dedent(f"""\
         repos:
           - repo: {repo_path.as_posix()}
             rev: {rev}
             hooks:
               - id: awaitwise
               - id: awaitwise-fix
-    '''))
+    """)
+    )
     (tmp_path / "bad.py").write_text(BAD)
     (tmp_path / "clean.py").write_text(CLEAN)
     (tmp_path / "notes.txt").write_text("time.sleep(1) in a text file is not Python\n")
@@ -95,8 +102,14 @@ def project(tmp_path, hook_repo):
 def pre_commit(project, home, *args):
     env = dict(os.environ, PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never")
     env.pop("PYTHONPATH", None)
-    return subprocess.run([sys.executable, "-m", "pre_commit", "run", *args], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_check_hook_fails_on_a_bad_file_and_passes_on_a_clean_one(project, pre_commit_home):
@@ -132,7 +145,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def readme_snippet() -> str:
     section = README.split("\n### pre-commit\n", 1)[1].split("\n## ", 1)[0]
-    block, = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    (block,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
     return block
 
 
@@ -158,8 +171,14 @@ def test_readme_snippet_runs_and_autoupdate_pins_it(tmp_path, hook_repo, pre_com
     # the snippet's comment: `pre-commit autoupdate` pins the rev (to the commit: no tag yet)
     env = dict(os.environ, PRE_COMMIT_HOME=str(pre_commit_home), PRE_COMMIT_COLOR="never")
     env.pop("PYTHONPATH", None)
-    pinned = subprocess.run([sys.executable, "-m", "pre_commit", "autoupdate"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=600)
+    pinned = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "autoupdate"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert pinned.returncode == 0, pinned.stdout + pinned.stderr
     assert f"rev: {head}" in (tmp_path / ".pre-commit-config.yaml").read_text()
     again = pre_commit(tmp_path, pre_commit_home, "--files", "bad.py")
@@ -187,10 +206,10 @@ def test_readme_snippets_commented_alternative_runs(tmp_path, hook_repo, pre_com
     assert (tmp_path / "tasks.py").read_text() == TASKS
 
 
-TASKS = textwrap.dedent('''\
+TASKS = textwrap.dedent("""\
     async def load(client, directory):
         users = []
         for user_id in await directory.list_user_ids():
             users.append(await client.get_user(user_id))
         return users
-''')
+""")

@@ -39,12 +39,15 @@ def test_check_shows_a_bar_on_a_terminal(tmp_path):
     assert b"Found 30 errors." in proc.stdout
 
 
-@pytest.mark.parametrize("args, env", [
-    (("--output-format", "github"), {}),
-    (("--output-format", "json"), {}),
-    (("--quiet",), {}),
-    ((), {"CI": "true"}),
-])
+@pytest.mark.parametrize(
+    "args, env",
+    [
+        (("--output-format", "github"), {}),
+        (("--output-format", "json"), {}),
+        (("--quiet",), {}),
+        ((), {"CI": "true"}),
+    ],
+)
 def test_no_bar_for_machines_or_ci(tmp_path, args, env):
     _tree(tmp_path)
     proc, err = _on_a_terminal(tmp_path, "check", "--no-cache", "--jobs", "1", *args, ".", env=_env(**env))
@@ -104,8 +107,13 @@ def test_progress_bar_on_a_terminal(tmp_path):
 
 def test_no_progress_bar_in_a_pipe(tmp_path):
     _tree(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "awaitwise", "fix", "--no-cache", "."], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "fix", "--no-cache", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0
     assert "Fixing" not in proc.stderr
     assert proc.stdout.splitlines()[0] == "Fixed 30 errors in 30 files (AW100: 30)."

@@ -22,7 +22,9 @@ def _index(files: dict, packages=()) -> ProjectIndex:
 
 
 def test_extract_definitions_imports_and_classes():
-    facts = extract("m.py", textwrap.dedent("""
+    facts = extract(
+        "m.py",
+        textwrap.dedent("""
         import os.path
         import shop.db as db
         from . import util
@@ -59,7 +61,8 @@ def test_extract_definitions_imports_and_classes():
         else:
             def maybe():
                 pass
-    """))
+    """),
+    )
     assert facts.parsed
     assert facts.names["os"] == ("import", 0, "os", None)
     assert facts.names["db"] == ("import", 0, "shop.db", None)
@@ -92,7 +95,9 @@ def test_extract_survives_sources_ast_cannot_parse():
 
 
 def test_return_kinds_for_aw204():
-    facts = extract("m.py", textwrap.dedent("""
+    facts = extract(
+        "m.py",
+        textwrap.dedent("""
         def nothing():
             print(1)
 
@@ -106,7 +111,8 @@ def test_return_kinds_for_aw204():
 
         def gen():
             yield 1
-    """))
+    """),
+    )
     kinds = {name: f.returns for name, f in facts.functions.items()}
     assert kinds == {"nothing": "none", "data": "data", "factory": "unknown", "gen": "data"}
 
@@ -122,14 +128,17 @@ def test_facts_and_index_pickle():
 
 
 def test_reexports_aliases_relative_and_star_imports():
-    index = _index({
-        "shop": "from .db import fetch_user\nfrom .db import save as store\nfrom . import api\n",
-        "shop.db": "async def fetch_user(i):\n    pass\nasync def save(r):\n    pass\ndef sync(): pass\n",
-        "shop.api": "from .handlers import *\n",
-        "shop.api.handlers": "__all__ = ['handle']\nasync def handle(r): pass\nasync def hidden(): pass\n",
-        "shop.compat": "from asyncio import sleep as pause\nfrom ..shop import db as again\n",
-        "shop.util": "from shop.db import fetch_user as get\nget_alias = get\n",
-    }, packages=["shop", "shop.api"])
+    index = _index(
+        {
+            "shop": "from .db import fetch_user\nfrom .db import save as store\nfrom . import api\n",
+            "shop.db": "async def fetch_user(i):\n    pass\nasync def save(r):\n    pass\ndef sync(): pass\n",
+            "shop.api": "from .handlers import *\n",
+            "shop.api.handlers": "__all__ = ['handle']\nasync def handle(r): pass\nasync def hidden(): pass\n",
+            "shop.compat": "from asyncio import sleep as pause\nfrom ..shop import db as again\n",
+            "shop.util": "from shop.db import fetch_user as get\nget_alias = get\n",
+        },
+        packages=["shop", "shop.api"],
+    )
     assert index.is_coroutine_function("shop.fetch_user")
     assert index.is_coroutine_function("shop.store")
     assert index.is_coroutine_function("shop.db.fetch_user")
@@ -152,8 +161,9 @@ def test_import_cycles_terminate():
 
 
 def test_methods_through_project_base_classes_and_mro():
-    index = _index({
-        "app.base": """
+    index = _index(
+        {
+            "app.base": """
             class Model:
                 async def refresh(self): pass
                 def describe(self): pass
@@ -162,7 +172,7 @@ def test_methods_through_project_base_classes_and_mro():
                 @staticmethod
                 async def build(a, b=1): pass
         """,
-        "app.models": """
+            "app.models": """
             import abc
             from app.base import Model
             class User(Model):
@@ -177,7 +187,8 @@ def test_methods_through_project_base_classes_and_mro():
                 def __init__(self, f):
                     self.refresh = f
         """,
-    })
+        }
+    )
     assert index.is_coroutine_function("app.models.User().refresh")
     assert index.is_coroutine_function("app.models.User.load")
     assert not index.is_coroutine_function("app.models.User().describe")
@@ -195,8 +206,9 @@ def test_methods_through_project_base_classes_and_mro():
 
 
 def test_decorators_nested_defs_and_module_level_instances():
-    index = _index({
-        "m": """
+    index = _index(
+        {
+            "m": """
             import functools, abc
             def deco(f): return lambda: f()
             @deco
@@ -211,7 +223,8 @@ def test_decorators_nested_defs_and_module_level_instances():
             client = C()
             run_it = client.run
         """,
-    })
+        }
+    )
     assert not index.is_coroutine_function("m.wrapped")
     assert not index.is_coroutine_function("m.cached")
     assert index.is_coroutine_function("m.C().run")
@@ -301,8 +314,9 @@ def test_extract_never_raises(bad):
 
 
 def test_project_decorators_that_keep_coroutine_functions():
-    index = _index({
-        "m": """
+    index = _index(
+        {
+            "m": """
             import functools
             def mark(fn):
                 fn.marked = True
@@ -323,7 +337,8 @@ def test_project_decorators_that_keep_coroutine_functions():
             @sync_wrap
             async def c(): pass
         """,
-    })
+        }
+    )
     assert index.is_coroutine_function("m.a")
     assert index.is_coroutine_function("m.b")
     assert not index.is_coroutine_function("m.c")

@@ -83,13 +83,11 @@ def test_screening_with_the_project_index_is_sound(root):
     for path in files:
         text = Path(path).read_text(encoding="utf-8")
         name, is_pkg = module_name_for(path)
-        screened = engine.lint_source(text, path, settings, rules, module_name=name, is_package=is_pkg,
-                                      project=project)
+        screened = engine.lint_source(text, path, settings, rules, module_name=name, is_package=is_pkg, project=project)
         original = engine.screen
         engine.screen = lambda rule_classes, *a, **k: list(rule_classes)
         try:
-            full = engine.lint_source(text, path, settings, rules, module_name=name, is_package=is_pkg,
-                                      project=project)
+            full = engine.lint_source(text, path, settings, rules, module_name=name, is_package=is_pkg, project=project)
         finally:
             engine.screen = original
         assert screened.diagnostics == full.diagnostics, path

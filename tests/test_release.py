@@ -49,8 +49,15 @@ def _copy_project(dest: Path) -> Path:
 
 
 def _run(*args, cwd=None, env=None, timeout=600):
-    proc = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     return proc
 
 
@@ -77,8 +84,16 @@ def installed(dists, tmp_path_factory):
     venv = tmp_path_factory.mktemp("venv") / "v"
     made = _run(sys.executable, "-m", "venv", venv, env=_clean_env())
     assert made.returncode == 0, made.stderr
-    pip = _run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-               dists[1], env=_clean_env())
+    pip = _run(
+        venv / "bin" / "python",
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        dists[1],
+        env=_clean_env(),
+    )
     assert pip.returncode == 0, pip.stdout[-3000:] + pip.stderr[-3000:]
     return venv
 
@@ -92,8 +107,15 @@ def test_twine_check_passes(dists):
 def test_the_sdist_holds_what_a_build_needs_and_no_tests(dists):
     with tarfile.open(dists[0]) as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
-    for needed in ("pyproject.toml", "README.md", "PKG-INFO", "src/awaitwise/__init__.py",
-                   "src/awaitwise/py.typed", "src/awaitwise/LICENSE", "src/awaitwise/rules/blocking_sleep.py"):
+    for needed in (
+        "pyproject.toml",
+        "README.md",
+        "PKG-INFO",
+        "src/awaitwise/__init__.py",
+        "src/awaitwise/py.typed",
+        "src/awaitwise/LICENSE",
+        "src/awaitwise/rules/blocking_sleep.py",
+    ):
         assert needed in names, needed
     assert not [n for n in names if n.startswith(("tests/", "fixtures/", ".ci/")) or "__pycache__" in n]
     sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / "src" / "awaitwise").rglob("*.py")}
@@ -123,8 +145,13 @@ def test_the_wheel_installs_and_runs_in_a_clean_venv(installed, tmp_path):
     checked = _run(installed / "bin" / "awaitwise", "check", "--no-cache", "bad.py", cwd=tmp_path, env=_clean_env())
     assert checked.returncode == 1 and "bad.py:5:5: AW100" in checked.stdout, checked.stdout + checked.stderr
     # it runs the installed copy, not this checkout
-    where = _run(installed / "bin" / "python", "-c", "import awaitwise; print(awaitwise.__file__)",
-                 cwd=tmp_path, env=_clean_env())
+    where = _run(
+        installed / "bin" / "python",
+        "-c",
+        "import awaitwise; print(awaitwise.__file__)",
+        cwd=tmp_path,
+        env=_clean_env(),
+    )
     assert str(installed) in where.stdout and str(ROOT) not in where.stdout
 
 
@@ -192,6 +219,7 @@ def test_action_step_installs_awaitwise_and_annotates_findings(action_checkout, 
 # ---------------------------------------------------------------------------------------------
 # the README's CI steps
 # ---------------------------------------------------------------------------------------------
+
 
 def _readme_ci_steps():
     section = README.split("\n## In CI\n", 1)[1].split("\n### pre-commit", 1)[0]

@@ -34,8 +34,7 @@ def _lint(code, path, text, settings):
 
     name, is_pkg = module_name_for(str(path))
     others = [REGISTRY.get(c) for c in fixture_rules(text)]
-    return lint_source(text, str(path), settings, [REGISTRY.get(code), *others], module_name=name,
-                       is_package=is_pkg)
+    return lint_source(text, str(path), settings, [REGISTRY.get(code), *others], module_name=name, is_package=is_pkg)
 
 
 @pytest.mark.parametrize("code,path", CASES, ids=[f"{c}/{p.name}" for c, p in CASES])

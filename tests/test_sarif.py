@@ -19,14 +19,14 @@ jsonschema = pytest.importorskip("jsonschema")
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft4Validator(SCHEMA)
 
-BLOCKING = textwrap.dedent('''\
+BLOCKING = textwrap.dedent("""\
     import time
 
 
     async def tick():
         time.sleep(1)
         x = "𝄞"; time.sleep(2)
-''')
+""")
 
 
 def sarif(tmp_path, monkeypatch, files, *args):

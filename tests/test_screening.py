@@ -30,8 +30,9 @@ def _settings(text: str, **more) -> Settings:
 
 
 def _key(out):
-    return sorted((d.location.row, d.location.column, d.code, d.message, d.fix) for d in out.diagnostics), \
-        sorted(out.internal_errors)
+    return sorted((d.location.row, d.location.column, d.code, d.message, d.fix) for d in out.diagnostics), sorted(
+        out.internal_errors
+    )
 
 
 def _both(text, path, settings, project=None, rules=ALL_RULES):
@@ -40,8 +41,11 @@ def _both(text, path, settings, project=None, rules=ALL_RULES):
     for screening in (True, False):
         engine.SCREENING = screening
         try:
-            runs.append(engine.lint_source(text, str(path), settings, rules, module_name=name,
-                                           is_package=is_pkg, project=project))
+            runs.append(
+                engine.lint_source(
+                    text, str(path), settings, rules, module_name=name, is_package=is_pkg, project=project
+                )
+            )
         finally:
             engine.SCREENING = True
     return runs
@@ -95,11 +99,13 @@ PROBES = {
     "tasks in a tuple": "import asyncio\ndef main(c):\n    asyncio.ensure_future(c), (asyncio.ensure_future(c),)\n",
     "task as condition": "import asyncio\nasync def main(c):\n    return 1 if asyncio.create_task(c) else 2\n",
     "task in a comprehension condition": (
-        "import asyncio\nasync def main(c):\n    return [n for n in c if asyncio.create_task(n)]\n"),
+        "import asyncio\nasync def main(c):\n    return [n for n in c if asyncio.create_task(n)]\n"
+    ),
     "task as with item": "import asyncio\nasync def main(c):\n    with asyncio.create_task(c):\n        pass\n",
     "task stored and forgotten": "import asyncio\nasync def main(c):\n    t: asyncio.Task = asyncio.create_task(c)\n",
     "task with a callback": (
-        "import asyncio\nasync def main(c, cb):\n    asyncio.create_task(c).add_done_callback(cb)\n"),
+        "import asyncio\nasync def main(c, cb):\n    asyncio.create_task(c).add_done_callback(cb)\n"
+    ),
     "coroutine in a display": "import asyncio\nasync def main():\n    [asyncio.sleep(1)]\n",
     "nested run": "import asyncio\nasync def main(c):\n    asyncio.run(c)\n",
     "cancel swallowed": "async def f(g):\n    try:\n        await g()\n    except BaseException:\n        pass\n",
@@ -114,8 +120,12 @@ PROBES = {
 @pytest.mark.parametrize("name", sorted(PROBES))
 def test_screening_never_changes_results_on_probes(name, tmp_path):
     text = PROBES[name]
-    settings = _settings("", blocking_calls=(("mylib.fetch", "use mylib.afetch"),),
-                         coroutine_functions=("mylib.go",), target_version="py311")
+    settings = _settings(
+        "",
+        blocking_calls=(("mylib.fetch", "use mylib.afetch"),),
+        coroutine_functions=("mylib.go",),
+        target_version="py311",
+    )
     path = tmp_path / "probe.py"
     screened, full = _both(text, path, settings)
     assert _key(screened) == _key(full)
@@ -150,22 +160,29 @@ def test_screen_keeps_a_rule_only_when_its_tokens_are_present():
 # (source, the rule that must report in it): screened and unscreened must agree, and find it.
 RENAMING_PROBES = {
     "assigned alias": ("import time\nnap = time.sleep\nasync def f():\n    nap(1)\n", "AW100"),
-    "instance attribute": ("import time\nclass C:\n    def __init__(self):\n        self.nap = time.sleep\n"
-                           "    async def f(self):\n        self.nap(1)\n", None),
+    "instance attribute": (
+        "import time\nclass C:\n    def __init__(self):\n        self.nap = time.sleep\n"
+        "    async def f(self):\n        self.nap(1)\n",
+        None,
+    ),
     "with target": ("async def f(p):\n    with open(p) as fh:\n        fh.read()\n", "AW103"),
     "coroutine alias": ("async def fetch():\n    pass\nget = fetch\nasync def main():\n    get()\n", "AW200"),
-    "coroutine via self": ("class C:\n    async def fetch(self):\n        pass\n    async def main(self):\n"
-                           "        self.fetch()\n", "AW200"),
+    "coroutine via self": (
+        "class C:\n    async def fetch(self):\n        pass\n    async def main(self):\n        self.fetch()\n",
+        "AW200",
+    ),
     "coroutine in sync code": ("async def fetch():\n    pass\ndef main():\n    fetch()\n", "AW200"),
     "stored coroutine": ("async def fetch():\n    pass\nasync def main():\n    x = fetch()\n", "AW201"),
     "coroutine as value": ("async def ready():\n    pass\nasync def main():\n    if ready():\n        pass\n", "AW202"),
     "coroutine printed": ("async def ready():\n    pass\nasync def main():\n    print(ready())\n", "AW202"),
     "function not called": ("import asyncio\nasync def main():\n    pass\nasyncio.run(main)\n", "AW203"),
-    "call passed as callable": ("import threading\ndef work():\n    pass\nthreading.Thread(target=work())\n",
-                                "AW204"),
+    "call passed as callable": ("import threading\ndef work():\n    pass\nthreading.Thread(target=work())\n", "AW204"),
     "task factory alias": ("from asyncio import create_task as spawn\nasync def main(c):\n    spawn(c)\n", "AW400"),
-    "cancel alias": ("from asyncio import CancelledError as Stop\nasync def f(g):\n    try:\n        await g()\n"
-                     "    except Stop:\n        pass\n", "AW404"),
+    "cancel alias": (
+        "from asyncio import CancelledError as Stop\nasync def f(g):\n    try:\n        await g()\n"
+        "    except Stop:\n        pass\n",
+        "AW404",
+    ),
     "bare except": ("async def f(g):\n    try:\n        await g()\n    except:\n        pass\n", "AW404"),
     "await in lambda": ("async def f(g):\n    h = lambda: await g()\n", "AW300"),
     "await in decorator of a sync def": ("async def f(g):\n    @await g()\n    def h():\n        pass\n", None),
@@ -206,7 +223,8 @@ def test_screen_facts_record_where_calls_stand():
         "    except (E, mod.Cancelled):\n"
         "        pass\n"
         "def s():\n"
-        "    n()\n").facts
+        "    n()\n"
+    ).facts
     assert facts.parsed and facts.has_async
     assert not facts.await_outside_async and not facts.async_syntax_outside_async
     # calls of parameters (`cb()`, `conn.run()`) resolve to nothing and are not recorded
@@ -255,9 +273,11 @@ def test_rule_modules_do_not_import_libcst():
     import subprocess
     import sys
 
-    code = ("import sys\nfrom awaitwise.cli import main\n"
-            "main(['rule', 'AW100'], standalone_mode=False)\n"
-            "print(type(sys.modules['libcst']).__name__)")
+    code = (
+        "import sys\nfrom awaitwise.cli import main\n"
+        "main(['rule', 'AW100'], standalone_mode=False)\n"
+        "print(type(sys.modules['libcst']).__name__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "_LazyModule"  # the command never loaded libcst
 
@@ -266,8 +286,10 @@ def test_library_users_keep_ordinary_libcst_imports():
     import subprocess
     import sys
 
-    code = ("import sys\nfrom awaitwise.registry import get_registry\nget_registry()\n"
-            "import libcst, libcst._nodes.whitespace\nprint(type(sys.modules['libcst']).__name__)")
+    code = (
+        "import sys\nfrom awaitwise.registry import get_registry\nget_registry()\n"
+        "import libcst, libcst._nodes.whitespace\nprint(type(sys.modules['libcst']).__name__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "module"
 
@@ -330,7 +352,9 @@ def _screen_project(tmp_path, sources, codes):
         screened, full = _both(text, path, settings, project, rules=rules)
         assert _key(screened) == _key(full), path
         found[os.path.relpath(path, tmp_path).replace(os.sep, "/")] = (
-            screened.parsed, sorted(d.location.row for d in full.diagnostics))
+            screened.parsed,
+            sorted(d.location.row for d in full.diagnostics),
+        )
     return found
 
 
@@ -346,10 +370,7 @@ def test_call_targets_keep_findings_and_skip_files_without_coroutine_calls(tmp_p
 BLOCKING_PROJECT = {
     "svc/__init__.py": "",
     "svc/disk.py": (
-        "import time\n"
-        "class Disk:\n"
-        "    def save(self):\n        time.sleep(1)\n"
-        "def flush():\n    time.sleep(1)\n"
+        "import time\nclass Disk:\n    def save(self):\n        time.sleep(1)\ndef flush():\n    time.sleep(1)\n"
     ),
     "svc/memory.py": (
         "class Memory:\n"
@@ -439,7 +460,7 @@ def test_local_names_sees_every_way_a_function_binds_a_name():
 
     from awaitwise.screening import _local_names
 
-    source = '''
+    source = """
 def f(p, *args, k=1, **kw):
     client = make_client()
     alias = client.session
@@ -470,11 +491,36 @@ def f(p, *args, k=1, **kw):
         local_of_inner = 1
     lam = lambda w: w
     return [c for c in data]
-'''
+"""
     func = ast.parse(source).body[0]
     names, values = _local_names(func)
-    expected = {"p", "args", "k", "kw", "client", "alias", "twice", "data", "os", "z", "g", "err", "i", "j",
-                "rest", "fh", "v", "others", "first", "tail", "px", "s", "inner", "lam", "c"}
+    expected = {
+        "p",
+        "args",
+        "k",
+        "kw",
+        "client",
+        "alias",
+        "twice",
+        "data",
+        "os",
+        "z",
+        "g",
+        "err",
+        "i",
+        "j",
+        "rest",
+        "fh",
+        "v",
+        "others",
+        "first",
+        "tail",
+        "px",
+        "s",
+        "inner",
+        "lam",
+        "c",
+    }
     assert expected <= names
     assert not {"local_of_inner", "q", "w", "default_value", "make_client", "y", "x"} & names
     assert set(values) == {"client", "alias"}  # `twice` is bound twice; the others by other means

@@ -39,17 +39,17 @@ BINDERS = {
     "unpack_display": ("", "async def use(url=None):\n    (x, y) = ({T}(), None)\n    {call}\n"),
     "unpack_nested": ("", "async def use(url=None):\n    [w, (x, y)] = [0, [{T}(), {{}}]]\n    {call}\n"),
     "unpack_starred": ("", "async def use(rest, url=None):\n    x, *y = {T}(), *rest\n    {call}\n"),
-    "returned": ("def make() -> {T}:\n    ...\n",
-                 "async def use(url=None):\n    x = make()\n    {call}\n"),
-    "awaited": ("async def make() -> {T}:\n    ...\n",
-                "async def use(url=None):\n    x = await make()\n    {call}\n"),
-    "method_return": ("class Factory:\n    def make(self) -> {T}:\n        ...\n",
-                      "async def use(f: Factory, url=None):\n    x = f.make()\n    {call}\n"),
-    "self_annotated": ("class Holder:\n    def __init__(self, v):\n        self.x: {T} = v\n",
-                       "class User(Holder):\n    pass\n"
-                       "async def use(h: Holder, url=None):\n    x = h.x\n    {call}\n"),
-    "class_field": ("class Holder:\n    x: {T}\n",
-                    "async def use(h: Holder, url=None):\n    x = h.x\n    {call}\n"),
+    "returned": ("def make() -> {T}:\n    ...\n", "async def use(url=None):\n    x = make()\n    {call}\n"),
+    "awaited": ("async def make() -> {T}:\n    ...\n", "async def use(url=None):\n    x = await make()\n    {call}\n"),
+    "method_return": (
+        "class Factory:\n    def make(self) -> {T}:\n        ...\n",
+        "async def use(f: Factory, url=None):\n    x = f.make()\n    {call}\n",
+    ),
+    "self_annotated": (
+        "class Holder:\n    def __init__(self, v):\n        self.x: {T} = v\n",
+        "class User(Holder):\n    pass\nasync def use(h: Holder, url=None):\n    x = h.x\n    {call}\n",
+    ),
+    "class_field": ("class Holder:\n    x: {T}\n", "async def use(h: Holder, url=None):\n    x = h.x\n    {call}\n"),
     "with": ("", "async def use(url=None):\n    with {T}() as x:\n        {call}\n"),
 }
 
@@ -66,8 +66,9 @@ def _source(binder: str, receiver) -> str:
 
 
 def _key(out):
-    return sorted((d.location.row, d.location.column, d.code, d.message) for d in out.diagnostics), \
-        sorted(out.internal_errors)
+    return sorted((d.location.row, d.location.column, d.code, d.message) for d in out.diagnostics), sorted(
+        out.internal_errors
+    )
 
 
 def _both(text, rules):
@@ -85,8 +86,11 @@ def _both(text, rules):
 CODES = ["AW100", "AW101", "AW103", "AW105", "AW110", "AW200", "AW201", "AW202"]
 
 
-@pytest.mark.parametrize("binder,receiver", list(itertools.product(BINDERS, RECEIVERS)),
-                         ids=[f"{b}-{r[0]}" for b, r in itertools.product(BINDERS, RECEIVERS)])
+@pytest.mark.parametrize(
+    "binder,receiver",
+    list(itertools.product(BINDERS, RECEIVERS)),
+    ids=[f"{b}-{r[0]}" for b, r in itertools.product(BINDERS, RECEIVERS)],
+)
 def test_screened_and_unscreened_agree(binder, receiver):
     text = _source(binder, receiver)
     for code in CODES:

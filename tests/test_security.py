@@ -24,13 +24,15 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def _hostile_tree(root: Path, marker: Path) -> None:
     """Files whose import, execution or evaluation would create `marker`."""
     touch = f"open({str(marker)!r}, 'a').write(__name__ + '\\n')"
-    (root / "pyproject.toml").write_text(textwrap.dedent(f"""\
+    (root / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
         [tool.awaitwise]
         extend-select = ["AW1", "AW2", "AW3", "AW4"]
         coroutine-functions = ["evil.make"]
         [tool.awaitwise.blocking-calls]
         "evil.fetch" = "{touch.replace('"', "'")}"
-        """))
+        """)
+    )
     pkg = root / "evil"
     pkg.mkdir()
     (pkg / "__init__.py").write_text(f"{touch}\nimport time\n\nasync def make():\n    time.sleep(1)\n")
@@ -39,7 +41,8 @@ def _hostile_tree(root: Path, marker: Path) -> None:
     (root / "setup.py").write_text(touch + "\n")
     (root / "conftest.py").write_text(touch + "\n")
     (root / "sitecustomize.py").write_text(touch + "\n")
-    (root / "app.py").write_text(textwrap.dedent(f"""\
+    (root / "app.py").write_text(
+        textwrap.dedent(f"""\
         from evil import make
         from evil.fetch import fetch
         import evil.fetch as ef
@@ -60,7 +63,8 @@ def _hostile_tree(root: Path, marker: Path) -> None:
 
         if __name__ == "__main__":
             {touch}
-        """))
+        """)
+    )
     # names that would shadow awaitwise's own imports if the analysed folder were on sys.path
     for shadow in ("click", "libcst", "tomllib", "tomli", "awaitwise", "json", "pickle"):
         (root / f"{shadow}.py").write_text(touch + "\n")
@@ -91,12 +95,15 @@ sys.exit(code)
 """
 
 
-@pytest.mark.parametrize("args", [
-    ["check", "--no-cache", "."],
-    ["check", "."],  # with the cache and the project index
-    ["fix", "--unsafe-fixes", "--no-cache", "."],
-    ["check", "--no-cache", "--jobs", "2", "--output-format", "json", "."],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--no-cache", "."],
+        ["check", "."],  # with the cache and the project index
+        ["fix", "--unsafe-fixes", "--no-cache", "."],
+        ["check", "--no-cache", "--jobs", "2", "--output-format", "json", "."],
+    ],
+)
 def test_analysed_code_and_config_values_are_never_run(tmp_path, args):
     """An audit hook watches every code object executed out of the analysed folder (a module
     import executes one), every process spawned and every system() call. None may happen; `marker` must never appear."""
@@ -106,8 +113,13 @@ def test_analysed_code_and_config_values_are_never_run(tmp_path, args):
     _hostile_tree(root, marker)
     # (`python -c` puts its working folder on sys.path, so it runs from the parent folder)
     args = [a if a != "." else "project" for a in args]
-    proc = subprocess.run([sys.executable, "-c", SPY, str(root), *args], cwd=tmp_path, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": ""})
+    proc = subprocess.run(
+        [sys.executable, "-c", SPY, str(root), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": ""},
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     events = [ln for ln in proc.stderr.splitlines() if ln.startswith("EVENTS=")]
     assert events == ["EVENTS=[]"], proc.stderr
@@ -136,14 +148,16 @@ def test_console_script_does_not_import_from_the_working_folder(tmp_path):
 # Plugins
 # ----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("key", ["plugins", "plugin-paths", "rules", "load"])
 def test_config_cannot_name_plugin_files(tmp_path, key):
     marker = tmp_path / "PWNED"
     (tmp_path / "myrule.py").write_text(f"open({str(marker)!r}, 'w')\n")
     (tmp_path / "pyproject.toml").write_text(f'[tool.awaitwise]\n{key} = ["./myrule.py", "myrule"]\n')
     (tmp_path / "a.py").write_text("x = 1\n")
-    proc = subprocess.run([sys.executable, "-m", "awaitwise", "check", "--no-cache", "."], cwd=tmp_path,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "awaitwise", "check", "--no-cache", "."], cwd=tmp_path, capture_output=True, text=True
+    )
     assert proc.returncode == 2 and f"unknown key `{key}`" in proc.stderr
     assert not marker.exists()
 
@@ -169,7 +183,8 @@ def test_plugins_come_only_from_entry_points(monkeypatch, tmp_path):
     assert all(kwargs.get("group") == "awaitwise.rules" or args == () for args, kwargs in calls)
     assert bool(calls) == registry._may_declare_plugins()
     assert {c.__module__.split(".")[0] for c in reg} <= {"awaitwise"} | {
-        ep.value.split(":")[0].split(".")[0] for ep in _entry_points()}
+        ep.value.split(":")[0].split(".")[0] for ep in _entry_points()
+    }
     assert "awaitwise_rules" not in sys.modules
 
 
@@ -186,20 +201,15 @@ def _entry_points():
 # Terminal escapes
 # ----------------------------------------------------------------------------------------------
 
-ESC_SOURCE = (
-    "import time\n"
-    "import mylib\n\n\n"
-    "async def f():\n"
-    "    time.sleep(1)\n"
-    "    mylib.fetch('\x1b]0;owned\x07')\n"
-)
+ESC_SOURCE = "import time\nimport mylib\n\n\nasync def f():\n    time.sleep(1)\n    mylib.fetch('\x1b]0;owned\x07')\n"
 
 
 def test_control_characters_never_reach_the_terminal_raw(tmp_path):
     """From a file name, a config value shown in a message, a parse error, an error line."""
     (tmp_path / "pyproject.toml").write_text(
         '[tool.awaitwise]\nextend-select = ["AW109"]\n'
-        '[tool.awaitwise.blocking-calls]\n"mylib.fetch" = "use \\u001b[2J\\u001b]0;owned\\u0007 afetch \\u009b31m"\n')
+        '[tool.awaitwise.blocking-calls]\n"mylib.fetch" = "use \\u001b[2J\\u001b]0;owned\\u0007 afetch \\u009b31m"\n'
+    )
     evil_name = "evil\x1b[31mname.py" if sys.platform != "win32" else "evil.py"
     (tmp_path / evil_name).write_text(ESC_SOURCE)
     (tmp_path / "broken.py").write_bytes(b"x = 1 \x1b[31m\n")

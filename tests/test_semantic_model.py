@@ -35,8 +35,9 @@ class _Names:
         parent = self.ctx.parent()
         if isinstance(parent, cst.Attribute) and parent.attr is node:
             return
-        if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param, cst.Arg, cst.ImportAlias, cst.AsName,
-                               cst.Attribute)) and not (isinstance(parent, cst.Attribute) and parent.value is node):
+        if isinstance(
+            parent, (cst.FunctionDef, cst.ClassDef, cst.Param, cst.Arg, cst.ImportAlias, cst.AsName, cst.Attribute)
+        ) and not (isinstance(parent, cst.Attribute) and parent.value is node):
             return
         model_scope = self.ctx.model_scope(self.ctx.scope)
         sites, _ = model_scope.lookup(node.value) if model_scope is not None else (None, None)
@@ -45,8 +46,9 @@ class _Names:
             forms.add("redefined")
         if sites and len({id(site.scope) for site in sites}) > 1:
             forms.add("global")  # also bound by a function's `global` statement: the bindings missed it
-        self.names.append((node.value, self.ctx.qualname(node), self.ctx.binding_qualname(node.value, self.ctx.scope),
-                           forms))
+        self.names.append(
+            (node.value, self.ctx.qualname(node), self.ctx.binding_qualname(node.value, self.ctx.scope), forms)
+        )
 
 
 def run(source: str, module_name: str = "pkg.mod"):
@@ -121,10 +123,21 @@ def test_walrus_to_a_resolvable_value():
     assert got["s.get"] == "requests.Session().get"
 
 
-@pytest.mark.parametrize("pattern", [
-    "[time]", "[*time]", "{'k': time}", "{**time}", "Point(time)", "Point(x=time)", "time", "[_] as time",
-    "[time] | (time, _)", "Point(x=[time])",
-])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "[time]",
+        "[*time]",
+        "{'k': time}",
+        "{**time}",
+        "Point(time)",
+        "Point(x=time)",
+        "time",
+        "[_] as time",
+        "[time] | (time, _)",
+        "Point(x=[time])",
+    ],
+)
 def test_every_match_capture_binds_its_name(pattern):
     got = calls(f"""
         import time
@@ -261,10 +274,19 @@ def test_class_bodies_are_seen_only_directly():
 # --- type sources ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("annotation", [
-    "httpx.Client", "Optional[httpx.Client]", "Union[httpx.Client, None]", "httpx.Client | None",
-    "None | httpx.Client", "'httpx.Client'", "'Optional[httpx.Client]'", "Annotated[httpx.Client, 'x']",
-])
+@pytest.mark.parametrize(
+    "annotation",
+    [
+        "httpx.Client",
+        "Optional[httpx.Client]",
+        "Union[httpx.Client, None]",
+        "httpx.Client | None",
+        "None | httpx.Client",
+        "'httpx.Client'",
+        "'Optional[httpx.Client]'",
+        "Annotated[httpx.Client, 'x']",
+    ],
+)
 def test_parameter_annotations(annotation):
     got = calls(f"""
         import httpx
@@ -275,9 +297,16 @@ def test_parameter_annotations(annotation):
     assert got["client.get"] == "httpx.Client().get"
 
 
-@pytest.mark.parametrize("annotation", [
-    "Any", "object", "Union[httpx.Client, requests.Session]", "httpx.Client | requests.Session", "'not valid ('",
-])
+@pytest.mark.parametrize(
+    "annotation",
+    [
+        "Any",
+        "object",
+        "Union[httpx.Client, requests.Session]",
+        "httpx.Client | requests.Session",
+        "'not valid ('",
+    ],
+)
 def test_annotations_that_name_no_single_type(annotation):
     got = calls(f"""
         import httpx, requests
@@ -484,11 +513,22 @@ def test_a_declaration_types_every_value_of_the_name():
     assert got["other.get"] is None
 
 
-@pytest.mark.parametrize("annotation,expected", [
-    ("httpx.Client", "httpx.Client"), ("'Store'", "Store"), ("Optional[Store]", "Store"),
-    ("Store | None", "Store"), ("typing.Union[None, Store]", "Store"), ("Annotated[Store, 1]", "Store"),
-    ("list[Store]", None), ("Store | Other", None), ("None", None), ("Any", None), ("'bad ('", None),
-])
+@pytest.mark.parametrize(
+    "annotation,expected",
+    [
+        ("httpx.Client", "httpx.Client"),
+        ("'Store'", "Store"),
+        ("Optional[Store]", "Store"),
+        ("Store | None", "Store"),
+        ("typing.Union[None, Store]", "Store"),
+        ("Annotated[Store, 1]", "Store"),
+        ("list[Store]", None),
+        ("Store | Other", None),
+        ("None", None),
+        ("Any", None),
+        ("'bad ('", None),
+    ],
+)
 def test_the_index_records_the_class_a_return_annotation_names(annotation, expected):
     import ast
 

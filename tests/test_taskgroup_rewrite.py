@@ -14,7 +14,7 @@ from awaitwise.engine import lint_source
 from awaitwise.fixer import fix_loop
 from awaitwise.registry import get_registry
 
-PROGRAM = textwrap.dedent('''
+PROGRAM = textwrap.dedent("""
     import asyncio
     from asyncio import gather
 
@@ -62,7 +62,7 @@ PROGRAM = textwrap.dedent('''
 
 
     asyncio.run(main())
-''')
+""")
 
 
 def _run(source: str, tmp_path, name: str) -> str:
@@ -77,8 +77,9 @@ def _run(source: str, tmp_path, name: str) -> str:
 def test_taskgroup_rewrite_gives_the_same_results(tmp_path):
     settings = Settings(select=("AW401",), target_version="py311")
     rule = get_registry().get("AW401")
-    outcome = fix_loop(PROGRAM, lambda src: lint_source(src, "prog.py", settings, [rule], module_name="prog"),
-                       unsafe=True)
+    outcome = fix_loop(
+        PROGRAM, lambda src: lint_source(src, "prog.py", settings, [rule], module_name="prog"), unsafe=True
+    )
     assert not outcome.errors
     fixed = outcome.source
     assert outcome.applied == {"AW401": 5}
@@ -92,12 +93,12 @@ def test_taskgroup_rewrite_gives_the_same_results(tmp_path):
 
 
 def test_return_exceptions_true_is_never_rewritten():
-    source = textwrap.dedent('''
+    source = textwrap.dedent("""
         import asyncio
 
         async def main(a, b):
             return await asyncio.gather(a(), b(), return_exceptions=True)
-    ''')
+    """)
     settings = Settings(select=("AW401",), target_version="py311")
     out = lint_source(source, "m.py", settings, [get_registry().get("AW401")])
     assert out.diagnostics == []

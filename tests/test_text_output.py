@@ -106,13 +106,15 @@ def test_source_controls_and_bidi_overrides_are_shown_escaped(cwd):
 
 
 def test_a_multi_line_span_marks_each_line_and_labels_the_last(cwd):
-    (cwd / "multi.py").write_text(textwrap.dedent("""\
+    (cwd / "multi.py").write_text(
+        textwrap.dedent("""\
         async def f(p):
             data = open(
                 p
             ).read()
             return data
-        """))
+        """)
+    )
     out = check("--select", "AW103", "multi.py")
     assert out.exit_code == 1
     assert out.output.splitlines()[1:11] == [
@@ -164,25 +166,27 @@ def test_the_remaining_findings_of_fix_show_the_fixed_source(cwd):
 
 
 def test_stdin_check_frames_the_text_it_read(cwd):
-    out = check("--stdin-filename", "nowhere/app.py", "-",
-                stdin="import time\n\n\nasync def f():\n    time.sleep(3)\n")
+    out = check("--stdin-filename", "nowhere/app.py", "-", stdin="import time\n\n\nasync def f():\n    time.sleep(3)\n")
     assert out.exit_code == 1
     assert "5 |     time.sleep(3)" in out.output
 
 
-@pytest.mark.parametrize("environ, isatty, expected", [
-    ({}, True, True),
-    ({}, False, False),
-    ({"NO_COLOR": "1"}, True, False),
-    ({"NO_COLOR": "anything"}, True, False),
-    ({"NO_COLOR": ""}, True, True),  # set but empty: not a request (no-color.org)
-    ({"FORCE_COLOR": "1"}, False, True),
-    ({"FORCE_COLOR": "0"}, False, True),  # any non-empty value
-    ({"FORCE_COLOR": ""}, False, False),
-    ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False, False),  # NO_COLOR wins, as in CPython
-    ({"TERM": "dumb"}, True, False),
-    ({"TERM": "dumb", "FORCE_COLOR": "1"}, True, True),
-])
+@pytest.mark.parametrize(
+    "environ, isatty, expected",
+    [
+        ({}, True, True),
+        ({}, False, False),
+        ({"NO_COLOR": "1"}, True, False),
+        ({"NO_COLOR": "anything"}, True, False),
+        ({"NO_COLOR": ""}, True, True),  # set but empty: not a request (no-color.org)
+        ({"FORCE_COLOR": "1"}, False, True),
+        ({"FORCE_COLOR": "0"}, False, True),  # any non-empty value
+        ({"FORCE_COLOR": ""}, False, False),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False, False),  # NO_COLOR wins, as in CPython
+        ({"TERM": "dumb"}, True, False),
+        ({"TERM": "dumb", "FORCE_COLOR": "1"}, True, True),
+    ],
+)
 def test_colour_decision(environ, isatty, expected):
     class Stream:
         def isatty(self):
@@ -206,13 +210,16 @@ def _run(tmp_path, env_extra, tty: bool):
     return proc.returncode, out
 
 
-@pytest.mark.parametrize("env_extra, tty, coloured", [
-    ({}, False, False),
-    ({}, True, True),
-    ({"NO_COLOR": "1"}, True, False),
-    ({"FORCE_COLOR": "1"}, False, True),
-    ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False, False),
-])
+@pytest.mark.parametrize(
+    "env_extra, tty, coloured",
+    [
+        ({}, False, False),
+        ({}, True, True),
+        ({"NO_COLOR": "1"}, True, False),
+        ({"FORCE_COLOR": "1"}, False, True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False, False),
+    ],
+)
 def test_colour_through_the_real_program(tmp_path, env_extra, tty, coloured):
     code, out = _run(tmp_path, env_extra, tty)
     assert code == 1
@@ -232,7 +239,7 @@ def test_a_very_long_line_is_cut_around_the_span():
     shown = frame[2].split(" | ", 1)[1]
     marker = frame[3].split(" | ", 1)[1]
     assert shown.startswith("...") and shown.endswith("...") and len(shown) <= 3 + 200 + 3
-    assert shown[marker.index("^"):].startswith("time.sleep(1)")
+    assert shown[marker.index("^") :].startswith("time.sleep(1)")
     assert marker.strip() == "^" * 13 + " AW100"
     assert frame[1].endswith(" | ...")  # the context lines share the window
     # a span that goes past the window is marked up to its edge, and its last line still labelled

@@ -43,21 +43,24 @@ def _index(sources, settings=None):
 
 
 def test_facts_keep_only_what_the_body_executes():
-    facts = extract("m.py", (
-        "import asyncio, time\n"
-        "def f(p):\n"
-        "    def inner():\n"
-        "        time.sleep(1)\n"
-        "    g = lambda: time.sleep(2)\n"
-        "    asyncio.to_thread(helper, p)\n"
-        "    with open(p) as fh:\n"
-        "        fh.read()\n"
-        "    for x in p.glob('*'):\n"
-        "        pass\n"
-        "    len(p)\n"
-        "async def coro():\n"
-        "    time.sleep(1)\n"
-    ))
+    facts = extract(
+        "m.py",
+        (
+            "import asyncio, time\n"
+            "def f(p):\n"
+            "    def inner():\n"
+            "        time.sleep(1)\n"
+            "    g = lambda: time.sleep(2)\n"
+            "    asyncio.to_thread(helper, p)\n"
+            "    with open(p) as fh:\n"
+            "        fh.read()\n"
+            "    for x in p.glob('*'):\n"
+            "        pass\n"
+            "    len(p)\n"
+            "async def coro():\n"
+            "    time.sleep(1)\n"
+        ),
+    )
     targets = [(c.target, c.line, c.consumed) for c in calls_of(facts)["f"]]
     assert targets == [
         ("asyncio.to_thread", 6, False),  # `helper` is handed over, not called
@@ -69,22 +72,28 @@ def test_facts_keep_only_what_the_body_executes():
 
 
 def test_facts_resolve_self_cls_local_imports_and_instance_attributes():
-    facts = extract("m.py", (
-        "import requests\n"
-        "class C(Base):\n"
-        "    def __init__(self):\n"
-        "        self.s = requests.Session()\n"
-        "    def get(self, u):\n"
-        "        from .util import fetch as f\n"
-        "        self.s.get(u)\n"
-        "        self.other()\n"
-        "        return f(u)\n"
-        "    @classmethod\n"
-        "    def make(cls):\n"
-        "        return cls.build()\n"
-    ))
+    facts = extract(
+        "m.py",
+        (
+            "import requests\n"
+            "class C(Base):\n"
+            "    def __init__(self):\n"
+            "        self.s = requests.Session()\n"
+            "    def get(self, u):\n"
+            "        from .util import fetch as f\n"
+            "        self.s.get(u)\n"
+            "        self.other()\n"
+            "        return f(u)\n"
+            "    @classmethod\n"
+            "    def make(cls):\n"
+            "        return cls.build()\n"
+        ),
+    )
     assert [c.target for c in calls_of(facts)["C.get"]] == [
-        ("path", "C", "().s.get"), ("path", "C", "().other"), ("imp", 1, "util", "fetch", "")]
+        ("path", "C", "().s.get"),
+        ("path", "C", "().other"),
+        ("imp", 1, "util", "fetch", ""),
+    ]
     assert [c.target for c in calls_of(facts)["C.make"]] == [("path", "C", ".build")]
     assert facts.attr_values == {"C": {"s": "requests.Session()"}}
 
@@ -93,22 +102,24 @@ def test_facts_resolve_self_cls_local_imports_and_instance_attributes():
 
 
 def test_shortest_chain_wins_and_cycles_end():
-    index = _index({
-        "m": (
-            "import time\n"
-            "def leaf():\n"
-            "    time.sleep(1)\n"
-            "def mid():\n"
-            "    leaf()\n"
-            "def top():\n"
-            "    mid()\n"
-            "    leaf()\n"
-            "def a():\n"
-            "    b()\n"
-            "def b():\n"
-            "    a()\n"
-        ),
-    })
+    index = _index(
+        {
+            "m": (
+                "import time\n"
+                "def leaf():\n"
+                "    time.sleep(1)\n"
+                "def mid():\n"
+                "    leaf()\n"
+                "def top():\n"
+                "    mid()\n"
+                "    leaf()\n"
+                "def a():\n"
+                "    b()\n"
+                "def b():\n"
+                "    a()\n"
+            ),
+        }
+    )
     graph = index.blocking_graph(Settings())
     assert graph.chains[("m", "top")].steps == (("m", "top"), ("m", "leaf"))
     assert graph.chains[("m", "mid")].leaf.line == 3
@@ -116,8 +127,10 @@ def test_shortest_chain_wins_and_cycles_end():
 
 
 def test_ignored_catalogs_do_not_count_and_aw108_counts_only_when_enabled():
-    sources = {"m": "import time, hashlib\ndef nap():\n    time.sleep(1)\n"
-                    "def derive(p):\n    return hashlib.pbkdf2_hmac('sha256', p, b's', 100000)\n"}
+    sources = {
+        "m": "import time, hashlib\ndef nap():\n    time.sleep(1)\n"
+        "def derive(p):\n    return hashlib.pbkdf2_hmac('sha256', p, b's', 100000)\n"
+    }
     graph = _index(sources).blocking_graph(Settings())
     assert ("m", "nap") in graph.chains and ("m", "derive") not in graph.chains
     graph = _index(sources).blocking_graph(Settings(ignore=("AW100",)))
@@ -127,32 +140,40 @@ def test_ignored_catalogs_do_not_count_and_aw108_counts_only_when_enabled():
 
 
 def test_non_blocking_arguments_are_the_rules_own():
-    graph = _index({"m": (
-        "import threading, socket\n"
-        "lock = threading.Lock()\n"
-        "def try_lock():\n"
-        "    return lock.acquire(blocking=False)\n"
-        "def take_lock():\n"
-        "    return lock.acquire()\n"
-        "def numeric(host):\n"
-        "    return socket.getaddrinfo(host, 80, 0, 0, 0, socket.AI_NUMERICHOST)\n"
-        "def nonblocking_recv():\n"
-        "    sock = socket.socket()\n"
-        "    sock.setblocking(False)\n"
-        "    return sock.recv(10)\n"
-    )}).blocking_graph(Settings())
+    graph = _index(
+        {
+            "m": (
+                "import threading, socket\n"
+                "lock = threading.Lock()\n"
+                "def try_lock():\n"
+                "    return lock.acquire(blocking=False)\n"
+                "def take_lock():\n"
+                "    return lock.acquire()\n"
+                "def numeric(host):\n"
+                "    return socket.getaddrinfo(host, 80, 0, 0, 0, socket.AI_NUMERICHOST)\n"
+                "def nonblocking_recv():\n"
+                "    sock = socket.socket()\n"
+                "    sock.setblocking(False)\n"
+                "    return sock.recv(10)\n"
+            )
+        }
+    ).blocking_graph(Settings())
     assert set(graph.chains) == {("m", "take_lock")}
 
 
 def test_message_shows_the_shortest_chain_in_text_and_json():
     data = _cli(["--no-cache", "."], REPORTS)
     messages = {d["message"] for d in data}
-    assert ("publish_fast() blocks the event loop: publish_fast → write_text → open() "
-            "(app/storage/files.py:8)") in messages
-    assert ("publish() blocks the event loop: publish → build → save_report → write_text → open() "
-            "(app/storage/files.py:8)") in messages
-    assert ("self.load() blocks the event loop: Repository.load → Repository._read → read_config → "
-            "pathlib.Path().read_text() (app/storage/files.py:13)") in messages
+    assert (
+        "publish_fast() blocks the event loop: publish_fast → write_text → open() (app/storage/files.py:8)"
+    ) in messages
+    assert (
+        "publish() blocks the event loop: publish → build → save_report → write_text → open() (app/storage/files.py:8)"
+    ) in messages
+    assert (
+        "self.load() blocks the event loop: Repository.load → Repository._read → read_config → "
+        "pathlib.Path().read_text() (app/storage/files.py:13)"
+    ) in messages
     assert {d["code"] for d in data} == {"AW110"}
     assert all(d["fix"] is None for d in data)
 
@@ -169,8 +190,8 @@ def _copy_reports(tmp_path) -> Path:
     root = tmp_path / "reports"
     shutil.copytree(REPORTS, root)
     (root / "app" / "services" / "unrelated.py").write_text(
-        "from ..storage.files import pure\n\n\nasync def shout(text):\n    return pure(text)\n",
-        encoding="utf-8")
+        "from ..storage.files import pure\n\n\nasync def shout(text):\n    return pure(text)\n", encoding="utf-8"
+    )
     return root
 
 
@@ -221,12 +242,19 @@ def test_results_keyed_by_file_fingerprint_recheck_only_dependent_files(tmp_path
     store = cache.results(settings, settings.enabled_codes(get_registry()))
     for p in paths:
         st = os.stat(p)
-        store.record(str(p), str(p), index.file_fingerprint(str(p)),
-                     (st.st_mtime_ns, st.st_size, content_hash(p.read_bytes())), ("result",))
+        store.record(
+            str(p),
+            str(p),
+            index.file_fingerprint(str(p)),
+            (st.st_mtime_ns, st.st_size, content_hash(p.read_bytes())),
+            ("result",),
+        )
     _unblock_write_text(root)
     index = _index_of(root)
-    api, unrelated = (store.lookup(str(p), str(p), index.file_fingerprint(str(p)),
-                                   read_hash=lambda p=p: content_hash(p.read_bytes())) for p in paths)
+    api, unrelated = (
+        store.lookup(str(p), str(p), index.file_fingerprint(str(p)), read_hash=lambda p=p: content_hash(p.read_bytes()))
+        for p in paths
+    )
     assert api is None and unrelated == ("result",)
 
 
@@ -283,20 +311,23 @@ def test_packed_calls_are_read_like_the_cache():
 
 _FOLLOWED = {
     "store": "import os\n\n\nclass Store:\n    def __init__(self):\n        self.fh = open('x')\n\n"
-             "    def save(self, data):\n        self.fh.write(data)\n\n\ndef wipe(p):\n    os.remove(p)\n",
+    "    def save(self, data):\n        self.fh.write(data)\n\n\ndef wipe(p):\n    os.remove(p)\n",
     "service": "from store import Store, wipe\n\n\ndef persist(s: Store, d):\n    s.save(d)\n\n\n"
-               "def clean():\n    return 1\n",
+    "def clean():\n    return 1\n",
     "app": "from service import persist, clean\n\n\nasync def handler(s, d):\n    persist(s, d)\n    clean()\n",
 }
 
 
-@pytest.mark.parametrize("module, edited", [
-    ("service", _FOLLOWED["service"].replace("    return 1\n", "    wipe('/tmp/x')\n    return 1\n")),  # a new call
-    ("service", "\n\n" + _FOLLOWED["service"]),  # every line moves
-    ("store", _FOLLOWED["store"].replace("    os.remove(p)\n", "    return p\n")),  # a call goes
-    ("store", _FOLLOWED["store"].replace("self.fh = open('x')", "self.fh = None")),  # an attribute's value
-    ("service", _FOLLOWED["service"] + "\n\nasync def extra():\n    pass\n"),  # a new definition
-])
+@pytest.mark.parametrize(
+    "module, edited",
+    [
+        ("service", _FOLLOWED["service"].replace("    return 1\n", "    wipe('/tmp/x')\n    return 1\n")),  # a new call
+        ("service", "\n\n" + _FOLLOWED["service"]),  # every line moves
+        ("store", _FOLLOWED["store"].replace("    os.remove(p)\n", "    return p\n")),  # a call goes
+        ("store", _FOLLOWED["store"].replace("self.fh = open('x')", "self.fh = None")),  # an attribute's value
+        ("service", _FOLLOWED["service"] + "\n\nasync def extra():\n    pass\n"),  # a new definition
+    ],
+)
 def test_an_updated_index_answers_as_a_fresh_one(module, edited):
     settings = Settings(project_root="")
     followed = _index(_FOLLOWED, settings).follow_edits()
@@ -308,8 +339,9 @@ def test_an_updated_index_answers_as_a_fresh_one(module, edited):
     graph, expected = updated.blocking_graph(settings), fresh.blocking_graph(settings)
     assert graph.chains == expected.chains and graph.names() == expected.names()
     assert updated.coroutine_names() == fresh.coroutine_names()
-    assert [updated.resolve(q) for q in ("app.persist", "service.Store.save", "service.extra")] == \
-        [fresh.resolve(q) for q in ("app.persist", "service.Store.save", "service.extra")]
+    assert [updated.resolve(q) for q in ("app.persist", "service.Store.save", "service.extra")] == [
+        fresh.resolve(q) for q in ("app.persist", "service.Store.save", "service.extra")
+    ]
     # and once more from there, back to the original text
     again = updated.updated(module, extract(f"{module}.py", _FOLLOWED[module]))
     assert again.blocking_graph(settings).chains == before.chains

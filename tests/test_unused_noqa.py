@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from awaitwise.cli import main
 
-SOURCE = textwrap.dedent('''\
+SOURCE = textwrap.dedent("""\
     import asyncio
     import time
 
@@ -21,7 +21,7 @@ SOURCE = textwrap.dedent('''\
         await asyncio.sleep(1)  # noqa: AW100
         await asyncio.sleep(2)  # noqa: AW999, E501
         await asyncio.sleep(3)  # noqa: AW1
-    ''')
+    """)
 
 
 def run(*args):
@@ -59,17 +59,23 @@ def test_judges_the_codes_of_the_rules_that_ran(cwd):
 def test_codes_of_rules_that_did_not_run_are_left_alone(cwd):
     # AW002 alone: only the code that names no rule
     assert findings("--no-cache", "--select", "AW002", "app.py") == [
-        ("AW002", 8, "Unused codes in `noqa` directive (unknown: `AW999`)")]
+        ("AW002", 8, "Unused codes in `noqa` directive (unknown: `AW999`)")
+    ]
     assert findings("--no-cache", "--extend-select", "AW002", "--ignore", "AW100", "app.py") == [
-        ("AW002", 8, "Unused codes in `noqa` directive (unknown: `AW999`)")]
-    (cwd / "pyproject.toml").write_text('[tool.awaitwise]\nextend-select = ["AW002"]\n'
-                                        'per-file-ignores = { "tests/*" = ["AW100"] }\n')
+        ("AW002", 8, "Unused codes in `noqa` directive (unknown: `AW999`)")
+    ]
+    (cwd / "pyproject.toml").write_text(
+        '[tool.awaitwise]\nextend-select = ["AW002"]\nper-file-ignores = { "tests/*" = ["AW100"] }\n'
+    )
     (cwd / "tests").mkdir()
     (cwd / "tests" / "test_app.py").write_text(SOURCE)
     # in tests/, AW100 is off: its `# noqa: AW100` is not judged, the unknown AW999 still is
     by_file = json.loads(run("check", "--no-cache", "--output-format", "json", ".").stdout)
     assert sorted((d["filename"].replace("\\", "/"), d["location"]["row"]) for d in by_file) == [
-        ("app.py", 7), ("app.py", 8), ("tests/test_app.py", 8)]
+        ("app.py", 7),
+        ("app.py", 8),
+        ("tests/test_app.py", 8),
+    ]
 
 
 def test_noqa_for_aw002_itself(cwd):
@@ -81,8 +87,8 @@ def test_fix_removes_what_is_unused_and_is_idempotent(cwd):
     out = run("fix", "--no-cache", "--extend-select", "AW002", "app.py")
     assert out.exit_code == 0, out.output
     assert (cwd / "app.py").read_text() == SOURCE.replace(
-        "await asyncio.sleep(1)  # noqa: AW100", "await asyncio.sleep(1)").replace(
-        "# noqa: AW999, E501", "# noqa: E501")
+        "await asyncio.sleep(1)  # noqa: AW100", "await asyncio.sleep(1)"
+    ).replace("# noqa: AW999, E501", "# noqa: E501")
     again = run("fix", "--no-cache", "--extend-select", "AW002", "app.py")
     assert "Fixed" not in again.output and again.exit_code == 0
 
@@ -115,8 +121,10 @@ def test_a_file_linted_in_pieces_is_judged_on_all_its_findings(cwd, monkeypatch)
     body = "".join(f"    x{i} = len(str({i}))\n" for i in range(60))
     parts = ["import asyncio\nimport time\n"]
     for n in range(3):
-        parts.append(f"\n\nasync def f{n}():\n{body}    time.sleep(1)  # noqa: AW100\n"
-                     f"    await asyncio.sleep(1)  # noqa: AW100\n")
+        parts.append(
+            f"\n\nasync def f{n}():\n{body}    time.sleep(1)  # noqa: AW100\n"
+            f"    await asyncio.sleep(1)  # noqa: AW100\n"
+        )
     text = "".join(parts)
     (cwd / "big.py").write_text(text)
     unused = [i for i, line in enumerate(text.splitlines(), 1) if "await asyncio.sleep" in line]

@@ -20,9 +20,7 @@ from awaitwise.registry import get_registry
 
 HELPERS_PURE = "def load(path):\n    return path.upper()\n\n\ndef other():\n    return 1\n"
 HELPERS_BLOCKING = "import time\n\n\ndef load(path):\n    time.sleep(1)\n\n\ndef other():\n    return 1\n"
-API = ("from .helpers import load\n\n\n"
-       "async def handler(path):\n"
-       "    return load(path)\n")
+API = "from .helpers import load\n\n\nasync def handler(path):\n    return load(path)\n"
 DIRECT = "import time\n\n\nasync def tick():\n    time.sleep(1)\n"
 
 
@@ -239,8 +237,14 @@ def test_listed_files_reuse_the_walk_of_a_folder_of_packages_without_a_marker(tm
     files, _ = discover([str(top)], settings)
     expected = project_mod.project_files(files, settings)
     assert [os.path.relpath(p, top) for p in expected] == [
-        "alpha/__init__.py", "alpha/sub/__init__.py", "alpha/sub/m.py",
-        "beta/__init__.py", "beta/sub/__init__.py", "beta/sub/m.py", "loose.py"]
+        "alpha/__init__.py",
+        "alpha/sub/__init__.py",
+        "alpha/sub/m.py",
+        "beta/__init__.py",
+        "beta/sub/__init__.py",
+        "beta/sub/m.py",
+        "loose.py",
+    ]
     calls = []
     real_project_files = project_mod.project_files
 

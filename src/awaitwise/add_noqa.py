@@ -45,7 +45,7 @@ def with_directives(text: str, wanted: Mapping[int, Set[str]]):
             continue
         line = lines[row - 1]
         body = line.rstrip("\r\n")
-        ending = line[len(body):]
+        ending = line[len(body) :]
         new = with_codes(body, comments.directive(row), wanted[row])
         if new != body:
             lines[row - 1] = new + ending

@@ -36,9 +36,18 @@ from .diagnostics import Diagnostic, Edit, Fix, Location
 SettingsLike = Union[Settings, Mapping[str, object], None]
 
 __all__ = [
-    "check_source", "fix_source", "check_paths",
-    "CheckResult", "FixResult", "PathsResult",
-    "Diagnostic", "Location", "Fix", "Edit", "Settings", "ConfigError",
+    "check_source",
+    "fix_source",
+    "check_paths",
+    "CheckResult",
+    "FixResult",
+    "PathsResult",
+    "Diagnostic",
+    "Location",
+    "Fix",
+    "Edit",
+    "Settings",
+    "ConfigError",
 ]
 
 _NO_PATH = "<string>"
@@ -115,8 +124,9 @@ def _errors(*messages) -> Tuple[str, ...]:
     return tuple(m for m in messages if m)
 
 
-def check_source(source: str, path: Optional[str] = None, settings: SettingsLike = None, *,
-                 cache: bool = False) -> CheckResult:
+def check_source(
+    source: str, path: Optional[str] = None, settings: SettingsLike = None, *, cache: bool = False
+) -> CheckResult:
     """Check one source text. `path` names it: it picks the config, per-file-ignores, the module
     name for relative imports, and the project its imports are resolved in."""
     registry = _registry()
@@ -130,8 +140,9 @@ def check_source(source: str, path: Optional[str] = None, settings: SettingsLike
     return CheckResult(fr.filename, tuple(fr.diagnostics), _errors(fr.error))
 
 
-def fix_source(source: str, path: Optional[str] = None, settings: SettingsLike = None, *,
-               unsafe: bool = False, cache: bool = False) -> FixResult:
+def fix_source(
+    source: str, path: Optional[str] = None, settings: SettingsLike = None, *, unsafe: bool = False, cache: bool = False
+) -> FixResult:
     """Apply fixes to one source text (safe ones; unsafe ones too with `unsafe=True`), re-checking
     until nothing changes, and return the fixed text. Nothing is written."""
     from .runner import fix_one
@@ -142,15 +153,21 @@ def fix_source(source: str, path: Optional[str] = None, settings: SettingsLike =
     project = None
     if path is not None:
         project = _session(resolved, registry, cache)._project([], extra_root=path)
-    fr = fix_one(path or _NO_PATH, resolved, registry, project, unsafe=unsafe, write=False,
-                 source=Source(source, "utf-8", False))
+    fr = fix_one(
+        path or _NO_PATH, resolved, registry, project, unsafe=unsafe, write=False, source=Source(source, "utf-8", False)
+    )
     fixed = fr.fixed_source if fr.fixed_source is not None else source
-    return FixResult(fr.filename, fixed, fixed != source, dict(fr.fixes_applied), tuple(fr.diagnostics),
-                     _errors(fr.error))
+    return FixResult(
+        fr.filename, fixed, fixed != source, dict(fr.fixes_applied), tuple(fr.diagnostics), _errors(fr.error)
+    )
 
 
-def check_paths(paths: Union[str, os.PathLike[str], Iterable[Union[str, os.PathLike[str]]]],
-                settings: SettingsLike = None, *, cache: bool = False) -> PathsResult:
+def check_paths(
+    paths: Union[str, os.PathLike[str], Iterable[Union[str, os.PathLike[str]]]],
+    settings: SettingsLike = None,
+    *,
+    cache: bool = False,
+) -> PathsResult:
     """Check files and folders as `awaitwise check PATHS` does: discovery honours .gitignore and
     excludes, and the project index spans every discovered file."""
     if isinstance(paths, (str, os.PathLike)):
@@ -166,5 +183,8 @@ def check_paths(paths: Union[str, os.PathLike[str], Iterable[Union[str, os.PathL
     else:
         session = _session(resolve(settings, names[0], registry), registry, cache)
     result = session.check(names)
-    return PathsResult(tuple(result.diagnostics), tuple(session.problems) + tuple(result.problems),
-                       tuple(f.filename for f in result.files))
+    return PathsResult(
+        tuple(result.diagnostics),
+        tuple(session.problems) + tuple(result.problems),
+        tuple(f.filename for f in result.files),
+    )

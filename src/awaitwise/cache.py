@@ -116,8 +116,13 @@ def tool_fingerprint() -> str:
 # The per-user secret and the per-folder MAC keys
 # ------------------------------------------------------------------------------------------------
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) \
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_BINARY", 0)
     | getattr(os, "O_CLOEXEC", 0)
+)
 
 
 def _uid() -> Optional[int]:
@@ -260,17 +265,19 @@ def folder_key(directory: str) -> Optional[bytes]:
 # Everything a cache holds besides plain containers and scalars (which protocol 4 writes without
 # naming a global): exact (module, name) pairs, nothing else. A new record class stored in the
 # cache must be added here (tests/test_cache_trust.py checks a real cached run loads whole).
-_ALLOWED = frozenset({
-    ("awaitwise.diagnostics", "Diagnostic"),
-    ("awaitwise.diagnostics", "Location"),
-    ("awaitwise.diagnostics", "Fix"),
-    ("awaitwise.diagnostics", "Edit"),
-    ("awaitwise.project", "FileFacts"),
-    ("awaitwise.project", "FuncFacts"),
-    ("awaitwise.project", "ClassFacts"),
-    ("awaitwise.project", "CallFact"),
-    ("awaitwise.screening", "ScreenFacts"),
-})
+_ALLOWED = frozenset(
+    {
+        ("awaitwise.diagnostics", "Diagnostic"),
+        ("awaitwise.diagnostics", "Location"),
+        ("awaitwise.diagnostics", "Fix"),
+        ("awaitwise.diagnostics", "Edit"),
+        ("awaitwise.project", "FileFacts"),
+        ("awaitwise.project", "FuncFacts"),
+        ("awaitwise.project", "ClassFacts"),
+        ("awaitwise.project", "CallFact"),
+        ("awaitwise.screening", "ScreenFacts"),
+    }
+)
 
 
 class _Unpickler(pickle.Unpickler):
@@ -312,8 +319,9 @@ def loads(data: bytes, key: bytes, name: str = "") -> Any:
     if len(data) < head or not data.startswith(_HEADER):
         raise ValueError("not an awaitwise cache file of this version")
     view = memoryview(data)  # no copy of the payload (a large project's facts are tens of MB)
-    if not hmac.compare_digest(_mac(key, name.encode("utf-8", "surrogateescape"), view[head:]),
-                               data[len(_HEADER):head]):
+    if not hmac.compare_digest(
+        _mac(key, name.encode("utf-8", "surrogateescape"), view[head:]), data[len(_HEADER) : head]
+    ):
         raise ValueError("cache file is not this user's for this folder, or is corrupt")
     try:
         stream = io.BytesIO(data)
@@ -418,8 +426,7 @@ def _read_bundle(path: str, key: Optional[bytes]):
         with os.fdopen(fd, "rb") as fh:
             st = os.fstat(fh.fileno())
             uid = _uid()
-            if (not stat_mod.S_ISREG(st.st_mode) or (uid is not None and st.st_uid != uid)
-                    or st.st_size > _MAX_BUNDLE):
+            if not stat_mod.S_ISREG(st.st_mode) or (uid is not None and st.st_uid != uid) or st.st_size > _MAX_BUNDLE:
                 return _discard(path)
             if os.name == "nt" and os.path.islink(path):  # pragma: no cover - no O_NOFOLLOW there
                 return _discard(path)
@@ -498,8 +505,11 @@ class Cache:
                 _write_atomic(ignore, b"# Created by awaitwise automatically.\n*\n")
             tag = os.path.join(directory, "CACHEDIR.TAG")
             if not os.path.exists(tag):
-                _write_atomic(tag, b"Signature: 8a477f597d28d172789f06886806bc55\n"
-                                   b"# This file is a cache directory tag created by awaitwise.\n")
+                _write_atomic(
+                    tag,
+                    b"Signature: 8a477f597d28d172789f06886806bc55\n"
+                    b"# This file is a cache directory tag created by awaitwise.\n",
+                )
         except OSError:
             return cls(None)
         return cls(directory, key)
@@ -550,9 +560,14 @@ class Cache:
                 # at once those of another FileFacts version ("facts-<version>-<hash>"): loading
                 # the table loads every entry, and after an upgrade none of them is read again
                 live = {k.rsplit("-", 1)[0] for k in b.used if isinstance(k, str) and k.startswith("facts-")}
-                b.save(prune_unused_over=2 * len(b.used) + 2000, stale=(
-                    lambda k: isinstance(k, str) and k.startswith("facts-") and k.rsplit("-", 1)[0] not in live  # noqa: B023 - save() uses it at once
-                ) if live else None)
+                b.save(
+                    prune_unused_over=2 * len(b.used) + 2000,
+                    stale=(
+                        lambda k: isinstance(k, str) and k.startswith("facts-") and k.rsplit("-", 1)[0] not in live  # noqa: B023 - save() uses it at once
+                    )
+                    if live
+                    else None,
+                )
             else:
                 b.save()
         self._prune_results()
@@ -561,8 +576,12 @@ class Cache:
         """Keep the result tables of the configurations used last (each awaitwise build and
         settings has its own; the others are never read again once awaitwise is upgraded)."""
         if self.directory is not None:
-            prune_bundles(self.directory, "results-", MAX_RESULT_BUNDLES,
-                          {os.path.basename(b.path) for b in self._bundles.values()})
+            prune_bundles(
+                self.directory,
+                "results-",
+                MAX_RESULT_BUNDLES,
+                {os.path.basename(b.path) for b in self._bundles.values()},
+            )
 
 
 def prune_bundles(directory: str, prefix: str, keep: int, mine=frozenset()) -> None:
@@ -570,13 +589,12 @@ def prune_bundles(directory: str, prefix: str, keep: int, mine=frozenset()) -> N
     run's own, written at its end if not yet) and the most recently written others."""
     mine = {m for m in mine if m.startswith(prefix)}
     try:
-        others = [n for n in os.listdir(directory)
-                  if n.startswith(prefix) and n.endswith(".bin") and n not in mine]
+        others = [n for n in os.listdir(directory) if n.startswith(prefix) and n.endswith(".bin") and n not in mine]
         room = max(0, keep - len(mine))
         if len(others) <= room:
             return
         others.sort(key=lambda n: os.lstat(os.path.join(directory, n)).st_mtime_ns)
-        for name in others[:len(others) - room]:
+        for name in others[: len(others) - room]:
             os.unlink(os.path.join(directory, name))
     except OSError:
         pass
@@ -593,8 +611,7 @@ class ResultStore:
     def enabled(self) -> bool:
         return self.bundle is not None
 
-    def lookup(self, path: str, shown: str, project_fp: str, stat: Optional[Tuple[int, int]] = None,
-               read_hash=None):
+    def lookup(self, path: str, shown: str, project_fp: str, stat: Optional[Tuple[int, int]] = None, read_hash=None):
         """The stored value for `path` (absolute and normalized, as discovery.absolute_paths gives
         it: the run looks up every file, so it is not worked out again here) if still valid, else
         None. `stat` is (mtime_ns, size) (taken here when omitted); when it differs from the
@@ -630,8 +647,9 @@ class ResultStore:
     def record(self, path: str, shown: str, project_fp: str, signature: Signature, value) -> None:
         if self.bundle is None or signature is None:
             return
-        self.bundle.put(os.path.abspath(path), (_settled(signature[0]), signature[1], signature[2], project_fp,
-                                                shown, value))
+        self.bundle.put(
+            os.path.abspath(path), (_settled(signature[0]), signature[1], signature[2], project_fp, shown, value)
+        )
 
 
 def _settled(mtime_ns: int) -> int:
@@ -641,5 +659,18 @@ def _settled(mtime_ns: int) -> int:
     return -1 if time.time_ns() - mtime_ns < 2_000_000_000 else mtime_ns
 
 
-__all__ = ["Cache", "ResultStore", "Bundle", "CACHE_DIR", "content_hash", "stat_signature", "prune_bundles",
-           "tool_fingerprint", "dumps", "loads", "user_secret", "folder_key", "key_folder"]
+__all__ = [
+    "Cache",
+    "ResultStore",
+    "Bundle",
+    "CACHE_DIR",
+    "content_hash",
+    "stat_signature",
+    "prune_bundles",
+    "tool_fingerprint",
+    "dumps",
+    "loads",
+    "user_secret",
+    "folder_key",
+    "key_folder",
+]

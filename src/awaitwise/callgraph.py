@@ -31,10 +31,18 @@ Node = Tuple[str, str]  # (module, definition path)
 # Decorators after which calling the function still runs its body right away. The memoizing ones
 # (functools.cache, lru_cache) are not among them: their body runs once per argument values, which
 # is a memo (analysis/guards.py), so the calls are not followed.
-_TRANSPARENT_DECORATORS = frozenset({
-    "builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod", "typing.override",
-    "typing_extensions.override", "typing.final", "typing_extensions.final", "contextlib.contextmanager",
-})
+_TRANSPARENT_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "abc.abstractmethod",
+        "typing.override",
+        "typing_extensions.override",
+        "typing.final",
+        "typing_extensions.final",
+        "contextlib.contextmanager",
+    }
+)
 _CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager"})
 _OPAQUE_ARG = ArgValue(None, False, "", "?")
 
@@ -102,8 +110,12 @@ def config_key(settings) -> tuple:
         return _CONFIG_KEYS[settings]
     except (KeyError, TypeError):
         pass
-    key = (tuple(settings.blocking_calls), tuple(settings.non_blocking_functions),
-           settings.transitive_max_depth, tuple(r.code for r in blocking_rules(settings)))
+    key = (
+        tuple(settings.blocking_calls),
+        tuple(settings.non_blocking_functions),
+        settings.transitive_max_depth,
+        tuple(r.code for r in blocking_rules(settings)),
+    )
     try:
         if len(_CONFIG_KEYS) > 64:
             _CONFIG_KEYS.clear()
@@ -122,9 +134,16 @@ def display_name(node: Node) -> str:
 class BlockingGraph:
     """Which sync project callables block, with the shortest chain of each."""
 
-    def __init__(self, index, settings, chains: Optional[Dict[Node, Chain]] = None, propagate: bool = True,
-                 previous: Optional[BlockingGraph] = None, changed: FrozenSet[str] = frozenset(),
-                 keep_parts: bool = False):
+    def __init__(
+        self,
+        index,
+        settings,
+        chains: Optional[Dict[Node, Chain]] = None,
+        propagate: bool = True,
+        previous: Optional[BlockingGraph] = None,
+        changed: FrozenSet[str] = frozenset(),
+        keep_parts: bool = False,
+    ):
         """`chains`: the chains worked out before (an installed package's summary), so the graph
         only answers questions; `propagate=False`: no function blocks (the async frameworks'
         own packages, whose threads and executors wait on purpose).
@@ -306,8 +325,9 @@ class BlockingGraph:
             found = None
             matched = self.matches(qualname)
             for rule, key in matched:
-                if rule.call_blocks(key, _arguments(call.args), call.receiver,
-                                    _LazyText(calls, text_cache), call.consumed):
+                if rule.call_blocks(
+                    key, _arguments(call.args), call.receiver, _LazyText(calls, text_cache), call.consumed
+                ):
                     shown = qualname.replace("builtins.", "")
                     leaf = Leaf(shown if shown.endswith(")") else shown + "()", rule.code, module, call.line)
                     found = ((bool(call.guard), call.line, len(leaf.call)), leaf, tuple(call.guard), (), ())
@@ -526,8 +546,16 @@ class BlockingGraph:
         for name in library_names:  # the calls that reach an installed package's blocking callables
             out.setdefault(name, []).append((("<installed>", name), (), "", "", "", 0, (), ()))
         index = self.index
-        todo = [(m, a, b) for m, facts in index.modules.items() for a, b in facts.names.items()
-                if b[0] in ("import", "alias")] if (self.chains or library_names) else []
+        todo = (
+            [
+                (m, a, b)
+                for m, facts in index.modules.items()
+                for a, b in facts.names.items()
+                if b[0] in ("import", "alias")
+            ]
+            if (self.chains or library_names)
+            else []
+        )
         while todo:  # an alias can only reach a callable under a name already known to
             later = []
             known = len(out)
@@ -550,9 +578,18 @@ class BlockingGraph:
                     lib = libs.chain_of(ref[1])
                     if lib is not None:
                         chain = lib[3]
-                        out.setdefault(alias, []).append((("<installed>", ref[1]), chain.steps, chain.leaf.call,
-                                                          chain.leaf.code, chain.leaf.path or "", chain.leaf.line,
-                                                          chain.guard, chain.assumes))
+                        out.setdefault(alias, []).append(
+                            (
+                                ("<installed>", ref[1]),
+                                chain.steps,
+                                chain.leaf.call,
+                                chain.leaf.code,
+                                chain.leaf.path or "",
+                                chain.leaf.line,
+                                chain.guard,
+                                chain.assumes,
+                            )
+                        )
             todo = later if len(out) > known else []
         memo = self.__dict__["_names"] = {k: tuple(sorted(set(v))) for k, v in out.items()}
         return memo
@@ -565,8 +602,16 @@ class BlockingGraph:
 
     def _describe(self, node: Node, chain: Chain) -> tuple:
         leaf = chain.leaf
-        return (node, chain.steps, leaf.call, leaf.code, self.index.paths.get(leaf.module, leaf.module), leaf.line,
-                chain.guard, chain.assumes)
+        return (
+            node,
+            chain.steps,
+            leaf.call,
+            leaf.code,
+            self.index.paths.get(leaf.module, leaf.module),
+            leaf.line,
+            chain.guard,
+            chain.assumes,
+        )
 
     def digest(self, words: Optional[FrozenSet[str]] = None) -> str:
         """A digest of the chains a file mentioning `words` can reach (all chains when None)."""
@@ -574,8 +619,11 @@ class BlockingGraph:
         if words is None:
             keys = sorted(names)
         else:  # walk the smaller of the two sets
-            keys = sorted(k for k in words if k in names) if len(words) < len(names) else sorted(
-                k for k in names if k in words)
+            keys = (
+                sorted(k for k in words if k in names)
+                if len(words) < len(names)
+                else sorted(k for k in names if k in words)
+            )
         h = hashlib.sha1()
         for key in keys:
             h.update(repr((key, names[key])).encode("utf-8", "surrogatepass"))
@@ -598,8 +646,10 @@ class BlockingGraph:
         else:
             where = _shown_path(path, cwd) if path else leaf.module.replace(".", "/") + ".py"
         text = f"{called}() blocks the event loop: {steps} → {leaf.call} ({where}:{leaf.line})"
-        conditions = [f"{describe(terms)} (in {display_name(node)})" for node, terms in chain.assumes + (
-            ((chain.steps[0], chain.guard),) if chain.guard else ())]
+        conditions = [
+            f"{describe(terms)} (in {display_name(node)})"
+            for node, terms in chain.assumes + (((chain.steps[0], chain.guard),) if chain.guard else ())
+        ]
         if conditions:
             text += "; only when " + " and ".join(conditions)
         if boundary is not None:

@@ -96,8 +96,7 @@ def common_options(func):
             "--add-noqa",
             is_flag=True,
             help=(
-                "Add `# noqa: CODE` to each line with a finding (after fixing, with fix) and print how many "
-                "were added."
+                "Add `# noqa: CODE` to each line with a finding (after fixing, with fix) and print how many were added."
             ),
         ),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics remain."),
@@ -244,8 +243,12 @@ def _show_settings(settings, registry) -> None:
     data = settings.to_toml_dict()
     data["enabled_rules"] = list(settings.enabled_codes(registry))
     env = find_environment(settings)
-    data["environment"] = {"prefix": env.prefix, "found_by": env.how, "site_packages": list(env.site_dirs),
-                           "summaries_cache": user_cache_folder()}
+    data["environment"] = {
+        "prefix": env.prefix,
+        "found_by": env.how,
+        "site_packages": list(env.site_dirs),
+        "summaries_cache": user_cache_folder(),
+    }
     click.echo(json.dumps(data, indent=2, sort_keys=True))
 
 

@@ -31,9 +31,30 @@ else:  # pragma: no cover - exercised on 3.9/3.10
 TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(8, 15))
 DEFAULT_TARGET = "py39"
 DEFAULT_EXCLUDE = (
-    ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".env", "env", ".tox", ".nox", "__pycache__",
-    "build", "dist", "node_modules", "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-    ".awaitwise_cache", "*.egg-info", ".eggs", "__pypackages__", "_build", "buck-out",
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    ".venv",
+    "venv",
+    ".env",
+    "env",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".awaitwise_cache",
+    "*.egg-info",
+    ".eggs",
+    "__pypackages__",
+    "_build",
+    "buck-out",
 )
 
 
@@ -136,9 +157,19 @@ def path_matches(rel: str, pattern: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 _KEYS = {
-    "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
-    "target-version", "blocking-calls", "coroutine-functions", "non-blocking-functions",
-    "transitive-max-depth", "max-file-size", "python",
+    "select",
+    "ignore",
+    "extend-select",
+    "per-file-ignores",
+    "exclude",
+    "extend-exclude",
+    "target-version",
+    "blocking-calls",
+    "coroutine-functions",
+    "non-blocking-functions",
+    "transitive-max-depth",
+    "max-file-size",
+    "python",
 }
 _QUALNAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*(\(\)(\.[A-Za-z_][\w]*)+)*$")
 # blocking-calls names may also use `*` for one or more attribute segments (`mylib.connect().*.fetch`)
@@ -148,8 +179,11 @@ _BLOCKING_NAME = re.compile(r"^[A-Za-z_]\w*(\(\))?(\.([A-Za-z_]\w*(\(\))?|\*))*$
 def _file_kind(mode: int) -> str:
     """What a non-regular file is, for the refusal message."""
     kinds = (
-        (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
     )
     for test, name in kinds:
         if test(mode):
@@ -421,7 +455,7 @@ def target_from_requires_python(spec, where: str = "requires-python") -> Optiona
         clause = raw.strip()
         m = _SPEC_CLAUSE.match(clause)
         if m is None:
-            raise ConfigError(f"{where}: {_shown(spec)!r} is not a version specifier like \">=3.9\"")
+            raise ConfigError(f'{where}: {_shown(spec)!r} is not a version specifier like ">=3.9"')
         op, major, minor = m.group(1), int(m.group(2)), m.group(3)
         if op in ("<", "<=", "!="):
             continue  # an upper bound or an exclusion: no lower bound
@@ -468,17 +502,22 @@ def parse_table(table: dict, where: str, registry, warnings: Optional[list] = No
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: {k} must be a table of glob = [codes], not {_toml_type(value)}")
             opts["per_file_ignores"] = tuple(
-                (glob, check_codes(_str_list(codes, where, f"{k}.{_shown(glob)}"), registry,
-                                   f"{where}: {k}.{_shown(glob)}", warnings))
+                (
+                    glob,
+                    check_codes(
+                        _str_list(codes, where, f"{k}.{_shown(glob)}"),
+                        registry,
+                        f"{where}: {k}.{_shown(glob)}",
+                        warnings,
+                    ),
+                )
                 for glob, codes in value.items()
             )
         elif key == "target-version":
             opts["target_version"] = check_target(value, f"{where}: {k}")
         elif key == "blocking-calls":
             if not isinstance(value, dict):
-                raise ConfigError(
-                    f"{where}: {k} must be a table of \"module.func\" = \"advice\", not {_toml_type(value)}"
-                )
+                raise ConfigError(f'{where}: {k} must be a table of "module.func" = "advice", not {_toml_type(value)}')
             _str_table(value, where, k, "the advice")
             for name in value:
                 if not _BLOCKING_NAME.match(name):
@@ -498,8 +537,9 @@ def parse_table(table: dict, where: str, registry, warnings: Optional[list] = No
             from .sourcefile import parse_size
 
             if not isinstance(value, (int, str)) or isinstance(value, bool):
-                raise ConfigError(f"{where}: {k} must be a number of bytes or a size like \"20MB\", "
-                                  f"not {_toml_type(value)}")
+                raise ConfigError(
+                    f'{where}: {k} must be a number of bytes or a size like "20MB", not {_toml_type(value)}'
+                )
             try:
                 opts["max_file_size"] = parse_size(value)
             except ValueError as exc:
@@ -511,8 +551,10 @@ def _str_list(value, where, key) -> Tuple[str, ...]:
     """`value` as a tuple of strings; a ConfigError naming the key when it is not an array of
     strings (a lone string included: `select = "AW1"` is a mistake, not a list of one)."""
     if not isinstance(value, list):
-        raise ConfigError(f"{where}: {key} must be a list of strings, not {_toml_type(value)}"
-                          + (f" (write [{json.dumps(value)}])" if isinstance(value, str) else ""))
+        raise ConfigError(
+            f"{where}: {key} must be a list of strings, not {_toml_type(value)}"
+            + (f" (write [{json.dumps(value)}])" if isinstance(value, str) else "")
+        )
     for i, item in enumerate(value, 1):
         if not isinstance(item, str):
             raise ConfigError(f"{where}: {key} must be a list of strings; item {i} is {_toml_type(item)}")
@@ -769,5 +811,13 @@ def resolve_settings(paths, config_file: Optional[str], cli: Dict[str, Any], reg
     return Resolver(registry, config_file, cli).settings_for(start)
 
 
-__all__ = ["Settings", "ConfigError", "Resolver", "as_resolver", "resolve_settings", "config_in", "find_config",
-           "target_from_requires_python"]
+__all__ = [
+    "Settings",
+    "ConfigError",
+    "Resolver",
+    "as_resolver",
+    "resolve_settings",
+    "config_in",
+    "find_config",
+    "target_from_requires_python",
+]

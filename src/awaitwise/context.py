@@ -39,8 +39,17 @@ class PendingReport:
 
 
 class FileContext:
-    def __init__(self, path: str, source: str, module: cst.Module, settings, module_name: str = "",
-                 is_package: bool = False, project=None, model=None):
+    def __init__(
+        self,
+        path: str,
+        source: str,
+        module: cst.Module,
+        settings,
+        module_name: str = "",
+        is_package: bool = False,
+        project=None,
+        model=None,
+    ):
         """`model`: the file's semantic model when it is already built (a piece of a large file,
         engine._lint_pieces), else it is built from `source` on first use."""
         self.path = path
@@ -113,8 +122,11 @@ class FileContext:
             found = self.model_scope(scope)
             if found is not None:
                 sites, _ = found.lookup(name)
-                if not sites or len(sites) != 1 or not (
-                        sites[0].kind == "value" or (sites[0].kind == "annotated" and sites[0].data[1] is not None)):
+                if (
+                    not sites
+                    or len(sites) != 1
+                    or not (sites[0].kind == "value" or (sites[0].kind == "annotated" and sites[0].data[1] is not None))
+                ):
                     return Binding("unknown"), where
         return binding, where
 
@@ -302,8 +314,12 @@ def _collect_instance_attrs(class_scope: Scope) -> Dict[str, list]:
             value = assign.value
             targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
             for t in targets:
-                if (isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name)
-                        and t.value.value == self_name and value is not None):
+                if (
+                    isinstance(t, cst.Attribute)
+                    and isinstance(t.value, cst.Name)
+                    and t.value.value == self_name
+                    and value is not None
+                ):
                     out.setdefault(t.attr.value, []).append(value)
     return out
 

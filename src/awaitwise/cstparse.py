@@ -11,6 +11,7 @@ process and its forked workers, turns it on (`unchecked_parsing()`); a program t
 ordinary, checked parse. Nodes that rules build for fixes are checked as usual in every case, and
 a fixed text is re-parsed with the checks on before it is written (fixer._parses).
 """
+
 from __future__ import annotations
 
 import re
@@ -80,8 +81,13 @@ NESTING_LIMIT = 2500
 
 # what CPython says when a file exceeds one of its limits (not an error of the syntax itself)
 _LIMIT_MESSAGES = (
-    "too many nested parentheses", "too many levels of indentation", "too many statically nested blocks",
-    "too complex", "too deeply nested", "maximum recursion depth", "stack overflow",
+    "too many nested parentheses",
+    "too many levels of indentation",
+    "too many statically nested blocks",
+    "too complex",
+    "too deeply nested",
+    "maximum recursion depth",
+    "stack overflow",
 )
 
 
@@ -121,12 +127,14 @@ def limit_error(source: str, ast_accepted: Optional[bool] = None) -> Optional[Li
 # A string's prefix does not change where it ends (in a raw string too, a backslash keeps the
 # next character), so prefixes need no matching.
 _SQ3, _DQ3 = "'" * 3, '"' * 3
-_STRING = "|".join((
-    _SQ3 + r"(?:[^\\]|\\[\s\S])*?" + _SQ3,
-    _DQ3 + r"(?:[^\\]|\\[\s\S])*?" + _DQ3,
-    r"'(?:[^'\\\r\n]|\\[\s\S])*'",
-    r'"(?:[^"\\\r\n]|\\[\s\S])*"',
-))
+_STRING = "|".join(
+    (
+        _SQ3 + r"(?:[^\\]|\\[\s\S])*?" + _SQ3,
+        _DQ3 + r"(?:[^\\]|\\[\s\S])*?" + _DQ3,
+        r"'(?:[^'\\\r\n]|\\[\s\S])*'",
+        r'"(?:[^"\\\r\n]|\\[\s\S])*"',
+    )
+)
 _TOKENS = re.compile(
     "(?P<s>" + _STRING + ")"
     r"|(?P<c>#[^\r\n]*)"
@@ -158,16 +166,48 @@ def _nesting_limit() -> int:
 # and starts new operands (levels back to zero) for everything that binds tighter: in
 # `a*b + c*d` the products are side by side under the sum, while `- - - 1`, `a.b.c`, `f()()`
 # and `x if c else y if d else z` each grow one chain.
-_LEVEL = {"lambda": 0, "yield": 0, "if": 1, "else": 1, "or": 2, "and": 3, "not": 4,
-          "in": 5, "is": 5, "<": 5, ">": 5, "<=": 5, ">=": 5, "==": 5, "!=": 5, ":=": 0, "->": 0,
-          "|": 6, "^": 7, "&": 8, "<<": 9, ">>": 9, "+": 10, "-": 10,
-          "*": 11, "/": 11, "//": 11, "%": 11, "@": 11, "~": 12, "**": 13, "await": 14, ".": 15}
+_LEVEL = {
+    "lambda": 0,
+    "yield": 0,
+    "if": 1,
+    "else": 1,
+    "or": 2,
+    "and": 3,
+    "not": 4,
+    "in": 5,
+    "is": 5,
+    "<": 5,
+    ">": 5,
+    "<=": 5,
+    ">=": 5,
+    "==": 5,
+    "!=": 5,
+    ":=": 0,
+    "->": 0,
+    "|": 6,
+    "^": 7,
+    "&": 8,
+    "<<": 9,
+    ">>": 9,
+    "+": 10,
+    "-": 10,
+    "*": 11,
+    "/": 11,
+    "//": 11,
+    "%": 11,
+    "@": 11,
+    "~": 12,
+    "**": 13,
+    "await": 14,
+    ".": 15,
+}
 _PRIMARY = 15  # a closed bracket (a call, a subscript, a parenthesized operand) is one link of a chain here
 _LEVELS = 16
 
 
-def scan_nesting(source: str, bracket_limit: int = BRACKET_LIMIT,
-                 nesting_limit: Optional[int] = None) -> Optional[LimitError]:
+def scan_nesting(
+    source: str, bracket_limit: int = BRACKET_LIMIT, nesting_limit: Optional[int] = None
+) -> Optional[LimitError]:
     """A bound on how deeply `source` nests, from its tokens, without parsing it: a LimitError
     at the first bracket opened more than `bracket_limit` deep, or at the first point where an
     expression may nest more than `nesting_limit` levels; else None.

@@ -73,7 +73,7 @@ class GitIgnore:
         """True if ignored, False if re-included, None if no pattern speaks of it."""
         prefix = os.path.join(self.base, "")
         if path.startswith(prefix):  # spelled from the same folder (the walk joins onto it)
-            rel = path[len(prefix):]
+            rel = path[len(prefix) :]
         else:
             rel = os.path.relpath(path, self.base)
         rel = rel.replace(os.sep, "/")
@@ -101,9 +101,18 @@ def _trim_trailing_spaces(line: str) -> str:
 
 
 _POSIX_CLASSES = {
-    "alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "blank": " \\t", "cntrl": "\\x00-\\x1f\\x7f", "digit": "0-9",
-    "graph": "!-~", "lower": "a-z", "print": " -~", "punct": "!-/:-@\\[-`{-~", "space": " \\t\\n\\r\\f\\v",
-    "upper": "A-Z", "xdigit": "0-9A-Fa-f",
+    "alnum": "a-zA-Z0-9",
+    "alpha": "a-zA-Z",
+    "blank": " \\t",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "!-~",
+    "lower": "a-z",
+    "print": " -~",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": " \\t\\n\\r\\f\\v",
+    "upper": "A-Z",
+    "xdigit": "0-9A-Fa-f",
 }
 _STAR, _DSTAR, _SLASH = "*", "**", "/"
 
@@ -134,7 +143,7 @@ def _bracket(pattern: str, i: int) -> Tuple[str, int]:
         if pattern.startswith("[:", j):
             end = pattern.find(":]", j + 2)
             if end != -1:
-                name = pattern[j + 2:end]
+                name = pattern[j + 2 : end]
                 if name not in _POSIX_CLASSES:
                     raise _BadPattern(f"unknown character class [:{name}:]")
                 items.append(_POSIX_CLASSES[name])
@@ -439,8 +448,11 @@ def discover(paths, settings, warnings: Optional[list] = None) -> Tuple[List[str
                     entries = sorted(it, key=_entry_name)
             except OSError:  # an unreadable folder is skipped
                 continue
-            here = top if resolver.is_fixed else settings_of(
-                dirpath, os.path.abspath(dirpath), frozenset(e.name for e in entries))
+            here = (
+                top
+                if resolver.is_fixed
+                else settings_of(dirpath, os.path.abspath(dirpath), frozenset(e.name for e in entries))
+            )
             if here is None:
                 continue
             if any(e.name == ".gitignore" for e in entries):
@@ -476,8 +488,12 @@ def discover(paths, settings, warnings: Optional[list] = None) -> Tuple[List[str
                     continue
                 if not stat.S_ISREG(st.st_mode):
                     kind = file_kind(st.st_mode)
-                    problem(full, f"symbolic link to a {kind}, not a regular file; skipped" if linked
-                            else f"not a regular file ({kind}); skipped")
+                    problem(
+                        full,
+                        f"symbolic link to a {kind}, not a regular file; skipped"
+                        if linked
+                        else f"not a regular file ({kind}); skipped",
+                    )
                     continue
                 target = os.path.realpath(full)
                 if not target.endswith(PY_SUFFIXES):
@@ -488,8 +504,7 @@ def discover(paths, settings, warnings: Optional[list] = None) -> Tuple[List[str
                     add(full, target)
             for entry in reversed(subdirs):
                 name, full = entry.name, entry.path
-                if (name.startswith(".") or _excluded(full, name, here)
-                        or (ignores and _ignored(full, True, ignores))):
+                if name.startswith(".") or _excluded(full, name, here) or (ignores and _ignored(full, True, ignores)):
                     continue
                 if entry.is_symlink():
                     target = os.path.realpath(full)

@@ -100,8 +100,7 @@ def render_all(registry, fmt: str = "text") -> str:
         markdown_table(registry, link="anchor"),
     ]
     for c in registry:
-        parts += ["", f"## {c.code} {c.name}", "", c.summary, "", f"*{_status(c)}*", "",
-                  _demote(c.doc())]
+        parts += ["", f"## {c.code} {c.name}", "", c.summary, "", f"*{_status(c)}*", "", _demote(c.doc())]
     return "\n".join(parts) + "\n"
 
 
@@ -198,8 +197,9 @@ def stale_files(root: str, registry=None) -> List[str]:
 def main(argv=None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m awaitwise.docs",
-                                     description="Write docs/rules.md and the README rule table from the registry.")
+    parser = argparse.ArgumentParser(
+        prog="python -m awaitwise.docs", description="Write docs/rules.md and the README rule table from the registry."
+    )
     parser.add_argument("--root", default=".", help="the project folder (default: the current folder)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")
     args = parser.parse_args(argv)

@@ -60,8 +60,9 @@ def screen(rule_classes: Sequence[Type[Rule]], words: FrozenSet[str], settings, 
     return keep
 
 
-def screen_with_facts(rule_classes: Sequence[Type[Rule]], facts, source: str, settings, project=None,
-                      module_name: str = "") -> List[Type[Rule]]:
+def screen_with_facts(
+    rule_classes: Sequence[Type[Rule]], facts, source: str, settings, project=None, module_name: str = ""
+) -> List[Type[Rule]]:
     """The rules that could fire on a file with these screening.ScreenFacts (ast parsed it). Each
     rule's `screen_facts` decides; one without an opinion (None) is screened as in `screen`:
     `needs_async` against the file's async syntax, its tokens against the file's words (only
@@ -104,8 +105,7 @@ def lint_source(
     if not judges:
         return _lint(source, path, settings, rule_classes, module_name, is_package, project, check_parse)
     others = [r for r in rule_classes if not r.judges_suppressions]
-    out = _lint(source, path, settings, others, module_name, is_package, project, check_parse,
-                keep_suppressed=True)
+    out = _lint(source, path, settings, others, module_name, is_package, project, check_parse, keep_suppressed=True)
     if any(d.code == PARSE_ERROR for d in out.diagnostics):
         return out  # the file was not checked (and a parse error is never suppressed)
     failed = {code for code, _ in out.internal_errors}
@@ -115,7 +115,8 @@ def lint_source(
     # the rules that ran on the whole file: screening drops only rules that cannot fire, so
     # those ran too, and found nothing
     ran = frozenset(r.code for r in others if r.code not in failed) | (
-        frozenset({PARSE_ERROR}) if check_parse else frozenset())
+        frozenset({PARSE_ERROR}) if check_parse else frozenset()
+    )
     findings = list(out.diagnostics)
     for judge in judges:
         try:
@@ -129,8 +130,17 @@ def lint_source(
     return out
 
 
-def _lint(source: str, path: str, settings, rule_classes: Sequence[type], module_name: str, is_package: bool,
-          project, check_parse: bool, keep_suppressed: bool = False) -> LintOutput:
+def _lint(
+    source: str,
+    path: str,
+    settings,
+    rule_classes: Sequence[type],
+    module_name: str,
+    is_package: bool,
+    project,
+    check_parse: bool,
+    keep_suppressed: bool = False,
+) -> LintOutput:
     """lint_source for rules of the pass; `keep_suppressed`: leave the findings a `# noqa`
     suppresses in, for the rules that judge suppressions."""
     out = LintOutput()
@@ -163,8 +173,11 @@ def _lint(source: str, path: str, settings, rule_classes: Sequence[type], module
     too_deep = limit_error(source, facts.parsed if facts is not None else None)
     if too_deep is not None:
         where = Location(too_deep.line, too_deep.column)
-        out.diagnostics.append(Diagnostic(PARSE_ERROR, f"Could not parse file: {too_deep.message}", path, where, where,
-                                          None, too_deep.line))
+        out.diagnostics.append(
+            Diagnostic(
+                PARSE_ERROR, f"Could not parse file: {too_deep.message}", path, where, where, None, too_deep.line
+            )
+        )
         return out
     import libcst as cst  # imported only when a file is really parsed
 
@@ -176,15 +189,16 @@ def _lint(source: str, path: str, settings, rule_classes: Sequence[type], module
 
         # a large file is linted in pieces, so that no tree of the whole of it is built
         split = pieces(source, screened, active, settings, project)
-        if split is not None and _lint_pieces(out, split, source, path, settings, active, module_name,
-                                              is_package, project):
+        if split is not None and _lint_pieces(
+            out, split, source, path, settings, active, module_name, is_package, project
+        ):
             if not keep_suppressed:
                 out.diagnostics = filter_noqa(out.diagnostics, source)
             return out
         # the function bodies no selected rule could fire in are left out (see partial.py)
         reduced = reduced_source(source, screened, active, settings, project)
     # a reduced text that does not parse (it should) leaves the decision to the whole file
-    for text in ((source,) if reduced is None else (reduced, source)):
+    for text in (source,) if reduced is None else (reduced, source):
         try:
             module = parse_module(text)
             break
@@ -204,8 +218,9 @@ def _lint(source: str, path: str, settings, rule_classes: Sequence[type], module
     return out
 
 
-def _lint_pieces(out: LintOutput, split, source: str, path: str, settings, active, module_name: str,
-                 is_package: bool, project) -> bool:
+def _lint_pieces(
+    out: LintOutput, split, source: str, path: str, settings, active, module_name: str, is_package: bool, project
+) -> bool:
     """Lint each piece of a large file (partial.pieces), keeping the findings on the lines it owns.
     False, with `out` untouched, when a piece does not parse: the whole file decides then."""
     import libcst as cst
@@ -222,8 +237,7 @@ def _lint_pieces(out: LintOutput, split, source: str, path: str, settings, activ
         except (cst.ParserSyntaxError, RecursionError, MemoryError):
             return False
         part = LintOutput()
-        model = _run_rules(part, text, module, source, path, settings, active, module_name, is_package,
-                           project, model)
+        model = _run_rules(part, text, module, source, path, settings, active, module_name, is_package, project, model)
         del module
         found.extend(d for d in part.diagnostics if piece.owns(d.location.row))
         errors.extend(e for e in part.internal_errors if e not in errors)
@@ -234,8 +248,19 @@ def _lint_pieces(out: LintOutput, split, source: str, path: str, settings, activ
     return True
 
 
-def _run_rules(out: LintOutput, text: str, module, source: str, path: str, settings, active, module_name: str,
-               is_package: bool, project, model=None):
+def _run_rules(
+    out: LintOutput,
+    text: str,
+    module,
+    source: str,
+    path: str,
+    settings,
+    active,
+    module_name: str,
+    is_package: bool,
+    project,
+    model=None,
+):
     """The batched pass of the `active` rules over `module` (parsed from `text`: `source`, or it
     with bodies replaced); findings and internal errors go to `out`. Gives the file's semantic
     model, which a later piece of the same file can reuse (`model`)."""
@@ -266,7 +291,8 @@ def _run_rules(out: LintOutput, text: str, module, source: str, path: str, setti
             out.diagnostics.extend(_materialize(ctx, path, source, text, module, on_error))
         except (RecursionError, MemoryError):  # libcst's position pass recurses; deep code can exhaust it
             out.internal_errors.append(
-                ("", f"too deeply nested to locate {len(ctx.reports)} finding(s); they are not reported"))
+                ("", f"too deeply nested to locate {len(ctx.reports)} finding(s); they are not reported")
+            )
     return ctx.built_model()
 
 
@@ -298,8 +324,9 @@ def _parse_error(path: str, exc, source: str) -> Diagnostic:
         line = getattr(exc, "raw_line", None) or getattr(exc, "line", 1) or 1
         col = (getattr(exc, "raw_column", None) or getattr(exc, "column", 0) or 0) + 1
         message = str(getattr(exc, "message", None) or exc).splitlines()[0]
-    return Diagnostic(PARSE_ERROR, f"Could not parse file: {message}", path, Location(line, col), Location(line, col),
-                      None, line)
+    return Diagnostic(
+        PARSE_ERROR, f"Could not parse file: {message}", path, Location(line, col), Location(line, col), None, line
+    )
 
 
 def filter_noqa(diagnostics: Iterable[Diagnostic], source: str) -> List[Diagnostic]:
@@ -352,8 +379,9 @@ def _materialize(ctx, path: str, source: str, text: str, module, on_error) -> Li
         fix = None
         if rep.fix is not None:
             try:
-                fix = _make_fix(rep.fix, positions, lines, module, import_edits,
-                                (ctx.module_name or "").split(".", 1)[0])
+                fix = _make_fix(
+                    rep.fix, positions, lines, module, import_edits, (ctx.module_name or "").split(".", 1)[0]
+                )
             except Exception as exc:  # a broken fixer loses its fix, never the diagnostic
                 on_error(rep.code, exc)
         result.append(Diagnostic(rep.code, rep.message, path, start, end, fix, start.row))
@@ -376,8 +404,9 @@ def _make_fix(spec, positions, lines: _Lines, module, import_edits, first_party:
             s = t = (rng.start.line, rng.start.column)
         else:
             s = t = (rng.end.line, rng.end.column)
-        edits.append(Edit(content, Location(s[0], s[1] + 1), Location(t[0], t[1] + 1),
-                          lines.offset(*s), lines.offset(*t)))
+        edits.append(
+            Edit(content, Location(s[0], s[1] + 1), Location(t[0], t[1] + 1), lines.offset(*s), lines.offset(*t))
+        )
     if spec.imports:
         key = tuple(sorted(spec.imports, key=lambda i: (i[0], i[1] or "")))
         if key not in import_edits:

@@ -97,8 +97,9 @@ def find_environment(settings, environ=None) -> Environment:
     if root:
         for name in (".venv", "venv"):
             folder = os.path.join(root, name)
-            if os.path.isdir(folder) and (os.path.isfile(os.path.join(folder, "pyvenv.cfg"))
-                                          or _layout_site_dirs(folder)):
+            if os.path.isdir(folder) and (
+                os.path.isfile(os.path.join(folder, "pyvenv.cfg")) or _layout_site_dirs(folder)
+            ):
                 return from_path(folder, name)
     return running_interpreter()
 
@@ -107,8 +108,11 @@ def running_interpreter() -> Environment:
     """The site-packages folders of the interpreter awaitwise runs in (from its own sys.path)."""
     dirs = []
     for entry in sys.path:
-        if entry and os.path.basename(entry.rstrip(os.sep)) in ("site-packages", "dist-packages") \
-                and os.path.isdir(entry):
+        if (
+            entry
+            and os.path.basename(entry.rstrip(os.sep)) in ("site-packages", "dist-packages")
+            and os.path.isdir(entry)
+        ):
             full = os.path.abspath(entry)
             if full not in dirs:
                 dirs.append(full)
@@ -287,8 +291,9 @@ def read_distribution(site_dir: str, meta_name: str) -> Optional[Distribution]:
         if known is not None and known.endswith(".py") and rel.endswith(".pyi"):
             continue  # the implementation wins over its stub
         modules[module] = rel
-    digest = hashlib.blake2b((record or "\n".join(sorted(files))).encode("utf-8", "surrogateescape"),
-                             digest_size=16).hexdigest()
+    digest = hashlib.blake2b(
+        (record or "\n".join(sorted(files))).encode("utf-8", "surrogateescape"), digest_size=16
+    ).hexdigest()
     return Distribution(name, version, site_dir, meta_dir, modules, digest, hashes)
 
 
@@ -357,5 +362,14 @@ class Installed:
         return None
 
 
-__all__ = ["Environment", "Distribution", "Installed", "find_environment", "from_path", "running_interpreter",
-           "signature", "normalize", "read_distribution"]
+__all__ = [
+    "Environment",
+    "Distribution",
+    "Installed",
+    "find_environment",
+    "from_path",
+    "running_interpreter",
+    "signature",
+    "normalize",
+    "read_distribution",
+]

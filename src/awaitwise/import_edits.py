@@ -75,8 +75,9 @@ def section_of(module: str, level: int = 0, first_party: str = "") -> int:
 
 def sort_key(name: str) -> tuple:
     """isort's and ruff's default order of module names: case-insensitive, numbers by value."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.lower())
-                 for part in re.findall(r"\d+|\D+", name))
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.lower()) for part in re.findall(r"\d+|\D+", name)
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -97,16 +98,22 @@ def _dotted(node) -> str:
 def _is_import_line(stmt) -> bool:
     import libcst as cst
 
-    return (isinstance(stmt, cst.SimpleStatementLine) and bool(stmt.body)
-            and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body))
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and bool(stmt.body)
+        and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
+    )
 
 
 def _is_docstring(stmt) -> bool:
     import libcst as cst
 
-    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
-            and isinstance(stmt.body[0], cst.Expr)
-            and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
 
 
 class _Line:
@@ -160,13 +167,13 @@ def _present(module, name: str) -> bool:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, cst.Import) and any(
-                        a.asname is None and _dotted(a.name) == name for a in small.names):
+                    a.asname is None and _dotted(a.name) == name for a in small.names
+                ):
                     return True
     return False
 
 
-def add_imports_edits(module, imports: Sequence[Tuple[str, Optional[str]]], lines,
-                      first_party: str = "") -> List[Edit]:
+def add_imports_edits(module, imports: Sequence[Tuple[str, Optional[str]]], lines, first_party: str = "") -> List[Edit]:
     """The text edits that add `imports` ((module, None) pairs: `import module`) to `module`
     (`lines`: engine._Lines of its source; `first_party`: the file's own top-level package).
     Empty when every import is there already."""
@@ -282,11 +289,10 @@ def visitor_import_edit(module, imports, lines) -> Optional[Edit]:
     while pre < min(len(old_lines), len(new_lines)) and old_lines[pre] == new_lines[pre]:
         pre += 1
     post = 0
-    while (post < min(len(old_lines), len(new_lines)) - pre
-           and old_lines[-1 - post] == new_lines[-1 - post]):
+    while post < min(len(old_lines), len(new_lines)) - pre and old_lines[-1 - post] == new_lines[-1 - post]:
         post += 1
     removed_end = len(old_lines) - post
-    content = "".join(new_lines[pre:len(new_lines) - post])
+    content = "".join(new_lines[pre : len(new_lines) - post])
     start = lines.offset(pre + 1, 0) if pre < len(lines.starts) else lines.length
     end = lines.offset(removed_end + 1, 0) if removed_end < len(lines.starts) else lines.length
     return Edit(content, Location(pre + 1, 1), Location(removed_end + 1, 1), start, end)
@@ -301,8 +307,12 @@ def import_head(module):
 
     body = module.body
     k = 1 if body and isinstance(body[0], cst.SimpleStatementLine) else 0
-    while (k < len(body) and isinstance(body[k], cst.SimpleStatementLine) and len(body[k].body) == 1
-           and isinstance(body[k].body[0], (cst.Import, cst.ImportFrom))):
+    while (
+        k < len(body)
+        and isinstance(body[k], cst.SimpleStatementLine)
+        and len(body[k].body) == 1
+        and isinstance(body[k].body[0], (cst.Import, cst.ImportFrom))
+    ):
         k += 1
     if k >= len(body):
         return module
@@ -361,8 +371,10 @@ def _import_statements(tree):
     def walk(body, function):
         for stmt in body:
             if isinstance(stmt, ast.Import) or (
-                    isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__"
-                    and not any(a.name == "*" for a in stmt.names)):
+                isinstance(stmt, ast.ImportFrom)
+                and stmt.module != "__future__"
+                and not any(a.name == "*" for a in stmt.names)
+            ):
                 out.append((stmt, function, body))
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 walk(stmt.body, stmt)
@@ -401,8 +413,11 @@ def unused_import_edits(original: str, current: str) -> List[Edit]:
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
-    shared_rows = Counter(row for stmt, _, body in statements for row in
-                          {s.lineno for s in body if s.lineno <= stmt.end_lineno and s.end_lineno >= stmt.lineno})
+    shared_rows = Counter(
+        row
+        for stmt, _, body in statements
+        for row in {s.lineno for s in body if s.lineno <= stmt.end_lineno and s.end_lineno >= stmt.lineno}
+    )
     edits: List[Edit] = []
     gone: Dict[int, int] = {}  # id(body) -> statements removed from it
     for stmt, function, body in statements:
@@ -414,7 +429,7 @@ def unused_import_edits(original: str, current: str) -> List[Edit]:
         if not alone or shared_rows[first] > 1 or _other_code_on(lines, stmt):
             continue  # `import a; import b` on one line: left as it is
         if len(drop) < len(stmt.names):
-            text = _without_aliases("".join(lines[first - 1:last]), {id(a) for a in drop}, stmt)
+            text = _without_aliases("".join(lines[first - 1 : last]), {id(a) for a in drop}, stmt)
             if text is None:
                 continue
             edits.append(Edit(text, Location(first, 1), Location(last + 1, 1), starts[first - 1], starts[last]))
@@ -429,8 +444,7 @@ def unused_import_edits(original: str, current: str) -> List[Edit]:
         below = 0
         while last + below < len(lines) and not lines[last + below].strip():
             below += 1
-        if first - 1 - above < 1 or (function is not None and first - above - 1 == function.lineno
-                                     and stmt is body[0]):
+        if first - 1 - above < 1 or (function is not None and first - above - 1 == function.lineno and stmt is body[0]):
             extra = below if above == 0 else min(above, below)  # first thing of its body
         else:
             extra = min(above, below)
@@ -443,9 +457,9 @@ def _other_code_on(lines, stmt) -> bool:
     """Does the statement's first line start with something else, or its last line go on
     after it (apart from a comment)?"""
     first = lines[stmt.lineno - 1]
-    if first[:stmt.col_offset].strip():
+    if first[: stmt.col_offset].strip():
         return True
-    rest = lines[stmt.end_lineno - 1].encode("utf-8")[stmt.end_col_offset:].decode("utf-8", "replace").strip()
+    rest = lines[stmt.end_lineno - 1].encode("utf-8")[stmt.end_col_offset :].decode("utf-8", "replace").strip()
     return bool(rest) and not rest.startswith("#")
 
 
@@ -456,7 +470,7 @@ def _without_aliases(text: str, drop_ids, stmt) -> Optional[str]:
 
     import libcst as cst
 
-    indent = text[:len(text) - len(text.lstrip())]
+    indent = text[: len(text) - len(text.lstrip())]
     try:
         module = cst.parse_module(textwrap.dedent(text))
     except cst.ParserSyntaxError:
@@ -486,8 +500,13 @@ def _merge_touching(edits: List[Edit]) -> List[Edit]:
             prev = out[-1]
             if prev.content or e.content:
                 continue  # a rewrite never overlaps anything but its own line
-            out[-1] = Edit("", prev.location, max(prev.end_location, e.end_location, key=lambda loc: loc.row),
-                           prev.start, max(prev.end, e.end))
+            out[-1] = Edit(
+                "",
+                prev.location,
+                max(prev.end_location, e.end_location, key=lambda loc: loc.row),
+                prev.start,
+                max(prev.end, e.end),
+            )
             continue
         out.append(e)
     return out

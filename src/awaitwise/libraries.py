@@ -48,8 +48,21 @@ from .project import ClassFacts, FileFacts, FuncFacts, ProjectIndex, extract
 SUMMARY_VERSION = "1"  # bump when a summary changes shape (part of every cache key)
 CACHE_SUBDIR = "libraries"
 # Distributions whose sync functions never count as blocking: the async frameworks themselves.
-FRAMEWORKS = frozenset({"anyio", "trio", "sniffio", "outcome", "uvloop", "asyncio", "trio-typing",
-                        "async-generator", "greenlet", "gevent", "aiofiles"})
+FRAMEWORKS = frozenset(
+    {
+        "anyio",
+        "trio",
+        "sniffio",
+        "outcome",
+        "uvloop",
+        "asyncio",
+        "trio-typing",
+        "async-generator",
+        "greenlet",
+        "gevent",
+        "aiofiles",
+    }
+)
 # Folders of a distribution that a project never imports.
 _SKIPPED_PARTS = frozenset({"tests", "test", "testing", "_tests", "conftest"})
 _MAX_RESOLVE = 6  # re-exports followed from one distribution into another
@@ -75,9 +88,20 @@ class LibraryIndex(ProjectIndex):
 class Summary:
     """One distribution's summary, ready for questions."""
 
-    def __init__(self, dist: Distribution, modules: Dict[str, FileFacts], packages: FrozenSet[str],
-                 paths: Dict[str, str], chains: dict, coroutine_names: FrozenSet[str],
-                 blocking_names: FrozenSet[str], deps: Dict[str, str], digest: str, libraries, settings):
+    def __init__(
+        self,
+        dist: Distribution,
+        modules: Dict[str, FileFacts],
+        packages: FrozenSet[str],
+        paths: Dict[str, str],
+        chains: dict,
+        coroutine_names: FrozenSet[str],
+        blocking_names: FrozenSet[str],
+        deps: Dict[str, str],
+        digest: str,
+        libraries,
+        settings,
+    ):
         from .callgraph import BlockingGraph
 
         self.dist = dist
@@ -148,9 +172,13 @@ class Libraries:
         # the summaries themselves are not sent: a worker started by spawning reads (or builds)
         # the same ones before it answers a question that depends on all of them (the screening
         # tokens), so it screens files as this process would
-        return {"env": self.env, "settings": self.settings, "use_cache": self.use_cache,
-                "project_tops": self.project_tops,
-                "reached": sorted(k for k, v in self._summaries.items() if v is not None)}
+        return {
+            "env": self.env,
+            "settings": self.settings,
+            "use_cache": self.use_cache,
+            "project_tops": self.project_tops,
+            "reached": sorted(k for k, v in self._summaries.items() if v is not None),
+        }
 
     def __setstate__(self, state):
         type(self).__init__(self, state["env"], state["settings"], state["use_cache"], state["project_tops"])
@@ -218,8 +246,7 @@ class Libraries:
         self._reach_pending()
         key = ("coroutine_tops", len(self._summaries))
         if key not in self._memo:
-            self._memo[key] = frozenset(t for s in self.loaded_summaries() if s.coroutine_names
-                                        for t in s.dist.tops())
+            self._memo[key] = frozenset(t for s in self.loaded_summaries() if s.coroutine_names for t in s.dist.tops())
         return self._memo[key]  # type: ignore[return-value]
 
     def distribution_of(self, module: str) -> Optional[Distribution]:
@@ -356,8 +383,9 @@ class Libraries:
             if used is None or used.digest != dep_digest:
                 return None
         self.loaded.append(f"{dist.name} {dist.version}")
-        return Summary(dist, modules, packages, paths, chains, coroutine_names, blocking_names, deps, digest,
-                       self, self.settings)
+        return Summary(
+            dist, modules, packages, paths, chains, coroutine_names, blocking_names, deps, digest, self, self.settings
+        )
 
     def _build(self, dist: Distribution) -> Optional[Summary]:
         from .callgraph import BlockingGraph, Leaf
@@ -390,8 +418,12 @@ class Libraries:
         try:
             index = LibraryIndex(facts, frozenset(packages), paths, self.settings, self)
             graph = BlockingGraph(index, self.settings, propagate=dist.key not in FRAMEWORKS)
-            chains = {node: chain._replace(leaf=Leaf(*chain.leaf[:4], paths.get(chain.leaf.module, chain.leaf.path)))
-                      if chain.leaf.path is None else chain for node, chain in graph.chains.items()}
+            chains = {
+                node: chain._replace(leaf=Leaf(*chain.leaf[:4], paths.get(chain.leaf.module, chain.leaf.path)))
+                if chain.leaf.path is None
+                else chain
+                for node, chain in graph.chains.items()
+            }
             coroutine_names = _coroutine_names(index, self)
             blocking_names = frozenset(n for n in graph.names() if n)
             kept = {m: _pruned(f, m, chains) for m, f in facts.items()}
@@ -405,13 +437,24 @@ class Libraries:
             if other is not None:
                 deps[key] = other.digest
         plain_chains = {node: (c.steps, tuple(c.leaf), c.guard, c.assumes) for node, c in chains.items()}
-        payload = {"version": SUMMARY_VERSION, "name": dist.name, "dist_version": dist.version,
-                   "modules": kept, "packages": sorted(packages), "paths": paths, "chains": plain_chains,
-                   "coroutine_names": sorted(coroutine_names), "blocking_names": sorted(blocking_names),
-                   "deps": deps}
-        digest = hashlib.blake2b(repr((dist.key, dist.version, sorted(plain_chains.items()), sorted(coroutine_names),
-                                       sorted(deps.items()))).encode("utf-8", "surrogatepass"),
-                                 digest_size=16).hexdigest()
+        payload = {
+            "version": SUMMARY_VERSION,
+            "name": dist.name,
+            "dist_version": dist.version,
+            "modules": kept,
+            "packages": sorted(packages),
+            "paths": paths,
+            "chains": plain_chains,
+            "coroutine_names": sorted(coroutine_names),
+            "blocking_names": sorted(blocking_names),
+            "deps": deps,
+        }
+        digest = hashlib.blake2b(
+            repr(
+                (dist.key, dist.version, sorted(plain_chains.items()), sorted(coroutine_names), sorted(deps.items()))
+            ).encode("utf-8", "surrogatepass"),
+            digest_size=16,
+        ).hexdigest()
         payload["digest"] = digest
         self.built.append(f"{dist.name} {dist.version}")
         folder = self._folder()
@@ -426,8 +469,19 @@ class Libraries:
                     bundle.save()
                 except OSError:
                     pass
-        return Summary(dist, kept, frozenset(packages), paths, chains, coroutine_names, blocking_names, deps,
-                       digest, self, self.settings)
+        return Summary(
+            dist,
+            kept,
+            frozenset(packages),
+            paths,
+            chains,
+            coroutine_names,
+            blocking_names,
+            deps,
+            digest,
+            self,
+            self.settings,
+        )
 
 
 def _delete(path: str) -> None:
@@ -447,9 +501,15 @@ def _coroutine_names(index: ProjectIndex, libs: Libraries) -> FrozenSet[str]:
                 callee = index.callee_of(("def", module, path, False))
                 if index.is_coroutine_callee(callee):
                     out.add(path.rsplit(".", 1)[-1])
-    out |= index.alias_names(lambda ref: ref is not None and (
-        (ref[0] == "def" and index.is_coroutine_callee(index.callee_of(ref)))
-        or (ref[0] == "external" and libs.is_coroutine(ref[1]))))
+    out |= index.alias_names(
+        lambda ref: (
+            ref is not None
+            and (
+                (ref[0] == "def" and index.is_coroutine_callee(index.callee_of(ref)))
+                or (ref[0] == "external" and libs.is_coroutine(ref[1]))
+            )
+        )
+    )
     return frozenset(out)
 
 
@@ -459,11 +519,25 @@ def _pruned(facts: FileFacts, module: str, chains: dict) -> FileFacts:
     type or that return their argument or a coroutine function, as decorators do)."""
     keep = {}
     for path, f in facts.functions.items():
-        if (f.is_async or (module, path) in chains or f.return_type is not None
-                or f.returns in ("param", "async-wrapper")):
+        if (
+            f.is_async
+            or (module, path) in chains
+            or f.return_type is not None
+            or f.returns in ("param", "async-wrapper")
+        ):
             keep[path] = f
-    return FileFacts(facts.source_hash, facts.parsed, facts.names, facts.star_imports, facts.all_names, keep,
-                     facts.classes, "", b"", facts.attr_values)
+    return FileFacts(
+        facts.source_hash,
+        facts.parsed,
+        facts.names,
+        facts.star_imports,
+        facts.all_names,
+        keep,
+        facts.classes,
+        "",
+        b"",
+        facts.attr_values,
+    )
 
 
 def _checked(data, dist: Distribution):
@@ -480,9 +554,15 @@ def _checked(data, dist: Distribution):
         if not (isinstance(modules, dict) and isinstance(paths, dict)):
             return None
         for m, f in modules.items():
-            if not (isinstance(m, str) and isinstance(f, FileFacts) and isinstance(f.names, dict)
-                    and isinstance(f.functions, dict) and isinstance(f.classes, dict)
-                    and isinstance(f.attr_values, dict) and isinstance(f.star_imports, tuple)):
+            if not (
+                isinstance(m, str)
+                and isinstance(f, FileFacts)
+                and isinstance(f.names, dict)
+                and isinstance(f.functions, dict)
+                and isinstance(f.classes, dict)
+                and isinstance(f.attr_values, dict)
+                and isinstance(f.star_imports, tuple)
+            ):
                 return None
             if not all(isinstance(p, str) and isinstance(v, FuncFacts) for p, v in f.functions.items()):
                 return None
@@ -496,13 +576,24 @@ def _checked(data, dist: Distribution):
         chains = {}
         for node, value in data["chains"].items():
             steps, leaf, guard, assumes = value
-            if not (_is_node(node) and isinstance(steps, tuple) and all(_is_node(s) for s in steps)
-                    and isinstance(leaf, tuple) and len(leaf) == 5 and isinstance(guard, tuple)
-                    and isinstance(assumes, tuple)):
+            if not (
+                _is_node(node)
+                and isinstance(steps, tuple)
+                and all(_is_node(s) for s in steps)
+                and isinstance(leaf, tuple)
+                and len(leaf) == 5
+                and isinstance(guard, tuple)
+                and isinstance(assumes, tuple)
+            ):
                 return None
             call, code, module, line, path = leaf
-            if not (isinstance(call, str) and isinstance(code, str) and isinstance(module, str)
-                    and isinstance(line, int) and (path is None or isinstance(path, str))):
+            if not (
+                isinstance(call, str)
+                and isinstance(code, str)
+                and isinstance(module, str)
+                and isinstance(line, int)
+                and (path is None or isinstance(path, str))
+            ):
                 return None
             chains[node] = Chain(steps, Leaf(call, code, module, line, path), guard, assumes)
         names = []
@@ -548,5 +639,14 @@ def for_project(index: ProjectIndex, settings, use_cache: bool = True) -> Option
     return libs
 
 
-__all__ = ["Libraries", "Summary", "LibraryIndex", "attach", "for_project", "clear_cache", "user_cache_folder",
-           "SUMMARY_VERSION", "FRAMEWORKS"]
+__all__ = [
+    "Libraries",
+    "Summary",
+    "LibraryIndex",
+    "attach",
+    "for_project",
+    "clear_cache",
+    "user_cache_folder",
+    "SUMMARY_VERSION",
+    "FRAMEWORKS",
+]

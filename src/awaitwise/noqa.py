@@ -112,7 +112,8 @@ class NoqaMap:
 # spaces. A code is letters then digits (AW100, E501, ASYNC251) or a prefix of letters and
 # digits (AW1); a word without digits ends the list, so `# noqa: AW100 see #12` lists AW100.
 _DIRECTIVE = re.compile(
-    r"#\s*noqa(?:(?P<colon>:[ \t]*)(?P<codes>[A-Z]+[0-9]+(?:(?:[ \t]*,[ \t]*|[ \t]+)[A-Z]+[0-9]+)*)?)?", re.I)
+    r"#\s*noqa(?:(?P<colon>:[ \t]*)(?P<codes>[A-Z]+[0-9]+(?:(?:[ \t]*,[ \t]*|[ \t]+)[A-Z]+[0-9]+)*)?)?", re.I
+)
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.I)
 
 
@@ -162,8 +163,9 @@ def find_directive(row: int, column: int, comment: str) -> Optional[Directive]:
     else:
         codes = ()
         cs = ce = m.end()
-    return Directive(row, column, column + m.start(), column + m.end(), column + cs, column + ce, codes,
-                     m.group("colon") is not None)
+    return Directive(
+        row, column, column + m.start(), column + m.end(), column + cs, column + ce, codes, m.group("colon") is not None
+    )
 
 
 def scan_comments(source: str) -> Optional[Comments]:
@@ -209,10 +211,10 @@ def with_codes(line: str, directive: Optional[Directive], codes) -> str:
     if directive.blanket:
         return line  # it silences everything already
     merged = sorted({c.upper() for c in directive.codes} | set(codes))
-    rest = line[directive.codes_end:]
+    rest = line[directive.codes_end :]
     if not directive.codes and rest[:1] not in ("", " ", "\t"):
         rest = " " + rest  # `# noqa:` followed by words: the codes go before them
-    return line[:directive.codes_start] + joined(merged) + rest
+    return line[: directive.codes_start] + joined(merged) + rest
 
 
 def without_codes(line: str, directive: Directive, unwanted) -> Tuple[int, int, str]:
@@ -222,8 +224,8 @@ def without_codes(line: str, directive: Directive, unwanted) -> Tuple[int, int, 
     kept = [c for c in directive.codes if c.upper() not in unwanted]
     if kept:
         return directive.codes_start, directive.codes_end, joined(kept)
-    before = line[directive.comment_start:directive.start].rstrip()  # the comment's text before it
-    after = line[directive.codes_end:].strip()  # a reason after the codes, or another comment
+    before = line[directive.comment_start : directive.start].rstrip()  # the comment's text before it
+    after = line[directive.codes_end :].strip()  # a reason after the codes, or another comment
     if before or after:
         pieces = ([before] if before else []) + ([after if after.startswith("#") else f"# {after}"] if after else [])
         return directive.comment_start, len(line), "  ".join(pieces)

@@ -112,8 +112,14 @@ def pieces(source: str, screen, rules: Sequence[Type[Rule]], settings, project) 
     out = []
     for i, group in enumerate(groups):
         mine = {id(u) for u in group}
-        out.append(Piece(lines, tuple((u.start, u.end) for u in group), i == 0,
-                         tuple((u.start, u.end) for u in live if id(u) not in mine)))
+        out.append(
+            Piece(
+                lines,
+                tuple((u.start, u.end) for u in group),
+                i == 0,
+                tuple((u.start, u.end) for u in live if id(u) not in mine),
+            )
+        )
     return out
 
 
@@ -142,7 +148,7 @@ def _plan(source: str, screen, rules: Sequence[Type[Rule]], settings, project):
         if unit.end > len(lines):
             return None
         first = lines[unit.start - 1]
-        indent = first.encode("utf-8", "surrogatepass")[:unit.col]
+        indent = first.encode("utf-8", "surrogatepass")[: unit.col]
         if indent.strip(b" \t\f"):
             continue  # the body starts on the line of the `def` (or after a `;`)
         if asks:  # what decides findings in other bodies is in every text
@@ -164,14 +170,14 @@ def _blank_lines(lines: List[str], start: int, end: int) -> None:
     """The body on lines start..end replaced by `pass` on its first line and empty lines for the
     rest (the body starts on a line of its own, at its indentation)."""
     first = lines[start - 1]
-    indent = first[:len(first) - len(first.lstrip(" \t\f"))]
+    indent = first[: len(first) - len(first.lstrip(" \t\f"))]
     lines[start - 1] = indent + "pass" + _ending(first)
     for i in range(start, end):
         lines[i] = _ending(lines[i])
 
 
 def _words(lines: List[str], unit) -> FrozenSet[str]:
-    return frozenset(_WORD.findall("".join(lines[unit.start - 1:unit.end])))
+    return frozenset(_WORD.findall("".join(lines[unit.start - 1 : unit.end])))
 
 
 def _ending(line: str) -> str:

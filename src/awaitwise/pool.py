@@ -161,8 +161,9 @@ def exit_description(code: Optional[int]) -> str:
     return f"exit status {code}" if code is not None else "exit status unknown"
 
 
-def run_pool(job: PoolJob, items: Iterable[Tuple[int, Any]], workers: int,
-             timeout: Optional[float] = None) -> Generator[Tuple[int, Any], None, None]:
+def run_pool(
+    job: PoolJob, items: Iterable[Tuple[int, Any]], workers: int, timeout: Optional[float] = None
+) -> Generator[Tuple[int, Any], None, None]:
     """Yield (index, job result) for every item, computed in up to `workers` worker processes,
     each given one file at a time. A worker that dies costs the file it had (reported as that
     file's error) and is replaced; one still busy with a file after `timeout` seconds (None:
@@ -194,8 +195,9 @@ def run_pool(job: PoolJob, items: Iterable[Tuple[int, Any]], workers: int,
             return False
         parent_end, child_end = ctx.Pipe()
         inherited = [parent_end] + [w.conn for w in pool] if forked else []
-        process = ctx.Process(target=_worker_main, args=(child_end, job, parent_pid, inherited),
-                              name="awaitwise-worker", daemon=True)
+        process = ctx.Process(
+            target=_worker_main, args=(child_end, job, parent_pid, inherited), name="awaitwise-worker", daemon=True
+        )
         with interrupts.blocked():  # a worker is recorded as soon as it exists
             # what exists now (the project index above all) is never garbage: keep the workers'
             # collector from walking it, and their memory pages shared with this process
@@ -243,8 +245,12 @@ def run_pool(job: PoolJob, items: Iterable[Tuple[int, Any]], workers: int,
             if not busy:
                 break
             wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
-            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
-                             timeout=wait_for if math.isfinite(wait_for) else None))
+            ready = set(
+                wait(
+                    [w.conn for w in busy] + [w.process.sentinel for w in busy],
+                    timeout=wait_for if math.isfinite(wait_for) else None,
+                )
+            )
             for w in busy:
                 readable = w.conn in ready
                 died = w.process.sentinel in ready
@@ -280,8 +286,12 @@ def run_pool(job: PoolJob, items: Iterable[Tuple[int, Any]], workers: int,
                     if unreadable is not None:
                         from .walker import describe
 
-                        yield task[0], job.failed(task[1], "internal error: its result could not be read: "
-                                                           f"{describe(unreadable)}")
+                        yield (
+                            task[0],
+                            job.failed(
+                                task[1], f"internal error: its result could not be read: {describe(unreadable)}"
+                            ),
+                        )
                     else:
                         assert message is not None  # one or the other was read
                         i, result = message
@@ -297,12 +307,22 @@ def run_pool(job: PoolJob, items: Iterable[Tuple[int, Any]], workers: int,
                     w.process.join(timeout=5.0)
                     how = exit_description(w.process.exitcode)
                     retire(w, kill=True)
-                    yield task[0], job.failed(task[1], "internal error: the worker process died while "
-                                                       f"processing this file ({how})")
+                    yield (
+                        task[0],
+                        job.failed(
+                            task[1], f"internal error: the worker process died while processing this file ({how})"
+                        ),
+                    )
                 elif time.monotonic() >= w.deadline:
                     retire(w, kill=True)
-                    yield task[0], job.failed(task[1], f"not processed: it took longer than {timeout:g} s "
-                                                       f"(the limit per file; {FILE_TIMEOUT_ENV} sets it)")
+                    yield (
+                        task[0],
+                        job.failed(
+                            task[1],
+                            f"not processed: it took longer than {timeout:g} s "
+                            f"(the limit per file; {FILE_TIMEOUT_ENV} sets it)",
+                        ),
+                    )
         finished = True
     finally:
         with interrupts.blocked():  # every worker stops, even if a second signal comes now

@@ -56,8 +56,12 @@ def _piece(module, stack: Sequence) -> Optional[Tuple[object, Optional[int]]]:
         return None
     top = stack[1]
     # (not a one-line body, `class A: x = 1; y = 2`: the others share its line, columns would move)
-    if (isinstance(top, cst.ClassDef) and isinstance(top.body, cst.IndentedBlock) and len(stack) >= 4
-            and stack[2] is top.body):
+    if (
+        isinstance(top, cst.ClassDef)
+        and isinstance(top.body, cst.IndentedBlock)
+        and len(stack) >= 4
+        and stack[2] is top.body
+    ):
         for j, stmt in enumerate(top.body.body):
             if stmt is stack[3]:
                 return top, j
@@ -110,8 +114,7 @@ def _spans(module, units: Iterable[int], marked: Iterable[int], wanted: Iterable
         _STATE = _state_class()
     provider = PositionProvider()
     provider._computed = {}
-    state = _STATE(default_indent=module.default_indent, default_newline=module.default_newline,
-                   provider=provider)
+    state = _STATE(default_indent=module.default_indent, default_newline=module.default_newline, provider=provider)
     state.units = frozenset(units)
     state.marked = frozenset(marked) | state.units
     state.wanted = frozenset(wanted)
@@ -234,8 +237,9 @@ def locate(module, text: str, wanted: Iterable, stacks: Iterable[Sequence]) -> D
             classes.append(body[-1])
             units.extend((stmt, i, body[-1], j) for stmt, j in zip(inner, js))
     alone = module.with_changes(header=(), body=tuple(body), footer=())
-    ranges, code, starts, unit_of = _spans(alone, (id(u[0]) for u in units), (id(c) for c in classes),
-                                           (id(node) for node in wanted))
+    ranges, code, starts, unit_of = _spans(
+        alone, (id(u[0]) for u in units), (id(c) for c in classes), (id(node) for node in wanted)
+    )
     lines = source_lines(code, keepends=True)
     placed = _Text(text)
     counted = None
@@ -246,7 +250,7 @@ def locate(module, text: str, wanted: Iterable, stacks: Iterable[Sequence]) -> D
             first_member.setdefault(id(top), starts[id(stmt)])
         # the statement's whole lines, from its first code line (leading lines are not its range)
         span = ranges[stmt]
-        line = placed.line_of(lines[span.start.line - 1:span.end.line])
+        line = placed.line_of(lines[span.start.line - 1 : span.end.line])
         if line is not None:
             shifts[id(stmt)] = line - span.start.line
             continue
@@ -271,8 +275,9 @@ def _shifted(rng, lines: int):
 
     if not lines:
         return rng
-    return CodeRange(CodePosition(rng.start.line + lines, rng.start.column),
-                     CodePosition(rng.end.line + lines, rng.end.column))
+    return CodeRange(
+        CodePosition(rng.start.line + lines, rng.start.column), CodePosition(rng.end.line + lines, rng.end.column)
+    )
 
 
 __all__ = ["locate"]

@@ -36,14 +36,27 @@ _MAX_DEPTH = 24
 
 # Decorators that leave an `async def` a coroutine function. Any other decorator may wrap it into
 # something else (a sync wrapper, a task factory, a property...), so such a def is not trusted.
-PRESERVING_DECORATORS = frozenset({
-    "builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod", "typing.override",
-    "typing_extensions.override", "typing.final", "typing_extensions.final",
-})
+PRESERVING_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "abc.abstractmethod",
+        "typing.override",
+        "typing_extensions.override",
+        "typing.final",
+        "typing_extensions.final",
+    }
+)
 # Bases that define nothing a project method could be confused with.
-TRANSPARENT_BASES = frozenset({
-    "builtins.object", "abc.ABC", "typing.Generic", "typing.Protocol", "typing_extensions.Protocol",
-})
+TRANSPARENT_BASES = frozenset(
+    {
+        "builtins.object",
+        "abc.ABC",
+        "typing.Generic",
+        "typing.Protocol",
+        "typing_extensions.Protocol",
+    }
+)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -128,17 +141,40 @@ def extract(path: str, source_text: str, screen: bool = True) -> FileFacts:
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
     imports = tuple(sorted(x.import_tops))
     if not screen:
-        return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words,
-                         pack_calls(x.calls), x.attr_values, imports=imports)
+        return FileFacts(
+            digest,
+            True,
+            x.names,
+            tuple(x.star_imports),
+            x.all_names,
+            x.functions,
+            x.classes,
+            words,
+            pack_calls(x.calls),
+            x.attr_values,
+            imports=imports,
+        )
     from .screening import pack, pack_units, screen_units_from_tree
 
     screened = screen_units_from_tree(tree)
     if screened is None:  # pragma: no cover - the walk is iterative
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
     screen_facts, units = screened
-    return FileFacts(digest, True, x.names, tuple(x.star_imports), x.all_names, x.functions, x.classes, words,
-                     pack_calls(x.calls), x.attr_values, pack(screen_facts), pack_units(units) if units else b"",
-                     imports)
+    return FileFacts(
+        digest,
+        True,
+        x.names,
+        tuple(x.star_imports),
+        x.all_names,
+        x.functions,
+        x.classes,
+        words,
+        pack_calls(x.calls),
+        x.attr_values,
+        pack(screen_facts),
+        pack_units(units) if units else b"",
+        imports,
+    )
 
 
 def _dotted(node) -> Optional[str]:
@@ -165,8 +201,19 @@ def _alias_text(node) -> Optional[str]:
     return None
 
 
-_DATA_NODES = (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp,
-               ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare)
+_DATA_NODES = (
+    ast.Constant,
+    ast.JoinedStr,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Set,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.Compare,
+)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
@@ -271,8 +318,14 @@ class _Extractor:
             params = list(node.args.posonlyargs) + list(node.args.args)
             if params:
                 self_attrs = (params[0].arg, owner.instance_attrs)
-        scope = _FunctionScope(node, path, self._self_param(node, owner, prefix, table, decorators),
-                               self._scopes[-1] if self._scopes else None, not is_async, self.import_tops)
+        scope = _FunctionScope(
+            node,
+            path,
+            self._self_param(node, owner, prefix, table, decorators),
+            self._scopes[-1] if self._scopes else None,
+            not is_async,
+            self.import_tops,
+        )
         self._scopes.append(scope)
         try:
             self._function_body(node.body, path + ".<locals>.", returns, self_attrs)
@@ -290,8 +343,16 @@ class _Extractor:
         kind = _returns_kind(returns, is_async, is_generator)
         if kind == "unknown" and returns and all(isinstance(v, ast.Name) for v in returns):
             kind = self._returned_function_kind(node, path, returns)
-        self.functions[path] = FuncFacts(is_async, is_generator, decorators, _required(node.args), kind,
-                                         node.lineno, annotation_class(node.returns), _params(node.args))
+        self.functions[path] = FuncFacts(
+            is_async,
+            is_generator,
+            decorators,
+            _required(node.args),
+            kind,
+            node.lineno,
+            annotation_class(node.returns),
+            _params(node.args),
+        )
 
     @staticmethod
     def _self_param(node, owner, prefix: str, table, decorators):
@@ -333,8 +394,11 @@ class _Extractor:
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 for t in targets:
                     for el in _flat_targets(t):
-                        if (isinstance(el, ast.Attribute) and isinstance(el.value, ast.Name)
-                                and el.value.id == self_attrs[0]):
+                        if (
+                            isinstance(el, ast.Attribute)
+                            and isinstance(el.value, ast.Name)
+                            and el.value.id == self_attrs[0]
+                        ):
                             self_attrs[1].add(el.attr)
             else:
                 for child in _child_blocks(stmt):
@@ -394,14 +458,71 @@ class CallFact(NamedTuple):
 
 
 # Builtins whose call never blocks and never reaches project code worth following.
-_PURE_BUILTINS = frozenset({
-    "len", "isinstance", "issubclass", "str", "int", "float", "bool", "bytes", "bytearray", "list",
-    "dict", "set", "frozenset", "tuple", "getattr", "setattr", "hasattr", "delattr", "super", "range",
-    "enumerate", "zip", "type", "repr", "sorted", "min", "max", "any", "all", "iter", "next", "id",
-    "hash", "abs", "round", "map", "filter", "sum", "callable", "format", "object", "vars", "reversed",
-    "ord", "chr", "divmod", "pow", "hex", "bin", "oct", "slice", "property", "staticmethod",
-    "classmethod", "memoryview", "complex", "ascii", "globals", "locals", "dir", "print",
-})
+_PURE_BUILTINS = frozenset(
+    {
+        "len",
+        "isinstance",
+        "issubclass",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "bytes",
+        "bytearray",
+        "list",
+        "dict",
+        "set",
+        "frozenset",
+        "tuple",
+        "getattr",
+        "setattr",
+        "hasattr",
+        "delattr",
+        "super",
+        "range",
+        "enumerate",
+        "zip",
+        "type",
+        "repr",
+        "sorted",
+        "min",
+        "max",
+        "any",
+        "all",
+        "iter",
+        "next",
+        "id",
+        "hash",
+        "abs",
+        "round",
+        "map",
+        "filter",
+        "sum",
+        "callable",
+        "format",
+        "object",
+        "vars",
+        "reversed",
+        "ord",
+        "chr",
+        "divmod",
+        "pow",
+        "hex",
+        "bin",
+        "oct",
+        "slice",
+        "property",
+        "staticmethod",
+        "classmethod",
+        "memoryview",
+        "complex",
+        "ascii",
+        "globals",
+        "locals",
+        "dir",
+        "print",
+    }
+)
 _UNBOUND = object()  # a local name that is not a single known value (a parameter, a loop variable...)
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 # statements that may put the calls after or inside them under a path condition (guards.py)
@@ -409,20 +530,62 @@ _GUARDED_STATEMENTS = frozenset({ast.If, ast.Try} | ({ast.TryStar} if hasattr(as
 
 
 _SCAN_KINDS: Dict[type, int] = {
-    ast.FunctionDef: 1, ast.AsyncFunctionDef: 1, ast.Lambda: 1, ast.ClassDef: 1,
-    ast.Name: 2, ast.Constant: 2, ast.Load: 2, ast.Store: 2, ast.Del: 2, ast.Pass: 2, ast.Break: 2,
+    ast.FunctionDef: 1,
+    ast.AsyncFunctionDef: 1,
+    ast.Lambda: 1,
+    ast.ClassDef: 1,
+    ast.Name: 2,
+    ast.Constant: 2,
+    ast.Load: 2,
+    ast.Store: 2,
+    ast.Del: 2,
+    ast.Pass: 2,
+    ast.Break: 2,
     ast.Continue: 2,
-    ast.Call: 3, ast.Assign: 4, ast.AnnAssign: 4, ast.AugAssign: 5, ast.Delete: 5, ast.For: 6,
-    ast.AsyncFor: 6, ast.comprehension: 7, ast.With: 8, ast.AsyncWith: 8, ast.Import: 9,
-    ast.ImportFrom: 10, ast.Global: 11, ast.Nonlocal: 12, ast.NamedExpr: 13, ast.ExceptHandler: 14,
+    ast.Call: 3,
+    ast.Assign: 4,
+    ast.AnnAssign: 4,
+    ast.AugAssign: 5,
+    ast.Delete: 5,
+    ast.For: 6,
+    ast.AsyncFor: 6,
+    ast.comprehension: 7,
+    ast.With: 8,
+    ast.AsyncWith: 8,
+    ast.Import: 9,
+    ast.ImportFrom: 10,
+    ast.Global: 11,
+    ast.Nonlocal: 12,
+    ast.NamedExpr: 13,
+    ast.ExceptHandler: 14,
 }
 for _name in ("MatchAs", "MatchStar", "MatchMapping"):
     if hasattr(ast, _name):
         _SCAN_KINDS[getattr(ast, _name)] = 15
 # fields that never hold statements or expressions
-_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "name", "names", "kind", "type_comment",
-                           "level", "module", "conversion", "is_async", "asname", "annotation", "returns",
-                           "type_params", "simple"})
+_NOT_CHILDREN = frozenset(
+    {
+        "ctx",
+        "op",
+        "ops",
+        "id",
+        "attr",
+        "arg",
+        "name",
+        "names",
+        "kind",
+        "type_comment",
+        "level",
+        "module",
+        "conversion",
+        "is_async",
+        "asname",
+        "annotation",
+        "returns",
+        "type_params",
+        "simple",
+    }
+)
 _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 
@@ -430,8 +593,15 @@ class _FunctionScope:
     """Local bindings of one function and the calls its body executes (not those of nested
     defs, lambdas or classes, whose bodies run only when they are called)."""
 
-    def __init__(self, node, path: str, self_param, outer: Optional[_FunctionScope], want_calls: bool,
-                 import_tops: Optional[set] = None):
+    def __init__(
+        self,
+        node,
+        path: str,
+        self_param,
+        outer: Optional[_FunctionScope],
+        want_calls: bool,
+        import_tops: Optional[set] = None,
+    ):
         self.path = path
         self.import_tops = import_tops if import_tops is not None else set()
         self.self_param = self_param
@@ -449,8 +619,10 @@ class _FunctionScope:
             else:
                 self._bind(a.arg, _UNBOUND)
         self.guards = {}
-        if want_calls and (getattr(node, "decorator_list", None) or any(
-                type(stmt) in _GUARDED_STATEMENTS for stmt in _own_statements(node.body))):
+        if want_calls and (
+            getattr(node, "decorator_list", None)
+            or any(type(stmt) in _GUARDED_STATEMENTS for stmt in _own_statements(node.body))
+        ):
             from .analysis.guards import guard_map
 
             self.guards = guard_map(node, params[0].arg if self_param is not None and params else None)
@@ -466,8 +638,13 @@ class _FunctionScope:
         else:
             for name in _target_names(target):
                 self._bind(name, _UNBOUND)
-            if (value is not None and self.self_param is not None and isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Name) and target.value.id == self.self_param[0]):
+            if (
+                value is not None
+                and self.self_param is not None
+                and isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == self.self_param[0]
+            ):
                 self.self_assigns.append((target.attr, value))
 
     def _scan(self, body, want_calls: bool) -> None:
@@ -509,8 +686,7 @@ class _FunctionScope:
             if want_calls:
                 self.call_nodes.append((node, id(node) in consumed, guard))
             func = node.func
-            if type(func) is ast.Name and (func.id in CONSUMERS or (
-                    func.id in PASS_THROUGH and id(node) in consumed)):
+            if type(func) is ast.Name and (func.id in CONSUMERS or (func.id in PASS_THROUGH and id(node) in consumed)):
                 consumed.update(id(a) for a in node.args)
         elif kind == 4:  # Assign / AnnAssign
             targets = node.targets if type(node) is ast.Assign else [node.target]
@@ -518,7 +694,7 @@ class _FunctionScope:
             for t in targets:
                 self._bind_target(t, node.value if simple else None)
         elif kind == 5:  # AugAssign / Delete
-            for t in (node.targets if type(node) is ast.Delete else [node.target]):
+            for t in node.targets if type(node) is ast.Delete else [node.target]:
                 self._bind_target(t, None)
         elif kind == 6:  # For / AsyncFor
             self._bind_target(node.target, None)
@@ -529,8 +705,9 @@ class _FunctionScope:
             for item in node.items:
                 if item.optional_vars is not None:
                     value = item.context_expr
-                    self._bind_target(item.optional_vars, value if isinstance(
-                        value, (ast.Call, ast.Name, ast.Attribute)) else None)
+                    self._bind_target(
+                        item.optional_vars, value if isinstance(value, (ast.Call, ast.Name, ast.Attribute)) else None
+                    )
         elif kind == 9:  # Import
             for alias in node.names:
                 self.import_tops.add(alias.name.split(".", 1)[0])
@@ -670,8 +847,12 @@ def _arg_text(node) -> str:
 
 
 _BLOCKS: Dict[type, Tuple[str, ...]] = {
-    ast.If: ("body", "orelse"), ast.For: ("body", "orelse"), ast.AsyncFor: ("body", "orelse"),
-    ast.While: ("body", "orelse"), ast.With: ("body",), ast.AsyncWith: ("body",),
+    ast.If: ("body", "orelse"),
+    ast.For: ("body", "orelse"),
+    ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"),
+    ast.With: ("body",),
+    ast.AsyncWith: ("body",),
     ast.Try: ("body", "orelse", "finalbody", "handlers"),
 }
 for _name in ("TryStar",):
@@ -792,8 +973,9 @@ def annotation_class(node) -> Optional[str]:
 
 
 def _is_none(node) -> bool:
-    return (isinstance(node, ast.Constant) and node.value in (None, "None")) or \
-        (isinstance(node, ast.Name) and node.id == "None")
+    return (isinstance(node, ast.Constant) and node.value in (None, "None")) or (
+        isinstance(node, ast.Name) and node.id == "None"
+    )
 
 
 def _own_statements(body):
@@ -812,8 +994,10 @@ def _params(args: ast.arguments) -> tuple:
     positional = list(args.posonlyargs) + list(args.args)
     defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
     out = [(sys.intern(a.arg), False, None if d is None else _arg_text(d)) for a, d in zip(positional, defaults)]
-    out += [(sys.intern(a.arg), True, None if d is None else _arg_text(d))
-            for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    out += [
+        (sys.intern(a.arg), True, None if d is None else _arg_text(d))
+        for a, d in zip(args.kwonlyargs, args.kw_defaults)
+    ]
     return tuple(out)
 
 
@@ -893,9 +1077,11 @@ def _same_for_libraries(a, b) -> bool:
 
     if a is None or b is None:
         return a is b
-    return (getattr(a, "python", "") == getattr(b, "python", "")
-            and getattr(a, "project_root", "") == getattr(b, "project_root", "")
-            and config_key(a) == config_key(b))
+    return (
+        getattr(a, "python", "") == getattr(b, "python", "")
+        and getattr(a, "project_root", "") == getattr(b, "project_root", "")
+        and config_key(a) == config_key(b)
+    )
 
 
 class ProjectIndex:
@@ -904,8 +1090,14 @@ class ProjectIndex:
     `modules` maps a module name to its FileFacts; `packages` holds the names of packages
     (`__init__` files). A module name claimed by two files is left out (unknown)."""
 
-    def __init__(self, modules: Dict[str, FileFacts], packages: FrozenSet[str], paths: Dict[str, str],
-                 settings=None, libraries=None):
+    def __init__(
+        self,
+        modules: Dict[str, FileFacts],
+        packages: FrozenSet[str],
+        paths: Dict[str, str],
+        settings=None,
+        libraries=None,
+    ):
         self.modules = modules
         self.packages = packages
         self.paths = paths
@@ -941,12 +1133,18 @@ class ProjectIndex:
         return view
 
     def __getstate__(self):
-        return {"modules": self.modules, "packages": self.packages, "paths": self.paths,
-                "settings": self.settings, "libraries": self.libraries}
+        return {
+            "modules": self.modules,
+            "packages": self.packages,
+            "paths": self.paths,
+            "settings": self.settings,
+            "libraries": self.libraries,
+        }
 
     def __setstate__(self, state):
-        type(self).__init__(self, state["modules"], state["packages"], state["paths"], state.get("settings"),
-                            state.get("libraries"))
+        type(self).__init__(
+            self, state["modules"], state["packages"], state["paths"], state.get("settings"), state.get("libraries")
+        )
 
     def has_top_level(self, name: str) -> bool:
         return name in self._top
@@ -980,10 +1178,24 @@ class ProjectIndex:
             for name in sorted(self.modules):
                 f = self.modules[name]
                 functions = {p: ff._replace(line=0) for p, ff in f.functions.items()}
-                classes = {p: cf._replace(line=0, instance_attrs=sorted(cf.instance_attrs))  # type: ignore[arg-type]  # stable repr
-                           for p, cf in f.classes.items()}
-                h.update(repr((name, name in self.packages, f.parsed, f.names, f.star_imports, f.all_names,
-                               functions, classes)).encode("utf-8", "surrogatepass"))
+                classes = {
+                    p: cf._replace(line=0, instance_attrs=sorted(cf.instance_attrs))  # type: ignore[arg-type]  # stable repr
+                    for p, cf in f.classes.items()
+                }
+                h.update(
+                    repr(
+                        (
+                            name,
+                            name in self.packages,
+                            f.parsed,
+                            f.names,
+                            f.star_imports,
+                            f.all_names,
+                            functions,
+                            classes,
+                        )
+                    ).encode("utf-8", "surrogatepass")
+                )
             fp = self._memo["definitions_fingerprint"] = h.hexdigest()
         return fp
 
@@ -1044,8 +1256,9 @@ class ProjectIndex:
         key = ("blocking_graph", config_key(settings))
         if key not in self._memo:
             previous, changed = self._graph_previous.pop(key, (None, frozenset()))
-            self._memo[key] = BlockingGraph(self, settings, previous=previous, changed=changed,
-                                            keep_parts=self._follows_edits)
+            self._memo[key] = BlockingGraph(
+                self, settings, previous=previous, changed=changed, keep_parts=self._follows_edits
+            )
         return self._memo[key]
 
     # --- overlay for the file being checked ---------------------------------------------------------
@@ -1089,7 +1302,8 @@ class ProjectIndex:
         new._mros = dict(self._mros)
         for key, value in self._memo.items():
             if key in ("fingerprint", "definitions_fingerprint") or (
-                    isinstance(key, tuple) and key and key[0] == "file_fingerprint"):
+                isinstance(key, tuple) and key and key[0] == "file_fingerprint"
+            ):
                 continue  # cheap to redo, and the text's own words are part of them
             if not same_bodies and isinstance(key, tuple) and key and key[0] == "blocking_graph":
                 if same_attrs:  # built again when asked for, from this one and the changed module
@@ -1167,8 +1381,14 @@ class ProjectIndex:
         facts = self.modules.get(module)
         func = facts.functions.get(path) if facts is not None else None
         named = getattr(func, "return_type", None)
-        if (facts is None or func is None or named is None or depth > _MAX_DEPTH or func.is_async != awaited
-                or func.is_generator):
+        if (
+            facts is None
+            or func is None
+            or named is None
+            or depth > _MAX_DEPTH
+            or func.is_async != awaited
+            or func.is_generator
+        ):
             return None
         owner = path.rsplit(".", 1)[0] if "." in path else ""
         found = None
@@ -1249,8 +1469,7 @@ class ProjectIndex:
             if name is None:
                 return self._resolve_nested(absolute, depth)
             as_module = f"{absolute}.{name}" if absolute else name
-            if as_module in self.modules and (absolute not in self.modules
-                                              or name not in self.modules[absolute].names):
+            if as_module in self.modules and (absolute not in self.modules or name not in self.modules[absolute].names):
                 return ("module", as_module)
             return self._resolve_nested(as_module, depth)
         if kind == "alias":
@@ -1338,8 +1557,7 @@ class ProjectIndex:
         mro = self.mro(module, path)
         if mro is None:
             return None
-        if bound and any(e[0] != "opaque" and name in self.modules[e[0]].classes[e[1]].instance_attrs
-                         for e in mro):
+        if bound and any(e[0] != "opaque" and name in self.modules[e[0]].classes[e[1]].instance_attrs for e in mro):
             return None  # `self.name = ...` somewhere: the instance attribute hides the method
         for entry in mro[1:] if skip_first else mro:
             if entry[0] == "opaque":
@@ -1456,8 +1674,12 @@ class ProjectIndex:
         return self._memo[key]
 
     def _coroutine_aliases(self) -> FrozenSet[str]:
-        return self.memo("coroutine_aliases", lambda: self.alias_names(
-            lambda ref: ref is not None and ref[0] == "def" and self.is_coroutine_callee(self.callee_of(ref))))
+        return self.memo(
+            "coroutine_aliases",
+            lambda: self.alias_names(
+                lambda ref: ref is not None and ref[0] == "def" and self.is_coroutine_callee(self.callee_of(ref))
+            ),
+        )
 
     def alias_names(self, predicate) -> FrozenSet[str]:
         """Module-level names bound by import or assignment whose target satisfies predicate(ref)."""
@@ -1485,7 +1707,8 @@ class ProjectIndex:
         key = ("external", roots)
         if key not in self._memo:
             self._memo[key] = self.alias_names(
-                lambda ref: ref is not None and ref[0] == "external" and ref[1].split(".", 1)[0].rstrip("()") in roots)
+                lambda ref: ref is not None and ref[0] == "external" and ref[1].split(".", 1)[0].rstrip("()") in roots
+            )
         return self._memo[key]
 
     def typed_function_names(self, tops: FrozenSet[str]) -> FrozenSet[str]:
@@ -1529,14 +1752,21 @@ class ProjectIndex:
 
 def _definitions(facts: FileFacts) -> tuple:
     """What name resolution reads of a module's facts (see ProjectIndex.updated)."""
-    return (facts.parsed, facts.names, facts.star_imports, facts.all_names,
-            {p: f._replace(line=0) for p, f in facts.functions.items()},
-            {p: c._replace(line=0) for p, c in facts.classes.items()})
+    return (
+        facts.parsed,
+        facts.names,
+        facts.star_imports,
+        facts.all_names,
+        {p: f._replace(line=0) for p, f in facts.functions.items()},
+        {p: c._replace(line=0) for p, c in facts.classes.items()},
+    )
 
 
 def _lines(facts: FileFacts) -> tuple:
-    return (tuple((p, f.line) for p, f in facts.functions.items()),
-            tuple((p, c.line) for p, c in facts.classes.items()))
+    return (
+        tuple((p, f.line) for p, f in facts.functions.items()),
+        tuple((p, c.line) for p, c in facts.classes.items()),
+    )
 
 
 def _c3(seqs: List[list]) -> Optional[list]:
@@ -1555,8 +1785,6 @@ def _c3(seqs: List[list]) -> Optional[list]:
                 del s[0]
         seqs = [s for s in seqs if s]
     return out
-
-
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1629,8 +1857,9 @@ def project_roots(files: Sequence[str], settings, extra_root: Optional[str] = No
     return roots
 
 
-def project_files(files: Sequence[str], settings, extra_root: Optional[str] = None,
-                  roots: Optional[List[str]] = None, resolver=None) -> List[str]:
+def project_files(
+    files: Sequence[str], settings, extra_root: Optional[str] = None, roots: Optional[List[str]] = None, resolver=None
+) -> List[str]:
     """The Python files the index covers, as sorted absolute paths: the project around the
     checked files (its root and the top-level package folders of files outside it). `roots`:
     project_roots() of the same arguments, when the caller has them already. `resolver`
@@ -1669,9 +1898,16 @@ def _rules_use_project(settings) -> bool:
     return False
 
 
-def build_index(files: Sequence[str], settings, extra_root: Optional[str] = None, use_cache: bool = True,
-                cache=None, force: bool = False, jobs: Optional[int] = None,
-                listed: Optional[Sequence[str]] = None) -> Optional[ProjectIndex]:
+def build_index(
+    files: Sequence[str],
+    settings,
+    extra_root: Optional[str] = None,
+    use_cache: bool = True,
+    cache=None,
+    force: bool = False,
+    jobs: Optional[int] = None,
+    listed: Optional[Sequence[str]] = None,
+) -> Optional[ProjectIndex]:
     """Index of the project around `files` (and `extra_root`, the --stdin-filename path).
 
     None when no enabled rule reads the index (unless `force`). `cache`, when given, has
@@ -1828,8 +2064,9 @@ def _extract_many(paths: List[str], jobs: Optional[int], limit=None) -> Iterator
             gc.enable()
 
 
-def index_for_source(path: str, source: str, module_name: str, is_package: bool,
-                     project: Optional[ProjectIndex]) -> ProjectIndex:
+def index_for_source(
+    path: str, source: str, module_name: str, is_package: bool, project: Optional[ProjectIndex]
+) -> ProjectIndex:
     """The index a rule should use for the file being checked: the project's, with this file's
     current text in place of what is on disk (or an index of this file alone)."""
     if project is not None and module_name:
@@ -1843,5 +2080,14 @@ def index_for_source(path: str, source: str, module_name: str, is_package: bool,
     return project.for_file(module_name, facts, is_package)
 
 
-__all__ = ["FileFacts", "FuncFacts", "ClassFacts", "ProjectIndex", "Callee", "extract", "build_index",
-           "index_for_source", "project_files"]
+__all__ = [
+    "FileFacts",
+    "FuncFacts",
+    "ClassFacts",
+    "ProjectIndex",
+    "Callee",
+    "extract",
+    "build_index",
+    "index_for_source",
+    "project_files",
+]

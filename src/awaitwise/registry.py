@@ -155,9 +155,7 @@ class Registry:
                     f"rule code {rule.code} is declared twice: {other.__module__} and {rule.__module__}"
                 )
             if rule.name in names:
-                raise RegistryError(
-                    f"rule name {rule.name!r} is declared twice: {names[rule.name]} and {rule.code}"
-                )
+                raise RegistryError(f"rule name {rule.name!r} is declared twice: {names[rule.name]} and {rule.code}")
             self._by_code[rule.code] = rule
             names[rule.name] = rule.code
         self._by_code = dict(sorted(self._by_code.items()))
@@ -216,6 +214,7 @@ def _spec(selector: str) -> int:
 
 def _builtin_rules() -> List[Type[Rule]]:
     from . import rules as pkg
+
     found = []
     for info in pkgutil.iter_modules(pkg.__path__):
         if info.name.startswith("_"):
@@ -224,7 +223,9 @@ def _builtin_rules() -> List[Type[Rule]]:
         mine = [
             obj
             for obj in vars(module).values()
-            if isinstance(obj, type) and issubclass(obj, Rule) and obj.__module__ == module.__name__
+            if isinstance(obj, type)
+            and issubclass(obj, Rule)
+            and obj.__module__ == module.__name__
             and "code" in vars(obj)
         ]
         if len(mine) != 1:

@@ -57,8 +57,15 @@ def check_one(path: str, settings, registry, project=None, source_text: Optional
         module_name, is_package = module_name_for(path)
         from .engine import lint_source  # a cached run never lints
 
-        out = lint_source(source_text, shown, settings, rule_classes_for(settings, registry, path),
-                          module_name=module_name, is_package=is_package, project=project)
+        out = lint_source(
+            source_text,
+            shown,
+            settings,
+            rule_classes_for(settings, registry, path),
+            module_name=module_name,
+            is_package=is_package,
+            project=project,
+        )
     except SourceError as exc:
         result.error = f"{shown}: {exc}"
         return result
@@ -75,8 +82,9 @@ def _internal(path, code, msg):
     return f"{path}: internal error in rule {code}: {msg}" if code else f"{path}: {msg}"
 
 
-def fix_one(path: str, settings, registry, project=None, *, unsafe: bool = False, write: bool = True,
-            source=None) -> FileResult:
+def fix_one(
+    path: str, settings, registry, project=None, *, unsafe: bool = False, write: bool = True, source=None
+) -> FileResult:
     """Fix the file at `path` (its text is `source` when given) and, with `write`, write the
     result (write_fixed). Without `write`, `fixed_source` holds the fixed text."""
     result, src = _fix(path, settings, registry, project, unsafe, source)
@@ -126,8 +134,9 @@ def _fix(path: str, settings, registry, project, unsafe: bool, source):
                 from .project import extract
 
                 index = project.for_file(module_name, extract(path, text), is_package)
-            return lint_source(text, shown, settings, rules, module_name=module_name,
-                               is_package=is_package, project=index)
+            return lint_source(
+                text, shown, settings, rules, module_name=module_name, is_package=is_package, project=index
+            )
 
         outcome = fix_loop(src.text, lint, unsafe)
     except SourceError as exc:
@@ -171,10 +180,22 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def run(paths_or_files: Sequence[str], settings, registry, *, mode: str = "check", unsafe: bool = False,
-        write: bool = True, jobs: Optional[int] = 1, progress: Optional[Callable[[int], None]] = None,
-        project=None, cache=None, stats: Optional[Dict[str, Optional[tuple]]] = None,
-        file_timeout: Optional[float] = None, progress_bytes=None) -> RunResult:
+def run(
+    paths_or_files: Sequence[str],
+    settings,
+    registry,
+    *,
+    mode: str = "check",
+    unsafe: bool = False,
+    write: bool = True,
+    jobs: Optional[int] = 1,
+    progress: Optional[Callable[[int], None]] = None,
+    project=None,
+    cache=None,
+    stats: Optional[Dict[str, Optional[tuple]]] = None,
+    file_timeout: Optional[float] = None,
+    progress_bytes=None,
+) -> RunResult:
     """Check or fix `files` (already discovered). Files whose cached result is still valid are not
     read; the others run in `jobs` worker processes (None: one per CPU), in one worker when they
     are few, and here with `jobs=1`. `progress(n)` is called as files complete. Results keep the order of the input.
@@ -349,12 +370,18 @@ class _Job(PoolJob):
                     fr.error = f"{fr.filename}: {exc}"
                     return fr, None, None
         if self.mode == "check":
-            fr = check_one(path, self.settings, self.registry, self.project,
-                           source_text=source.text if source is not None else None)
+            fr = check_one(
+                path,
+                self.settings,
+                self.registry,
+                self.project,
+                source_text=source.text if source is not None else None,
+            )
             return fr, signature, None
         if not (self.write and self.defer_writes):
-            fr = fix_one(path, self.settings, self.registry, self.project, unsafe=self.unsafe, write=self.write,
-                         source=source)
+            fr = fix_one(
+                path, self.settings, self.registry, self.project, unsafe=self.unsafe, write=self.write, source=source
+            )
             return fr, signature, None
         if source is None:  # the caller writes: it needs the Source the fixes were computed from
             try:
@@ -363,8 +390,7 @@ class _Job(PoolJob):
                 fr = FileResult(display_path(path))
                 fr.error = f"{fr.filename}: {exc}"
                 return fr, None, None
-        fr = fix_one(path, self.settings, self.registry, self.project, unsafe=self.unsafe, write=False,
-                     source=source)
+        fr = fix_one(path, self.settings, self.registry, self.project, unsafe=self.unsafe, write=False, source=source)
         return fr, signature, (source if fr.fixed_source is not None else None)
 
 

@@ -53,8 +53,20 @@ AMBIGUOUS = Binding("unknown")
 
 
 class Scope:
-    __slots__ = ("kind", "node", "parent", "is_async", "name", "_bindings", "class_scope", "module_name", "is_package",
-                 "key", "_children_seen", "_model")
+    __slots__ = (
+        "kind",
+        "node",
+        "parent",
+        "is_async",
+        "name",
+        "_bindings",
+        "class_scope",
+        "module_name",
+        "is_package",
+        "key",
+        "_children_seen",
+        "_model",
+    )
 
     def __init__(self, kind: str, node, parent: Optional[Scope], is_async: bool = False, name: str = ""):
         self.kind = kind

@@ -139,26 +139,67 @@ def screen_units_from_tree(tree: ast.AST) -> Optional[Tuple[ScreenFacts, Tuple[U
 
 _FUNC_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
 # the node types _Collector._node looks at (the others are only walked through)
-_INTERESTING = frozenset({
-    ast.Call, ast.Global, ast.Nonlocal, ast.Await, ast.AsyncFor, ast.AsyncWith, ast.comprehension,
-    ast.ExceptHandler, ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem,
-})
+_INTERESTING = frozenset(
+    {
+        ast.Call,
+        ast.Global,
+        ast.Nonlocal,
+        ast.Await,
+        ast.AsyncFor,
+        ast.AsyncWith,
+        ast.comprehension,
+        ast.ExceptHandler,
+        ast.Import,
+        ast.ImportFrom,
+        ast.Assign,
+        ast.AnnAssign,
+        ast.NamedExpr,
+        ast.withitem,
+    }
+)
 _DISPLAY_TYPES = frozenset({ast.List, ast.Tuple, ast.Set})
 _COMPREHENSION_TYPES = frozenset({ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp})
 _LEAVES = frozenset({ast.Name, ast.Constant})  # nothing below them, nothing to record
 _NOT_CHILD_FIELDS = frozenset({"ctx", "op", "ops"})
 _CHILD_FIELDS: dict = {}
-_VALUE_PARENTS = (ast.If, ast.While, ast.IfExp, ast.Assert, ast.comprehension, ast.UnaryOp, ast.BoolOp,
-                  ast.FormattedValue, ast.Compare, ast.BinOp, ast.AugAssign, ast.Subscript, ast.Attribute,
-                  ast.Return, ast.withitem)
+_VALUE_PARENTS = (
+    ast.If,
+    ast.While,
+    ast.IfExp,
+    ast.Assert,
+    ast.comprehension,
+    ast.UnaryOp,
+    ast.BoolOp,
+    ast.FormattedValue,
+    ast.Compare,
+    ast.BinOp,
+    ast.AugAssign,
+    ast.Subscript,
+    ast.Attribute,
+    ast.Return,
+    ast.withitem,
+)
 _RESOLVABLE = (ast.Call, ast.Name, ast.Attribute)
 
 
 # What the collector records about the code it walks, as opposed to the file-wide names: with
 # units on, each function body that is a Unit gets a set of its own (see _Collector._mark).
-_REGION_FIELDS = ("await_outside", "syntax_outside", "awaited_acquire", "async_calls", "discarded",
-                  "discarded_attrs", "assigned_attrs", "value_attrs", "async_attrs", "arg_calls", "name_args",
-                  "handlers", "param_calls", "targets")
+_REGION_FIELDS = (
+    "await_outside",
+    "syntax_outside",
+    "awaited_acquire",
+    "async_calls",
+    "discarded",
+    "discarded_attrs",
+    "assigned_attrs",
+    "value_attrs",
+    "async_attrs",
+    "arg_calls",
+    "name_args",
+    "handlers",
+    "param_calls",
+    "targets",
+)
 
 
 class _Mark:
@@ -270,8 +311,16 @@ class _Collector:
             self._use_region(region)
             self._finish_region()
             first = node.body[0]
-            self.unit_list.append(Unit(first.lineno, node.end_lineno, first.col_offset, self._facts(file_wide),
-                                       pinned, bool(getattr(first, "decorator_list", None))))
+            self.unit_list.append(
+                Unit(
+                    first.lineno,
+                    node.end_lineno,
+                    first.col_offset,
+                    self._facts(file_wide),
+                    pinned,
+                    bool(getattr(first, "decorator_list", None)),
+                )
+            )
             finished.append(self._region())
         self._use_region(outer)
         self._finish_region()
@@ -338,13 +387,28 @@ class _Collector:
     def _facts(self, file_wide: Optional[tuple] = None) -> ScreenFacts:
         """The facts of the current region, with the file-wide fields given or read here."""
         has_async, async_defs, rebound = file_wide or (
-            self.has_async, frozenset(self.async_defs), frozenset(self.rebound))
+            self.has_async,
+            frozenset(self.async_defs),
+            frozenset(self.rebound),
+        )
         return ScreenFacts(
-            True, has_async, self.await_outside, self.syntax_outside, self.awaited_acquire,
-            frozenset(self.async_calls), frozenset(self.discarded), frozenset(self.arg_calls),
-            frozenset(self.name_args), frozenset(self.handlers), async_defs, rebound,
-            frozenset(self.discarded_attrs), frozenset(self.assigned_attrs), frozenset(self.value_attrs),
-            frozenset(self.async_attrs))
+            True,
+            has_async,
+            self.await_outside,
+            self.syntax_outside,
+            self.awaited_acquire,
+            frozenset(self.async_calls),
+            frozenset(self.discarded),
+            frozenset(self.arg_calls),
+            frozenset(self.name_args),
+            frozenset(self.handlers),
+            async_defs,
+            rebound,
+            frozenset(self.discarded_attrs),
+            frozenset(self.assigned_attrs),
+            frozenset(self.value_attrs),
+            frozenset(self.async_attrs),
+        )
 
     def _scope(self, item, push):
         node, _, may_async, may_sync, in_func, params, env = item
@@ -386,8 +450,13 @@ class _Collector:
             body = node.body
             head = [*node.decorator_list, node.args, *([node.returns] if node.returns is not None else [])]
             inner_params = _param_names(node.args, id(node) in self.methods) | _unfollowable_locals(
-                body, frozenset(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs
-                                if a.annotation is not None))
+                body,
+                frozenset(
+                    a.arg
+                    for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                    if a.annotation is not None
+                ),
+            )
             local, values = _local_names(node)
             if params:  # the enclosing function's unknowns it does not rebind (see _node)
                 inner_params = inner_params | (params - local)
@@ -479,10 +548,15 @@ class _Collector:
         """A name declared global or nonlocal anywhere is not trusted to be looked up as above:
         its calls fall back to their terminal name."""
         returns = self.annotated_returns  # what their calls give is the annotation's type
-        bad = {t for t, roots in self.targets
-               if not self.declared.isdisjoint(roots)
-               or (returns and (not returns.isdisjoint(roots)
-                                or not returns.isdisjoint(p.rstrip("()") for p in t[-1].split("."))))}
+        bad = {
+            t
+            for t, roots in self.targets
+            if not self.declared.isdisjoint(roots)
+            or (
+                returns
+                and (not returns.isdisjoint(roots) or not returns.isdisjoint(p.rstrip("()") for p in t[-1].split(".")))
+            )
+        }
         if bad:
             for field in (self.discarded_attrs, self.assigned_attrs, self.value_attrs, self.async_attrs):
                 for t in bad & field:
@@ -505,8 +579,14 @@ class _Collector:
             if may_sync:
                 self.await_outside = True
             value = node.value
-            if (may_async and isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-                    and value.func.attr == "acquire" and not value.args and not value.keywords):
+            if (
+                may_async
+                and isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute)
+                and value.func.attr == "acquire"
+                and not value.args
+                and not value.keywords
+            ):
                 self.awaited_acquire = True
         elif isinstance(node, (ast.AsyncFor, ast.AsyncWith)):
             self.has_async = True
@@ -569,6 +649,7 @@ class _Env(NamedTuple):
     class_path: object = _NOT_CLASS  # outside class bodies
     class_shadow: Optional[FrozenSet[str]] = None
     values: Optional[dict] = None  # locals of the function bound once, to a name, attribute or call
+
 
 _MODULE_ENV = _Env(EMPTY)
 
@@ -649,8 +730,11 @@ def _local_names(func):
             if t is ast.Assign or t is ast.AnnAssign:
                 # not `x: T = v`, which the semantic model may type by T rather than by v
                 target = node.targets[0] if t is ast.Assign and len(node.targets) == 1 else None
-                if (type(target) is Name and node.value is not None
-                        and type(node.value) in (ast.Call, Name, ast.Attribute)):
+                if (
+                    type(target) is Name
+                    and node.value is not None
+                    and type(node.value) in (ast.Call, Name, ast.Attribute)
+                ):
                     simple[target.id] = node.value
             elif t in _FUNC_TYPES:
                 if t is not ast.Lambda:
@@ -795,9 +879,12 @@ def _unfollowed_in_unpacking(target, value, out: set) -> None:
         if type(t) is ast.Name:
             if not isinstance(v, _FOLLOWED_VALUES):
                 out.add(t.id)
-        elif (isinstance(t, (ast.Tuple, ast.List)) and isinstance(v, (ast.Tuple, ast.List))
-              and len(t.elts) == len(v.elts)
-              and not any(type(e) is ast.Starred for e in t.elts + v.elts)):
+        elif (
+            isinstance(t, (ast.Tuple, ast.List))
+            and isinstance(v, (ast.Tuple, ast.List))
+            and len(t.elts) == len(v.elts)
+            and not any(type(e) is ast.Starred for e in t.elts + v.elts)
+        ):
             stack.extend(zip(t.elts, v.elts))
         else:
             _names_in_target(t, out)
@@ -823,7 +910,8 @@ _MATCH_MAPPING = getattr(ast, "MatchMapping", None)
 _BINDING_TYPES = frozenset(
     {ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ExceptHandler}
     | _FUNC_TYPES
-    | {getattr(ast, n) for n in ("MatchAs", "MatchStar", "MatchMapping") if hasattr(ast, n)})
+    | {getattr(ast, n) for n in ("MatchAs", "MatchStar", "MatchMapping") if hasattr(ast, n)}
+)
 
 
 def _lambda_bound(node: ast.Lambda) -> FrozenSet[str]:
@@ -861,7 +949,8 @@ def pairs_any(pairs, outer_names, inner_names, facts: ScreenFacts) -> bool:
     rebound = facts.rebound
     for outer, inner in pairs:
         if (outer == ANY or outer in outer_names or outer in rebound) and (
-                inner_names is None or inner == ANY or inner in inner_names or inner in rebound):
+            inner_names is None or inner == ANY or inner in inner_names or inner in rebound
+        ):
             return True
     return False
 
@@ -877,9 +966,12 @@ def pack_units(units: Sequence[Unit]) -> bytes:
 
     # (the frozensets hold strs and tuples of plain values, which marshal takes; their declared
     # element type, object, is wider)
-    return marshal.dumps(tuple(
-        (u.start, u.end, u.col, u.pinned, u.decorated_first, tuple(u.facts[i] or None for i in _UNIT_FIELDS))  # type: ignore[misc]
-        for u in units))
+    return marshal.dumps(
+        tuple(
+            (u.start, u.end, u.col, u.pinned, u.decorated_first, tuple(u.facts[i] or None for i in _UNIT_FIELDS))  # type: ignore[misc]
+            for u in units
+        )
+    )
 
 
 def unpack_units(data, facts: ScreenFacts) -> Optional[Tuple[Unit, ...]]:
@@ -895,8 +987,12 @@ def unpack_units(data, facts: ScreenFacts) -> Optional[Tuple[Unit, ...]]:
             for i, value in zip(_UNIT_FIELDS, fields):
                 values[i] = value if value is not None else (False if i < 5 else EMPTY)
             unit_facts = ScreenFacts(*values)  # type: ignore[arg-type]  # its fields are checked below
-            if not (type(start) is int and type(end) is int and type(col) is int
-                    and all(type(unit_facts[i]) is (bool if i < 5 else frozenset) for i in _UNIT_FIELDS)):
+            if not (
+                type(start) is int
+                and type(end) is int
+                and type(col) is int
+                and all(type(unit_facts[i]) is (bool if i < 5 else frozenset) for i in _UNIT_FIELDS)
+            ):
                 return None
             out.append(Unit(start, end, col, unit_facts, bool(pinned), bool(decorated)))
         return tuple(out)
@@ -954,10 +1050,24 @@ def unpack(data) -> Optional[ScreenFacts]:
     return load_record(data, ScreenFacts)
 
 
-__all__ = ["ScreenFacts", "UNPARSED", "ANY", "Unit", "FileScreen", "screen_units",
-           "screen_units_from_tree", "screen_for", "pack", "unpack", "pack_units", "unpack_units",
-           "terminal", "entry_name",
-           "calls_any", "pairs_any"]
+__all__ = [
+    "ScreenFacts",
+    "UNPARSED",
+    "ANY",
+    "Unit",
+    "FileScreen",
+    "screen_units",
+    "screen_units_from_tree",
+    "screen_for",
+    "pack",
+    "unpack",
+    "pack_units",
+    "unpack_units",
+    "terminal",
+    "entry_name",
+    "calls_any",
+    "pairs_any",
+]
 
 
 # --- start-up: libcst is imported only when a file is really parsed ---------------------------------

@@ -21,8 +21,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_PROJECT_ROUNDS = 4
 
 
-def _echo(text: str, *, err: bool = False, nl: bool = True, json_text: bool = False,
-          color: Optional[bool] = None) -> None:
+def _echo(
+    text: str, *, err: bool = False, nl: bool = True, json_text: bool = False, color: Optional[bool] = None
+) -> None:
     """click.echo, after escaping what the stream's encoding cannot hold (a terminal that is not
     UTF-8, a strict ASCII pipe), so writing the output never fails. `color=True` keeps the
     text's ANSI styles even on a pipe (FORCE_COLOR)."""
@@ -117,8 +118,9 @@ class _ByteBar:
             return
         if self.files <= self.MIN_FILES or self.total <= 0:
             return
-        self.bar = click.progressbar(length=self.total, label=self.label, file=sys.stderr, show_eta=True,
-                                     show_percent=True)
+        self.bar = click.progressbar(
+            length=self.total, label=self.label, file=sys.stderr, show_eta=True, show_percent=True
+        )
         self.bar.__enter__()
         if self.done:
             self.bar.update(self.done)
@@ -204,7 +206,7 @@ class Session:
         no awaitwise rule); like .gitignore warnings they leave the exit code alone."""
         from .report import clean_name
 
-        pending = list(dict.fromkeys(self.resolver.warnings[self._warned:]))
+        pending = list(dict.fromkeys(self.resolver.warnings[self._warned :]))
         self._warned = len(self.resolver.warnings)
         for message in pending:
             _echo(clean_name(f"awaitwise: warning: {message}"), err=True)
@@ -265,8 +267,13 @@ class Session:
         def listed(root):
             if root not in listed_of:
                 mine = by_root[root]
-                listed_of[root] = listed_files([f for u in mine for f in u.files], mine[0].settings, self._given,
-                                               discovered=self._discovered, resolver=self.resolver)
+                listed_of[root] = listed_files(
+                    [f for u in mine for f in u.files],
+                    mine[0].settings,
+                    self._given,
+                    discovered=self._discovered,
+                    resolver=self.resolver,
+                )
             return listed_of[root]
 
         out = []
@@ -306,8 +313,9 @@ class Session:
         known = self._shared.get(root)
         if known is not None and known[0] == key:
             return known[1]
-        index = build_index([], self.resolver, use_cache=cache is not None, cache=cache, listed=list(listed),
-                            jobs=self._jobs())
+        index = build_index(
+            [], self.resolver, use_cache=cache is not None, cache=cache, listed=list(listed), jobs=self._jobs()
+        )
         self._shared[root] = (key, index)
         return index
 
@@ -323,9 +331,21 @@ class Session:
         listed = project_files([], settings, extra_root=filename, resolver=self.resolver)
         from .libraries import attach
 
-        return self._with_libraries(attach(build_index([], settings, extra_root=filename, use_cache=use_cache,
-                                                       cache=cache, jobs=self._jobs(), listed=listed),
-                                           settings, use_cache=use_cache))
+        return self._with_libraries(
+            attach(
+                build_index(
+                    [],
+                    settings,
+                    extra_root=filename,
+                    use_cache=use_cache,
+                    cache=cache,
+                    jobs=self._jobs(),
+                    listed=listed,
+                ),
+                settings,
+                use_cache=use_cache,
+            )
+        )
 
     def _project(self, files, extra_root: Optional[str] = None):
         """The index for `files` (those of the first configuration among them), or with
@@ -345,8 +365,11 @@ class Session:
             else:
                 _echo(f"awaitwise: installed packages: {libs.env.describe()}", err=True)
                 names = sorted(libs.built + libs.loaded, key=str.lower)
-                _echo(f"awaitwise: summarised {len(names)} distributions ({len(libs.built)} built, "
-                      f"{len(libs.loaded)} from the cache){': ' if names else ''}{', '.join(names)}", err=True)
+                _echo(
+                    f"awaitwise: summarised {len(names)} distributions ({len(libs.built)} built, "
+                    f"{len(libs.loaded)} from the cache){': ' if names else ''}{', '.join(names)}",
+                    err=True,
+                )
                 if libs.failed:
                     _echo(f"awaitwise: could not summarise: {', '.join(libs.failed)}", err=True)
         return index
@@ -388,8 +411,10 @@ class Session:
             if not write or all(p is None for p in projects) or not any(f.fixes_applied for f in result.files):
                 break
             fresh = self._projects(units)
-            if not any(old is not None and new is not None and new.fingerprint() != old.fingerprint()
-                       for old, new in zip(projects, fresh)):
+            if not any(
+                old is not None and new is not None and new.fingerprint() != old.fingerprint()
+                for old, new in zip(projects, fresh)
+            ):
                 break
             projects = fresh
             result = _merge(result, self._run(files, units, "fix", projects, unsafe=unsafe, write=write))
@@ -400,8 +425,15 @@ class Session:
         settings = self.resolver.for_file(filename)
         self._flush_warnings()
         project = self._stdin_project(settings, filename)
-        fr = fix_one(filename, settings, self.registry, project,
-                     unsafe=self.opts.get("unsafe_fixes", False), write=False, source=src)
+        fr = fix_one(
+            filename,
+            settings,
+            self.registry,
+            project,
+            unsafe=self.opts.get("unsafe_fixes", False),
+            write=False,
+            source=src,
+        )
         if fr.error:
             from .report import clean_name
 
@@ -416,8 +448,9 @@ class Session:
         if self.opts.get("statistics"):
             _echo(self._statistics(fr.diagnostics), err=True, nl=False)
         else:
-            self._print_findings(fr.diagnostics, {fr.filename: fixed}, "fix", [fr.error] if fr.error else [],
-                                 result, err=True)
+            self._print_findings(
+                fr.diagnostics, {fr.filename: fixed}, "fix", [fr.error] if fr.error else [], result, err=True
+            )
         code = (
             EXIT_ERROR
             if fr.error
@@ -455,8 +488,19 @@ class Session:
                     for i, (shown, diagnostics) in zip(unit.indices, answer):
                         results[i] = FileResult(shown, list(diagnostics))
                     continue
-                done = run(unit.files, unit.settings, self.registry, mode=mode, unsafe=unsafe, write=write,
-                           jobs=jobs, project=project, cache=cache, stats=stats, progress_bytes=bar)
+                done = run(
+                    unit.files,
+                    unit.settings,
+                    self.registry,
+                    mode=mode,
+                    unsafe=unsafe,
+                    write=write,
+                    jobs=jobs,
+                    project=project,
+                    cache=cache,
+                    stats=stats,
+                    progress_bytes=bar,
+                )
                 for i, fr in zip(unit.indices, done.files):
                     results[i] = fr
                 if warm is not None:
@@ -527,14 +571,24 @@ class Session:
             total = sum(fixes.values())
             changed = sum(1 for f in result.files if f.fixes_applied)
             per_code = ", ".join(f"{code}: {count}" for code, count in sorted(fixes.items()))
-            _echo(f"Fixed {total} error{'s' if total != 1 else ''} in {changed} file{'s' if changed != 1 else ''} "
-                  f"({per_code}).")
+            _echo(
+                f"Fixed {total} error{'s' if total != 1 else ''} in {changed} file{'s' if changed != 1 else ''} "
+                f"({per_code})."
+            )
         for shown, row in added.unsuppressible:
-            _echo(clean_name(f"awaitwise: warning: {shown}:{row}: no `# noqa` added: the line ends inside a "
-                             "string or with a `\\` continuation"), err=True)
+            _echo(
+                clean_name(
+                    f"awaitwise: warning: {shown}:{row}: no `# noqa` added: the line ends inside a "
+                    "string or with a `\\` continuation"
+                ),
+                err=True,
+            )
         n = added.directives
-        _echo(f"Added {n} noqa directive{'s' if n != 1 else ''}"
-              + (f" in {added.files} file{'s' if added.files != 1 else ''}." if n else "."), err=True)
+        _echo(
+            f"Added {n} noqa directive{'s' if n != 1 else ''}"
+            + (f" in {added.files} file{'s' if added.files != 1 else ''}." if n else "."),
+            err=True,
+        )
         problems = problems + added.problems
         for p in problems:
             _echo(clean_name(f"awaitwise: error: {p}"), err=True)
@@ -580,10 +634,18 @@ class Session:
         color = None
         if fmt in ("text", "concise"):
             color = wants_color(sys.stderr if err else sys.stdout, os.environ)
-            summary.update(color=color, with_summary=not self.opts.get("quiet"),
-                           sources=_SourceLines(getattr(self.settings, "max_file_size", None), texts))
-        _echo(render(fmt, diagnostics, self.registry, **summary), nl=False, err=err,
-              json_text=fmt in JSON_FORMATS, color=color)
+            summary.update(
+                color=color,
+                with_summary=not self.opts.get("quiet"),
+                sources=_SourceLines(getattr(self.settings, "max_file_size", None), texts),
+            )
+        _echo(
+            render(fmt, diagnostics, self.registry, **summary),
+            nl=False,
+            err=err,
+            json_text=fmt in JSON_FORMATS,
+            color=color,
+        )
 
     def _format(self) -> str:
         return self.opts.get("output_format") or "text"
@@ -607,7 +669,8 @@ class Session:
                 rule = self.registry.get(code)
                 return rule.name if rule is not None else ("syntax-error" if code == "AW001" else None)
 
-            return dump_json([{"code": code, "name": name(code), "count": n, "fixable": fixable[code]}
-                              for code, n in ordered])
+            return dump_json(
+                [{"code": code, "name": name(code), "count": n, "fixable": fixable[code]} for code, n in ordered]
+            )
         lines = [f"{n:>6}\t{code}" for code, n in ordered]
         return "\n".join(lines) + ("\n" if lines else "")

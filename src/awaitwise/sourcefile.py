@@ -50,8 +50,14 @@ class FileTooLarge(SourceError):
 
 def file_kind(mode: int) -> str:
     """What a file of this st_mode is, in words (for messages)."""
-    for test, name in ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"),
-                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"), (stat.S_ISLNK, "symbolic link")):
+    for test, name in (
+        (stat.S_ISDIR, "directory"),
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISLNK, "symbolic link"),
+    ):
         if test(mode):
             return name
     return "regular file" if stat.S_ISREG(mode) else "special file"
@@ -65,7 +71,7 @@ def format_size(n: int) -> str:
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$", re.IGNORECASE)
-_UNITS = {"b": 1, "kb": 1000, "mb": 1000 ** 2, "gb": 1000 ** 3, "kib": 1024, "mib": MIB, "gib": 1024 * MIB}
+_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": MIB, "gib": 1024 * MIB}
 
 
 def parse_size(value) -> int:
@@ -78,15 +84,17 @@ def parse_size(value) -> int:
         number, unit = m.groups()
         n = int(float(number) * _UNITS[(unit or "b").lower()])
     else:
-        raise ValueError("must be a number of bytes or a size like \"20MB\", \"512KB\" or \"1MiB\"")
+        raise ValueError('must be a number of bytes or a size like "20MB", "512KB" or "1MiB"')
     if n < 1:
         raise ValueError("must be a positive size")
     return n
 
 
 def _too_large(size_text: str, limit: int) -> FileTooLarge:
-    return FileTooLarge(f"file is larger than the size limit ({size_text}, limit {format_size(limit)}); "
-                        f"raise `max-file-size` in [tool.awaitwise] to check it")
+    return FileTooLarge(
+        f"file is larger than the size limit ({size_text}, limit {format_size(limit)}); "
+        f"raise `max-file-size` in [tool.awaitwise] to check it"
+    )
 
 
 def _opener(path, flags):
@@ -156,8 +164,7 @@ def _normal_encoding(declared: str) -> str:
     name = declared[:12].lower().replace("_", "-")
     if name == "utf-8" or name.startswith("utf-8-"):
         return "utf-8"
-    if name in ("latin-1", "iso-8859-1", "iso-latin-1") or name.startswith(("latin-1-", "iso-8859-1-",
-                                                                              "iso-latin-1-")):
+    if name in ("latin-1", "iso-8859-1", "iso-latin-1") or name.startswith(("latin-1-", "iso-8859-1-", "iso-latin-1-")):
         return "iso-8859-1"
     return declared
 
@@ -166,7 +173,7 @@ def decode(data: bytes) -> Source:
     if b"\x00" in data:
         raise SourceError("file contains NUL bytes (binary file?)")
     bom = data.startswith(BOM)
-    body = data[len(BOM):] if bom else data
+    body = data[len(BOM) :] if bom else data
     encoding = "utf-8"
     for line in body.split(b"\n", 2)[:2]:
         m = _COOKIE.match(line)
@@ -201,8 +208,9 @@ def read(path: str, limit: Optional[int] = None) -> Source:
     return decode(read_bytes(path, limit))
 
 
-def write_atomic(path: str, data: bytes, expected: Optional[bytes] = None,
-                 roots: Optional[Sequence[str]] = None) -> None:
+def write_atomic(
+    path: str, data: bytes, expected: Optional[bytes] = None, roots: Optional[Sequence[str]] = None
+) -> None:
     """Replace `path` with `data` atomically, keeping its permission bits. A symbolic link stays a
     link: its target is rewritten. With `expected` (the bytes the new content was computed from),
     a file that changed meanwhile is not overwritten (OSError), unless it already holds `data`.

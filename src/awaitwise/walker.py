@@ -23,17 +23,44 @@ from .scopes import CLASS, COMPREHENSION, FUNCTION, LAMBDA, Scope
 from .screening import LazyTypes
 
 _SKIP_FIELDS = {
-    "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header",
-    "footer", "lbracket", "rbracket", "lbrace", "rbrace", "colon", "dot", "equal", "star",
-    "operator", "newline", "asynchronous", "arrow", "walrus", "trailing_whitespace", "first_line",
-    "last_line", "prefix", "quote", "indent", "default_indent", "default_newline", "encoding",
+    "lpar",
+    "rpar",
+    "comma",
+    "semicolon",
+    "leading_lines",
+    "lines_after_decorators",
+    "header",
+    "footer",
+    "lbracket",
+    "rbracket",
+    "lbrace",
+    "rbrace",
+    "colon",
+    "dot",
+    "equal",
+    "star",
+    "operator",
+    "newline",
+    "asynchronous",
+    "arrow",
+    "walrus",
+    "trailing_whitespace",
+    "first_line",
+    "last_line",
+    "prefix",
+    "quote",
+    "indent",
+    "default_indent",
+    "default_newline",
+    "encoding",
     "has_trailing_newline",
 }
 # Names that are not references: the attribute of `a.b` and the keyword of `f(k=v)`.
 _SKIP_BY_TYPE = {"Attribute": {"attr"}, "Arg": {"keyword"}}
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
 _COMPREHENSIONS: LazyTypes[Union[cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp]] = LazyTypes(
-    "ListComp", "SetComp", "DictComp", "GeneratorExp")  # libcst loads on first use
+    "ListComp", "SetComp", "DictComp", "GeneratorExp"
+)  # libcst loads on first use
 
 
 def _fields(tp: type) -> Tuple[str, ...]:
@@ -41,7 +68,8 @@ def _fields(tp: type) -> Tuple[str, ...]:
     if names is None:
         skip = _SKIP_BY_TYPE.get(tp.__name__, ())
         names = tuple(
-            f.name for f in dataclasses.fields(tp)
+            f.name
+            for f in dataclasses.fields(tp)
             if f.name not in _SKIP_FIELDS and not f.name.startswith("whitespace") and f.name not in skip
         )
         _FIELDS[tp] = names
@@ -100,9 +128,9 @@ def describe(exc: BaseException) -> str:
         if isinstance(err, Interrupted):
             raise
         text = "(its message could not be shown)"
-    text = " ".join(text[:MAX_MESSAGE * 2].split())
+    text = " ".join(text[: MAX_MESSAGE * 2].split())
     if len(text) > MAX_MESSAGE:
-        text = text[:MAX_MESSAGE - 1] + "…"
+        text = text[: MAX_MESSAGE - 1] + "…"
     return f"{name}: {text}" if text else name
 
 

@@ -54,8 +54,10 @@ def state_key(settings, registry) -> str:
     from .cache import tool_fingerprint
 
     codes = settings.enabled_codes(registry)
-    return hashlib.blake2b("|".join([tool_fingerprint(), settings.fingerprint(), ",".join(codes),
-                                     f"state-{STATE_VERSION}"]).encode(), digest_size=12).hexdigest()
+    return hashlib.blake2b(
+        "|".join([tool_fingerprint(), settings.fingerprint(), ",".join(codes), f"state-{STATE_VERSION}"]).encode(),
+        digest_size=12,
+    ).hexdigest()
 
 
 def environment_signature(settings) -> str:
@@ -111,8 +113,13 @@ def package_dirs(paths: Sequence[str]) -> Dict[str, bool]:
     return flags
 
 
-def listed_files(files: Sequence[str], settings, given: Optional[Sequence[str]] = None,
-                 discovered: Optional[Sequence[str]] = None, resolver=None) -> List[str]:
+def listed_files(
+    files: Sequence[str],
+    settings,
+    given: Optional[Sequence[str]] = None,
+    discovered: Optional[Sequence[str]] = None,
+    resolver=None,
+) -> List[str]:
     """project_files(files, settings), without walking the tree a second time when the folders it
     would walk (project.project_roots) all lie inside folders the run was given: then the
     project's files are the discovered ones (both walks apply the same excludes and .gitignore
@@ -216,16 +223,26 @@ class WarmStart:
         if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
             return None
         try:
-            ok = (isinstance(state["paths"], tuple) and isinstance(state["stats"], list)
-                  and isinstance(state["hashes"], tuple) and isinstance(state["dirs"], dict)
-                  and isinstance(state["fingerprint"], str) and isinstance(state["file_fps"], dict)
-                  and len(state["stats"]) == len(state["paths"]) == len(state["hashes"]))
+            ok = (
+                isinstance(state["paths"], tuple)
+                and isinstance(state["stats"], list)
+                and isinstance(state["hashes"], tuple)
+                and isinstance(state["dirs"], dict)
+                and isinstance(state["fingerprint"], str)
+                and isinstance(state["file_fps"], dict)
+                and len(state["stats"]) == len(state["paths"]) == len(state["hashes"])
+            )
         except KeyError:
             return None
         return state if ok else None
 
-    def project(self, files: Sequence[str], build: Callable[[Optional[List[str]]], Optional[ProjectIndex]],
-                given: Optional[Sequence[str]] = None, scanned=None):
+    def project(
+        self,
+        files: Sequence[str],
+        build: Callable[[Optional[List[str]]], Optional[ProjectIndex]],
+        given: Optional[Sequence[str]] = None,
+        scanned=None,
+    ):
         """The index for a run over `files`. `build(listed)` builds the real one from the project
         file list (None: let it compute the list). `given`: the paths the run was started with.
         `scanned`: (listed, stats, dirs) of the project when the caller has them (several
@@ -301,15 +318,29 @@ class WarmStart:
         fingerprint = index.fingerprint()
         fps = {}
         previous = self._load()
-        if (previous is not None and previous["fingerprint"] == fingerprint and previous.get("env") == self.environment
-                and previous["paths"] == tuple(listed) and previous["hashes"] == tuple(hashes)
-                and previous["dirs"] == dirs):
+        if (
+            previous is not None
+            and previous["fingerprint"] == fingerprint
+            and previous.get("env") == self.environment
+            and previous["paths"] == tuple(listed)
+            and previous["hashes"] == tuple(hashes)
+            and previous["dirs"] == dirs
+        ):
             fps.update(previous["file_fps"])  # the same index: its file fingerprints still hold
         for path in files:
             fps[os.path.abspath(path)] = index.file_fingerprint(path)
-        self._put({"version": STATE_VERSION, "paths": tuple(listed), "stats": [_settled(s) for s in stats],
-                   "hashes": tuple(hashes), "dirs": dirs, "fingerprint": fingerprint, "file_fps": fps,
-                   "env": self.environment})
+        self._put(
+            {
+                "version": STATE_VERSION,
+                "paths": tuple(listed),
+                "stats": [_settled(s) for s in stats],
+                "hashes": tuple(hashes),
+                "dirs": dirs,
+                "fingerprint": fingerprint,
+                "file_fps": fps,
+                "env": self.environment,
+            }
+        )
         self._prune()
 
     def answer(self, files: Sequence[str]) -> Optional[List[Tuple[str, tuple]]]:
@@ -319,8 +350,12 @@ class WarmStart:
             return None
         state = self._load()
         stored = state.get("answer") if state is not None else None
-        if (state is None or not isinstance(stored, dict) or stored.get("fingerprint") != state["fingerprint"]
-                or stored.get("run") != _run_digest(files)):
+        if (
+            state is None
+            or not isinstance(stored, dict)
+            or stored.get("fingerprint") != state["fingerprint"]
+            or stored.get("run") != _run_digest(files)
+        ):
             return None
         shown, found = stored.get("shown"), stored.get("found")
         if not isinstance(shown, str) or not isinstance(found, dict):
@@ -340,9 +375,12 @@ class WarmStart:
         state = self._load()
         if state is None or (self._built is not None and state["paths"] != tuple(self._built[1])):
             return
-        answer = {"fingerprint": state["fingerprint"], "run": _run_digest(files),
-                  "shown": "\0".join(shown for shown, _ in results),
-                  "found": {i: diagnostics for i, (_, diagnostics) in enumerate(results) if diagnostics}}
+        answer = {
+            "fingerprint": state["fingerprint"],
+            "run": _run_digest(files),
+            "shown": "\0".join(shown for shown, _ in results),
+            "found": {i: diagnostics for i, (_, diagnostics) in enumerate(results) if diagnostics},
+        }
         if state.get("answer") == answer:
             return
         from .discovery import absolute_paths

@@ -27,15 +27,31 @@ import time
 import zipfile
 
 CORPUS = [
-    ("aiohttp", "3.14.5"), ("httpx", "0.28.1"), ("httpcore", "1.0.9"), ("starlette", "1.10.0"),
-    ("fastapi", "0.165.0"), ("anyio", "4.16.0"), ("trio", "0.35.0"), ("tornado", "6.6.1"),
-    ("uvicorn", "0.54.0"), ("websockets", "17.4"), ("redis", "8.1.0"), ("sqlalchemy", "2.1.9"),
-    ("django", "5.2.19"), ("homeassistant", "2024.3.3"),
+    ("aiohttp", "3.14.5"),
+    ("httpx", "0.28.1"),
+    ("httpcore", "1.0.9"),
+    ("starlette", "1.10.0"),
+    ("fastapi", "0.165.0"),
+    ("anyio", "4.16.0"),
+    ("trio", "0.35.0"),
+    ("tornado", "6.6.1"),
+    ("uvicorn", "0.54.0"),
+    ("websockets", "17.4"),
+    ("redis", "8.1.0"),
+    ("sqlalchemy", "2.1.9"),
+    ("django", "5.2.19"),
+    ("homeassistant", "2024.3.3"),
 ]
 RUFF_SELECT = "ASYNC,RUF006,PLE1142"
-TARGETS = {"cold_vs_ruff": 15.0, "warm_vs_ruff_cached": 3.0, "five_files_wall": 0.35,
-           "sample_speedup_vs_flake8_async": 40.0, "peak_mb": 300.0, "scaling_per_line_spread": 2.0,
-           "scaling_cpu_per_line_spread": 2.0}
+TARGETS = {
+    "cold_vs_ruff": 15.0,
+    "warm_vs_ruff_cached": 3.0,
+    "five_files_wall": 0.35,
+    "sample_speedup_vs_flake8_async": 40.0,
+    "peak_mb": 300.0,
+    "scaling_per_line_spread": 2.0,
+    "scaling_cpu_per_line_spread": 2.0,
+}
 
 
 def bin_path(name: str) -> str:
@@ -76,8 +92,21 @@ def build_corpus(base: str, wheels: str) -> str:
         wheel = find_wheel(wheels, name, version)
         if wheel is None:
             print(f"downloading {name}=={version}", file=sys.stderr)
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                            "-d", wheels, f"{name}=={version}"], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "-d",
+                    wheels,
+                    f"{name}=={version}",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             wheel = find_wheel(wheels, name, version)
             if wheel is None:
                 raise SystemExit(f"no wheel for {name}=={version} in {wheels}")
@@ -170,16 +199,19 @@ def bench(args) -> dict:
     sample = files[::20]
     lines = count_lines(files)
     sample_lines = count_lines(sample)
-    print(f"corpus: {len(files)} files, {lines} lines; sample: {len(sample)} files, {sample_lines} lines",
-          file=sys.stderr)
+    print(
+        f"corpus: {len(files)} files, {lines} lines; sample: {len(sample)} files, {sample_lines} lines", file=sys.stderr
+    )
     work = tempfile.mkdtemp(prefix="awaitwise-bench-")
     aw = snapshot_awaitwise(work) + ["check", "--exit-zero", "-q"]
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     ruff = [bin_path("ruff"), "check", "--exit-zero", "-q", "--select", RUFF_SELECT]
     rel = [os.path.relpath(f, src) for f in files]
     touched = os.path.join(src, "httpx", "httpx", "_client.py")
-    five = [os.path.relpath(os.path.join(src, "httpx", "httpx", n), src)
-            for n in ("_client.py", "_transports/default.py", "_auth.py", "_models.py", "_api.py")]
+    five = [
+        os.path.relpath(os.path.join(src, "httpx", "httpx", n), src)
+        for n in ("_client.py", "_transports/default.py", "_auth.py", "_models.py", "_api.py")
+    ]
 
     # the results must not depend on the cache: compare the cold run with a cached one (JSON)
     shutil.rmtree(os.path.join(src, ".awaitwise_cache"), ignore_errors=True)
@@ -193,8 +225,10 @@ def bench(args) -> dict:
     measure(ruff + ["."], src)  # fills ruff's cache
     measure(aw + five, src)  # fills the cache of the five files' own project (httpx/httpx)
 
-    runs = {k: [] for k in ("ruff_cold", "aw_cold", "ruff_cached", "aw_warm", "aw_touched", "aw_5_files",
-                            "aw_5_files_cached")}
+    runs = {
+        k: []
+        for k in ("ruff_cold", "aw_cold", "ruff_cached", "aw_warm", "aw_touched", "aw_5_files", "aw_5_files_cached")
+    }
     libs = []
     if args.python:
         # the corpus checked against an environment holding its packages' dependencies: summaries
@@ -227,8 +261,9 @@ def bench(args) -> dict:
         sample_rel = [os.path.relpath(f, src) for f in sample]
         for _ in range(args.flake8_repeat):
             sample_runs["aw_sample_cold"].append(measure(aw + jobs + ["--no-cache"] + sample_rel, src))
-            sample_runs["flake8_async"].append(measure([bin_path("flake8"), "--select", "ASYNC", "--exit-zero"]
-                                                       + sample_rel, src))
+            sample_runs["flake8_async"].append(
+                measure([bin_path("flake8"), "--select", "ASYNC", "--exit-zero"] + sample_rel, src)
+            )
     scale_rows = scaling(aw, jobs, work, args.repeat)
     big_row = largest_file(aw, src, files, args.repeat)
     shutil.rmtree(work, ignore_errors=True)
@@ -247,10 +282,14 @@ def bench(args) -> dict:
         "five_files_uncached_wall": r["aw_5_files"]["wall"],
         "peak_mb": max(x["peak_mb"] for k, x in r.items() if k.startswith("aw_")),
         # time per line of the largest scaling file over the smallest's: flat means linear cost
-        "scaling_per_line_spread": (max(x["us_per_line"] for x in scale_rows.values() if "lines" in x)
-                                    / min(x["us_per_line"] for x in scale_rows.values() if "lines" in x)),
-        "scaling_cpu_per_line_spread": (max(x["cpu_us_per_line"] for x in scale_rows.values() if "lines" in x)
-                                        / min(x["cpu_us_per_line"] for x in scale_rows.values() if "lines" in x)),
+        "scaling_per_line_spread": (
+            max(x["us_per_line"] for x in scale_rows.values() if "lines" in x)
+            / min(x["us_per_line"] for x in scale_rows.values() if "lines" in x)
+        ),
+        "scaling_cpu_per_line_spread": (
+            max(x["cpu_us_per_line"] for x in scale_rows.values() if "lines" in x)
+            / min(x["cpu_us_per_line"] for x in scale_rows.values() if "lines" in x)
+        ),
         # peak memory of the largest corpus file over its size
         "largest_file_peak_over_size": big_row["peak_mb"] / big_row["size_mb"],
     }
@@ -260,8 +299,13 @@ def bench(args) -> dict:
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "versions": _versions(),
-        "corpus": {"files": len(files), "lines": lines, "sample_files": len(sample), "sample_lines": sample_lines,
-                   "packages": dict(CORPUS)},
+        "corpus": {
+            "files": len(files),
+            "lines": lines,
+            "sample_files": len(sample),
+            "sample_lines": sample_lines,
+            "packages": dict(CORPUS),
+        },
         "cached_equals_uncached": identical,
         "diagnostics": len(cold_diags),
         "diagnostics_with_libraries": len(libs_diags) if libs else None,
@@ -281,12 +325,14 @@ def scaling_source(lines: int) -> str:
     body = []
     i = 0
     while len(head) + len(body) < lines:
-        body += [f"async def handler_{i}(path):",
-                 "    data = path + 'x'",
-                 "    time.sleep(0.1)",
-                 "    total = len(data) * 2",
-                 "    size = total + 1",
-                 "    time.sleep(size)"]
+        body += [
+            f"async def handler_{i}(path):",
+            "    data = path + 'x'",
+            "    time.sleep(0.1)",
+            "    total = len(data) * 2",
+            "    size = total + 1",
+            "    time.sleep(size)",
+        ]
         i += 1
     return "\n".join(head + body) + "\n"
 
@@ -332,8 +378,7 @@ def _versions() -> dict:
     import awaitwise
 
     out = {"awaitwise": awaitwise.__version__}
-    for name, cmd in (("ruff", ["ruff", "--version"]),
-                      ("flake8", ["flake8", "--version"])):
+    for name, cmd in (("ruff", ["ruff", "--version"]), ("flake8", ["flake8", "--version"])):
         try:
             out[name] = subprocess.run([bin_path(cmd[0])] + cmd[1:], capture_output=True, text=True).stdout.strip()
         except OSError:
@@ -343,13 +388,19 @@ def _versions() -> dict:
 
 def report(data: dict) -> str:
     r = data["results"]
-    lines = [f"corpus: {data['corpus']['files']} files, {data['corpus']['lines']:,} lines "
-             f"(sample: {data['corpus']['sample_files']} files, {data['corpus']['sample_lines']:,} lines); "
-             f"{data['machine']['cpus']} CPUs; {data['diagnostics']} diagnostics"
-             + (f" ({data['diagnostics_with_libraries']} with library summaries)"
-                if data.get("diagnostics_with_libraries") is not None else "") + "; "
-             f"cached == uncached: {data['cached_equals_uncached']}",
-             f"{'run':22s} {'wall s':>8s} {'cpu s':>8s} {'peak MB':>8s}"]
+    lines = [
+        f"corpus: {data['corpus']['files']} files, {data['corpus']['lines']:,} lines "
+        f"(sample: {data['corpus']['sample_files']} files, {data['corpus']['sample_lines']:,} lines); "
+        f"{data['machine']['cpus']} CPUs; {data['diagnostics']} diagnostics"
+        + (
+            f" ({data['diagnostics_with_libraries']} with library summaries)"
+            if data.get("diagnostics_with_libraries") is not None
+            else ""
+        )
+        + "; "
+        f"cached == uncached: {data['cached_equals_uncached']}",
+        f"{'run':22s} {'wall s':>8s} {'cpu s':>8s} {'peak MB':>8s}",
+    ]
     for name, x in r.items():
         extra = ""
         if "us_per_line" in x:
@@ -364,8 +415,9 @@ def report(data: dict) -> str:
             lines.append(f"  {key:34s} {value:8.2f}")
             continue
         ok = value >= target if key == "sample_speedup_vs_flake8_async" else value <= target
-        lines.append(f"  {key:34s} {value:8.2f}  ({'<=' if 'speedup' not in key else '>='} {target})"
-                     f"  {'ok' if ok else 'MISSED'}")
+        lines.append(
+            f"  {key:34s} {value:8.2f}  ({'<=' if 'speedup' not in key else '>='} {target})  {'ok' if ok else 'MISSED'}"
+        )
     return "\n".join(lines)
 
 
@@ -388,10 +440,13 @@ def _verify_one(path):
     keys = []
     for screening in (True, False):
         engine.SCREENING = screening
-        out = engine.lint_source(text, path, settings, rules, module_name=name, is_package=is_pkg,
-                                 project=project)
-        keys.append((sorted((d.location, d.end_location, d.code, d.message, repr(d.fix)) for d in out.diagnostics),
-                     sorted(out.internal_errors)))
+        out = engine.lint_source(text, path, settings, rules, module_name=name, is_package=is_pkg, project=project)
+        keys.append(
+            (
+                sorted((d.location, d.end_location, d.code, d.message, repr(d.fix)) for d in out.diagnostics),
+                sorted(out.internal_errors),
+            )
+        )
     engine.SCREENING = True
     return path, (None if keys[0] == keys[1] else keys)
 
@@ -411,7 +466,7 @@ def verify_screening(args) -> int:
     base = os.path.abspath(os.path.expanduser(args.dir))
     src = build_corpus(base, os.path.abspath(os.path.expanduser(args.wheels or os.path.join(base, "wheels"))))
     everything = corpus_files(src)
-    files = everything[::args.every]
+    files = everything[:: args.every]
     registry = get_registry()
     select = None if args.select == "DEFAULT" else tuple(args.select.split(","))
     settings = Settings(select=select, ignore=tuple(filter(None, args.ignore.split(","))), project_root=src)
@@ -449,8 +504,13 @@ def scaling_only(args) -> int:
     with open(args.out, "w") as fh:
         json.dump(rows, fh, indent=2, default=str)
     for name, x in rows.items():
-        extra = (f"{x['us_per_line']:.1f} us/line ({x['cpu_us_per_line']:.1f} CPU)" if "us_per_line" in x
-                 else f"{x['file']} ({x['size_mb']:.2f} MB)" if "file" in x else "start-up")
+        extra = (
+            f"{x['us_per_line']:.1f} us/line ({x['cpu_us_per_line']:.1f} CPU)"
+            if "us_per_line" in x
+            else f"{x['file']} ({x['size_mb']:.2f} MB)"
+            if "file" in x
+            else "start-up"
+        )
         print(f"{name:22s} wall {x['wall']:8.3f} s  cpu {x['cpu']:8.3f} s  peak {x['peak_mb']:8.1f} MB  {extra}")
     for key in ("us_per_line", "cpu_us_per_line"):
         per_line = [x[key] for x in rows.values() if key in x]
@@ -460,18 +520,28 @@ def scaling_only(args) -> int:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--dir", default=os.environ.get("AWAITWISE_BENCH_DIR", "~/.cache/awaitwise-bench"),
-                   help="where the corpus (and downloaded wheels) live")
+    p.add_argument(
+        "--dir",
+        default=os.environ.get("AWAITWISE_BENCH_DIR", "~/.cache/awaitwise-bench"),
+        help="where the corpus (and downloaded wheels) live",
+    )
     p.add_argument("--wheels", default=None, help="folder of wheels (default: DIR/wheels; missing ones are downloaded)")
     p.add_argument("--repeat", type=int, default=3, help="interleaved rounds (median reported)")
     p.add_argument("--flake8-repeat", type=int, default=1)
     p.add_argument("--skip-flake8", action="store_true", help="skip the (slow) flake8-async sample run")
     p.add_argument("--jobs", type=int, default=None, help="--jobs for awaitwise (default: its own default)")
-    p.add_argument("--python", default=None, help="an environment with the corpus packages' dependencies installed: "
-                                                 "adds the rows with library summaries (aw_libs_*)")
+    p.add_argument(
+        "--python",
+        default=None,
+        help="an environment with the corpus packages' dependencies installed: "
+        "adds the rows with library summaries (aw_libs_*)",
+    )
     p.add_argument("--out", default="bench-results.json", help="results file (JSON)")
-    p.add_argument("--verify-screening", action="store_true",
-                   help="lint the corpus with and without screening (every rule) and compare")
+    p.add_argument(
+        "--verify-screening",
+        action="store_true",
+        help="lint the corpus with and without screening (every rule) and compare",
+    )
     p.add_argument("--every", type=int, default=1, help="with --verify-screening: every Nth file only")
     p.add_argument(
         "--select",
@@ -481,8 +551,11 @@ def main(argv=None) -> int:
         "needs it left out)",
     )
     p.add_argument("--ignore", default="", help="with --verify-screening: rules left out (e.g. AW304)")
-    p.add_argument("--scaling-only", action="store_true",
-                   help="only the scaling rows (1k/10k/100k-line files) and the largest corpus file's memory")
+    p.add_argument(
+        "--scaling-only",
+        action="store_true",
+        help="only the scaling rows (1k/10k/100k-line files) and the largest corpus file's memory",
+    )
     args = p.parse_args(argv)
     if args.verify_screening:
         return verify_screening(args)

@@ -100,10 +100,14 @@ def ruff_failures(root: str, files: List[str]) -> Dict[str, Set[str]]:
     """{file: codes} of the files among `files` that fail `ruff check --select F401,I001`."""
     out: Dict[str, Set[str]] = {}
     for start in range(0, len(files), 200):
-        chunk = files[start:start + 200]
-        proc = subprocess.run(ruff_cmd() + ["check", "--isolated", "--no-cache", "--select", RUFF_CODES,
-                                            "--output-format", "json", *chunk],
-                              cwd=root, capture_output=True, text=True)
+        chunk = files[start : start + 200]
+        proc = subprocess.run(
+            ruff_cmd()
+            + ["check", "--isolated", "--no-cache", "--select", RUFF_CODES, "--output-format", "json", *chunk],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode not in (0, 1):
             raise SystemExit(f"ruff failed (exit {proc.returncode}): {proc.stderr[-1000:]}")
         for d in json.loads(proc.stdout or "[]"):
@@ -129,13 +133,15 @@ def main(argv=None) -> int:
         common += ["--select", opts.select]
 
     before = hashes(fixed)
-    first = subprocess.run(awaitwise_cmd() + ["fix", "--unsafe-fixes", *common, "."], cwd=fixed,
-                           capture_output=True, text=True)
+    first = subprocess.run(
+        awaitwise_cmd() + ["fix", "--unsafe-fixes", *common, "."], cwd=fixed, capture_output=True, text=True
+    )
     after = hashes(fixed)
     changed = sorted(rel for rel in before if after.get(rel) != before[rel])
     not_compiling = [rel for rel in changed if not compiles(os.path.join(fixed, rel))]
-    second = subprocess.run(awaitwise_cmd() + ["fix", "--unsafe-fixes", *common, "."], cwd=fixed,
-                            capture_output=True, text=True)
+    second = subprocess.run(
+        awaitwise_cmd() + ["fix", "--unsafe-fixes", *common, "."], cwd=fixed, capture_output=True, text=True
+    )
     again = hashes(fixed)
     second_changes = sorted(rel for rel in after if again.get(rel) != after[rel])
 
@@ -144,15 +150,20 @@ def main(argv=None) -> int:
     regressions = {rel: sorted(codes) for rel, codes in ruff_after.items() if rel not in ruff_before}
 
     codes = per_code(first.stdout + first.stderr)
-    errors = [ln for ln in (first.stderr + second.stderr).splitlines() if "error" in ln.lower()
-              and not ln.startswith(("Found", "Fixed"))]
+    errors = [
+        ln
+        for ln in (first.stderr + second.stderr).splitlines()
+        if "error" in ln.lower() and not ln.startswith(("Found", "Fixed"))
+    ]
     print(f"corpus: {src} ({len(before)} files); rules: {opts.select}")
     print(f"first fix run: exit {first.returncode}; files fixed: {len(changed)}; fixes applied: {sum(codes.values())}")
     print("fixes per code: " + (", ".join(f"{c} {n}" for c, n in sorted(codes.items())) or "none"))
     print(f"fixed files that do not compile: {len(not_compiling)}" + "".join(f"\n  {f}" for f in not_compiling))
     print(f"files the second run changed: {len(second_changes)}" + "".join(f"\n  {f}" for f in second_changes))
-    print(f"fixed files failing ruff {RUFF_CODES} (their originals pass): {len(regressions)}"
-          + "".join(f"\n  {f}: {', '.join(c)}" for f, c in sorted(regressions.items())))
+    print(
+        f"fixed files failing ruff {RUFF_CODES} (their originals pass): {len(regressions)}"
+        + "".join(f"\n  {f}: {', '.join(c)}" for f, c in sorted(regressions.items()))
+    )
     print(f"(fixed files whose originals already fail ruff {RUFF_CODES}: {len(ruff_before)})")
     if errors:
         print(f"error lines: {len(errors)}" + "".join(f"\n  {e}" for e in errors[:20]))

@@ -187,18 +187,24 @@ def print_scores(verdicts, findings: Optional[List[dict]]) -> int:
             still[code][verdict] += 1
         else:
             gone.append((code, where, verdict, reason))
-    print(f"{'code':6} {'true':>5} {'false':>5} {'debat':>5}  {'precision':>9}  | still reported: "
-          f"{'true':>4} {'false':>5} {'debat':>5}  {'precision':>9}")
+    print(
+        f"{'code':6} {'true':>5} {'false':>5} {'debat':>5}  {'precision':>9}  | still reported: "
+        f"{'true':>4} {'false':>5} {'debat':>5}  {'precision':>9}"
+    )
     total, total_still = Counter(), Counter()
     for code in sorted(judged):
         c, s = judged[code], still[code]
         total.update(c)
         total_still.update(s)
-        print(f"{code:6} {c['true']:5} {c['false']:5} {c['debatable']:5}  {precision(c):>9}  | "
-              f"{'':16}{s['true']:4} {s['false']:5} {s['debatable']:5}  {precision(s):>9}")
-    print(f"{'all':6} {total['true']:5} {total['false']:5} {total['debatable']:5}  {precision(total):>9}  | "
-          f"{'':16}{total_still['true']:4} {total_still['false']:5} {total_still['debatable']:5}  "
-          f"{precision(total_still):>9}")
+        print(
+            f"{code:6} {c['true']:5} {c['false']:5} {c['debatable']:5}  {precision(c):>9}  | "
+            f"{'':16}{s['true']:4} {s['false']:5} {s['debatable']:5}  {precision(s):>9}"
+        )
+    print(
+        f"{'all':6} {total['true']:5} {total['false']:5} {total['debatable']:5}  {precision(total):>9}  | "
+        f"{'':16}{total_still['true']:4} {total_still['false']:5} {total_still['debatable']:5}  "
+        f"{precision(total_still):>9}"
+    )
     if reported is not None and gone:
         print(f"\njudged findings no longer reported: {len(gone)}")
         for code, where, verdict, reason in gone:

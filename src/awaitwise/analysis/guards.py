@@ -50,8 +50,7 @@ MEMO: Tuple[Tuple[str, str], ...] = (("", "memo"),)
 MEMO_DECORATORS = frozenset({"cache", "lru_cache", "functools.cache", "functools.lru_cache"})
 # Calls that fill a memo of the runtime's as they run (the container they store into): checking
 # it first (`if name not in sys.modules: importlib.import_module(name)`) is a memo check.
-IMPLICIT_FILLS = {"import_module": "sys.modules", "importlib.import_module": "sys.modules",
-                  "__import__": "sys.modules"}
+IMPLICIT_FILLS = {"import_module": "sys.modules", "importlib.import_module": "sys.modules", "__import__": "sys.modules"}
 # What a lookup raises when the memo is empty, by the kind of slot it reads.
 _MISS_ERRORS = {"item": frozenset({"KeyError", "LookupError"}), "attr": frozenset({"AttributeError"})}
 _NEGATION = {TRUTHY: FALSY, FALSY: TRUTHY, NONE: NOT_NONE, NOT_NONE: NONE}
@@ -122,7 +121,7 @@ class _Reader:
             plain = set()
             for node in _own_nodes(self._body):
                 if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                    for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                    for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
                         if isinstance(t, ast.Name):
                             plain.add(id(t))
                             found = values.setdefault(t.id, [])
@@ -166,7 +165,7 @@ class _Reader:
             if isinstance(stmt, ast.If):
                 self.block(stmt.body, self.branch(current, stmt.test, True, stmt.body), out)
                 self.block(stmt.orelse, self.branch(current, stmt.test, False, stmt.orelse), out)
-                rest = stmts[k + 1:]
+                rest = stmts[k + 1 :]
                 # the statements after it run only on the branch that does not always leave
                 body_exits, else_exits = _exits(stmt.body), _exits(stmt.orelse)
                 if rest and body_exits != else_exits:
@@ -177,7 +176,7 @@ class _Reader:
                 if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
                     self.block(inner, current, out)
             handlers = getattr(stmt, "handlers", ()) or ()
-            misses = self.try_memo(stmt, stmts[k + 1:]) if handlers and current != MEMO else None
+            misses = self.try_memo(stmt, stmts[k + 1 :]) if handlers and current != MEMO else None
             for handler in handlers:
                 inner_guard = MEMO if misses is not None and id(handler) in misses[0] else current
                 if inner_guard:
@@ -213,9 +212,15 @@ class _Reader:
             if test.id in self.params():
                 return ((test.id, TRUTHY if positive else FALSY),)
             return ()
-        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name) and \
-                isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None and \
-                isinstance(test.ops[0], (ast.Is, ast.IsNot)) and test.left.id in self.params():
+        if (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.left, ast.Name)
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value is None
+            and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+            and test.left.id in self.params()
+        ):
             kind = NONE if isinstance(test.ops[0], ast.Is) == positive else NOT_NONE
             return ((test.left.id, kind),)
         return ()
@@ -255,8 +260,13 @@ class _Reader:
     def memo_target(self, test, positive: bool, stmts=()):
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             return self.memo_target(test.operand, not positive, stmts)
-        if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr" and \
-                len(test.args) == 2 and not positive:
+        if (
+            isinstance(test, ast.Call)
+            and isinstance(test.func, ast.Name)
+            and test.func.id == "hasattr"
+            and len(test.args) == 2
+            and not positive
+        ):
             obj, attr = test.args
             if self._owner(obj) and isinstance(attr, ast.Constant) and isinstance(attr.value, str):
                 return ("attr", attr.value)
@@ -284,8 +294,12 @@ class _Reader:
         container that outlives the call, else None."""
         if isinstance(value, ast.NamedExpr):
             value = value.value
-        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get"
-                and value.args):
+        if not (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "get"
+            and value.args
+        ):
             return None
         slot = self._slot(value.func.value, item=True)
         return ("item",) + slot if slot is not None else None
@@ -331,11 +345,19 @@ class _Reader:
                 if isinstance(node.value, ast.Constant):
                     continue  # a flag (`self._closed = True`): work done once, not a value kept for later
                 targets: List[ast.expr] = node.targets if isinstance(node, ast.Assign) else [node.target]
-            elif isinstance(node, ast.Call) and item and isinstance(node.func, ast.Attribute) and \
-                    node.func.attr in ("setdefault", "update", "add", "append"):
+            elif (
+                isinstance(node, ast.Call)
+                and item
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("setdefault", "update", "add", "append")
+            ):
                 targets = [ast.Subscript(value=node.func.value, slice=ast.Constant(None))]  # only .value is read
-            elif isinstance(node, ast.Call) and item and (called := _dotted(node.func)) is not None and \
-                    called in IMPLICIT_FILLS:
+            elif (
+                isinstance(node, ast.Call)
+                and item
+                and (called := _dotted(node.func)) is not None
+                and called in IMPLICIT_FILLS
+            ):
                 targets = [ast.Subscript(value=_expression(IMPLICIT_FILLS[called]), slice=ast.Constant(None))]
             else:
                 continue
@@ -441,5 +463,19 @@ def describe(guard: Guard) -> str:
     return " and ".join(f"`{name}` {words[kind]}" for name, kind in guard)
 
 
-__all__ = ["FALSY", "Guard", "IMPLICIT_FILLS", "MEMO", "MEMO_DECORATORS", "NONE", "NOT_NONE", "TRUTHY", "describe",
-           "evaluate", "guard_map", "holds", "memoised", "truth"]
+__all__ = [
+    "FALSY",
+    "Guard",
+    "IMPLICIT_FILLS",
+    "MEMO",
+    "MEMO_DECORATORS",
+    "NONE",
+    "NOT_NONE",
+    "TRUTHY",
+    "describe",
+    "evaluate",
+    "guard_map",
+    "holds",
+    "memoised",
+    "truth",
+]

@@ -47,8 +47,9 @@ _MAX_DEPTH = 12
 
 # Annotation wrappers that stand for their first argument, and unions.
 _SAME_AS_FIRST = frozenset(
-    f"{m}.{n}" for m in ("typing", "typing_extensions") for n in ("Annotated", "Final", "ClassVar", "Required",
-                                                                  "NotRequired", "ReadOnly")
+    f"{m}.{n}"
+    for m in ("typing", "typing_extensions")
+    for n in ("Annotated", "Final", "ClassVar", "Required", "NotRequired", "ReadOnly")
 )
 _OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
 _UNION = frozenset({"typing.Union", "typing_extensions.Union"})
@@ -61,17 +62,45 @@ _NO_TYPE = frozenset(
 # Iterables whose annotated element type a `for` target takes.
 _ELEMENT_OF = frozenset(
     {"builtins.list", "builtins.set", "builtins.frozenset", "builtins.tuple"}
-    | {f"{m}.{n}" for m in ("typing", "collections.abc")
-       for n in ("List", "Set", "FrozenSet", "Sequence", "MutableSequence", "Iterable", "Iterator",
-                 "Collection", "AbstractSet", "MutableSet", "AsyncIterable")}
+    | {
+        f"{m}.{n}"
+        for m in ("typing", "collections.abc")
+        for n in (
+            "List",
+            "Set",
+            "FrozenSet",
+            "Sequence",
+            "MutableSequence",
+            "Iterable",
+            "Iterator",
+            "Collection",
+            "AbstractSet",
+            "MutableSet",
+            "AsyncIterable",
+        )
+    }
 )
-_PATHS = frozenset(f"pathlib.{n}()" for n in ("Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath",
-                                               "PureWindowsPath"))
-_FIELD_FACTORIES = frozenset({"dataclasses.field", "attrs.field", "attr.ib", "attr.attrib", "attrs.Factory",
-                              "attr.Factory", "pydantic.Field", "msgspec.field"})
+_PATHS = frozenset(
+    f"pathlib.{n}()" for n in ("Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath", "PureWindowsPath")
+)
+_FIELD_FACTORIES = frozenset(
+    {
+        "dataclasses.field",
+        "attrs.field",
+        "attr.ib",
+        "attr.attrib",
+        "attrs.Factory",
+        "attr.Factory",
+        "pydantic.Field",
+        "msgspec.field",
+    }
+)
 # typing's aliases of builtin classes name the class
-_ALIASES = {f"{m}.{n}": f"builtins.{n.lower()}" for m in ("typing", "typing_extensions")
-            for n in ("Dict", "List", "Set", "FrozenSet", "Tuple", "Type")}
+_ALIASES = {
+    f"{m}.{n}": f"builtins.{n.lower()}"
+    for m in ("typing", "typing_extensions")
+    for n in ("Dict", "List", "Set", "FrozenSet", "Tuple", "Type")
+}
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -97,8 +126,20 @@ class Site:
 
 
 class ModelScope:
-    __slots__ = ("kind", "name", "node", "parent", "is_async", "sites", "declared", "children", "anonymous",
-                 "class_scope", "prefix", "attr_sites")
+    __slots__ = (
+        "kind",
+        "name",
+        "node",
+        "parent",
+        "is_async",
+        "sites",
+        "declared",
+        "children",
+        "anonymous",
+        "class_scope",
+        "prefix",
+        "attr_sites",
+    )
     prefix: str  # the qualified name of what the scope defines, set by the builder
 
     def __init__(self, kind: str, node, parent: Optional[ModelScope], name: str = "", is_async: bool = False):
@@ -453,8 +494,9 @@ class SemanticModel:
         if base not in _ELEMENT_OF:
             return None
         args = list(annotation.slice.elts) if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
-        if base == "builtins.tuple" and not (len(args) == 2 and isinstance(args[1], ast.Constant)
-                                            and args[1].value is Ellipsis):
+        if base == "builtins.tuple" and not (
+            len(args) == 2 and isinstance(args[1], ast.Constant) and args[1].value is Ellipsis
+        ):
             return None
         return self._annotation(args[0], where, depth + 1) if args else None
 
@@ -495,8 +537,11 @@ def _start(node) -> Tuple[int, int]:
     return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
 
 
-_MATCH_TYPES = tuple(getattr(ast, n) for n in ("MatchAs", "MatchStar", "MatchMapping", "MatchClass",
-                                                 "MatchSequence", "MatchOr") if hasattr(ast, n))
+_MATCH_TYPES = tuple(
+    getattr(ast, n)
+    for n in ("MatchAs", "MatchStar", "MatchMapping", "MatchClass", "MatchSequence", "MatchOr")
+    if hasattr(ast, n)
+)
 
 
 class _Builder:
@@ -589,8 +634,9 @@ class _Builder:
         """Record what `node` binds; return the (child, scope) pairs to walk next, in source order."""
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             scope.bind(node.name, Site("def", node, scope))
-            inner = self._new_scope(FUNCTION, node, scope, node.name, isinstance(node, ast.AsyncFunctionDef),
-                                    all_scopes)
+            inner = self._new_scope(
+                FUNCTION, node, scope, node.name, isinstance(node, ast.AsyncFunctionDef), all_scopes
+            )
             self._params(node.args, inner)
             outer = list(node.decorator_list) + _argument_expressions(node.args)
             if node.returns is not None:
@@ -624,8 +670,10 @@ class _Builder:
                 if alias.name == "*":
                     continue
                 dotted = f"{module}.{alias.name}" if module else None
-                scope.bind(alias.asname or alias.name, Site("import", dotted, scope) if dotted else
-                           Site("unknown", None, scope))
+                scope.bind(
+                    alias.asname or alias.name,
+                    Site("import", dotted, scope) if dotted else Site("unknown", None, scope),
+                )
             return None
         if isinstance(node, ast.Assign):
             for target in node.targets:
@@ -637,8 +685,7 @@ class _Builder:
                 if node.value is not None or scope.kind != MODULE:
                     scope.bind(target.id, Site("annotated", (node.annotation, node.value), scope))
                 if scope.kind == CLASS:
-                    scope.attr_sites.setdefault(target.id, []).append(
-                        Site("annotated", (node.annotation, None), scope))
+                    scope.attr_sites.setdefault(target.id, []).append(Site("annotated", (node.annotation, None), scope))
             elif isinstance(target, ast.Attribute):
                 self._instance_attr(target, Site("annotated", (node.annotation, node.value), scope), scope)
             return self._walk_children(node, scope)
@@ -692,8 +739,9 @@ class _Builder:
         if patterns:
             return [(child, scope) for child in ast.iter_child_nodes(node)]
         # a pattern's captures are recorded; its value patterns and class names may hold expressions
-        return [(child, scope) for child in ast.iter_child_nodes(node) if not isinstance(child, _MATCH_TYPES)] + \
-            [(expr, scope) for expr in _pattern_expressions(node)]
+        return [(child, scope) for child in ast.iter_child_nodes(node) if not isinstance(child, _MATCH_TYPES)] + [
+            (expr, scope) for expr in _pattern_expressions(node)
+        ]
 
     def _params(self, args: ast.arguments, scope: ModelScope) -> None:
         positional = list(args.posonlyargs) + list(args.args)
@@ -716,8 +764,12 @@ class _Builder:
                 scope.bind(target.id, Site("unknown", None, scope))
         elif isinstance(target, (ast.Tuple, ast.List)):
             values = None
-            if unpack and isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) and \
-                    not any(isinstance(e, ast.Starred) for e in value.elts + target.elts):
+            if (
+                unpack
+                and isinstance(value, (ast.Tuple, ast.List))
+                and len(value.elts) == len(target.elts)
+                and not any(isinstance(e, ast.Starred) for e in value.elts + target.elts)
+            ):
                 values = value.elts
             for i, element in enumerate(target.elts):
                 self._target(element, values[i] if values is not None else None, scope)
@@ -744,17 +796,34 @@ class _Builder:
 
 def _vague(typed: str) -> bool:
     """An annotation that names a protocol or alias rather than the class of the object."""
-    return typed.startswith(("typing.", "typing_extensions.", "collections.abc.")) or \
-        typed.endswith(".TypeAlias()")
+    return typed.startswith(("typing.", "typing_extensions.", "collections.abc.")) or typed.endswith(".TypeAlias()")
 
 
 # The node types that bind a name or open a scope (_Builder.visit); the walk passes through the
 # others, and never enters leaves, which neither bind nor hold anything that does.
 _SPECIAL = frozenset(
-    {ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Assign,
-     ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith,
-     ast.ExceptHandler, ast.Global, ast.Nonlocal, ast.Delete}
-    | set(_COMPREHENSIONS) | set(_MATCH_TYPES)
+    {
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.Lambda,
+        ast.ClassDef,
+        ast.Import,
+        ast.ImportFrom,
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.NamedExpr,
+        ast.For,
+        ast.AsyncFor,
+        ast.With,
+        ast.AsyncWith,
+        ast.ExceptHandler,
+        ast.Global,
+        ast.Nonlocal,
+        ast.Delete,
+    }
+    | set(_COMPREHENSIONS)
+    | set(_MATCH_TYPES)
     | ({ast.TypeAlias} if hasattr(ast, "TypeAlias") else set())
 )
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue})
@@ -762,8 +831,7 @@ _FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 
 def _is_overload(node) -> bool:
-    return any(_dotted(d) in ("overload", "typing.overload", "typing_extensions.overload")
-               for d in node.decorator_list)
+    return any(_dotted(d) in ("overload", "typing.overload", "typing_extensions.overload") for d in node.decorator_list)
 
 
 def _argument_expressions(args: ast.arguments) -> list:

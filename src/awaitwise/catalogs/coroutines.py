@@ -27,72 +27,211 @@ def _each(owners: Iterable[str], members: Iterable[str]) -> FrozenSet[str]:
 # Objects whose methods are looked up: an event loop obtained from asyncio.
 ASYNCIO_LOOPS = ("asyncio.get_event_loop()", "asyncio.get_running_loop()", "asyncio.new_event_loop()")
 
-_ASYNCIO = frozenset({
-    "asyncio.sleep", "asyncio.wait_for", "asyncio.wait", "asyncio.open_connection", "asyncio.start_server",
-    "asyncio.open_unix_connection", "asyncio.start_unix_server", "asyncio.to_thread", "asyncio.gather",
-    "asyncio.shield", "asyncio.create_subprocess_exec", "asyncio.create_subprocess_shell",
-    "asyncio.staggered.staggered_race",
-}) | _each(("asyncio.Queue()", "asyncio.LifoQueue()", "asyncio.PriorityQueue()"), ("get", "put", "join")) \
-    | _each(("asyncio.Lock()", "asyncio.Semaphore()", "asyncio.BoundedSemaphore()"), ("acquire",)) \
-    | _each(("asyncio.Event()",), ("wait",)) \
-    | _each(("asyncio.Condition()",), ("acquire", "wait", "wait_for")) \
-    | _each(("asyncio.Barrier()",), ("wait", "reset", "abort")) \
-    | _each(ASYNCIO_LOOPS, (
-        "create_connection", "create_server", "create_unix_connection", "create_unix_server",
-        "create_datagram_endpoint", "getaddrinfo", "getnameinfo", "sock_recv", "sock_recv_into",
-        "sock_sendall", "sock_connect", "sock_accept", "sock_sendfile", "sendfile", "start_tls",
-        "subprocess_exec", "subprocess_shell", "connect_read_pipe", "connect_write_pipe",
-        "shutdown_asyncgens", "shutdown_default_executor", "connect_accepted_socket",
-    ))
+_ASYNCIO = (
+    frozenset(
+        {
+            "asyncio.sleep",
+            "asyncio.wait_for",
+            "asyncio.wait",
+            "asyncio.open_connection",
+            "asyncio.start_server",
+            "asyncio.open_unix_connection",
+            "asyncio.start_unix_server",
+            "asyncio.to_thread",
+            "asyncio.gather",
+            "asyncio.shield",
+            "asyncio.create_subprocess_exec",
+            "asyncio.create_subprocess_shell",
+            "asyncio.staggered.staggered_race",
+        }
+    )
+    | _each(("asyncio.Queue()", "asyncio.LifoQueue()", "asyncio.PriorityQueue()"), ("get", "put", "join"))
+    | _each(("asyncio.Lock()", "asyncio.Semaphore()", "asyncio.BoundedSemaphore()"), ("acquire",))
+    | _each(("asyncio.Event()",), ("wait",))
+    | _each(("asyncio.Condition()",), ("acquire", "wait", "wait_for"))
+    | _each(("asyncio.Barrier()",), ("wait", "reset", "abort"))
+    | _each(
+        ASYNCIO_LOOPS,
+        (
+            "create_connection",
+            "create_server",
+            "create_unix_connection",
+            "create_unix_server",
+            "create_datagram_endpoint",
+            "getaddrinfo",
+            "getnameinfo",
+            "sock_recv",
+            "sock_recv_into",
+            "sock_sendall",
+            "sock_connect",
+            "sock_accept",
+            "sock_sendfile",
+            "sendfile",
+            "start_tls",
+            "subprocess_exec",
+            "subprocess_shell",
+            "connect_read_pipe",
+            "connect_write_pipe",
+            "shutdown_asyncgens",
+            "shutdown_default_executor",
+            "connect_accepted_socket",
+        ),
+    )
+)
 
-_TRIO = frozenset({
-    "trio.sleep", "trio.sleep_forever", "trio.sleep_until", "trio.open_tcp_stream", "trio.open_tcp_listeners",
-    "trio.serve_tcp", "trio.open_ssl_over_tcp_stream", "trio.open_ssl_over_tcp_listeners",
-    "trio.serve_ssl_over_tcp", "trio.open_unix_socket", "trio.run_process", "trio.open_file",
-    "trio.to_thread.run_sync", "trio.lowlevel.checkpoint", "trio.lowlevel.checkpoint_if_cancelled",
-    "trio.lowlevel.wait_readable", "trio.lowlevel.wait_writable", "trio.wait_all_tasks_blocked",
-    "trio.testing.wait_all_tasks_blocked", "trio.aclose_forcefully", "trio.serve_listeners",
-    "trio.lowlevel.cancel_shielded_checkpoint", "trio.lowlevel.open_process", "trio.lowlevel.wait_task_rescheduled",
-    "trio.lowlevel.permanently_detach_coroutine_object", "trio.lowlevel.temporarily_detach_coroutine_object",
-    "trio.lowlevel.reattach_detached_coroutine_object",
-}) | _each(("trio.Event()",), ("wait",)) \
-    | _each(("trio.Lock()", "trio.StrictFIFOLock()", "trio.Semaphore()", "trio.CapacityLimiter()"),
-            ("acquire", "acquire_on_behalf_of")) \
+_TRIO = (
+    frozenset(
+        {
+            "trio.sleep",
+            "trio.sleep_forever",
+            "trio.sleep_until",
+            "trio.open_tcp_stream",
+            "trio.open_tcp_listeners",
+            "trio.serve_tcp",
+            "trio.open_ssl_over_tcp_stream",
+            "trio.open_ssl_over_tcp_listeners",
+            "trio.serve_ssl_over_tcp",
+            "trio.open_unix_socket",
+            "trio.run_process",
+            "trio.open_file",
+            "trio.to_thread.run_sync",
+            "trio.lowlevel.checkpoint",
+            "trio.lowlevel.checkpoint_if_cancelled",
+            "trio.lowlevel.wait_readable",
+            "trio.lowlevel.wait_writable",
+            "trio.wait_all_tasks_blocked",
+            "trio.testing.wait_all_tasks_blocked",
+            "trio.aclose_forcefully",
+            "trio.serve_listeners",
+            "trio.lowlevel.cancel_shielded_checkpoint",
+            "trio.lowlevel.open_process",
+            "trio.lowlevel.wait_task_rescheduled",
+            "trio.lowlevel.permanently_detach_coroutine_object",
+            "trio.lowlevel.temporarily_detach_coroutine_object",
+            "trio.lowlevel.reattach_detached_coroutine_object",
+        }
+    )
+    | _each(("trio.Event()",), ("wait",))
+    | _each(
+        ("trio.Lock()", "trio.StrictFIFOLock()", "trio.Semaphore()", "trio.CapacityLimiter()"),
+        ("acquire", "acquire_on_behalf_of"),
+    )
     | _each(("trio.Condition()",), ("acquire", "wait"))
+)
 
-_ANYIO = frozenset({
-    "anyio.sleep", "anyio.sleep_forever", "anyio.sleep_until", "anyio.connect_tcp", "anyio.connect_unix",
-    "anyio.create_tcp_listener", "anyio.create_unix_listener", "anyio.create_udp_socket",
-    "anyio.create_connected_udp_socket", "anyio.run_process", "anyio.open_process", "anyio.open_file",
-    "anyio.to_thread.run_sync", "anyio.to_process.run_sync", "anyio.to_interpreter.run_sync",
-    "anyio.getaddrinfo", "anyio.getnameinfo", "anyio.wait_all_tasks_blocked", "anyio.lowlevel.checkpoint",
-    "anyio.lowlevel.checkpoint_if_cancelled", "anyio.lowlevel.cancel_shielded_checkpoint",
-    "anyio.wait_socket_readable", "anyio.wait_socket_writable", "anyio.wait_readable", "anyio.wait_writable",
-    "anyio.aclose_forcefully",
-}) | _each(("anyio.Event()",), ("wait",)) \
-    | _each(("anyio.Lock()", "anyio.Semaphore()", "anyio.CapacityLimiter()"), ("acquire", "acquire_on_behalf_of")) \
+_ANYIO = (
+    frozenset(
+        {
+            "anyio.sleep",
+            "anyio.sleep_forever",
+            "anyio.sleep_until",
+            "anyio.connect_tcp",
+            "anyio.connect_unix",
+            "anyio.create_tcp_listener",
+            "anyio.create_unix_listener",
+            "anyio.create_udp_socket",
+            "anyio.create_connected_udp_socket",
+            "anyio.run_process",
+            "anyio.open_process",
+            "anyio.open_file",
+            "anyio.to_thread.run_sync",
+            "anyio.to_process.run_sync",
+            "anyio.to_interpreter.run_sync",
+            "anyio.getaddrinfo",
+            "anyio.getnameinfo",
+            "anyio.wait_all_tasks_blocked",
+            "anyio.lowlevel.checkpoint",
+            "anyio.lowlevel.checkpoint_if_cancelled",
+            "anyio.lowlevel.cancel_shielded_checkpoint",
+            "anyio.wait_socket_readable",
+            "anyio.wait_socket_writable",
+            "anyio.wait_readable",
+            "anyio.wait_writable",
+            "anyio.aclose_forcefully",
+        }
+    )
+    | _each(("anyio.Event()",), ("wait",))
+    | _each(("anyio.Lock()", "anyio.Semaphore()", "anyio.CapacityLimiter()"), ("acquire", "acquire_on_behalf_of"))
     | _each(("anyio.Condition()",), ("acquire", "wait"))
+)
 
 _AIOHTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "ws_connect", "close")
 _AIOHTTP_SESSIONS = ("aiohttp.ClientSession()", "aiohttp.client.ClientSession()")
-_AIOHTTP = _each(_AIOHTTP_SESSIONS, _AIOHTTP_METHODS) | _each(
-    tuple(f"{s}.{m}()" for s in _AIOHTTP_SESSIONS for m in _AIOHTTP_METHODS[:8]) + ("aiohttp.request()",),
-    ("json", "text", "read"),
-) | frozenset({"aiohttp.request"})
+_AIOHTTP = (
+    _each(_AIOHTTP_SESSIONS, _AIOHTTP_METHODS)
+    | _each(
+        tuple(f"{s}.{m}()" for s in _AIOHTTP_SESSIONS for m in _AIOHTTP_METHODS[:8]) + ("aiohttp.request()",),
+        ("json", "text", "read"),
+    )
+    | frozenset({"aiohttp.request"})
+)
 
 _HTTPX_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "send", "aclose")
 _HTTPX_CLIENTS = ("httpx.AsyncClient()", "httpx2.AsyncClient()")  # httpx2: httpx under a new name
 _HTTPX = _each(_HTTPX_CLIENTS, _HTTPX_METHODS) | _each(
-    tuple(f"{c}.{m}()" for c in _HTTPX_CLIENTS for m in _HTTPX_METHODS[:9]), ("aread", "aclose"))
+    tuple(f"{c}.{m}()" for c in _HTTPX_CLIENTS for m in _HTTPX_METHODS[:9]), ("aread", "aclose")
+)
 
-_AIOFILES_FILE = ("read", "write", "readline", "readlines", "writelines", "flush", "close", "seek", "tell",
-                  "truncate", "peek", "read1", "readinto", "readall")
-_AIOFILES = frozenset({"aiofiles.open"}) | _each(("aiofiles.open()", "aiofiles.threadpool.open()"), _AIOFILES_FILE) \
-    | _each(("aiofiles.os",), ("stat", "rename", "renames", "replace", "remove", "unlink", "mkdir", "makedirs",
-                                "rmdir", "removedirs", "link", "symlink", "readlink", "listdir", "scandir",
-                                "access", "sendfile", "statvfs")) \
-    | _each(("aiofiles.os.path",), ("exists", "isfile", "isdir", "islink", "ismount", "getsize", "getmtime",
-                                     "getatime", "getctime", "samefile", "sameopenfile", "abspath"))
+_AIOFILES_FILE = (
+    "read",
+    "write",
+    "readline",
+    "readlines",
+    "writelines",
+    "flush",
+    "close",
+    "seek",
+    "tell",
+    "truncate",
+    "peek",
+    "read1",
+    "readinto",
+    "readall",
+)
+_AIOFILES = (
+    frozenset({"aiofiles.open"})
+    | _each(("aiofiles.open()", "aiofiles.threadpool.open()"), _AIOFILES_FILE)
+    | _each(
+        ("aiofiles.os",),
+        (
+            "stat",
+            "rename",
+            "renames",
+            "replace",
+            "remove",
+            "unlink",
+            "mkdir",
+            "makedirs",
+            "rmdir",
+            "removedirs",
+            "link",
+            "symlink",
+            "readlink",
+            "listdir",
+            "scandir",
+            "access",
+            "sendfile",
+            "statvfs",
+        ),
+    )
+    | _each(
+        ("aiofiles.os.path",),
+        (
+            "exists",
+            "isfile",
+            "isdir",
+            "islink",
+            "ismount",
+            "getsize",
+            "getmtime",
+            "getatime",
+            "getctime",
+            "samefile",
+            "sameopenfile",
+            "abspath",
+        ),
+    )
+)
 
 COROUTINE_FUNCTIONS: FrozenSet[str] = _ASYNCIO | _TRIO | _ANYIO | _AIOHTTP | _HTTPX | _AIOFILES
 
@@ -144,25 +283,66 @@ CALLABLE_ARGS: Dict[str, Tuple[Optional[int], Optional[str], Optional[str]]] = {
     **_LOOP_CALLABLE,
 }
 # The APIs above that take an async function (and call and await it themselves).
-ASYNC_FUNCTION_APIS: FrozenSet[str] = frozenset({
-    "trio.run", "trio.open_nursery().start_soon", "anyio.run", "anyio.create_task_group().start_soon",
-})
+ASYNC_FUNCTION_APIS: FrozenSet[str] = frozenset(
+    {
+        "trio.run",
+        "trio.open_nursery().start_soon",
+        "anyio.run",
+        "anyio.create_task_group().start_soon",
+    }
+)
 CALLABLE_MODULES: FrozenSet[str] = frozenset(n.split(".", 1)[0] for n in CALLABLE_ARGS)
 
 # Calls known to return something that is not callable (besides project functions, whose
 # bodies the index looks at). Used by AW204 to know that `f(x)` cannot be a callable.
-NON_CALLABLE_RESULTS: FrozenSet[str] = frozenset({
-    "builtins.print", "builtins.input", "builtins.len", "builtins.str", "builtins.int", "builtins.float",
-    "builtins.sum", "builtins.sorted", "builtins.list", "builtins.dict", "builtins.open", "time.sleep",
-    "os.system", "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
-    "requests.get", "requests.post", "requests.put", "requests.delete", "requests.request", "shutil.copy",
-    "shutil.copyfile", "shutil.rmtree", "shutil.move", "json.dump", "json.load", "json.dumps", "json.loads",
-})
+NON_CALLABLE_RESULTS: FrozenSet[str] = frozenset(
+    {
+        "builtins.print",
+        "builtins.input",
+        "builtins.len",
+        "builtins.str",
+        "builtins.int",
+        "builtins.float",
+        "builtins.sum",
+        "builtins.sorted",
+        "builtins.list",
+        "builtins.dict",
+        "builtins.open",
+        "time.sleep",
+        "os.system",
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "requests.get",
+        "requests.post",
+        "requests.put",
+        "requests.delete",
+        "requests.request",
+        "shutil.copy",
+        "shutil.copyfile",
+        "shutil.rmtree",
+        "shutil.move",
+        "json.dump",
+        "json.load",
+        "json.dumps",
+        "json.loads",
+    }
+)
 
 # AW400: calls that start a task and return the only strong reference to it.
 TASK_FACTORIES: FrozenSet[str] = frozenset({"asyncio.create_task", "asyncio.ensure_future"}) | _each(
-    ASYNCIO_LOOPS, ("create_task",))
+    ASYNCIO_LOOPS, ("create_task",)
+)
 
-__all__ = ["COROUTINE_FUNCTIONS", "COROUTINE_MODULES", "COROUTINE_ARGS", "CALLABLE_ARGS", "CALLABLE_MODULES",
-           "ASYNC_FUNCTION_APIS",
-           "NON_CALLABLE_RESULTS", "TASK_FACTORIES", "ASYNCIO_LOOPS"]
+__all__ = [
+    "COROUTINE_FUNCTIONS",
+    "COROUTINE_MODULES",
+    "COROUTINE_ARGS",
+    "CALLABLE_ARGS",
+    "CALLABLE_MODULES",
+    "ASYNC_FUNCTION_APIS",
+    "NON_CALLABLE_RESULTS",
+    "TASK_FACTORIES",
+    "ASYNCIO_LOOPS",
+]

@@ -18,8 +18,11 @@ def start() -> int:
         import pygls.lsp.server  # noqa: F401 - 2.x layout; 1.x has no pygls.lsp.server
         from pygls.protocol import lsp_method  # noqa: F401
     except ImportError as exc:
-        print(f"awaitwise: error: the language server needs {PYGLS_NEEDED!r} ({exc}); "
-              f"install it with: pip install '{PYGLS_NEEDED}'", file=sys.stderr)
+        print(
+            f"awaitwise: error: the language server needs {PYGLS_NEEDED!r} ({exc}); "
+            f"install it with: pip install '{PYGLS_NEEDED}'",
+            file=sys.stderr,
+        )
         return 2
     from .server import serve
 

@@ -33,7 +33,7 @@ def noqa_edit(text: str, row: int, code: str) -> Optional[Tuple[int, int, str]]:
     m = _CODES.search(line) if spec is not None else None
     if m is not None:  # keep the comment and its codes, add this one
         edit = (start + m.end(), start + m.end(), f", {code}")
-        new_line = line[:m.end()] + edit[2] + line[m.end():]
+        new_line = line[: m.end()] + edit[2] + line[m.end() :]
     else:
         edit = (start + len(stripped), start + len(line), f"  # noqa: {code}")
         new_line = stripped + edit[2]

@@ -93,8 +93,9 @@ class _Protocol(LanguageServerProtocol):
 
 class AwaitwiseServer(LanguageServer):
     def __init__(self):
-        super().__init__(SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-                         protocol_cls=_Protocol)
+        super().__init__(
+            SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental, protocol_cls=_Protocol
+        )
         self.docs: Dict[str, Document] = {}
         self.state = ProjectState()
         # one thread does every lint, fix and index update, in the order they were asked for
@@ -125,8 +126,10 @@ class AwaitwiseServer(LanguageServer):
         f(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))(self.on_save)
         f(types.TEXT_DOCUMENT_DID_CLOSE)(self.on_close)
         f(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)(self.on_watched_files)
-        f(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=True))(self.on_code_action)
+        f(
+            types.TEXT_DOCUMENT_CODE_ACTION,
+            types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=True),
+        )(self.on_code_action)
         f(types.CODE_ACTION_RESOLVE)(self.on_code_action_resolve)
 
     def on_initialize(self, params: types.InitializeParams) -> None:
@@ -143,8 +146,11 @@ class AwaitwiseServer(LanguageServer):
             if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= MAX_DEBOUNCE_MS:
                 self.debounce = value / 1000
             else:
-                log.warning("initializationOptions.debounceMs must be a number of milliseconds "
-                            "from 0 to %d; %r ignored", MAX_DEBOUNCE_MS, value)
+                log.warning(
+                    "initializationOptions.debounceMs must be a number of milliseconds from 0 to %d; %r ignored",
+                    MAX_DEBOUNCE_MS,
+                    value,
+                )
         caps = params.capabilities
         action = caps.text_document.code_action if caps.text_document else None
         resolve = action.resolve_support if action else None
@@ -162,9 +168,12 @@ class AwaitwiseServer(LanguageServer):
         if not (watched and watched.dynamic_registration):
             return
         registration = types.Registration(
-            id="awaitwise-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            id="awaitwise-watched-files",
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCHED]))
+                watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCHED]
+            ),
+        )
         try:
             await self.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
         except Exception as exc:  # the editor then reports no file changes: edits still work
@@ -195,8 +204,9 @@ class AwaitwiseServer(LanguageServer):
         for change in params.content_changes:
             if isinstance(change, types.TextDocumentContentChangePartial):
                 r = change.range
-                text = apply_change(text, ((r.start.line, r.start.character), (r.end.line, r.end.character)),
-                                    change.text, self.encoding)
+                text = apply_change(
+                    text, ((r.start.line, r.start.character), (r.end.line, r.end.character)), change.text, self.encoding
+                )
             else:
                 text = change.text
         doc.text = text
@@ -236,8 +246,11 @@ class AwaitwiseServer(LanguageServer):
     def on_watched_files(self, params: types.DidChangeWatchedFilesParams) -> None:
         config = False
         files: List[Tuple[str, str]] = []
-        kinds = {types.FileChangeType.Created: "created", types.FileChangeType.Changed: "changed",
-                 types.FileChangeType.Deleted: "deleted"}
+        kinds = {
+            types.FileChangeType.Created: "created",
+            types.FileChangeType.Changed: "changed",
+            types.FileChangeType.Deleted: "deleted",
+        }
         for change in params.changes:
             path = to_fs_path(change.uri)
             if not path:
@@ -340,14 +353,19 @@ class AwaitwiseServer(LanguageServer):
         if report.broken:
             if report.broken not in self._shown:
                 self._shown.add(report.broken)
-                self._message(types.MessageType.Error, f"awaitwise: {report.broken}; nothing is checked until "
-                              "it is fixed", show=True)
+                self._message(
+                    types.MessageType.Error,
+                    f"awaitwise: {report.broken}; nothing is checked until it is fixed",
+                    show=True,
+                )
             return
         if report.config_error and report.config_error not in self._shown:
             self._shown.add(report.config_error)
-            self._message(types.MessageType.Error,
-                          f"awaitwise: {report.config_error} (the default settings are used until it is fixed)",
-                          show=True)
+            self._message(
+                types.MessageType.Error,
+                f"awaitwise: {report.config_error} (the default settings are used until it is fixed)",
+                show=True,
+            )
         errors = tuple(report.errors)
         if errors and self._logged.get(snap.uri) != errors:
             for error in errors:
@@ -355,8 +373,9 @@ class AwaitwiseServer(LanguageServer):
         self._logged[snap.uri] = errors
         lines = LineIndex(snap.text)
         diagnostics = [self._diagnostic(d, lines) for d in report.diagnostics]
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=snap.uri, diagnostics=diagnostics, version=snap.version))
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=snap.uri, diagnostics=diagnostics, version=snap.version)
+        )
 
     def _message(self, kind: types.MessageType, text: str, show: bool = False) -> None:
         (log.error if kind == types.MessageType.Error else log.warning)("%s", text)
@@ -368,8 +387,9 @@ class AwaitwiseServer(LanguageServer):
     def _range(self, lines: LineIndex, start: int, end: int) -> types.Range:
         s = lines.position(start, self.encoding)
         e = lines.position(end, self.encoding)
-        return types.Range(start=types.Position(line=s[0], character=s[1]),
-                           end=types.Position(line=e[0], character=e[1]))
+        return types.Range(
+            start=types.Position(line=s[0], character=s[1]), end=types.Position(line=e[0], character=e[1])
+        )
 
     def _offsets(self, lines: LineIndex, d: Diagnostic) -> Tuple[int, int]:
         start = lines.offset_of_location(d.location.row, d.location.column)
@@ -392,9 +412,14 @@ class AwaitwiseServer(LanguageServer):
 
     def _workspace_edit(self, snap: Snapshot, edits: List[types.TextEdit]) -> types.WorkspaceEdit:
         if self._document_changes:
-            return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=snap.uri, version=snap.version),
-                edits=edits)])
+            return types.WorkspaceEdit(
+                document_changes=[
+                    types.TextDocumentEdit(
+                        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=snap.uri, version=snap.version),
+                        edits=edits,
+                    )
+                ]
+            )
         return types.WorkspaceEdit(changes={snap.uri: edits})
 
     # --- code actions ---------------------------------------------------------------------------
@@ -409,14 +434,16 @@ class AwaitwiseServer(LanguageServer):
             return None
         snap = doc.snapshot()
         r = params.range
-        actions = await self._in_worker(self._actions, snap, (r.start.line, r.start.character),
-                                        (r.end.line, r.end.character), quick, fix_all)
+        actions = await self._in_worker(
+            self._actions, snap, (r.start.line, r.start.character), (r.end.line, r.end.character), quick, fix_all
+        )
         if self.docs.get(snap.uri) is not doc or doc.version != snap.version:
             return None  # changed meanwhile: the client asks again for the new version
         return actions
 
-    def _actions(self, snap: Snapshot, start: Tuple[int, int], end: Tuple[int, int], quick: bool,
-                 fix_all: bool) -> List[types.CodeAction]:
+    def _actions(
+        self, snap: Snapshot, start: Tuple[int, int], end: Tuple[int, int], quick: bool, fix_all: bool
+    ) -> List[types.CodeAction]:
         lines = LineIndex(snap.text)
         lo = lines.offset(start[0], start[1], self.encoding)
         hi = lines.offset(end[0], end[1], self.encoding)
@@ -439,8 +466,9 @@ class AwaitwiseServer(LanguageServer):
                         suppressions.append(action)
             actions.extend(fixes + suppressions)
         if fix_all and self.state.fixable(snap):
-            action = types.CodeAction(title="awaitwise: Fix all safe fixes", kind=FIX_ALL,
-                                      data={"uri": snap.uri, "version": snap.version})
+            action = types.CodeAction(
+                title="awaitwise: Fix all safe fixes", kind=FIX_ALL, data={"uri": snap.uri, "version": snap.version}
+            )
             if not self._resolve_edit:
                 action = self._resolve_fix_all(action, snap)
             if action is not None:
@@ -455,8 +483,11 @@ class AwaitwiseServer(LanguageServer):
         if not fixed_text_parses(snap.text, apply_edits(snap.text, fix.edits)):
             return None
         safe = fix.applicability == SAFE
-        title = f"awaitwise: {fix.message} ({d.code})" if safe else \
-            f"awaitwise: {fix.message} ({d.code}, unsafe fix: it may change behaviour)"
+        title = (
+            f"awaitwise: {fix.message} ({d.code})"
+            if safe
+            else f"awaitwise: {fix.message} ({d.code}, unsafe fix: it may change behaviour)"
+        )
         seen = set()
         edits = []
         for e in fix.edits:
@@ -464,8 +495,13 @@ class AwaitwiseServer(LanguageServer):
                 continue
             seen.add((e.start, e.end, e.content))
             edits.append(types.TextEdit(range=self._range(lines, e.start, e.end), new_text=e.content))
-        return types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[shown],
-                                is_preferred=safe, edit=self._workspace_edit(snap, edits))
+        return types.CodeAction(
+            title=title,
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[shown],
+            is_preferred=safe,
+            edit=self._workspace_edit(snap, edits),
+        )
 
     def _noqa_action(self, snap: Snapshot, lines: LineIndex, d: Diagnostic, shown) -> Optional[types.CodeAction]:
         edit = noqa_edit(snap.text, d.noqa_row or d.location.row, d.code)
@@ -473,9 +509,11 @@ class AwaitwiseServer(LanguageServer):
             return None
         start, end, text = edit
         return types.CodeAction(
-            title=f"awaitwise: Suppress {d.code} with `# noqa: {d.code}`", kind=types.CodeActionKind.QuickFix,
+            title=f"awaitwise: Suppress {d.code} with `# noqa: {d.code}`",
+            kind=types.CodeActionKind.QuickFix,
             diagnostics=[shown],
-            edit=self._workspace_edit(snap, [types.TextEdit(range=self._range(lines, start, end), new_text=text)]))
+            edit=self._workspace_edit(snap, [types.TextEdit(range=self._range(lines, start, end), new_text=text)]),
+        )
 
     def _resolve_fix_all(self, action: types.CodeAction, snap: Snapshot) -> Optional[types.CodeAction]:
         fixed = self.state.fix_all(snap)
@@ -502,6 +540,7 @@ def _handler(method):
     """A plain function calling `method` (pygls marks its handlers with attributes, which a
     bound method cannot take)."""
     if asyncio.iscoroutinefunction(method):
+
         async def async_handler(params):
             return await method(params)
 

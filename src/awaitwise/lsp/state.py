@@ -210,14 +210,18 @@ class ProjectState:
         that leaves what other modules see alone."""
         path = os.path.abspath(path)
         if kind == "changed" and not any(
-                base is not None and any(os.path.abspath(p) == path for p in base.paths.values())
-                for base in self._bases.values()):
+            base is not None and any(os.path.abspath(p) == path for p in base.paths.values())
+            for base in self._bases.values()
+        ):
             kind = "created"  # a file no index knows (created while nobody watched): it is new
         if kind != "changed":
             self._epoch += 1
             # the set of modules changes: rebuilt on next use (facts come from the cache)
-            stale = [k for k, base in self._bases.items()
-                     if base is None or any(path.startswith(os.path.join(r, "")) for r in k[2])]
+            stale = [
+                k
+                for k, base in self._bases.items()
+                if base is None or any(path.startswith(os.path.join(r, "")) for r in k[2])
+            ]
             for k in stale:
                 del self._bases[k]
                 self._effective.pop(k, None)
@@ -236,8 +240,11 @@ class ProjectState:
                 facts = extract(path, read(path, getattr(base.settings, "max_file_size", None)).text)
             except Exception:  # unreadable now (or too large): left out, as build_index does
                 facts = None
-            if facts is not None and path not in self._open and any(
-                    _shape(base.modules.get(n)) != _shape(facts) for n in names):
+            if (
+                facts is not None
+                and path not in self._open
+                and any(_shape(base.modules.get(n)) != _shape(facts) for n in names)
+            ):
                 changed = True
             if facts is None:
                 changed = True
@@ -287,8 +294,12 @@ class ProjectState:
             self._last[doc.uri] = (doc.text, self._epoch, False, [])
             return report
         last = self._last.get(doc.uri)
-        if last is not None and last[0] == doc.text and last[1] == self._epoch and not (
-                last[2] and (wait_for_index or self.has_index(doc.path, settings))):
+        if (
+            last is not None
+            and last[0] == doc.text
+            and last[1] == self._epoch
+            and not (last[2] and (wait_for_index or self.has_index(doc.path, settings)))
+        ):
             report.diagnostics = last[3]  # linted already (for a code action request)
             report.provisional = last[2]
             return report
@@ -333,8 +344,15 @@ class ProjectState:
         if doc.is_file:
             self._set_open_facts(doc.path, doc.text)
             project = self.index_for(doc.path, settings)
-        result = fix_one(doc.path, settings, self.registry, project, unsafe=False, write=False,
-                         source=Source(doc.text, "utf-8", False))
+        result = fix_one(
+            doc.path,
+            settings,
+            self.registry,
+            project,
+            unsafe=False,
+            write=False,
+            source=Source(doc.text, "utf-8", False),
+        )
         if result.error:
             log.warning("%s", result.error)
         fixed = result.fixed_source

@@ -51,7 +51,7 @@ class LineIndex:
     def line_text(self, line: int) -> str:
         if not 0 <= line < len(self.starts):
             return ""
-        return self.text[self.starts[line]:self.line_end(line)]
+        return self.text[self.starts[line] : self.line_end(line)]
 
     def offset(self, line: int, column: int, encoding: str = UTF16) -> int:
         """The offset of a protocol position. A line past the end is the end of the text; a
@@ -93,8 +93,9 @@ class LineIndex:
         return min(start + max(column - 1, 0), self.line_end(row - 1))
 
 
-def apply_change(text: str, change_range: Optional[Tuple[Tuple[int, int], Tuple[int, int]]], new_text: str,
-                 encoding: str = UTF16) -> str:
+def apply_change(
+    text: str, change_range: Optional[Tuple[Tuple[int, int], Tuple[int, int]]], new_text: str, encoding: str = UTF16
+) -> str:
     """`text` after one content change of `textDocument/didChange`: the range ((line, column),
     (line, column)) replaced by `new_text`, or the whole text when the range is None."""
     if change_range is None:

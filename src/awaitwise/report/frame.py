@@ -82,8 +82,7 @@ class ShownLine:
         goes on before or after them."""
         if w0 == 0 and self.width <= w1:
             return self.text
-        inside = "".join(part for part, a, b in zip(self.parts, self.offsets, self.offsets[1:])
-                         if a >= w0 and b <= w1)
+        inside = "".join(part for part, a, b in zip(self.parts, self.offsets, self.offsets[1:]) if a >= w0 and b <= w1)
         return (ELLIPSIS if w0 > 0 else "") + inside + (ELLIPSIS if self.width > w1 else "")
 
     def column(self, index: int) -> int:
@@ -108,8 +107,9 @@ def _segments(lines: Sequence[str], start: Tuple[int, int], end: Tuple[int, int]
     return out
 
 
-def render_frame(lines: Sequence[str], code: str, start: Tuple[int, int], end: Tuple[int, int],
-                 style: Style = plain) -> Optional[List[str]]:
+def render_frame(
+    lines: Sequence[str], code: str, start: Tuple[int, int], end: Tuple[int, int], style: Style = plain
+) -> Optional[List[str]]:
     """The frame's lines for a span from `start` to `end`, each (row 1-based, column 0-based),
     the end exclusive; None when the span's first line is not in `lines` (the file changed)."""
     r0 = start[0]
@@ -119,7 +119,7 @@ def render_frame(lines: Sequence[str], code: str, start: Tuple[int, int], end: T
     segments = [s for s in segments if s[0] <= len(lines)]
     if len(segments) > MAX_SPAN_LINES:
         head = MAX_SPAN_LINES // 2
-        shown_segments = segments[:head] + [None] + segments[-(MAX_SPAN_LINES - head - 1):]
+        shown_segments = segments[:head] + [None] + segments[-(MAX_SPAN_LINES - head - 1) :]
     else:
         shown_segments = list(segments)
     last_row = segments[-1][0]
@@ -155,13 +155,16 @@ def render_frame(lines: Sequence[str], code: str, start: Tuple[int, int], end: T
         w1 = w0 + MAX_WIDTH
     shift = len(ELLIPSIS) - w0 if w0 > 0 else 0
     if w0 > 0 or w1 < max(sl.width for sl in shown_lines.values()):
-        marked = [(seg, col, max(0, min(col + marks, w1) - max(col, w0))) if seg is not None else (seg, col, marks)
-                  for seg, col, marks in marked]
+        marked = [
+            (seg, col, max(0, min(col + marks, w1) - max(col, w0))) if seg is not None else (seg, col, marks)
+            for seg, col, marks in marked
+        ]
         marked = [(seg, max(col, w0), marks) for seg, col, marks in marked]
 
     def numbered(row: int) -> str:
         text = shown_lines[row].window(w0, w1)
         return style("gutter", f"{row:>{width}} |") + (" " + text if text else "")
+
     labelled = max((i for i, (seg, _c, marks) in enumerate(marked) if marks), default=-1)
     out = [gutter_blank]
     out.extend(numbered(r) for r in before)

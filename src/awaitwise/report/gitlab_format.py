@@ -46,13 +46,15 @@ def issues(diagnostics, project_dir: Optional[str] = None) -> list:
         key = (path, d.code, d.message)
         rank = seen.get(key, 0)
         seen[key] = rank + 1
-        out.append({
-            "description": f"{d.code}: {d.message}",
-            "check_name": d.code,
-            "fingerprint": fingerprint(path, d.code, d.message, rank),
-            "severity": PARSE_ERROR_SEVERITY if d.code == "AW001" else SEVERITY,
-            "location": {"path": path, "lines": {"begin": d.location.row, "end": d.end_location.row}},
-        })
+        out.append(
+            {
+                "description": f"{d.code}: {d.message}",
+                "check_name": d.code,
+                "fingerprint": fingerprint(path, d.code, d.message, rank),
+                "severity": PARSE_ERROR_SEVERITY if d.code == "AW001" else SEVERITY,
+                "location": {"path": path, "lines": {"begin": d.location.row, "end": d.end_location.row}},
+            }
+        )
     return out
 
 

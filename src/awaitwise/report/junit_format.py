@@ -28,8 +28,9 @@ def _name(s: str) -> str:
 
 
 def _suite(parent, name: str, tests: int, failures: int, errors: int):
-    return ET.SubElement(parent, "testsuite", name=name, tests=str(tests), failures=str(failures),
-                         errors=str(errors), skipped="0")
+    return ET.SubElement(
+        parent, "testsuite", name=name, tests=str(tests), failures=str(failures), errors=str(errors), skipped="0"
+    )
 
 
 def document(diagnostics: Sequence, problems: Sequence[str] = ()) -> ET.Element:
@@ -37,14 +38,21 @@ def document(diagnostics: Sequence, problems: Sequence[str] = ()) -> ET.Element:
     for d in diagnostics:
         by_file.setdefault(d.filename, []).append(d)
     total = len(diagnostics) + len(problems)
-    root = ET.Element("testsuites", name=SUITES, tests=str(max(total, 1)), failures=str(len(diagnostics)),
-                      errors=str(len(problems)))
+    root = ET.Element(
+        "testsuites", name=SUITES, tests=str(max(total, 1)), failures=str(len(diagnostics)), errors=str(len(problems))
+    )
     for filename, found in by_file.items():
         shown = _name(filename)
         suite = _suite(root, shown, len(found), len(found), 0)
         for d in found:
-            case = ET.SubElement(suite, "testcase", name=f"{d.code} {d.location.row}:{d.location.column}",
-                                 classname=shown, file=shown, line=str(d.location.row))
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                name=f"{d.code} {d.location.row}:{d.location.column}",
+                classname=shown,
+                file=shown,
+                line=str(d.location.row),
+            )
             failure = ET.SubElement(case, "failure", message=_name(d.message), type=d.code)
             failure.text = f"{shown}:{d.location.row}:{d.location.column}: {d.code} {_text(d.message)}"
     if problems:

@@ -7,5 +7,6 @@ from . import clean_name
 
 
 def render(diagnostics, registry, **_) -> str:
-    return "".join(f"{clean_name(d.filename)}:{d.location.row}: [{d.code}] {clean_name(d.message)}\n"
-                   for d in diagnostics)
+    return "".join(
+        f"{clean_name(d.filename)}:{d.location.row}: [{d.code}] {clean_name(d.message)}\n" for d in diagnostics
+    )

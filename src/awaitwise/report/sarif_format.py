@@ -128,30 +128,35 @@ def sarif_log(diagnostics, registry, problems: Optional[List[str]] = None) -> di
             "ruleIndex": index[d.code],
             "level": "error",
             "message": {"text": d.message},
-            "locations": [{"physicalLocation": {"artifactLocation": artifact,
-                                                "region": _region(d.location, d.end_location)}}],
+            "locations": [
+                {"physicalLocation": {"artifactLocation": artifact, "region": _region(d.location, d.end_location)}}
+            ],
         }
         if d.fix is not None and d.fix.edits:
             result["fixes"] = [_fix(d, artifact)]
         results.append(result)
 
     run = {
-        "tool": {"driver": {
-            "name": "awaitwise",
-            "version": __version__,
-            "semanticVersion": __version__,
-            "informationUri": _project_url(),
-            "rules": rules,
-        }},
+        "tool": {
+            "driver": {
+                "name": "awaitwise",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": _project_url(),
+                "rules": rules,
+            }
+        },
         "originalUriBaseIds": {SRCROOT: {"uri": Path(os.getcwd()).as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
         "results": results,
     }
     if problems is not None:
-        run["invocations"] = [{
-            "executionSuccessful": not problems,
-            "toolExecutionNotifications": [{"level": "error", "message": {"text": p}} for p in problems],
-        }]
+        run["invocations"] = [
+            {
+                "executionSuccessful": not problems,
+                "toolExecutionNotifications": [{"level": "error", "message": {"text": p}} for p in problems],
+            }
+        ]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

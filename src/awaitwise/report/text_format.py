@@ -35,8 +35,10 @@ def ansi(role: str, text: str) -> str:
 
 def header(d, style: Style = plain) -> str:
     mark = " " + style("fixable", "[*]") if d.fix is not None and d.fix.applicability == "safe" else ""
-    return (f"{style('path', clean_name(d.filename))}:{d.location.row}:{d.location.column}: "
-            f"{style('code', d.code)}{mark} {clean(d.message)}")
+    return (
+        f"{style('path', clean_name(d.filename))}:{d.location.row}:{d.location.column}: "
+        f"{style('code', d.code)}{mark} {clean(d.message)}"
+    )
 
 
 def finding(d, sources: Optional[Sources], style: Style = plain) -> List[str]:
@@ -44,8 +46,13 @@ def finding(d, sources: Optional[Sources], style: Style = plain) -> List[str]:
     out = [header(d, style)]
     lines = sources(d.filename) if sources is not None else None
     if lines is not None:
-        frame = render_frame(lines, d.code, (d.location.row, d.location.column - 1),
-                             (d.end_location.row, d.end_location.column - 1), style)
+        frame = render_frame(
+            lines,
+            d.code,
+            (d.location.row, d.location.column - 1),
+            (d.end_location.row, d.end_location.column - 1),
+            style,
+        )
         if frame:
             out.extend(frame)
     if d.fix is not None and d.fix.message:
@@ -54,24 +61,29 @@ def finding(d, sources: Optional[Sources], style: Style = plain) -> List[str]:
     return out
 
 
-def summary(diagnostics, *, fixable_hint: bool = True, problems=(), fixes=None, files_changed: int = 0,
-            style: Style = plain) -> List[str]:
+def summary(
+    diagnostics, *, fixable_hint: bool = True, problems=(), fixes=None, files_changed: int = 0, style: Style = plain
+) -> List[str]:
     lines = []
     n = len(diagnostics)
     if fixes:
         per_code = ", ".join(f"{code}: {count}" for code, count in sorted(fixes.items()))
         total = sum(fixes.values())
-        lines.append(f"Fixed {total} error{'s' if total != 1 else ''} in {files_changed} "
-                     f"file{'s' if files_changed != 1 else ''} ({per_code}).")
+        lines.append(
+            f"Fixed {total} error{'s' if total != 1 else ''} in {files_changed} "
+            f"file{'s' if files_changed != 1 else ''} ({per_code})."
+        )
     if problems:
-        lines.append(f"{len(problems)} file{'s' if len(problems) != 1 else ''} could not be processed "
-                     "(errors on stderr).")
+        lines.append(
+            f"{len(problems)} file{'s' if len(problems) != 1 else ''} could not be processed (errors on stderr)."
+        )
     if n == 0:
         if not problems:
             lines.append("All checks passed!" if fixes is None else "No errors remaining.")
     else:
-        lines.append(style("summary", f"Found {n} error{'s' if n != 1 else ''}"
-                                      f"{' remaining' if fixes is not None else ''}."))
+        lines.append(
+            style("summary", f"Found {n} error{'s' if n != 1 else ''}{' remaining' if fixes is not None else ''}.")
+        )
         fixable = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == "safe")
         if fixable and fixable_hint:
             lines.append(f"[*] {fixable} fixable with `awaitwise fix`.")
@@ -81,9 +93,20 @@ def summary(diagnostics, *, fixable_hint: bool = True, problems=(), fixes=None, 
     return lines
 
 
-def render(diagnostics, registry, *, concise: bool = False, sources: Optional[Sources] = None,
-           color: bool = False, with_summary: bool = True, fixable_hint: bool = True, problems=(), fixes=None,
-           files_changed: int = 0, **_) -> str:
+def render(
+    diagnostics,
+    registry,
+    *,
+    concise: bool = False,
+    sources: Optional[Sources] = None,
+    color: bool = False,
+    with_summary: bool = True,
+    fixable_hint: bool = True,
+    problems=(),
+    fixes=None,
+    files_changed: int = 0,
+    **_,
+) -> str:
     style = ansi if color else plain
     lines: List[str] = []
     for d in diagnostics:
@@ -93,8 +116,16 @@ def render(diagnostics, registry, *, concise: bool = False, sources: Optional[So
             lines.extend(finding(d, sources, style))
             lines.append("")
     if with_summary:
-        lines.extend(summary(diagnostics, fixable_hint=fixable_hint, problems=problems, fixes=fixes,
-                             files_changed=files_changed, style=style))
+        lines.extend(
+            summary(
+                diagnostics,
+                fixable_hint=fixable_hint,
+                problems=problems,
+                fixes=fixes,
+                files_changed=files_changed,
+                style=style,
+            )
+        )
     elif lines and lines[-1] == "":
         lines.pop()
     return "".join(line + "\n" for line in lines)

@@ -67,9 +67,16 @@ class Matcher:
     def patterns(self) -> List[Tuple[re.Pattern, str]]:
         """The `*` entries as regexes."""
         if self._patterns is None:
-            self._patterns = [(re.compile("\\.".join(_SEGMENTS if part == "*" else re.escape(part)
-                                                     for part in key.split(".")) + r"\Z"), key)
-                              for key in self.catalog if "*" in key]
+            self._patterns = [
+                (
+                    re.compile(
+                        "\\.".join(_SEGMENTS if part == "*" else re.escape(part) for part in key.split(".")) + r"\Z"
+                    ),
+                    key,
+                )
+                for key in self.catalog
+                if "*" in key
+            ]
         return self._patterns
 
     @property
@@ -263,8 +270,11 @@ class BlockingCallRule(Rule):
         matcher = self.matcher()
         func = node.func
         # cheap pre-check on attribute calls; a plain name may be an alias (`sleep as nap`)
-        if (isinstance(func, cst.Attribute) and matcher.terminals is not None
-                and func.attr.value not in matcher.terminals):
+        if (
+            isinstance(func, cst.Attribute)
+            and matcher.terminals is not None
+            and func.attr.value not in matcher.terminals
+        ):
             return None
         qualname = self.ctx.qualname(func)
         if qualname is None and matcher.patterns:
@@ -289,8 +299,11 @@ class BlockingCallRule(Rule):
                 for handler in anc.handlers:
                     if handler.type is None:
                         continue
-                    exprs = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) \
+                    exprs = (
+                        [e.value for e in handler.type.elements]
+                        if isinstance(handler.type, cst.Tuple)
                         else [handler.type]
+                    )
                     if any(self.ctx.qualname(e) in self.non_blocking_errors for e in exprs):
                         return True
             child = anc
@@ -305,8 +318,12 @@ class BlockingCallRule(Rule):
         if len(stack) < 3:
             return False
         node, attr, outer = stack[-1], stack[-2], stack[-3]
-        if not (isinstance(attr, cst.Attribute) and attr.value is node
-                and isinstance(outer, cst.Call) and outer.func is attr):
+        if not (
+            isinstance(attr, cst.Attribute)
+            and attr.value is node
+            and isinstance(outer, cst.Call)
+            and outer.func is attr
+        ):
             return False
         hit = self._hit(outer)
         if hit is None:
@@ -442,11 +459,15 @@ def consumed_here(ctx, node: cst.Call, ancestors=None) -> bool:
     `enumerate()`/`zip()`/`map()`...)? `ancestors`: those of `node`, nearest first (default: of
     the node being visited)."""
     child: cst.CSTNode = node
-    for anc in (ctx.ancestors() if ancestors is None else ancestors):
+    for anc in ctx.ancestors() if ancestors is None else ancestors:
         if isinstance(anc, (cst.For, cst.CompFor)):
             return anc.iter is child
-        if isinstance(anc, cst.Assign) and anc.value is child and len(anc.targets) == 1 \
-                and isinstance(anc.targets[0].target, cst.Name):
+        if (
+            isinstance(anc, cst.Assign)
+            and anc.value is child
+            and len(anc.targets) == 1
+            and isinstance(anc.targets[0].target, cst.Name)
+        ):
             # `content = self.get_content(p)`, then `for chunk in content:` in the same function
             return _iterated_later(ctx, anc.targets[0].target.value)
         if isinstance(anc, cst.Arg):
@@ -455,7 +476,7 @@ def consumed_here(ctx, node: cst.Call, ancestors=None) -> bool:
         if isinstance(anc, cst.Call) and isinstance(child, cst.Arg):
             name = ctx.qualname(anc.func) or ""
             if name.startswith("builtins."):
-                short = name[len("builtins."):]
+                short = name[len("builtins.") :]
                 if short in _CONSUMERS:
                     return True
                 if short in _PASS_THROUGH:
@@ -475,9 +496,13 @@ def _iterated_later(ctx, name: str) -> bool:
     for n in local_nodes(function.body):
         if isinstance(n, (cst.For, cst.CompFor)) and isinstance(n.iter, cst.Name) and n.iter.value == name:
             return True
-        if isinstance(n, cst.Call) and isinstance(n.func, cst.Name) and n.func.value in _CONSUMERS \
-                and any(isinstance(a.value, cst.Name) and a.value.value == name for a in n.args) \
-                and (ctx.qualname(n.func) or "").startswith("builtins."):
+        if (
+            isinstance(n, cst.Call)
+            and isinstance(n.func, cst.Name)
+            and n.func.value in _CONSUMERS
+            and any(isinstance(a.value, cst.Name) and a.value.value == name for a in n.args)
+            and (ctx.qualname(n.func) or "").startswith("builtins.")
+        ):
             return True
     return False
 
@@ -595,11 +620,15 @@ def _unpacked_from_pipe(ctx, value) -> bool:
     if not isinstance(value, cst.Name) or function is None:
         return False
     for n in local_nodes(function.body):
-        if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and \
-                ctx.qualname(n.value.func) in ("os.pipe", "os.pipe2"):
+        if (
+            isinstance(n, cst.Assign)
+            and isinstance(n.value, cst.Call)
+            and ctx.qualname(n.value.func) in ("os.pipe", "os.pipe2")
+        ):
             for t in n.targets:
                 if isinstance(t.target, (cst.Tuple, cst.List)) and any(
-                        isinstance(e.value, cst.Name) and e.value.value == value.value for e in t.target.elements):
+                    isinstance(e.value, cst.Name) and e.value.value == value.value for e in t.target.elements
+                ):
                     return True
     return False
 
@@ -608,8 +637,7 @@ def user_catalog(settings) -> Dict[str, str]:
     return dict(settings.blocking_calls)
 
 
-__all__ = ["BlockingCallRule", "Matcher", "awaited", "fix_fits_here", "loose_qualname", "to_thread_fix",
-           "user_catalog"]
+__all__ = ["BlockingCallRule", "Matcher", "awaited", "fix_fits_here", "loose_qualname", "to_thread_fix", "user_catalog"]
 
 
 def constructor_call(ctx, expr, depth: int = 0) -> Optional[cst.Call]:

@@ -11,8 +11,9 @@ from typing import NamedTuple, Optional, Sequence, Tuple
 
 NOWAIT_MODES = frozenset({"P_NOWAIT", "P_NOWAITO", "P_DETACH"})
 # Builtins that consume an iterator given to them on the spot, and the ones that pass it through.
-CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "dict", "next", "any", "all",
-                       "sum", "min", "max"})
+CONSUMERS = frozenset(
+    {"list", "tuple", "set", "frozenset", "sorted", "dict", "next", "any", "all", "sum", "min", "max"}
+)
 PASS_THROUGH = frozenset({"enumerate", "zip", "filter", "map", "iter", "reversed"})
 
 UNKNOWN = object()  # an argument that `*args` / `**kw` may or may not carry
@@ -47,7 +48,7 @@ def value_says_no_wait(test: str, value) -> bool:
     if test == "nowait-mode":
         return terminal(value.name) in NOWAIT_MODES
     if test.startswith("mentions:"):
-        return test[len("mentions:"):] in value.code
+        return test[len("mentions:") :] in value.code
     if test == "ip-literal":
         return _address_literal(value.code)
     if test == "pipe-end":
@@ -72,8 +73,9 @@ def _address_literal(code: str) -> bool:
     return True
 
 
-def pick_argument(positional: Sequence, keywords: Sequence[Tuple[str, object]], has_star: bool,
-                  position: int, keyword: str):
+def pick_argument(
+    positional: Sequence, keywords: Sequence[Tuple[str, object]], has_star: bool, position: int, keyword: str
+):
     """The value of the argument at `position` or named `keyword`: the value, None when it is not
     given, UNKNOWN when a `*args`/`**kw` may carry it."""
     for name, value in keywords:
@@ -88,8 +90,9 @@ def pick_argument(positional: Sequence, keywords: Sequence[Tuple[str, object]], 
 
 def specs_say_no_wait(specs, argument) -> bool:
     """`argument(position, keyword)` -> the value (see pick_argument), as an ArgValue."""
-    return bool(specs) and any(value_says_no_wait(test, argument(position, keyword))
-                               for position, keyword, test in specs)
+    return bool(specs) and any(
+        value_says_no_wait(test, argument(position, keyword)) for position, keyword, test in specs
+    )
 
 
 def marked_receiver(markers: Sequence[str], receiver: str, calls_text) -> bool:
@@ -110,5 +113,16 @@ def marker_words(markers: Sequence[str]) -> frozenset:
     return frozenset(out)
 
 
-__all__ = ["ArgValue", "CONSUMERS", "PASS_THROUGH", "NOWAIT_MODES", "UNKNOWN", "pick_argument",
-           "specs_say_no_wait", "terminal", "value_says_no_wait", "marked_receiver", "marker_words"]
+__all__ = [
+    "ArgValue",
+    "CONSUMERS",
+    "PASS_THROUGH",
+    "NOWAIT_MODES",
+    "UNKNOWN",
+    "pick_argument",
+    "specs_say_no_wait",
+    "terminal",
+    "value_says_no_wait",
+    "marked_receiver",
+    "marker_words",
+]

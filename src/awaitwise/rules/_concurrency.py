@@ -89,8 +89,11 @@ def code_at(ctx, node: cst.CSTNode, indents: List[str]) -> str:
     as full lines, nested blocks correctly indented, string contents untouched)."""
     from libcst._nodes.internal import CodegenState
 
-    state = CodegenState(default_indent=ctx.module.default_indent, default_newline=ctx.module.default_newline,
-                         indent_tokens=list(indents))
+    state = CodegenState(
+        default_indent=ctx.module.default_indent,
+        default_newline=ctx.module.default_newline,
+        indent_tokens=list(indents),
+    )
     node._codegen(state)
     return "".join(state.tokens)
 
@@ -114,8 +117,25 @@ def has_comment(ctx, *nodes) -> bool:
 
 
 _ATOMS: LazyTypes[cst.BaseExpression] = LazyTypes(
-    "Name", "Attribute", "Call", "Subscript", "Integer", "Float", "SimpleString", "List", "Tuple", "Dict", "Set",
-    "ListComp", "SetComp", "DictComp", "GeneratorExp", "Await", "ConcatenatedString", "FormattedString")
+    "Name",
+    "Attribute",
+    "Call",
+    "Subscript",
+    "Integer",
+    "Float",
+    "SimpleString",
+    "List",
+    "Tuple",
+    "Dict",
+    "Set",
+    "ListComp",
+    "SetComp",
+    "DictComp",
+    "GeneratorExp",
+    "Await",
+    "ConcatenatedString",
+    "FormattedString",
+)
 
 
 def operand_code(ctx, expr: cst.BaseExpression) -> str:
@@ -194,9 +214,22 @@ def _make_async_fix(ctx, func: cst.FunctionDef):
 # AW402: evidence that something bounds the concurrency
 # --------------------------------------------------------------------------------------------
 
-_LIMITER_CALLS = frozenset({"Semaphore", "BoundedSemaphore", "CapacityLimiter", "Limiter", "AsyncLimiter",
-                            "acquire", "acquire_on_behalf_of", "Queue", "LifoQueue", "PriorityQueue",
-                            "create_memory_object_stream", "open_memory_channel"})
+_LIMITER_CALLS = frozenset(
+    {
+        "Semaphore",
+        "BoundedSemaphore",
+        "CapacityLimiter",
+        "Limiter",
+        "AsyncLimiter",
+        "acquire",
+        "acquire_on_behalf_of",
+        "Queue",
+        "LifoQueue",
+        "PriorityQueue",
+        "create_memory_object_stream",
+        "open_memory_channel",
+    }
+)
 _LIMITER_WORD = re.compile(r"semaphore|limiter|throttl|concurrency|(^|_)sem(s|aphore)?(_|$)|(^|_)limit", re.I)
 
 
@@ -282,8 +315,13 @@ def _received_names(ctx, cache: dict):
             bindings.append((k, n.target, n.value))
         elif isinstance(n, cst.For):
             bindings.append((k, n.target, None if n.asynchronous is not None else n.iter))
-        elif isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and isinstance(n.func.value, cst.Name) \
-                and n.func.attr.value in _GROWING and n.args:
+        elif (
+            isinstance(n, cst.Call)
+            and isinstance(n.func, cst.Attribute)
+            and isinstance(n.func.value, cst.Name)
+            and n.func.attr.value in _GROWING
+            and n.args
+        ):
             bindings.append((k, n.func.value, n))
     for k, target, value in bindings:
         sources: Optional[Set[str]] = set() if value is None else None

@@ -196,9 +196,10 @@ def coroutine_tokens(settings, project=None) -> FrozenSet[str]:
     if project is None:
         return base
 
-    return project.memo(("coroutine_tokens", settings.coroutine_functions),
-                        lambda: base | project.coroutine_names() | _library_aliases(settings, project)
-                        | _installed_tops(project))
+    return project.memo(
+        ("coroutine_tokens", settings.coroutine_functions),
+        lambda: base | project.coroutine_names() | _library_aliases(settings, project) | _installed_tops(project),
+    )
 
 
 def _installed_tops(project) -> FrozenSet[str]:
@@ -219,13 +220,21 @@ def _library_aliases(settings, project) -> FrozenSet[str]:
     anything in a module the catalog or the configuration names."""
 
     def compute():
-        roots = COROUTINE_MODULES | frozenset(n.split(".", 1)[0] for n in settings.coroutine_functions) \
+        roots = (
+            COROUTINE_MODULES
+            | frozenset(n.split(".", 1)[0] for n in settings.coroutine_functions)
             | _installed_tops(project)
+        )
         wanted = frozenset(settings.coroutine_functions)
         return project.alias_names(
-            lambda ref: ref is not None and (
-                (ref[0] == "external" and (ref[1] in wanted or ref[1].split(".", 1)[0].rstrip("()") in roots))
-                or (ref[0] == "def" and f"{ref[1]}.{ref[2]}" in wanted)))
+            lambda ref: (
+                ref is not None
+                and (
+                    (ref[0] == "external" and (ref[1] in wanted or ref[1].split(".", 1)[0].rstrip("()") in roots))
+                    or (ref[0] == "def" and f"{ref[1]}.{ref[2]}" in wanted)
+                )
+            )
+        )
 
     return project.memo(("coroutine_library_aliases", settings.coroutine_functions), compute)
 
@@ -244,9 +253,14 @@ def coroutine_callee_names(settings, project=None) -> FrozenSet[str]:
     project's module-level aliases of coroutine functions (the same aliases as coroutine_tokens)."""
     if project is None:
         return _catalog_terminals(tuple(settings.coroutine_functions))
-    return project.memo(("coroutine_callee_names", settings.coroutine_functions),
-                        lambda: _catalog_terminals(tuple(settings.coroutine_functions))
-                        | coroutine_tokens(settings, project) | _installed_names(project))
+    return project.memo(
+        ("coroutine_callee_names", settings.coroutine_functions),
+        lambda: (
+            _catalog_terminals(tuple(settings.coroutine_functions))
+            | coroutine_tokens(settings, project)
+            | _installed_names(project)
+        ),
+    )
 
 
 def coroutine_bare_names(settings, project=None) -> FrozenSet[str]:
@@ -256,10 +270,15 @@ def coroutine_bare_names(settings, project=None) -> FrozenSet[str]:
     local rebinding (`get = self.get`) and the file's own `async def`s are the caller's to add."""
     if project is None:
         return _catalog_terminals(tuple(settings.coroutine_functions))
-    return project.memo(("coroutine_bare_names", settings.coroutine_functions),
-                        lambda: _catalog_terminals(tuple(settings.coroutine_functions))
-                        | project.module_coroutine_names() | _library_aliases(settings, project)
-                        | _installed_names(project))
+    return project.memo(
+        ("coroutine_bare_names", settings.coroutine_functions),
+        lambda: (
+            _catalog_terminals(tuple(settings.coroutine_functions))
+            | project.module_coroutine_names()
+            | _library_aliases(settings, project)
+            | _installed_names(project)
+        ),
+    )
 
 
 def target_qualname(entry, facts, project) -> Optional[str]:
@@ -310,8 +329,9 @@ def _target_may_be_coroutine(entry, facts, settings, project) -> bool:
     q = target_qualname(entry, facts, project)
     if q is None:
         return True
-    return project.memo(("coroutine_qualname", q, settings.coroutine_functions),
-                        lambda: _qualname_is_coroutine(q, settings, project))
+    return project.memo(
+        ("coroutine_qualname", q, settings.coroutine_functions), lambda: _qualname_is_coroutine(q, settings, project)
+    )
 
 
 def _qualname_is_coroutine(q: str, settings, project) -> bool:
@@ -325,8 +345,7 @@ def _qualname_is_coroutine(q: str, settings, project) -> bool:
         return False
     if ref[0] == "external":
         libs = project.libraries
-        return ref[1] in configured or ref[1] in COROUTINE_FUNCTIONS or (
-            libs is not None and libs.is_coroutine(ref[1]))
+        return ref[1] in configured or ref[1] in COROUTINE_FUNCTIONS or (libs is not None and libs.is_coroutine(ref[1]))
     callee = project.callee_of(ref)
     return project.is_coroutine_callee(callee) or (callee is not None and callee.qualname in configured)
 
@@ -338,8 +357,18 @@ def module_tokens(modules: FrozenSet[str], project=None) -> FrozenSet[str]:
     return modules | project.external_alias_names(modules)
 
 
-__all__ = ["Target", "index", "qualname", "coroutine_target", "canonical", "shown", "coroutine_tokens",
-           "coroutine_callee_names", "coroutine_bare_names", "module_tokens"]
+__all__ = [
+    "Target",
+    "index",
+    "qualname",
+    "coroutine_target",
+    "canonical",
+    "shown",
+    "coroutine_tokens",
+    "coroutine_callee_names",
+    "coroutine_bare_names",
+    "module_tokens",
+]
 
 
 class _Either:

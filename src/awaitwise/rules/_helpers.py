@@ -12,7 +12,8 @@ from ..screening import LazyTypes
 from ..walker import children
 
 _SCOPE_NODES: LazyTypes[Union[cst.FunctionDef, cst.Lambda, cst.ClassDef]] = LazyTypes(
-    "FunctionDef", "Lambda", "ClassDef")
+    "FunctionDef", "Lambda", "ClassDef"
+)
 
 
 def needs_parens_for_await(ctx, node: cst.CSTNode) -> bool:
@@ -59,8 +60,9 @@ def module_ref(ctx, module: str):
 
 def call_args_code(ctx, call: cst.Call) -> str:
     """The source of a call's arguments, as written (`a, b=1, *c`)."""
-    return ", ".join(ctx.module.code_for_node(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip()
-                     for arg in call.args)
+    return ", ".join(
+        ctx.module.code_for_node(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip() for arg in call.args
+    )
 
 
 def short(qualname: Optional[str]) -> str:

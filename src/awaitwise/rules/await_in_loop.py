@@ -11,18 +11,94 @@ from ._concurrency import code, local_nodes, received_from, terminal
 
 # Awaited methods whose order matters or that touch shared state: streams, queues, locks,
 # connections, sleeps. A loop awaiting one of these is sequential on purpose.
-_STATEFUL = frozenset({
-    "acquire", "release", "wait", "join", "put", "put_nowait", "get_nowait", "send", "sendall", "sendto",
-    "send_bytes", "send_text", "send_json", "send_str", "send_message", "send_all", "receive", "receive_bytes",
-    "receive_text", "receive_json", "receive_some", "recv", "read", "readline", "readexactly", "readuntil",
-    "readany", "write", "writelines", "drain", "flush", "close", "aclose", "sleep", "commit", "rollback",
-    "execute", "executemany", "executescript", "publish", "emit", "notify", "asend", "athrow", "anext",
-    "__anext__", "start", "stop", "shutdown", "cancel", "connect", "wait_closed", "checkpoint",
-})
+_STATEFUL = frozenset(
+    {
+        "acquire",
+        "release",
+        "wait",
+        "join",
+        "put",
+        "put_nowait",
+        "get_nowait",
+        "send",
+        "sendall",
+        "sendto",
+        "send_bytes",
+        "send_text",
+        "send_json",
+        "send_str",
+        "send_message",
+        "send_all",
+        "receive",
+        "receive_bytes",
+        "receive_text",
+        "receive_json",
+        "receive_some",
+        "recv",
+        "read",
+        "readline",
+        "readexactly",
+        "readuntil",
+        "readany",
+        "write",
+        "writelines",
+        "drain",
+        "flush",
+        "close",
+        "aclose",
+        "sleep",
+        "commit",
+        "rollback",
+        "execute",
+        "executemany",
+        "executescript",
+        "publish",
+        "emit",
+        "notify",
+        "asend",
+        "athrow",
+        "anext",
+        "__anext__",
+        "start",
+        "stop",
+        "shutdown",
+        "cancel",
+        "connect",
+        "wait_closed",
+        "checkpoint",
+    }
+)
 # Verbs that start stateful method names: `send_request_start`, `async_close`, `_write_frame`.
-_STATEFUL_VERBS = ("acquire", "release", "wait", "join", "put", "send", "receive", "recv", "read", "write",
-                   "drain", "flush", "close", "sleep", "commit", "rollback", "execute", "publish", "emit",
-                   "notify", "start", "stop", "shutdown", "cancel", "connect", "disconnect", "lock", "unlock")
+_STATEFUL_VERBS = (
+    "acquire",
+    "release",
+    "wait",
+    "join",
+    "put",
+    "send",
+    "receive",
+    "recv",
+    "read",
+    "write",
+    "drain",
+    "flush",
+    "close",
+    "sleep",
+    "commit",
+    "rollback",
+    "execute",
+    "publish",
+    "emit",
+    "notify",
+    "start",
+    "stop",
+    "shutdown",
+    "cancel",
+    "connect",
+    "disconnect",
+    "lock",
+    "unlock",
+)
 
 
 def _stateful(name: str) -> bool:
@@ -30,7 +106,7 @@ def _stateful(name: str) -> bool:
         return True
     bare = name.lstrip("_")
     if bare.startswith("async_"):
-        bare = bare[len("async_"):]
+        bare = bare[len("async_") :]
     return any(bare == verb or bare.startswith(verb + "_") for verb in _STATEFUL_VERBS)
 
 
@@ -142,8 +218,10 @@ class AwaitInLoop(Rule):
             return
         awaits: List[cst.Await] = []
         for inner in local_nodes(node.body):
-            if isinstance(inner, (cst.Break, cst.Return, cst.Raise, cst.Yield, cst.FunctionDef, cst.ClassDef,
-                                  cst.Global, cst.Nonlocal)):
+            if isinstance(
+                inner,
+                (cst.Break, cst.Return, cst.Raise, cst.Yield, cst.FunctionDef, cst.ClassDef, cst.Global, cst.Nonlocal),
+            ):
                 return
             if isinstance(inner, (cst.With, cst.For, cst.CompFor)) and inner.asynchronous is not None:
                 return
@@ -162,8 +240,11 @@ class AwaitInLoop(Rule):
                 return
             if self._asks_the_source(aw, sources) or self._searches(node, aw, derived):
                 return
-        self.report(awaits[0], "`await` in a loop runs the iterations one at a time, and they look independent; "
-                               "run them concurrently with `asyncio.gather(...)` or a TaskGroup")
+        self.report(
+            awaits[0],
+            "`await` in a loop runs the iterations one at a time, and they look independent; "
+            "run them concurrently with `asyncio.gather(...)` or a TaskGroup",
+        )
 
     def _independent_call(self, aw: cst.Await, derived: Set[str]) -> bool:
         call = aw.expression
@@ -195,8 +276,10 @@ class AwaitInLoop(Rule):
             n = stack.pop()
             if isinstance(n, cst.If) and any(a is aw for a in local_nodes(n.body)):
                 tests = [c for c in local_nodes(n.test) if isinstance(c, cst.Comparison)]
-                if any(isinstance(t.operator, (cst.Equal, cst.Is)) for c in tests for t in c.comparisons) \
-                        and _names_read(n.test) & derived:
+                if (
+                    any(isinstance(t.operator, (cst.Equal, cst.Is)) for c in tests for t in c.comparisons)
+                    and _names_read(n.test) & derived
+                ):
                     return True
             stack.extend(n.children)
         return False
@@ -209,7 +292,8 @@ class AwaitInLoop(Rule):
                 for small in stmt.body:
                     if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
                         if _names_read(small.value) & derived and not any(
-                                isinstance(n, cst.Await) for n in local_nodes(small.value)):
+                            isinstance(n, cst.Await) for n in local_nodes(small.value)
+                        ):
                             derived |= _written(small)
         return derived
 
@@ -253,12 +337,14 @@ class AwaitInLoop(Rule):
 
 def _ordered(iterable) -> bool:
     """`reversed(...)` / `sorted(...)`: the loop keeps an order (cleanup in reverse)."""
-    return isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and \
-        iterable.func.value in ("reversed", "sorted")
+    return (
+        isinstance(iterable, cst.Call)
+        and isinstance(iterable.func, cst.Name)
+        and iterable.func.value in ("reversed", "sorted")
+    )
 
 
 def _body_statements(body) -> List[cst.CSTNode]:
     if isinstance(body, cst.SimpleStatementSuite):
         return [cst.SimpleStatementLine(body=body.body)]
     return list(body.body)
-

@@ -61,8 +61,12 @@ class BlockingSleep(BlockingCallRule):
         module = next((m for m in _SLEEP_MODULES if self.ctx.module_alias(m)), "asyncio")
         ref, imports = module_ref(self.ctx, module)
         inner = f"{ref}.sleep({call_args_code(self.ctx, node)})"
-        return fixes.fix("safe", f"Replace with `await {module}.sleep(...)`",
-                         fixes.replace(node, awaited(self.ctx, node, inner)), imports=imports)
+        return fixes.fix(
+            "safe",
+            f"Replace with `await {module}.sleep(...)`",
+            fixes.replace(node, awaited(self.ctx, node, inner)),
+            imports=imports,
+        )
 
     def message(self, qualname: str, advice: str) -> str:
         module = next((m for m in _SLEEP_MODULES if self.ctx.module_alias(m)), "asyncio")

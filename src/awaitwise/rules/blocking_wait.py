@@ -68,13 +68,21 @@ class BlockingWait(BlockingCallRule):
     def does_not_block(self, node: cst.Call, key: str) -> bool:
         if super().does_not_block(node, key):
             return True
-        if key in catalogs.FRESH_LOCK_ACQUIRE and isinstance(node.func, cst.Attribute) and \
-                isinstance(node.func.value, cst.Name):
+        if (
+            key in catalogs.FRESH_LOCK_ACQUIRE
+            and isinstance(node.func, cst.Attribute)
+            and isinstance(node.func.value, cst.Name)
+        ):
             # a lock this coroutine created itself (`lock = threading.Lock()` in its own body)
             name = node.func.value.value
             binding, where = self.ctx.binding_of(name)
-            if binding is not None and binding.kind == "value" and isinstance(binding.target, cst.Call) and \
-                    where is self.ctx.scope and not self._escapes(name):
+            if (
+                binding is not None
+                and binding.kind == "value"
+                and isinstance(binding.target, cst.Call)
+                and where is self.ctx.scope
+                and not self._escapes(name)
+            ):
                 return True
         bound = catalogs.QUEUE_PUT.get(key)
         if bound is None or not isinstance(node.func, cst.Attribute):
@@ -109,6 +117,4 @@ class BlockingWait(BlockingCallRule):
     def call_blocks(cls, key: str, argument, receiver, calls_text, consumed: bool) -> bool:
         # the queue's constructor is not followed into helpers: an unbounded queue never blocks
         # a `put`, so an unknown one is not taken to
-        return key not in catalogs.QUEUE_PUT and super().call_blocks(key, argument, receiver, calls_text,
-                                                                     consumed)
-
+        return key not in catalogs.QUEUE_PUT and super().call_blocks(key, argument, receiver, calls_text, consumed)

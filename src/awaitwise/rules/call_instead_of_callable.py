@@ -69,12 +69,14 @@ class CallInsteadOfCallable(Rule):
     fix = "safe"
     needs_async = False
 
-
     @classmethod
     def screen_facts(cls, facts, settings, project):
         # an API taking a callable, given the result of a call
-        apis = _TERMINALS if project is None else project.memo(
-            "callable_args_names", lambda: _TERMINALS | module_tokens(CALLABLE_MODULES, project))
+        apis = (
+            _TERMINALS
+            if project is None
+            else project.memo("callable_args_names", lambda: _TERMINALS | module_tokens(CALLABLE_MODULES, project))
+        )
         return pairs_any(facts.arg_calls, apis, None, facts)
 
     @classmethod
@@ -87,8 +89,9 @@ class CallInsteadOfCallable(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        terminal = func.attr.value if isinstance(func, cst.Attribute) else (
-            func.value if isinstance(func, cst.Name) else None)
+        terminal = (
+            func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else None)
+        )
         if terminal is None or (isinstance(func, cst.Attribute) and terminal not in _TERMINALS):
             return
         if not node.args:
@@ -109,16 +112,21 @@ class CallInsteadOfCallable(Rule):
         name = shown(self.ctx, inner.func)
         wants_async = api in ASYNC_FUNCTION_APIS
         if is_coroutine == wants_async:
-            message = (f"`{name}(...)` runs here and its result is passed to `{api_name}()`, which expects a "
-                       f"callable; pass `{name}` and its arguments instead")
+            message = (
+                f"`{name}(...)` runs here and its result is passed to `{api_name}()`, which expects a "
+                f"callable; pass `{name}` and its arguments instead"
+            )
             fix = self._fix(node, arg, inner, how)
         elif is_coroutine:
-            message = (f"`{name}(...)` creates a coroutine, but `{api_name}()` expects a sync callable and "
-                       "would never await it; await the coroutine or schedule it with `asyncio.create_task`")
+            message = (
+                f"`{name}(...)` creates a coroutine, but `{api_name}()` expects a sync callable and "
+                "would never await it; await the coroutine or schedule it with `asyncio.create_task`"
+            )
             fix = None
         else:
-            message = (f"`{name}(...)` runs here and its result is passed to `{api_name}()`, which expects "
-                       "an async function")
+            message = (
+                f"`{name}(...)` runs here and its result is passed to `{api_name}()`, which expects an async function"
+            )
             fix = None
         self.report(inner, message, fix)
 
@@ -143,7 +151,7 @@ class CallInsteadOfCallable(Rule):
         args = inner.args
         positional = [a for a in args if a.keyword is None and a.star != "**"]
         keywords = [a for a in args if a.keyword is not None or a.star == "**"]
-        if any(a.keyword is None and a.star != "**" for a in args[len(positional):]):
+        if any(a.keyword is None and a.star != "**" for a in args[len(positional) :]):
             return None  # positional after keyword: keep it simple
         parts = [_arg_text(code, a) for a in positional]
         kw_parts = [_arg_text(code, a) for a in keywords]
@@ -164,7 +172,7 @@ class CallInsteadOfCallable(Rule):
                 return None
             if arg.keyword is not None:
                 return None
-            later = outer.args[list(outer.args).index(arg) + 1:]
+            later = outer.args[list(outer.args).index(arg) + 1 :]
             if any(a.keyword is None for a in later):
                 return None  # more positional arguments follow: they would mix with the call's
             replacement = ", ".join([func_code] + parts + kw_parts)

@@ -78,8 +78,11 @@ def _always_raises(stmts: Sequence[cst.CSTNode]) -> bool:
             for small in stmt.body:
                 if isinstance(small, cst.Raise):
                     return True
-                if (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
-                        and dotted(small.value.func) in _NO_RETURN):
+                if (
+                    isinstance(small, cst.Expr)
+                    and isinstance(small.value, cst.Call)
+                    and dotted(small.value.func) in _NO_RETURN
+                ):
                     return True
                 if isinstance(small, (cst.Return, cst.Break, cst.Continue)):
                     return False
@@ -107,8 +110,11 @@ def _always_raises(stmts: Sequence[cst.CSTNode]) -> bool:
         if isinstance(stmt, _TRY.types):
             if stmt.finalbody is not None and _always_raises(_block(stmt.finalbody.body)):
                 return True
-            if (_always_raises(_block(stmt.body)) and stmt.orelse is None
-                    and all(_always_raises(_block(h.body)) for h in stmt.handlers)):
+            if (
+                _always_raises(_block(stmt.body))
+                and stmt.orelse is None
+                and all(_always_raises(_block(h.body)) for h in stmt.handlers)
+            ):
                 return True
             if _escapes([stmt]):
                 return False
@@ -125,19 +131,48 @@ def _block(body) -> list:
 
 
 # Calls that hand an exception (or the cancellation) on to someone else; logging is not one.
-_NOT_FORWARDING = frozenset({"isinstance", "issubclass", "type", "str", "repr", "id", "print", "len", "getattr",
-                             "hasattr", "format", "debug", "info", "warning", "warn", "error", "exception",
-                             "critical", "log", "print_exc", "format_exc", "format_exception"})
+_NOT_FORWARDING = frozenset(
+    {
+        "isinstance",
+        "issubclass",
+        "type",
+        "str",
+        "repr",
+        "id",
+        "print",
+        "len",
+        "getattr",
+        "hasattr",
+        "format",
+        "debug",
+        "info",
+        "warning",
+        "warn",
+        "error",
+        "exception",
+        "critical",
+        "log",
+        "print_exc",
+        "format_exc",
+        "format_exception",
+    }
+)
 _FUTURE_COMPLETION = frozenset({"set_exception", "set_result", "set_running_or_notify_cancel"})
 
 
 def _shielded(with_node: cst.With) -> bool:
     """`with CancelScope(shield=True):` (trio/anyio): no cancellation from outside gets in."""
     return with_node.asynchronous is None and any(
-        isinstance(item.item, cst.Call) and any(
-            a.keyword is not None and a.keyword.value == "shield"
-            and isinstance(a.value, cst.Name) and a.value.value == "True" for a in item.item.args)
-        for item in with_node.items)
+        isinstance(item.item, cst.Call)
+        and any(
+            a.keyword is not None
+            and a.keyword.value == "shield"
+            and isinstance(a.value, cst.Name)
+            and a.value.value == "True"
+            for a in item.item.args
+        )
+        for item in with_node.items
+    )
 
 
 def _can_be_cancelled(body) -> bool:
@@ -158,15 +193,28 @@ def _can_be_cancelled(body) -> bool:
 
 # Calls that start a coroutine as a task of its own (by the called name; `run` only as one of
 # _RUNNERS): what they are handed is a task's outermost coroutine.
-_TASK_STARTERS = frozenset({"create_task", "ensure_future", "start_soon", "run_coroutine_threadsafe",
-                            "async_create_task", "async_create_background_task", "create_background_task",
-                            "spawn_callback", "add_callback", "convert_yielded", "run_until_complete"})
+_TASK_STARTERS = frozenset(
+    {
+        "create_task",
+        "ensure_future",
+        "start_soon",
+        "run_coroutine_threadsafe",
+        "async_create_task",
+        "async_create_background_task",
+        "create_background_task",
+        "spawn_callback",
+        "add_callback",
+        "convert_yielded",
+        "run_until_complete",
+    }
+)
 _RUNNERS = frozenset({"asyncio.run", "trio.run", "anyio.run", "uvloop.run", "asyncio.Runner().run"})
 _RUNNER_MODULES = frozenset({"asyncio", "trio", "anyio", "uvloop", "Runner"})
 
 # Calls that never return (they raise, or end the process).
-_NO_RETURN = frozenset({"pytest.fail", "pytest.skip", "pytest.xfail", "pytest.exit", "sys.exit", "os._exit",
-                        "os.abort"})
+_NO_RETURN = frozenset(
+    {"pytest.fail", "pytest.skip", "pytest.xfail", "pytest.exit", "sys.exit", "os._exit", "os.abort"}
+)
 
 
 def _exit_protocol(ctx, handler: cst.ExceptHandler) -> bool:
@@ -183,8 +231,13 @@ def _exit_protocol(ctx, handler: cst.ExceptHandler) -> bool:
         return False
     caught, value = handler.name.name.value, params[2].name.value
     stmts = _block(handler.body)
-    if not any(isinstance(stmt, cst.If) and stmt.orelse is None and _is_not(stmt.test, caught, value)
-               and _always_raises(_block(stmt.body)) for stmt in stmts):
+    if not any(
+        isinstance(stmt, cst.If)
+        and stmt.orelse is None
+        and _is_not(stmt.test, caught, value)
+        and _always_raises(_block(stmt.body))
+        for stmt in stmts
+    ):
         return False
     if _returns_false(stmts[-1]):
         return True  # this path returns a false value: whatever the others return
@@ -193,8 +246,11 @@ def _exit_protocol(ctx, handler: cst.ExceptHandler) -> bool:
         node = stack.pop()
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        if isinstance(node, cst.Return) and node.value is not None and not (
-                isinstance(node.value, cst.Name) and node.value.value in ("False", "None")):
+        if (
+            isinstance(node, cst.Return)
+            and node.value is not None
+            and not (isinstance(node.value, cst.Name) and node.value.value in ("False", "None"))
+        ):
             return False  # it may return true, which suppresses the exception
         stack.extend(node.children)
     return True
@@ -224,8 +280,11 @@ def _returns_false(stmt) -> bool:
 
 def _is_not(test, a: str, b: str) -> bool:
     """`a is not b` (either way round)."""
-    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
-            and isinstance(test.comparisons[0].operator, cst.IsNot)):
+    if not (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].operator, cst.IsNot)
+    ):
         return False
     left, right = test.left, test.comparisons[0].comparator
     names = {n.value for n in (left, right) if isinstance(n, cst.Name)}
@@ -389,8 +448,11 @@ class CancellationSwallowed(Rule):
     def needs_body(cls, words):
         # `self._task.cancel()` in any method decides whether a handler elsewhere swallows it, and
         # `create_task(self.serve())` whether `serve` is a task's outermost coroutine
-        return "cancel" in words or not _TASK_STARTERS.isdisjoint(words) or (
-            "run" in words and not _RUNNER_MODULES.isdisjoint(words))
+        return (
+            "cancel" in words
+            or not _TASK_STARTERS.isdisjoint(words)
+            or ("run" in words and not _RUNNER_MODULES.isdisjoint(words))
+        )
 
     @classmethod
     def screen_facts(cls, facts, settings, project):
@@ -420,8 +482,11 @@ class CancellationSwallowed(Rule):
             return
         if self._ends_the_task(try_node, node):
             return
-        self.report(node, f"{caught} in a coroutine can finish without re-raising, which swallows the task's "
-                          f"cancellation; re-raise it (bare `raise`) after any cleanup")
+        self.report(
+            node,
+            f"{caught} in a coroutine can finish without re-raising, which swallows the task's "
+            f"cancellation; re-raise it (bare `raise`) after any cleanup",
+        )
 
     def _ends_the_task(self, try_node, handler) -> bool:
         """The "task that ends" pattern: the coroutine stops once the handler has run, without
@@ -443,16 +508,24 @@ class CancellationSwallowed(Rule):
             for anc in self.ctx.ancestors():
                 if anc is function:
                     return True
-                if isinstance(anc, _TRY.types) and anc is not try_node and anc.finalbody is not None and \
-                        _can_be_cancelled(anc.finalbody.body):
+                if (
+                    isinstance(anc, _TRY.types)
+                    and anc is not try_node
+                    and anc.finalbody is not None
+                    and _can_be_cancelled(anc.finalbody.body)
+                ):
                     return False
             return False
         body = _block(function.body)
         for k, stmt in enumerate(body):  # noqa: B007 - k, the try's position, is read after the loop
             if stmt is try_node:
                 break
-            if isinstance(stmt, (cst.While, cst.For)) and stmt.orelse is None and _block(stmt.body) \
-                    and _block(stmt.body)[-1] is try_node:
+            if (
+                isinstance(stmt, (cst.While, cst.For))
+                and stmt.orelse is None
+                and _block(stmt.body)
+                and _block(stmt.body)[-1] is try_node
+            ):
                 if not _leaves_loop(stmts):  # the loop must end
                     return False
                 break
@@ -460,9 +533,10 @@ class CancellationSwallowed(Rule):
             return False
         if _escapes(stmts) and not _leaves_loop(stmts):
             return False  # `return value` / `continue`
-        rest = body[k + 1:]
+        rest = body[k + 1 :]
         return not any(_can_be_cancelled(stmt) for stmt in rest) and not any(
-            isinstance(n, cst.Return) and n.value is not None for stmt in rest for n in _frame_nodes(stmt, False))
+            isinstance(n, cst.Return) and n.value is not None for stmt in rest for n in _frame_nodes(stmt, False)
+        )
 
     def _started_as_task(self, function) -> bool:
         """Does the code hand this coroutine to a task starter, called or not: a method as
@@ -488,14 +562,23 @@ class CancellationSwallowed(Rule):
                 if not (isinstance(n, cst.Call) and n.args):
                     continue
                 func = n.func
-                name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(
-                    func, cst.Name) else None
+                name = (
+                    func.attr.value
+                    if isinstance(func, cst.Attribute)
+                    else func.value
+                    if isinstance(func, cst.Name)
+                    else None
+                )
                 if name not in _TASK_STARTERS and not (name == "run" and self.ctx.qualname(func) in _RUNNERS):
                     continue
                 for arg in n.args:
                     value = arg.value.func if isinstance(arg.value, cst.Call) else arg.value
-                    if on_self and isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) \
-                            and value.value.value in ("self", "cls"):
+                    if (
+                        on_self
+                        and isinstance(value, cst.Attribute)
+                        and isinstance(value.value, cst.Name)
+                        and value.value.value in ("self", "cls")
+                    ):
                         found.add(value.attr.value)
                     elif not on_self and isinstance(value, cst.Name):
                         found.add(value.value)
@@ -545,7 +628,7 @@ class CancellationSwallowed(Rule):
                 )
                 if fname not in ("wait_for", "gather", "shield", "wait"):
                     return False
-                targets = [a.value for a in expr.args if a.keyword is None][:1 if fname != "gather" else None]
+                targets = [a.value for a in expr.args if a.keyword is None][: 1 if fname != "gather" else None]
                 if not targets:
                     return False
             for t in targets:
@@ -564,8 +647,10 @@ class CancellationSwallowed(Rule):
         found = getattr(self, "_module_cancels", None)
         if found is None:
             found = self._module_cancels = {
-                code(self.ctx, n.func.value) for n in all_nodes(self.ctx.module)
-                if is_call_to(n, "cancel") and isinstance(n.func.value, cst.Attribute)}
+                code(self.ctx, n.func.value)
+                for n in all_nodes(self.ctx.module)
+                if is_call_to(n, "cancel") and isinstance(n.func.value, cst.Attribute)
+            }
         return found
 
     def _cancelled_via_loop(self, function, collection, cancelled) -> bool:

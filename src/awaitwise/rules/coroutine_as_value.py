@@ -12,15 +12,39 @@ from ._coroutines import CoroutineRule, coroutine_target, shown
 from ._helpers import can_add_await, needs_parens_for_await
 
 # Builtins that turn their argument into text or a number (or print it).
-_CONVERTERS = frozenset({
-    "builtins.str", "builtins.repr", "builtins.print", "builtins.int", "builtins.float", "builtins.bool",
-    "builtins.format", "builtins.round", "builtins.abs", "builtins.ascii",
-})
+_CONVERTERS = frozenset(
+    {
+        "builtins.str",
+        "builtins.repr",
+        "builtins.print",
+        "builtins.int",
+        "builtins.float",
+        "builtins.bool",
+        "builtins.format",
+        "builtins.round",
+        "builtins.abs",
+        "builtins.ascii",
+    }
+)
 _NUMERIC_UNARY: LazyTypes[Union[cst.Minus, cst.Plus, cst.BitInvert]] = LazyTypes("Minus", "Plus", "BitInvert")
 # What a coroutine object really has: using these is working with the coroutine, not its result.
 _CONVERTER_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in _CONVERTERS)
-_COROUTINE_ATTRS = frozenset({"send", "throw", "close", "__await__", "cr_await", "cr_code", "cr_frame",
-                              "cr_running", "cr_origin", "cr_suspended", "__name__", "__qualname__"})
+_COROUTINE_ATTRS = frozenset(
+    {
+        "send",
+        "throw",
+        "close",
+        "__await__",
+        "cr_await",
+        "cr_code",
+        "cr_frame",
+        "cr_running",
+        "cr_origin",
+        "cr_suspended",
+        "__name__",
+        "__qualname__",
+    }
+)
 
 
 class CoroutineAsValue(CoroutineRule):
@@ -77,14 +101,14 @@ class CoroutineAsValue(CoroutineRule):
     summary = "coroutine used as a bool, string or number"
     fix = "sometimes"
 
-
     @classmethod
     def screen_facts(cls, facts, settings, project):
         # a call used as a value (tests, operands, f-strings, attributes, returns) or passed to
         # a converter (`str(f())`), that may reach a coroutine function
         names = cls.callee_names(facts, settings, project)
-        return (cls.calls_reach(facts.value_attrs, facts, settings, project)
-                or pairs_any(facts.arg_calls, _CONVERTER_NAMES, names, facts))
+        return cls.calls_reach(facts.value_attrs, facts, settings, project) or pairs_any(
+            facts.arg_calls, _CONVERTER_NAMES, names, facts
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         use = self._value_use(node)
@@ -130,8 +154,7 @@ class CoroutineAsValue(CoroutineRule):
             return "an operand"
         if isinstance(parent, cst.Subscript) and parent.value is node:
             return "a container (indexed)"
-        if (isinstance(parent, cst.Attribute) and parent.value is node
-                and parent.attr.value not in _COROUTINE_ATTRS):
+        if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value not in _COROUTINE_ATTRS:
             return f"an object (`.{parent.attr.value}`)"
         if isinstance(parent, cst.WithItem) and parent.item is node:
             return "a context manager (a coroutine is not one, so the `with` fails)"

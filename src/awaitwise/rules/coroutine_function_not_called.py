@@ -55,12 +55,14 @@ class CoroutineFunctionNotCalled(CoroutineRule):
     summary = "coroutine function passed where a coroutine is expected"
     fix = "safe"
 
-
     @classmethod
     def screen_facts(cls, facts, settings, project):
         # an API taking a coroutine, given a name that may be a coroutine function
-        apis = _TERMINALS if project is None else project.memo(
-            "coroutine_args_names", lambda: _TERMINALS | module_tokens(_API_MODULES, project))
+        apis = (
+            _TERMINALS
+            if project is None
+            else project.memo("coroutine_args_names", lambda: _TERMINALS | module_tokens(_API_MODULES, project))
+        )
         return pairs_any(facts.name_args, apis, cls.callee_names(facts, settings, project), facts)
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -92,5 +94,6 @@ class CoroutineFunctionNotCalled(CoroutineRule):
         if target.callee is not None and target.callee.required_args() == 0:
             call = f"{name}()"
             fix = fixes.fix("safe", f"Call it: `{call}`", fixes.insert_after(value, "()"))
-        self.report(value, f"`{name}` is a coroutine function, but `{api_name}()` expects a coroutine; "
-                           f"call it: `{call}`", fix)
+        self.report(
+            value, f"`{name}` is a coroutine function, but `{api_name}()` expects a coroutine; call it: `{call}`", fix
+        )

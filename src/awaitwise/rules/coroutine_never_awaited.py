@@ -48,7 +48,6 @@ class CoroutineNeverAwaited(CoroutineRule):
     summary = "coroutine stored in a local that is never awaited, returned, passed or stored"
     fix = None
 
-
     @classmethod
     def screen_facts(cls, facts, settings, project):
         # a call assigned to a plain name in a function, that may reach a coroutine function
@@ -70,5 +69,8 @@ class CoroutineNeverAwaited(CoroutineRule):
             return
         if mentioned_elsewhere(self.ctx.scope.node, target.value, target):
             return
-        self.report(value, f"Coroutine `{shown(self.ctx, value.func)}()` is stored in `{target.value}` but "
-                           "never awaited, returned or passed on, so it never runs")
+        self.report(
+            value,
+            f"Coroutine `{shown(self.ctx, value.func)}()` is stored in `{target.value}` but "
+            "never awaited, returned or passed on, so it never runs",
+        )

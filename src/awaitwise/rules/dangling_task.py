@@ -28,8 +28,13 @@ def _only_called_on(ctx, node: cst.Call) -> bool:
     (`create_task(...).add_done_callback(cb)`)? A task keeps its callbacks, not the other way
     round, so nothing keeps the task."""
     attr, call, stmt = ctx.parent(), ctx.parent(2), ctx.parent(3)
-    return (isinstance(attr, cst.Attribute) and attr.value is node and isinstance(call, cst.Call)
-            and call.func is attr and isinstance(stmt, cst.Expr))
+    return (
+        isinstance(attr, cst.Attribute)
+        and attr.value is node
+        and isinstance(call, cst.Call)
+        and call.func is attr
+        and isinstance(stmt, cst.Expr)
+    )
 
 
 def _with_item(ctx, node: cst.Call) -> bool:
@@ -40,8 +45,11 @@ def _with_item(ctx, node: cst.Call) -> bool:
 
 
 def _shown(name: str) -> str:
-    return name.replace("asyncio.get_running_loop()", "loop").replace(
-        "asyncio.get_event_loop()", "loop").replace("asyncio.new_event_loop()", "loop")
+    return (
+        name.replace("asyncio.get_running_loop()", "loop")
+        .replace("asyncio.get_event_loop()", "loop")
+        .replace("asyncio.new_event_loop()", "loop")
+    )
 
 
 class DanglingTask(Rule):
@@ -98,16 +106,20 @@ class DanglingTask(Rule):
     fix = None
     needs_async = False
 
-
     @classmethod
     def screen_facts(cls, facts, settings, project):
         # a discarded call that may be a task factory
-        names = _TERMINALS if project is None else project.memo(
-            "dangling_task_names", lambda: _TERMINALS | module_tokens(_MODULES, project))
+        names = (
+            _TERMINALS
+            if project is None
+            else project.memo("dangling_task_names", lambda: _TERMINALS | module_tokens(_MODULES, project))
+        )
         # (conditions and `with` items are among the calls used as values)
-        return (calls_any(facts.discarded_calls, names, facts)
-                or calls_any(frozenset(entry_name(e) for e in facts.value_attrs), names, facts)
-                or calls_any(frozenset(entry_name(e) for e in facts.assigned_attrs), names, facts))
+        return (
+            calls_any(facts.discarded_calls, names, facts)
+            or calls_any(frozenset(entry_name(e) for e in facts.value_attrs), names, facts)
+            or calls_any(frozenset(entry_name(e) for e in facts.assigned_attrs), names, facts)
+        )
 
     @classmethod
     def screen_tokens(cls, settings):
@@ -135,9 +147,12 @@ class DanglingTask(Rule):
         if name not in TASK_FACTORIES:
             return
         shown_name = _shown(name)
-        self.report(node, f"The task returned by `{shown_name}()` {how}; the event loop holds only a weak "
-                          "reference to it, so it can be garbage-collected before it finishes. Store it "
-                          "(and discard it when done) or use a TaskGroup")
+        self.report(
+            node,
+            f"The task returned by `{shown_name}()` {how}; the event loop holds only a weak "
+            "reference to it, so it can be garbage-collected before it finishes. Store it "
+            "(and discard it when done) or use a TaskGroup",
+        )
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) == 1:
@@ -156,7 +171,10 @@ class DanglingTask(Rule):
         name = canonical(self.ctx, func)
         if name not in TASK_FACTORIES or mentioned_elsewhere(self.ctx.scope.node, target.value, target):
             return
-        self.report(value, f"The task returned by `{_shown(name)}()` is stored in `{target.value}`, which is never "
-                           "used again; once the function returns nothing references the task, and the event "
-                           "loop holds only a weak reference to it. Keep it (and discard it when done) or use a "
-                           "TaskGroup")
+        self.report(
+            value,
+            f"The task returned by `{_shown(name)}()` is stored in `{target.value}`, which is never "
+            "used again; once the function returns nothing references the task, and the event "
+            "loop holds only a weak reference to it. Keep it (and discard it when done) or use a "
+            "TaskGroup",
+        )

@@ -52,7 +52,6 @@ class GetEventLoopInCoroutine(Rule):
     fix = "safe"
     tokens = frozenset({"get_event_loop"})
 
-
     @classmethod
     def screen_facts(cls, facts, settings, project):
         return None if calls_any(facts.async_calls, cls.tokens, facts) else False
@@ -65,6 +64,10 @@ class GetEventLoopInCoroutine(Rule):
         fix = None
         if not node.args:
             ref, imports = module_ref(self.ctx, "asyncio")
-            fix = fixes.fix("safe", "Use `asyncio.get_running_loop()`",
-                            fixes.replace(node, f"{ref}.get_running_loop()"), imports=imports)
+            fix = fixes.fix(
+                "safe",
+                "Use `asyncio.get_running_loop()`",
+                fixes.replace(node, f"{ref}.get_running_loop()"),
+                imports=imports,
+            )
         self.report(node, "`asyncio.get_event_loop()` in a coroutine; use `asyncio.get_running_loop()`", fix)

@@ -91,7 +91,6 @@ class ManualAcquire(Rule):
     fix = "sometimes"
     tokens = frozenset({"acquire"})
 
-
     @classmethod
     def screen_facts(cls, facts, settings, project):
         # `await x.acquire()` in async context
@@ -103,8 +102,12 @@ class ManualAcquire(Rule):
         if not ctx.in_async or not is_call_to(call, "acquire") or call.args:
             return
         expr, line, block = ctx.parent(), ctx.parent(2), ctx.parent(3)
-        if not (isinstance(expr, cst.Expr) and isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1
-                and isinstance(block, cst.IndentedBlock)):
+        if not (
+            isinstance(expr, cst.Expr)
+            and isinstance(line, cst.SimpleStatementLine)
+            and len(line.body) == 1
+            and isinstance(block, cst.IndentedBlock)
+        ):
             return  # the result is used (`conn = await pool.acquire()`): a resource, not a lock
         function = ctx.function
         if function is None:
@@ -120,23 +123,34 @@ class ManualAcquire(Rule):
         guard = self._enclosing_try(xcode)
         if guard is not None:
             fix = self._fix_inside_try(guard, line, xcode) if guard.body is block and index == 0 else None
-            self.report(node, f"`{xcode}.acquire()` inside the `try` whose `finally` releases it: if `acquire()` "
-                              f"fails or is cancelled, `release()` runs for a lock this task does not hold; "
-                              f"use `async with {xcode}:`", fix)
+            self.report(
+                node,
+                f"`{xcode}.acquire()` inside the `try` whose `finally` releases it: if `acquire()` "
+                f"fails or is cancelled, `release()` runs for a lock this task does not hold; "
+                f"use `async with {xcode}:`",
+                fix,
+            )
             return
         following = stmts[index + 1] if index + 1 < len(stmts) else None
         if isinstance(following, _TRY.types) and _finally_releases(ctx, following, xcode):
             if self.known:
                 fix = self._fix_acquire_then_try(line, following, xcode)
                 if fix is not None:
-                    self.report(node, f"Manual `{xcode}.acquire()` with `try/finally: release()`; "
-                                      f"`async with {xcode}:` does the same", fix)
+                    self.report(
+                        node,
+                        f"Manual `{xcode}.acquire()` with `try/finally: release()`; "
+                        f"`async with {xcode}:` does the same",
+                        fix,
+                    )
             return
         if self._protected_later(xcode):
             return
-        self.report(node, f"`{xcode}.acquire()` without `try/finally`: if the code before `release()` raises or "
-                          f"is cancelled, the lock is never released; use `async with {xcode}:`",
-                    self._fix_acquire_body_release(line, stmts, index, block, xcode))
+        self.report(
+            node,
+            f"`{xcode}.acquire()` without `try/finally`: if the code before `release()` raises or "
+            f"is cancelled, the lock is never released; use `async with {xcode}:`",
+            self._fix_acquire_body_release(line, stmts, index, block, xcode),
+        )
 
     # --- where is the release? -------------------------------------------------------------
     def _released_after(self, function, acquire: MethodCall, xcode: str) -> bool:
@@ -153,8 +167,12 @@ class ManualAcquire(Rule):
                 continue
             if _is_release_of(self.ctx, n, xcode):
                 return True
-            if isinstance(n, cst.Attribute) and n.value is not acquire.func.value and \
-                    code(self.ctx, n.value).strip() == xcode and n.attr.value != "release":
+            if (
+                isinstance(n, cst.Attribute)
+                and n.value is not acquire.func.value
+                and code(self.ctx, n.value).strip() == xcode
+                and n.attr.value != "release"
+            ):
                 return False
         return False
 
@@ -164,7 +182,8 @@ class ManualAcquire(Rule):
             if isinstance(anc, (cst.FunctionDef, cst.Lambda)):
                 return False
             if isinstance(anc, cst.With) and any(
-                    isinstance(i.item, cst.Call) and is_call_to(i.item, "raises") for i in anc.items):
+                isinstance(i.item, cst.Call) and is_call_to(i.item, "raises") for i in anc.items
+            ):
                 return True
         return False
 
@@ -179,7 +198,7 @@ class ManualAcquire(Rule):
             parent = stack[i - 1]
             if isinstance(parent, (cst.IndentedBlock, cst.Module)) and node in parent.body:
                 stmts = list(parent.body)
-                for stmt in stmts[stmts.index(node) + 1:]:
+                for stmt in stmts[stmts.index(node) + 1 :]:
                     if isinstance(stmt, _TRY.types) and _finally_releases_anywhere(self.ctx, stmt, xcode):
                         return True
                     if any(isinstance(n, cst.Await) for n in local_nodes(stmt)):
@@ -233,8 +252,11 @@ class ManualAcquire(Rule):
         if body is None:
             return None
         indents = block_indents(self.ctx)
-        return self._spec(f"Use `async with {xcode}:`", fixes.replace_lines(line, ""),
-                          fixes.replace_lines(try_node, self._with_code(body, xcode, indents)))
+        return self._spec(
+            f"Use `async with {xcode}:`",
+            fixes.replace_lines(line, ""),
+            fixes.replace_lines(try_node, self._with_code(body, xcode, indents)),
+        )
 
     def _body_keeping_comment(self, try_node, line):
         """The try body for the `async with`, carrying the acquire line's comment on its header
@@ -257,13 +279,17 @@ class ManualAcquire(Rule):
         assert isinstance(release, cst.SimpleStatementLine)  # as _is_release_line found
         if has_comment(ctx, release.trailing_whitespace):
             return None
-        body = stmts[index + 1:end]
+        body = stmts[index + 1 : end]
         for stmt in body:
             for n in local_nodes(stmt):
                 if isinstance(n, (cst.Return, cst.Break, cst.Continue, cst.Yield)):
                     return None
-                if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and \
-                        n.func.attr.value in ("acquire", "release") and code(ctx, n.func.value).strip() == xcode:
+                if (
+                    isinstance(n, cst.Call)
+                    and isinstance(n.func, cst.Attribute)
+                    and n.func.attr.value in ("acquire", "release")
+                    and code(ctx, n.func.value).strip() == xcode
+                ):
                     return None
         indents = block_indents(ctx)
         own = "".join(indents)
@@ -278,19 +304,23 @@ class ManualAcquire(Rule):
         return self._spec(f"Use `async with {xcode}:`", *edits)
 
     def _with_code(self, body: cst.IndentedBlock, xcode: str, indents: List[str]) -> str:
-        node = cst.With(items=[cst.WithItem(item=cst.parse_expression(xcode))], body=body,
-                        asynchronous=cst.Asynchronous())
+        node = cst.With(
+            items=[cst.WithItem(item=cst.parse_expression(xcode))], body=body, asynchronous=cst.Asynchronous()
+        )
         return code_at(self.ctx, node, indents)
 
 
 def _is_release_of(ctx, node, xcode: str) -> bool:
-    return (is_call_to(node, "release") and not node.args
-            and code(ctx, node.func.value).strip() == xcode)
+    return is_call_to(node, "release") and not node.args and code(ctx, node.func.value).strip() == xcode
 
 
 def _is_release_line(ctx, stmt, xcode: str) -> bool:
-    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr)
-            and _is_release_of(ctx, stmt.body[0].value, xcode))
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and _is_release_of(ctx, stmt.body[0].value, xcode)
+    )
 
 
 def _finally_releases(ctx, try_node, xcode: str) -> bool:
@@ -311,5 +341,11 @@ def _plain_finally(ctx, try_node) -> bool:
     stmts = list(final.body.body)
     if len(stmts) != 1:
         return False
-    return not has_comment(ctx, final.leading_lines, final.body.header, final.body.footer,
-                           stmts[0].leading_lines, stmts[0].trailing_whitespace)
+    return not has_comment(
+        ctx,
+        final.leading_lines,
+        final.body.header,
+        final.body.footer,
+        stmts[0].leading_lines,
+        stmts[0].trailing_whitespace,
+    )

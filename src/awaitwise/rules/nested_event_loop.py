@@ -23,10 +23,17 @@ _RUNNERS = {
 }
 # Where a loop whose run_until_complete would be nested comes from.
 _LOOP_SOURCES = (
-    "asyncio.get_event_loop()", "asyncio.events.get_event_loop()", "asyncio.new_event_loop()",
-    "asyncio.events.new_event_loop()", "asyncio.get_running_loop()", "asyncio.events.get_running_loop()",
-    "asyncio.get_event_loop_policy().get_event_loop()", "asyncio.get_event_loop_policy().new_event_loop()",
-    "asyncio.SelectorEventLoop()", "asyncio.ProactorEventLoop()", "uvloop.new_event_loop()",
+    "asyncio.get_event_loop()",
+    "asyncio.events.get_event_loop()",
+    "asyncio.new_event_loop()",
+    "asyncio.events.new_event_loop()",
+    "asyncio.get_running_loop()",
+    "asyncio.events.get_running_loop()",
+    "asyncio.get_event_loop_policy().get_event_loop()",
+    "asyncio.get_event_loop_policy().new_event_loop()",
+    "asyncio.SelectorEventLoop()",
+    "asyncio.ProactorEventLoop()",
+    "uvloop.new_event_loop()",
 )
 
 
@@ -78,7 +85,6 @@ class NestedEventLoop(Rule):
     fix = "safe"
     tokens = frozenset({"run", "run_until_complete"})
 
-
     @classmethod
     def screen_facts(cls, facts, settings, project):
         # a call in async context that may be a runner; then the usual word check
@@ -104,8 +110,10 @@ class NestedEventLoop(Rule):
             shown = "loop.run_until_complete"
         else:
             return
-        message = (f"`{shown}()` inside a coroutine: an event loop is already running here, so it raises "
-                   f"RuntimeError; `await` the coroutine instead")
+        message = (
+            f"`{shown}()` inside a coroutine: an event loop is already running here, so it raises "
+            f"RuntimeError; `await` the coroutine instead"
+        )
         self.report(node, message, self._fix(node, kind))
 
     def _fix(self, node: cst.Call, kind: str) -> Optional[fixes.FixSpec]:
@@ -117,8 +125,14 @@ class NestedEventLoop(Rule):
         positional = [a for a in args if a.keyword is None]
         keywords = [a for a in args if a.keyword is not None]
         if kind == "coroutine":
-            main = positional[0] if positional else next(
-                (a for a in keywords if a.keyword is not None and a.keyword.value in ("main", "future", "coro")), None)
+            main = (
+                positional[0]
+                if positional
+                else next(
+                    (a for a in keywords if a.keyword is not None and a.keyword.value in ("main", "future", "coro")),
+                    None,
+                )
+            )
             if main is None:
                 return None
             inner = operand_code(self.ctx, main.value)

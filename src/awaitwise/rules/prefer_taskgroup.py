@@ -14,8 +14,20 @@ from ._helpers import in_generator_expression, module_ref
 
 _GATHER = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 # Calls that return a Task/Future rather than a coroutine: TaskGroup.create_task would refuse them.
-_FUTURE_MAKERS = frozenset({"create_task", "ensure_future", "run_in_executor", "wrap_future", "create_future",
-                            "shield", "gather", "run_coroutine_threadsafe", "Future", "Task"})
+_FUTURE_MAKERS = frozenset(
+    {
+        "create_task",
+        "ensure_future",
+        "run_in_executor",
+        "wrap_future",
+        "create_future",
+        "shield",
+        "gather",
+        "run_coroutine_threadsafe",
+        "Future",
+        "Task",
+    }
+)
 
 
 def _is_coroutine_call(expr: cst.BaseExpression) -> bool:
@@ -89,8 +101,12 @@ class PreferTaskgroup(Rule):
         coros = self._coroutines(call)
         if coros is None:
             return
-        self.report(call, "`asyncio.gather` can be an `asyncio.TaskGroup` (3.11+): when a task fails, its "
-                          "siblings are cancelled instead of left running", self._fix(node, call, coros))
+        self.report(
+            call,
+            "`asyncio.gather` can be an `asyncio.TaskGroup` (3.11+): when a task fails, its "
+            "siblings are cancelled instead of left running",
+            self._fix(node, call, coros),
+        )
 
     def _coroutines(self, call: cst.Call):
         """The argument list the rewrite works on: a list of coroutine calls, or one starred
@@ -151,9 +167,12 @@ class PreferTaskgroup(Rule):
                 lines.append(f"{inner}{name} = {tg}.create_task({code(ctx, coro).strip()})")
             results = [f"{n}.result()" for n in names]
             target = stmt.targets if isinstance(stmt, cst.Assign) else ()
-            if (len(target) == 1 and isinstance(target[0].target, cst.Tuple)
-                    and len(target[0].target.elements) == len(results)
-                    and not any(isinstance(e, cst.StarredElement) for e in target[0].target.elements)):
+            if (
+                len(target) == 1
+                and isinstance(target[0].target, cst.Tuple)
+                and len(target[0].target.elements) == len(results)
+                and not any(isinstance(e, cst.StarredElement) for e in target[0].target.elements)
+            ):
                 value = ", ".join(results)
             else:
                 value = "[" + ", ".join(results) + "]"
@@ -162,8 +181,9 @@ class PreferTaskgroup(Rule):
             taken.add(tasks)
             task = fresh_name("task", taken)
             comp = coros
-            wrapped = comp.with_changes(elt=cst.parse_expression(f"{tg}.create_task(__coro__)").with_changes(
-                args=[cst.Arg(comp.elt)]))
+            wrapped = comp.with_changes(
+                elt=cst.parse_expression(f"{tg}.create_task(__coro__)").with_changes(args=[cst.Arg(comp.elt)])
+            )
             if isinstance(comp, cst.GeneratorExp):
                 wrapped = cst.ListComp(elt=wrapped.elt, for_in=wrapped.for_in)
             lines.append(f"{inner}{tasks} = {code(ctx, wrapped).strip()}")
@@ -175,8 +195,9 @@ class PreferTaskgroup(Rule):
         else:
             new_value = cst.parse_expression(value)
             lines.append(outer + code(ctx, stmt.with_changes(value=new_value)).strip())
-        return fixes.fix("unsafe", f"Rewrite with `{asyncio_ref}.TaskGroup()`",
-                         fixes.replace(stmt, nl.join(lines)), imports=imports)
+        return fixes.fix(
+            "unsafe", f"Rewrite with `{asyncio_ref}.TaskGroup()`", fixes.replace(stmt, nl.join(lines)), imports=imports
+        )
 
     def _inside_try_with_handlers(self) -> bool:
         stack = self.ctx.stack
@@ -184,10 +205,6 @@ class PreferTaskgroup(Rule):
             anc = stack[i]
             if isinstance(anc, (cst.FunctionDef, cst.Lambda)):
                 return False
-            if (
-                isinstance(anc, (cst.Try, cst.TryStar))
-                and anc.handlers
-                and stack[i + 1] is anc.body
-            ):
+            if isinstance(anc, (cst.Try, cst.TryStar)) and anc.handlers and stack[i + 1] is anc.body:
                 return True
         return False

@@ -133,8 +133,9 @@ class TransitiveBlocking(Rule):
                 return None
             # a call target: resolved in the index the way visit_Call resolves the callee
             q = target_qualname(entry, facts, project)
-            if q is None or project.memo(("AW110 reaches", q, config_key(settings)),
-                                         lambda q=q: cls._reaches(q, settings, project)):
+            if q is None or project.memo(
+                ("AW110 reaches", q, config_key(settings)), lambda q=q: cls._reaches(q, settings, project)
+            ):
                 return None
         return False
 

@@ -92,7 +92,6 @@ class UnawaitedCoroutine(CoroutineRule):
     summary = "result of a coroutine-function call discarded"
     fix = "safe"
 
-
     @classmethod
     def screen_facts(cls, facts, settings, project):
         # a discarded call (`f()` as a statement, `_ = f()`) that may reach a coroutine function
@@ -106,11 +105,17 @@ class UnawaitedCoroutine(CoroutineRule):
             return
         name = shown(self.ctx, node.func)
         if can_add_await(self.ctx):
-            self.report(node, f"Coroutine `{name}()` is created but never awaited; add `await`",
-                        fixes.fix("safe", "Add `await`", fixes.insert_before(node, "await ")))
+            self.report(
+                node,
+                f"Coroutine `{name}()` is created but never awaited; add `await`",
+                fixes.fix("safe", "Add `await`", fixes.insert_before(node, "await ")),
+            )
         elif self.ctx.in_async:
             self.report(node, f"Coroutine `{name}()` is created but never awaited; add `await`")
         else:
-            self.report(node, f"Coroutine `{name}()` is created but never awaited, so it never runs: "
-                              "make the calling function async and `await` it, or run it with "
-                              "`asyncio.run(...)` at the program's entry point")
+            self.report(
+                node,
+                f"Coroutine `{name}()` is created but never awaited, so it never runs: "
+                "make the calling function async and `await` it, or run it with "
+                "`asyncio.run(...)` at the program's entry point",
+            )

@@ -13,13 +13,19 @@ from ._concurrency import code, limiter_evidence, limiter_in_words, received, te
 
 _GATHER = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 _WAITERS = frozenset({"asyncio.wait", "asyncio.as_completed", "asyncio.tasks.wait", "asyncio.tasks.as_completed"})
-_SPAWNERS = frozenset({
-    "asyncio.TaskGroup().create_task", "asyncio.taskgroups.TaskGroup().create_task",
-    "anyio.create_task_group().start_soon", "anyio.create_task_group().start",
-    "trio.open_nursery().start_soon", "trio.open_nursery().start",
-})
+_SPAWNERS = frozenset(
+    {
+        "asyncio.TaskGroup().create_task",
+        "asyncio.taskgroups.TaskGroup().create_task",
+        "anyio.create_task_group().start_soon",
+        "anyio.create_task_group().start",
+        "trio.open_nursery().start_soon",
+        "trio.open_nursery().start",
+    }
+)
 _COMPREHENSIONS: LazyTypes[Union[cst.ListComp, cst.GeneratorExp, cst.SetComp]] = LazyTypes(
-    "ListComp", "GeneratorExp", "SetComp")
+    "ListComp", "GeneratorExp", "SetComp"
+)
 _MAX_SHOWN = 40
 # Per-item work handed to a pool of threads or processes, which bounds it.
 _OFFLOADS = frozenset({"to_thread", "run_in_executor", "async_add_executor_job", "run_sync", "submit"})
@@ -160,8 +166,11 @@ class UnboundedFanOut(Rule):
             if isinstance(anc, cst.For) and loop is None:
                 loop = anc
             if isinstance(anc, cst.With) and any(
-                    item.asname is not None and isinstance(item.asname.name, cst.Name)
-                    and item.asname.name.value == group.value for item in anc.items):
+                item.asname is not None
+                and isinstance(item.asname.name, cst.Name)
+                and item.asname.name.value == group.value
+                for item in anc.items
+            ):
                 return loop
         return None
 
@@ -170,9 +179,11 @@ class UnboundedFanOut(Rule):
             return
         if not self._received(iterable):
             return  # a collection the program holds itself (its platforms, listeners, nodes...)
-        message = (f"Unbounded fan-out: {subject} starts a task for every item of `{_shown(self.ctx, iterable)}` "
-                   f"at once; bound it with a semaphore: `sem = asyncio.Semaphore(10)` and `async with sem:` "
-                   f"around the work in each task")
+        message = (
+            f"Unbounded fan-out: {subject} starts a task for every item of `{_shown(self.ctx, iterable)}` "
+            f"at once; bound it with a semaphore: `sem = asyncio.Semaphore(10)` and `async with sem:` "
+            f"around the work in each task"
+        )
         self.report(node, message)
 
     def _offloaded(self, started) -> bool:

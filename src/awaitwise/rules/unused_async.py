@@ -32,15 +32,27 @@ def _is_stub(body) -> bool:
         if isinstance(small, cst.Pass) or isinstance(small, cst.Raise):
             continue
         if isinstance(small, cst.Expr) and isinstance(
-                small.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)):
+            small.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)
+        ):
             continue
         return False
     return True
 
 
 # Calls that need a running event loop: a function making them is async so that it runs there.
-_LOOP_BOUND = frozenset({"create_task", "ensure_future", "get_running_loop", "current_task", "all_tasks",
-                         "start_soon", "TaskGroup", "create_task_group", "open_nursery"})
+_LOOP_BOUND = frozenset(
+    {
+        "create_task",
+        "ensure_future",
+        "get_running_loop",
+        "current_task",
+        "all_tasks",
+        "start_soon",
+        "TaskGroup",
+        "create_task_group",
+        "open_nursery",
+    }
+)
 
 
 def _uses_async(func: cst.FunctionDef) -> bool:
@@ -196,8 +208,10 @@ class UnusedAsync(Rule):
             return
         if name in self.other_use or name in self.repeated or name.startswith("test"):
             return
-        if any(name.startswith(head) and name.endswith(tail) and len(name) > len(head) + len(tail)
-               for head, tail in self.spelled):
+        if any(
+            name.startswith(head) and name.endswith(tail) and len(name) > len(head) + len(tail)
+            for head, tail in self.spelled
+        ):
             return  # reached by a name built at run time: `getattr(self, f"_async_{action}_step")`
         for dec in node.decorators:
             d = dotted(dec.decorator)
@@ -222,8 +236,7 @@ class UnusedAsync(Rule):
         for func, qualname, nested in self.candidates:
             name = func.name.value
             sites = self.awaited.get(name, [])
-            if not nested and not name.startswith("_") and not any(
-                    _same_def(site, qualname) for _, site in sites):
+            if not nested and not name.startswith("_") and not any(_same_def(site, qualname) for _, site in sites):
                 # public and never awaited here (`await hap.async_setup()` is another object's
                 # method): an interface for other modules or a framework
                 continue

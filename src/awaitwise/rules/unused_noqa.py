@@ -14,10 +14,54 @@ PARSE_ERROR = "AW001"  # reported by the engine itself, for a file that does not
 
 # flake8-async's own codes (the ones without an awaitwise equivalent are other tools' business:
 # such a code is neither judged nor unknown)
-FLAKE8_ASYNC_CODES = frozenset(f"ASYNC{n}" for n in (
-    100, 102, 103, 104, 105, 106, 109, 110, 111, 112, 113, 114, 115, 116, 118, 119, 120, 121, 122, 123,
-    124, 125, 200, 210, 211, 212, 220, 221, 222, 230, 231, 232, 233, 240, 250, 251, 300, 400,
-    900, 910, 911, 912, 913))
+FLAKE8_ASYNC_CODES = frozenset(
+    f"ASYNC{n}"
+    for n in (
+        100,
+        102,
+        103,
+        104,
+        105,
+        106,
+        109,
+        110,
+        111,
+        112,
+        113,
+        114,
+        115,
+        116,
+        118,
+        119,
+        120,
+        121,
+        122,
+        123,
+        124,
+        125,
+        200,
+        210,
+        211,
+        212,
+        220,
+        221,
+        222,
+        230,
+        231,
+        232,
+        233,
+        240,
+        250,
+        251,
+        300,
+        400,
+        900,
+        910,
+        911,
+        912,
+        913,
+    )
+)
 _LETTERS = re.compile(r"[A-Z]+")
 _CODES = re.compile(r"[A-Z]+[0-9]+", re.I)
 
@@ -120,14 +164,22 @@ class UnusedNoqa(Rule):
         gone = {c.upper() for c in unused + unknown}
         start, end, replacement = without_codes(body, directive, gone)
         parts = ([f"unused: {', '.join(f'`{c}`' for c in unused)}"] if unused else []) + (
-            [f"unknown: {', '.join(f'`{c}`' for c in unknown)}"] if unknown else [])
+            [f"unknown: {', '.join(f'`{c}`' for c in unknown)}"] if unknown else []
+        )
         whole = len(gone) == len({c.upper() for c in directive.codes})
         what = "Unused `noqa` directive" if whole else "Unused codes in `noqa` directive"
         row = directive.row
         edit = Edit(replacement, Location(row, start + 1), Location(row, end + 1), offset + start, offset + end)
         fix = Fix(SAFE, "Remove the unused `noqa` directive" if whole else "Remove the unused codes", (edit,))
-        return Diagnostic(cls.code, f"{what} ({'; '.join(parts)})", path, Location(row, directive.start + 1),
-                          Location(row, directive.end + 1), fix, row)
+        return Diagnostic(
+            cls.code,
+            f"{what} ({'; '.join(parts)})",
+            path,
+            Location(row, directive.start + 1),
+            Location(row, directive.end + 1),
+            fix,
+            row,
+        )
 
 
 _ANY_DIRECTIVE = re.compile(r"#\s*noqa\s*:([^#\r\n]*)", re.I)
