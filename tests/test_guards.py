@@ -138,6 +138,25 @@ def _own_expressions(stmt):
             {"c_x": ()},
         ),
         ("@decorate\ndef f(a):\n    return c_x(a)\n", {"c_x": ()}),
+        # a nested def's own assignments and `global`s are its own: the parameter is still the caller's
+        (
+            "def f(path):\n    def helper():\n        path = 1\n        return path\n    if path:\n        c_x()\n",
+            {"c_x": (("path", TRUTHY),)},
+        ),
+        (
+            "def f(self):\n    def helper():\n        global _X\n    if _X is None:\n        _X = c_x()\n",
+            {"c_x": ()},
+        ),
+        (
+            "def f(self):\n    global _X\n    if _X is None:\n        _X = c_x()\n",
+            {"c_x": MEMO},
+        ),
+        # an assignment inside the guarded block is not the lookup the test reads
+        (
+            "def f(self, key):\n    found = self._cache.get(key)\n    if not found:\n        found = c_x()\n"
+            "        self._cache[key] = found\n",
+            {"c_x": MEMO},
+        ),
     ],
 )
 def test_guards_read_from_the_code(source, expected):

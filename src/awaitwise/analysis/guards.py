@@ -65,9 +65,9 @@ def guard_map(function, self_name: Optional[str]) -> Dict[int, Guard]:
     params = {a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)}
     params.discard(self_name)
     globals_ = set()
-    for node in _own_nodes(function.body):
-        if isinstance(node, ast.Global):
-            globals_.update(node.names)
+    for stmt in _own_statements(function.body):
+        if isinstance(stmt, ast.Global):
+            globals_.update(stmt.names)
     reader = _Reader(params, self_name, globals_, function.body)
     out: Dict[int, Guard] = {}
     reader.block(function.body, MEMO if memoised(function) else (), out)
@@ -104,34 +104,51 @@ class _Reader:
         self._rebound = None
         self._values = None
 
+    def is_param(self, name: str) -> bool:
+        """Is `name` a parameter that is not assigned anywhere in the function?"""
+        if name not in self._params:  # most tests are on locals: no need to look for assignments
+            return False
+        self._bindings()
+        assert self._rebound is not None
+        return name not in self._rebound
+
     def params(self):
         """The parameters not assigned anywhere in the function (worked out on first use)."""
-        if self._rebound is None:
-            self._rebound = set()
-            for node in _own_nodes(self._body):
-                if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                    self._rebound.add(node.id)
+        self._bindings()
+        assert self._rebound is not None
         return self._params - self._rebound
 
     def values(self) -> Dict[str, Optional[list]]:
         """{local name: [(statement, value), ...]} of its plain assignments (`x = v`, `x: T = v`,
         each target of `x = y = v`); a name bound any other way maps to None."""
-        if self._values is None:
-            values: Dict[str, Optional[list]] = {}
-            plain = set()
-            for node in _own_nodes(self._body):
-                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                    for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
-                        if isinstance(t, ast.Name):
-                            plain.add(id(t))
-                            found = values.setdefault(t.id, [])
-                            if found is not None:
-                                found.append((node, node.value))
-            for node in _own_nodes(self._body):
-                if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and id(node) not in plain:
-                    values[node.id] = None
-            self._values = values
+        self._bindings()
+        assert self._values is not None
         return self._values
+
+    def _bindings(self) -> None:
+        """One walk of the function for params() and values(), on first use."""
+        if self._values is not None:
+            return
+        values: Dict[str, Optional[list]] = {}
+        plain = set()
+        stored = []
+        for node in _own_nodes(self._body):
+            t = type(node)
+            if t is ast.Name:
+                if type(node.ctx) is not ast.Load:
+                    stored.append(node)
+            elif (t is ast.Assign or t is ast.AnnAssign) and node.value is not None:
+                for target in node.targets if t is ast.Assign else [node.target]:
+                    if type(target) is ast.Name:
+                        plain.add(id(target))
+                        found = values.setdefault(target.id, [])
+                        if found is not None:
+                            found.append((node, node.value))
+        for node in stored:
+            if id(node) not in plain:
+                values[node.id] = None
+        self._rebound = {node.id for node in stored}
+        self._values = values
 
     def resolve(self, node, depth: int = 0):
         """`node`, with a local bound once (`cache = self._cache`) replaced by its value."""
@@ -150,7 +167,7 @@ class _Reader:
         if isinstance(node, (ast.Attribute, ast.Subscript)):
             return self.persistent(node.value, depth + 1)
         if isinstance(node, ast.Name):
-            if node.id in self.globals or node.id == self.self_name or node.id in self.params():
+            if node.id in self.globals or node.id == self.self_name or self.is_param(node.id):
                 return True
             return node.id not in self.values()  # bound nowhere in the function: module level
         return False
@@ -191,6 +208,8 @@ class _Reader:
         """The guard of the statements `stmts` that run when `test` is `positive`."""
         if guard == MEMO:
             return MEMO
+        if not stmts:  # an empty `else`: nothing runs under it
+            return guard
         if self.memo(test, positive, stmts):
             return MEMO
         terms = self.terms(test, positive)
@@ -209,7 +228,7 @@ class _Reader:
                 return out
             return ()
         if isinstance(test, ast.Name):
-            if test.id in self.params():
+            if self.is_param(test.id):
                 return ((test.id, TRUTHY if positive else FALSY),)
             return ()
         if (
@@ -219,7 +238,7 @@ class _Reader:
             and isinstance(test.comparators[0], ast.Constant)
             and test.comparators[0].value is None
             and isinstance(test.ops[0], (ast.Is, ast.IsNot))
-            and test.left.id in self.params()
+            and self.is_param(test.left.id)
         ):
             kind = NONE if isinstance(test.ops[0], ast.Is) == positive else NOT_NONE
             return ((test.left.id, kind),)
@@ -314,8 +333,13 @@ class _Reader:
         found = self.values().get(node.id)
         if not found:
             return None
-        inside = {id(n) for n in _own_nodes(stmts)}
-        outside = [value for where, value in found if id(where) not in inside]
+        # `stmts` are consecutive statements: one of the function's own assignments lies among
+        # them exactly when it lies between the first one's start and the last one's end
+        if stmts:
+            start = (stmts[0].lineno, stmts[0].col_offset)
+            end = (stmts[-1].end_lineno or 0, stmts[-1].end_col_offset or 0)
+            found = [(w, v) for w, v in found if not start <= (w.lineno, w.col_offset) <= end]
+        outside = [value for _where, value in found]
         if len(outside) != 1:
             return None
         return self._lookup(outside[0])
@@ -389,15 +413,55 @@ def _exits(stmts) -> bool:
     return bool(stmts) and isinstance(stmts[-1], (ast.Return, ast.Raise))
 
 
+_SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# the fields of each node type that hold nodes worth visiting (contexts and operators hold none)
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+_NOT_CHILDREN = frozenset({"ctx", "op", "ops"})
+
+
 def _own_nodes(stmts):
-    """Every node of `stmts`, not entering nested defs, lambdas and classes."""
+    """Every node of `stmts` (operators and contexts aside), not entering the defs, lambdas and
+    classes nested in them."""
     stack = list(stmts)
+    AST = ast.AST
+    scopes = _SCOPE_TYPES
+    fields_of = _CHILD_FIELDS
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                stack.append(child)
+        t = type(node)
+        if t in scopes:  # one of `stmts` itself
+            continue
+        fields = fields_of.get(t)
+        if fields is None:
+            fields = fields_of[t] = tuple(f for f in t._fields if f not in _NOT_CHILDREN)
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, AST) and not isinstance(item, scopes):
+                        stack.append(item)
+            elif isinstance(value, AST) and not isinstance(value, scopes):
+                stack.append(value)
+
+
+def _own_statements(stmts):
+    """Every statement of `stmts` and of the blocks inside them, not entering nested defs and
+    classes (their own statements are theirs)."""
+    stack = list(stmts)
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        if isinstance(stmt, _SCOPE_TYPES):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                stack.extend(s for s in inner if isinstance(s, ast.stmt))
+        for handler in getattr(stmt, "handlers", ()) or ():
+            stack.extend(handler.body)
+        for case in getattr(stmt, "cases", ()) or ():
+            stack.extend(case.body)
 
 
 # ------------------------------------------------------------------------------------------------
