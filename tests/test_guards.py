@@ -157,6 +157,30 @@ def _own_expressions(stmt):
             "        self._cache[key] = found\n",
             {"c_x": MEMO},
         ),
+        # a parameter whose default is a sentinel, tested for being left out
+        (
+            "def f(target, value=_MISSING):\n    if value is _MISSING:\n        value = c_x(target)\n"
+            "    return value\n",
+            {"c_x": (("value", "left-out:_MISSING"),)},
+        ),
+        (
+            "def f(target, value=_MISSING):\n    if value is not _MISSING:\n        return c_x(value)\n",
+            {"c_x": (("value", "given:_MISSING"),)},
+        ),
+        # assigned before the test: no longer the caller's value
+        ("def f(value=_MISSING):\n    value = g(value)\n    if value is _MISSING:\n        c_x()\n", {"c_x": ()}),
+        # compared with something else than its default
+        ("def f(value=_MISSING):\n    if value is OTHER:\n        c_x()\n", {"c_x": ()}),
+        # assigned after the test, but in the same loop: the test may read the new value
+        (
+            "def f(path, timeout=None):\n    for _ in range(3):\n        if timeout is None:\n            c_x(path)\n"
+            "        timeout = 1\n",
+            {"c_x": ()},
+        ),
+        (
+            "def f(path, timeout=None):\n    if timeout is None:\n        timeout = c_x(path)\n    return timeout\n",
+            {"c_x": (("timeout", NONE),)},
+        ),
     ],
 )
 def test_guards_read_from_the_code(source, expected):
@@ -191,3 +215,29 @@ def test_evaluate_keeps_the_terms_it_cannot_decide():
     assert guards.evaluate(guard, {"host": "'...'", "port": "#80"}.get) == (True, ())
     assert guards.evaluate(guard, {"host": "h", "port": "#80"}.get) == (None, (("host", TRUTHY),))
     assert guards.evaluate(MEMO, {}.get) == (False, ())
+
+
+def test_an_isinstance_test_on_a_sentinel_default_needs_the_module_binding():
+    source = "def f(key, default=UNSET):\n    if isinstance(default, _Unset):\n        c_x(key)\n    return default\n"
+    function = ast.parse(source).body[0]
+    call = function.body[0].body[0]
+    made = {"UNSET": "_Unset"}.get
+    assert guards.guard_map(function, None, made)[id(call)] == (("default", "left-out:UNSET"),)
+    assert id(call) not in guards.guard_map(function, None)  # without it: no term
+    assert id(call) not in guards.guard_map(function, None, {"UNSET": "Other"}.get)
+
+
+@pytest.mark.parametrize(
+    "summary, verdict",
+    [("_MISSING", True), ("value", False), ("None", False), ("'...'", False), ("?", False), ("mod._MISSING", None)],
+)
+def test_a_sentinel_term_is_decided_by_the_name_passed(summary, verdict):
+    assert guards.holds("left-out:_MISSING", summary) is verdict
+    assert guards.holds("given:_MISSING", summary) is (None if verdict is None else not verdict)
+
+
+def test_a_sentinel_term_on_a_parameter_passed_on_is_left_to_the_callers():
+    guard = (("value", "left-out:_MISSING"),)
+    assert guards.evaluate(guard, {"value": "value"}.get) == (False, ())
+    assert guards.evaluate(guard, {"value": "value"}.get, frozenset({"value"})) == (None, guard)
+    assert guards.describe(guard + (("name", "given:_MISSING"),)) == "`value` is left out and `name` is given"

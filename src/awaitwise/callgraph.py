@@ -460,11 +460,11 @@ class BlockingGraph:
         if done.guard:
             facts = self.index.modules[callee[0]].functions.get(callee[1])
             lookup = argument_lookup(call.args, facts.params if facts is not None else (), skip_first)
-            verdict, undecided = evaluate(done.guard, lookup)
+            caller_facts = self.index.modules[caller[0]].functions.get(caller[1])
+            caller_params = frozenset(p[0] for p in caller_facts.params) if caller_facts is not None else frozenset()
+            verdict, undecided = evaluate(done.guard, lookup, caller_params)
             if verdict is False:
                 return None
-            caller_facts = self.index.modules[caller[0]].functions.get(caller[1])
-            caller_params = {p[0] for p in caller_facts.params} if caller_facts is not None else set()
             left = []
             for name, kind in undecided:
                 passed = lookup(name)

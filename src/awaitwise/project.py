@@ -29,7 +29,7 @@ from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
 from .sourcefile import source_lines
 
-FACTS_VERSION = "16"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "17"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -294,6 +294,13 @@ class _Extractor:
                 for child in _child_blocks(stmt):
                     stack.extend(reversed(child))
 
+    def _instance_of(self, name: str) -> Optional[str]:
+        """The class a module-level `name = Class()` makes (as written), else None."""
+        binding = self.names.get(name)
+        if binding is not None and binding[0] == "alias" and binding[1].endswith("()") and "(" not in binding[1][:-2]:
+            return binding[1][:-2]
+        return None
+
     def _record_path(self, path: str) -> bool:
         if path in self.functions or path in self.classes:
             self._dup_paths.add(path)
@@ -325,6 +332,7 @@ class _Extractor:
             self._scopes[-1] if self._scopes else None,
             not is_async,
             self.import_tops,
+            self._instance_of,
         )
         self._scopes.append(scope)
         try:
@@ -601,6 +609,7 @@ class _FunctionScope:
         outer: Optional[_FunctionScope],
         want_calls: bool,
         import_tops: Optional[set] = None,
+        instance_of=None,
     ):
         self.path = path
         self.import_tops = import_tops if import_tops is not None else set()
@@ -625,7 +634,7 @@ class _FunctionScope:
         ):
             from .analysis.guards import guard_map
 
-            self.guards = guard_map(node, params[0].arg if self_param is not None and params else None)
+            self.guards = guard_map(node, params[0].arg if self_param is not None and params else None, instance_of)
         self._scan(node.body, want_calls)
 
     def _bind(self, name: str, value) -> None:

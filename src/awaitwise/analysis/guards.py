@@ -5,7 +5,10 @@ condition are read from the function's `if` statements, with the stdlib `ast`:
 
 - **Conditions on parameters**: `if host and port:`, `if not path: return`, `if timeout is None:`.
   A call under them runs only when they hold, so a caller that fixes the parameter (a literal,
-  `None`, or an omitted keyword whose default decides it) may never take the branch. A guard is
+  `None`, or an omitted keyword whose default decides it) may never take the branch. A
+  parameter whose default is a sentinel object is tested for being left out:
+  `if value is NOTSET:`, or `isinstance(value, NotSet)` where `NOTSET = NotSet()` at module
+  level; a caller that passes anything but the sentinel's name does not take the branch. A guard is
   a tuple of terms that all hold where the call runs, each `(parameter, kind)` with kind one of
   TRUTHY, FALSY, NONE, NOT_NONE. Terms that cannot be written so (`a or b`, a call, a comparison
   with a variable) are left out: the guard then asks less than the code does, and more calls
@@ -30,8 +33,8 @@ condition are read from the function's `if` statements, with the stdlib `ast`:
 The conditions are read where they stand (the body of an `if`, its `else`, and the statements
 after an `if` whose body always ends in `return` or `raise`); loops, `try` blocks and `with`
 blocks pass them on to their bodies unchanged. What is not followed: conditions on anything
-but a parameter (locals, attributes, calls), a parameter assigned anywhere in the function
-(its value may no longer be the caller's), `elif` chains beyond the single-term negation,
+but a parameter (locals, attributes, calls), a parameter assigned before the test or in a
+loop around it (its value may no longer be the caller's), `elif` chains beyond the single-term negation,
 `match` statements, and early exits by `continue`/`break`.
 
 evaluate() decides a guard for one call, from the summaries of its arguments (`_arg_text` in
@@ -41,9 +44,13 @@ the project index: `None`, `True`, `False`, `#0`, `''`, `'...'`, a name, `?`).
 from __future__ import annotations
 
 import ast
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 TRUTHY, FALSY, NONE, NOT_NONE = "truthy", "falsy", "none", "not-none"
+# Terms on a parameter whose default is a sentinel object (`value=notset`, tested with
+# `value is notset` or `isinstance(value, Notset)` where `notset = Notset()`): the kind is
+# LEFT_OUT or GIVEN followed by the sentinel's name, `left-out:notset`.
+LEFT_OUT, GIVEN = "left-out:", "given:"
 MEMO: Tuple[Tuple[str, str], ...] = (("", "memo"),)
 # Decorators that keep a function's result per argument set (matched on the decorator's dotted
 # name, with or without its call: `@lru_cache(maxsize=None)`).
@@ -58,9 +65,12 @@ _NEGATION = {TRUTHY: FALSY, FALSY: TRUTHY, NONE: NOT_NONE, NOT_NONE: NONE}
 Guard = Tuple[Tuple[str, str], ...]
 
 
-def guard_map(function, self_name: Optional[str]) -> Dict[int, Guard]:
+def guard_map(
+    function, self_name: Optional[str], instance_of: Optional[Callable[[str], Optional[str]]] = None
+) -> Dict[int, Guard]:
     """{id(statement): guard} for the statements of `function`'s body (nested defs and classes
-    excluded) that run under a condition: see the module docstring."""
+    excluded) that run under a condition: see the module docstring. `instance_of(name)`: the
+    dotted name of the class a module-level `name = Class()` makes, if it is one."""
     args = function.args
     params = {a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)}
     params.discard(self_name)
@@ -69,6 +79,8 @@ def guard_map(function, self_name: Optional[str]) -> Dict[int, Guard]:
         if isinstance(stmt, ast.Global):
             globals_.update(stmt.names)
     reader = _Reader(params, self_name, globals_, function.body)
+    reader.sentinels = _sentinel_defaults(args)
+    reader.instance_of = instance_of
     out: Dict[int, Guard] = {}
     reader.block(function.body, MEMO if memoised(function) else (), out)
     return out
@@ -103,14 +115,24 @@ class _Reader:
         self._body = body
         self._rebound = None
         self._values = None
+        self._stores: Optional[Dict[str, List[Tuple[int, int]]]] = None  # name -> where it is assigned
+        self.loops = 0  # the loops around the statements being read
+        self.sentinels: Dict[str, str] = {}  # parameter -> the name its default is
+        self.instance_of: Optional[Callable[[str], Optional[str]]] = None
 
-    def is_param(self, name: str) -> bool:
-        """Is `name` a parameter that is not assigned anywhere in the function?"""
+    def is_param(self, name: str, test=None) -> bool:
+        """Does `name` hold what the caller passed, where `test` reads it: a parameter assigned
+        nowhere in the function, or (given `test`) only after the test, outside any loop?"""
         if name not in self._params:  # most tests are on locals: no need to look for assignments
             return False
         self._bindings()
-        assert self._rebound is not None
-        return name not in self._rebound
+        assert self._rebound is not None and self._stores is not None
+        if name not in self._rebound:
+            return True
+        if test is None or self.loops:
+            return False
+        end = (test.end_lineno or 0, test.end_col_offset or 0)
+        return all(at > end for at in self._stores.get(name, ()))
 
     def params(self):
         """The parameters not assigned anywhere in the function (worked out on first use)."""
@@ -144,10 +166,13 @@ class _Reader:
                         found = values.setdefault(target.id, [])
                         if found is not None:
                             found.append((node, node.value))
+        stores: Dict[str, List[Tuple[int, int]]] = {}
         for node in stored:
             if id(node) not in plain:
                 values[node.id] = None
-        self._rebound = {node.id for node in stored}
+            stores.setdefault(node.id, []).append((node.lineno, node.col_offset))
+        self._rebound = set(stores)
+        self._stores = stores
         self._values = values
 
     def resolve(self, node, depth: int = 0):
@@ -188,10 +213,13 @@ class _Reader:
                 if rest and body_exits != else_exits:
                     current = self.branch(current, stmt.test, else_exits, rest)
                 continue
+            loop = isinstance(stmt, (ast.For, ast.AsyncFor, ast.While))
+            self.loops += loop
             for field in ("body", "orelse", "finalbody"):
                 inner = getattr(stmt, field, None)
                 if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
                     self.block(inner, current, out)
+            self.loops -= loop
             handlers = getattr(stmt, "handlers", ()) or ()
             misses = self.try_memo(stmt, stmts[k + 1 :]) if handlers and current != MEMO else None
             for handler in handlers:
@@ -228,9 +256,13 @@ class _Reader:
                 return out
             return ()
         if isinstance(test, ast.Name):
-            if self.is_param(test.id):
+            if self.is_param(test.id, test):
                 return ((test.id, TRUTHY if positive else FALSY),)
             return ()
+        sentinel = self.sentinel_test(test)
+        if sentinel is not None:
+            name, default, holds_when_left_out = sentinel
+            return ((name, (LEFT_OUT if holds_when_left_out == positive else GIVEN) + default),)
         if (
             isinstance(test, ast.Compare)
             and len(test.ops) == 1
@@ -238,11 +270,43 @@ class _Reader:
             and isinstance(test.comparators[0], ast.Constant)
             and test.comparators[0].value is None
             and isinstance(test.ops[0], (ast.Is, ast.IsNot))
-            and self.is_param(test.left.id)
+            and self.is_param(test.left.id, test)
         ):
             kind = NONE if isinstance(test.ops[0], ast.Is) == positive else NOT_NONE
             return ((test.left.id, kind),)
         return ()
+
+    def sentinel_test(self, test) -> Optional[Tuple[str, str, bool]]:
+        """(parameter, its default's name, whether the test holds when the parameter is left
+        out) for `p is D`, `p is not D` and `isinstance(p, C)` where `p=D` and `D = C()`."""
+        if (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+            and isinstance(test.left, ast.Name)
+        ):
+            name = test.left.id
+            default = self.sentinels.get(name)
+            if default is not None and _dotted(test.comparators[0]) == default and self.is_param(name, test):
+                return name, default, isinstance(test.ops[0], ast.Is)
+            return None
+        if (
+            isinstance(test, ast.Call)
+            and isinstance(test.func, ast.Name)
+            and test.func.id == "isinstance"
+            and len(test.args) == 2
+            and not test.keywords
+            and isinstance(test.args[0], ast.Name)
+            and self.instance_of is not None
+        ):
+            name = test.args[0].id
+            default = self.sentinels.get(name)
+            if default is None or "." in default:
+                return None
+            made = self.instance_of(default)
+            if made is not None and made == _dotted(test.args[1]) and self.is_param(name, test):
+                return name, default, True
+        return None
 
     # --- memo checks --------------------------------------------------------------------------------
     def memo(self, test, positive: bool, stmts) -> bool:
@@ -395,6 +459,20 @@ class _Reader:
         return False
 
 
+def _sentinel_defaults(args: ast.arguments) -> Dict[str, str]:
+    """{parameter: the dotted name of its default} for the parameters whose default is a name
+    (`value=notset`, `default=_MISSING`); None, True, False and `...` are no sentinels."""
+    positional = list(args.posonlyargs) + list(args.args)
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    out = {}
+    for arg, default in pairs:
+        dotted = _dotted(default)
+        if dotted is not None:
+            out[arg.arg] = dotted
+    return out
+
+
 def _expression(text: str):
     return ast.parse(text, mode="eval").body
 
@@ -490,6 +568,17 @@ def truth(summary) -> Optional[Tuple[bool, bool]]:
 
 def holds(kind: str, summary) -> Optional[bool]:
     """Does the term `kind` hold for an argument summarised as `summary`? None: cannot tell."""
+    if kind.startswith((LEFT_OUT, GIVEN)):
+        left_out = kind.startswith(LEFT_OUT)
+        sentinel = kind[len(LEFT_OUT if left_out else GIVEN) :]
+        if summary == sentinel:
+            return left_out
+        if isinstance(summary, str) and summary.endswith("." + sentinel):
+            return None  # perhaps the same object, through its module
+        # a literal, another name, any other expression (a lambda, a call): a caller does not
+        # come by a function's sentinel but by its name (one that passes its own parameter on
+        # is decided by its callers, see evaluate)
+        return not left_out
     known = truth(summary)
     if known is None:
         return None
@@ -503,17 +592,23 @@ def holds(kind: str, summary) -> Optional[bool]:
     return not is_none
 
 
-def evaluate(guard: Guard, argument: Callable[[str], object]) -> Tuple[Optional[bool], Guard]:
+def evaluate(
+    guard: Guard, argument: Callable[[str], object], passes_on: FrozenSet[str] = frozenset()
+) -> Tuple[Optional[bool], Guard]:
     """(False when the guard fails for this call, else None / True, and the terms it could not
     decide). `argument(param)` gives the summary of what the call passes for `param`: its text,
-    or None when it cannot tell (a `*args`, a parameter it does not know)."""
+    or None when it cannot tell (a `*args`, a parameter it does not know). `passes_on`: the
+    calling function's own parameters; a sentinel term on one of them is left to its callers."""
     undecided = []
     for term in guard:
         if term == MEMO[0]:
             return False, ()
         name, kind = term
         value = argument(name)
-        verdict = holds(kind, value) if value is not None else None
+        if value in passes_on and kind.startswith((LEFT_OUT, GIVEN)):
+            verdict: Optional[bool] = None
+        else:
+            verdict = holds(kind, value) if value is not None else None
         if verdict is False:
             return False, ()
         if verdict is None:
@@ -524,13 +619,23 @@ def evaluate(guard: Guard, argument: Callable[[str], object]) -> Tuple[Optional[
 def describe(guard: Guard) -> str:
     """The terms as a reader would say them: "`host` is true and `port` is true"."""
     words = {TRUTHY: "is true", FALSY: "is false", NONE: "is None", NOT_NONE: "is not None"}
-    return " and ".join(f"`{name}` {words[kind]}" for name, kind in guard)
+
+    def said(kind: str) -> str:
+        if kind.startswith(LEFT_OUT):
+            return "is left out"
+        if kind.startswith(GIVEN):
+            return "is given"
+        return words[kind]
+
+    return " and ".join(f"`{name}` {said(kind)}" for name, kind in guard)
 
 
 __all__ = [
     "FALSY",
+    "GIVEN",
     "Guard",
     "IMPLICIT_FILLS",
+    "LEFT_OUT",
     "MEMO",
     "MEMO_DECORATORS",
     "NONE",
