@@ -131,7 +131,16 @@ SUBPROCESS_NON_BLOCKING_ARGS: Dict[str, ArgSpec] = {
 # AW103 blocking-file-io
 # ------------------------------------------------------------------------------------------------
 _FILE = "use `aiofiles`/`anyio.Path`, or `await asyncio.to_thread(...)`"
-_FILE_OPENERS = ("builtins.open", "io.open", "codecs.open", "os.fdopen")
+# tempfile's files are made on disk when they are created (SpooledTemporaryFile stays in memory
+# until it grows past its size: not listed)
+_FILE_OPENERS = (
+    "builtins.open",
+    "io.open",
+    "codecs.open",
+    "os.fdopen",
+    "tempfile.TemporaryFile",
+    "tempfile.NamedTemporaryFile",
+)
 _FILE_METHODS = (
     "read",
     "readline",
@@ -402,6 +411,8 @@ FILE_IO: Catalog = {
     **_each(("os",), _OS_FS, _FILE),
     **_each(("shutil",), _SHUTIL, _FILE),
     **_each(("glob",), ("glob", "iglob"), _FILE),
+    **_each(("tempfile",), ("mkstemp", "mkdtemp", "TemporaryDirectory"), _FILE),
+    "tempfile.TemporaryDirectory().cleanup": _FILE,
 }
 # Reported wherever they are called; a fix that moves one call into a thread is offered by the
 # rule except where the call is a `with` item or a `for` iterable (see _blocking).
