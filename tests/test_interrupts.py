@@ -239,7 +239,7 @@ def test_the_index_pool_ends_its_workers_quietly(tmp_path):
         "from awaitwise import interrupts, project\n"
         "paths = sorted(glob.glob(os.path.join(sys.argv[1], '*.py')))\n"
         "with interrupts.handling_signals():\n"
-        "    facts = list(project._extract_many(paths, 2))\n"
+        "    facts = list(project.extract_many(paths, 2))\n"
         "assert len(facts) == len(paths) and all(f is not None for f in facts)\n"
     )
     for _ in range(3):

@@ -550,3 +550,26 @@ def test_a_spawned_worker_gets_the_same_summaries(tmp_path, venv):
     assert copy.loaded_summaries() == []
     assert copy.coroutine_names() == libs.coroutine_names() and "fetch" in copy.coroutine_names()
     assert copy.blocking_names() == libs.blocking_names() and "Client" in copy.blocking_names()
+
+
+def test_packages_read_in_workers_give_the_same_findings(tmp_path, venv, monkeypatch):
+    """The files of packages without a stored summary are extracted in worker processes first
+    (libraries._prefetch); the findings are those of reading each file in this process, and the
+    summary's own extraction is skipped for every file the workers read."""
+    from awaitwise import libraries, project
+
+    project_dir = write_project(tmp_path / "proj", {"app/__init__.py": "", "app/main.py": APP})
+    alone = check(project_dir, venv, cache=False)
+    read_here = []
+    real_extract = libraries.extract
+
+    def counting(path, text, screen=True):
+        read_here.append(path)
+        return real_extract(path, text, screen=screen)
+
+    monkeypatch.setattr(libraries, "extract", counting)
+    monkeypatch.setattr(libraries, "_PREFETCH_MIN_FILES", 1)
+    monkeypatch.setattr(project, "_POOL_MIN_FILES", 1)
+    pooled = check(project_dir, venv, cache=False)
+    assert pooled == alone and any(code == "AW110" for _, _, code, _ in alone)
+    assert read_here == []  # every package file came from the workers

@@ -376,7 +376,7 @@ def test_an_index_worker_that_dies_costs_its_file_only(tmp_path):
             return real(self, item)
         project._ExtractJob.__call__ = call
         paths = [os.path.join(sys.argv[1], "m%d.py" % i) for i in range(6)]
-        for facts in project._extract_many(paths, 2):
+        for facts in project.extract_many(paths, 2):
             print("-" if facts is None else sorted(facts.names)[0])
     """)
     r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120)

@@ -185,6 +185,7 @@ class Libraries:
         self._pending = list(state.get("reached", ()))
 
     _pending: Sequence[str] = ()  # never mutated: __setstate__ and _reach_pending replace it
+    _prefetched: Dict[str, FileFacts] = {}  # noqa: RUF012 - never mutated: reach replaces it
 
     def _reach_pending(self) -> None:
         if not self._pending:
@@ -203,18 +204,42 @@ class Libraries:
         return self._signature
 
     # --- reaching -------------------------------------------------------------------------------
-    def reach(self, imported) -> None:
+    def reach(self, imported, jobs: Optional[int] = None) -> None:
         """Summarise every distribution one of whose top-level names a project file imports
-        (`imported`: iterables of top-level names, FileFacts.imports)."""
+        (`imported`: iterables of top-level names, FileFacts.imports). The files of those that
+        have no stored summary are read first, in `jobs` worker processes (None: one per CPU)."""
         tops = {t: ds for t, ds in self.installed.tops().items() if t not in self.project_tops}
         if not tops:
             return
         wanted: Set[str] = set()
         for names in imported:
             wanted.update(t for t in names if t in tops)
-        for top in sorted(wanted):
-            for dist in tops[top]:
+        dists = [dist for top in sorted(wanted) for dist in tops[top]]
+        self._prefetch([d for d in dists if d.key not in self._summaries], jobs)
+        try:
+            for dist in dists:
                 self.summary(dist)
+        finally:
+            self._prefetched = {}
+
+    def _prefetch(self, dists: List[Distribution], jobs: Optional[int]) -> None:
+        """Extract the files of the distributions in `dists` that have no stored summary, in
+        worker processes, for _build to take instead of extracting each file itself."""
+        paths: List[str] = []
+        for dist in dists:
+            folder = self._folder()
+            if folder is not None and os.path.exists(os.path.join(folder, self._file_name(dist, dist.record_digest))):
+                continue  # most likely read from the cache
+            paths.extend(path for _module, _rel, path in _module_files(dist))
+        if len(paths) < _PREFETCH_MIN_FILES:
+            return
+        from .project import extract_many
+
+        limit = getattr(self.settings, "max_file_size", None)
+        workers = jobs if jobs is not None else (os.cpu_count() or 1)
+        self._prefetched = {
+            path: facts for path, facts in zip(paths, extract_many(paths, workers, limit, screen=False)) if facts
+        }
 
     def loaded_summaries(self) -> List[Summary]:
         return [s for s in self._summaries.values() if s is not None]
@@ -389,6 +414,7 @@ class Libraries:
 
     def _build(self, dist: Distribution) -> Optional[Summary]:
         from .callgraph import BlockingGraph, Leaf
+        from .records import source_hash
         from .sourcefile import decode, read_bytes
 
         limit = getattr(self.settings, "max_file_size", None)
@@ -397,11 +423,7 @@ class Libraries:
         packages: Set[str] = set()
         verified = True
         contents = hashlib.blake2b(digest_size=16)
-        for module in sorted(dist.modules):
-            rel = dist.modules[module]
-            if _SKIPPED_PARTS.intersection(module.split(".")):
-                continue
-            path = os.path.join(dist.site_dir, *rel.split("/"))
+        for module, rel, path in _module_files(dist):
             try:
                 data = read_bytes(path, limit, follow_symlinks=False)
                 text = decode(data).text
@@ -410,7 +432,11 @@ class Libraries:
             if verified and not _hash_ok(data, dist.hashes.get(rel)):
                 verified = False
             contents.update(rel.encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")
-            facts[module] = extract(path, text, screen=False)
+            ready = self._prefetched.get(path)
+            if ready is not None and ready.source_hash == source_hash(text):
+                facts[module] = ready  # extracted by _prefetch from this very text
+            else:
+                facts[module] = extract(path, text, screen=False)
             paths[module] = rel
             if rel.rsplit("/", 1)[-1].startswith("__init__."):
                 packages.add(module)
@@ -540,6 +566,21 @@ def _pruned(facts: FileFacts, module: str, chains: dict) -> FileFacts:
     )
 
 
+# Below this many files to read, the packages are read in this process: starting workers costs more.
+_PREFETCH_MIN_FILES = 200
+
+
+def _module_files(dist: Distribution) -> List[Tuple[str, str, str]]:
+    """(module, path in the distribution's record, file path) of the modules a summary reads."""
+    out = []
+    for module in sorted(dist.modules):
+        if _SKIPPED_PARTS.intersection(module.split(".")):
+            continue
+        rel = dist.modules[module]
+        out.append((module, rel, os.path.join(dist.site_dir, *rel.split("/"))))
+    return out
+
+
 def _checked(data, dist: Distribution):
     """The parts of a stored summary after a check of every field's shape; None if anything is off."""
     from .callgraph import Chain, Leaf
@@ -617,16 +658,21 @@ def _is_node(value) -> bool:
     return isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, str) for v in value)
 
 
-def attach(index: Optional[ProjectIndex], settings, use_cache: bool = True) -> Optional[ProjectIndex]:
+def attach(
+    index: Optional[ProjectIndex], settings, use_cache: bool = True, jobs: Optional[int] = None
+) -> Optional[ProjectIndex]:
     """`index` with the installed packages of the run's environment (for_project) attached."""
     if index is not None and index.libraries is None:
-        index.libraries = for_project(index, settings, use_cache=use_cache)
+        index.libraries = for_project(index, settings, use_cache=use_cache, jobs=jobs)
     return index
 
 
-def for_project(index: ProjectIndex, settings, use_cache: bool = True) -> Optional[Libraries]:
+def for_project(
+    index: ProjectIndex, settings, use_cache: bool = True, jobs: Optional[int] = None
+) -> Optional[Libraries]:
     """The installed packages of the run's environment, with those the project reaches summarised
-    (None when the environment has no site-packages folder)."""
+    (None when the environment has no site-packages folder). `jobs`: worker processes that read
+    the files of the packages to summarise (None: one per CPU)."""
     try:
         env = find_environment(settings)
     except (OSError, ValueError):
@@ -635,7 +681,7 @@ def for_project(index: ProjectIndex, settings, use_cache: bool = True) -> Option
         return None
     tops = frozenset(m.split(".", 1)[0] for m in index.modules)
     libs = Libraries(env, settings, use_cache=use_cache, project_tops=tops)
-    libs.reach(f.imports for f in index.modules.values())
+    libs.reach((f.imports for f in index.modules.values()), jobs=jobs)
     return libs
 
 

@@ -1994,7 +1994,7 @@ def build_index(
 
     # 3. extract the rest
     limits = [limit_of(p) for _, p in todo] if resolver is not None else limit
-    for (name, _path), facts in zip(todo, _extract_many([p for _, p in todo], jobs, limits)):
+    for (name, _path), facts in zip(todo, extract_many([p for _, p in todo], jobs, limits)):
         if facts is None:  # unreadable: left out, like a file that cannot be read above
             continue
         modules[name] = facts
@@ -2009,7 +2009,7 @@ def build_index(
 _POOL_MIN_FILES = 400
 
 
-def _extract_path(path: str, limit: Optional[int] = None) -> Optional[FileFacts]:
+def _extract_path(path: str, limit: Optional[int] = None, screen: bool = True) -> Optional[FileFacts]:
     """extract() of the file at `path`, or None when it cannot be read (see sourcefile.read_bytes:
     only a regular file of at most `limit` bytes is read)."""
     from .sourcefile import read
@@ -2018,11 +2018,14 @@ def _extract_path(path: str, limit: Optional[int] = None) -> Optional[FileFacts]
         text = read(path, limit).text
     except Exception:
         return None
-    return extract(path, text)
+    return extract(path, text, screen=screen)
 
 
 class _ExtractJob(PoolJob):
     """_extract_path() of a (path, size limit) pair, in a pool worker."""
+
+    def __init__(self, screen: bool = True):
+        self.screen = screen
 
     def start_worker(self, parent_pid: Optional[int]) -> None:
         super().start_worker(parent_pid)
@@ -2031,13 +2034,15 @@ class _ExtractJob(PoolJob):
         gc.disable()  # ast trees hold no cycles; collecting while building them is wasted work
 
     def __call__(self, item: Tuple[str, Optional[int]]) -> Optional[FileFacts]:
-        return _extract_path(item[0], item[1])
+        return _extract_path(item[0], item[1], self.screen)
 
     def failed(self, item, why: str) -> None:
         return None  # left out of the index; linting the file reports what went wrong
 
 
-def _extract_many(paths: List[str], jobs: Optional[int], limit=None) -> Iterator[Optional[FileFacts]]:
+def extract_many(
+    paths: List[str], jobs: Optional[int], limit=None, screen: bool = True
+) -> Iterator[Optional[FileFacts]]:
     """_extract_path() over many files, in order; in worker processes when there are many (the
     pool of pool.run_pool, so that a worker that dies or hangs costs its file only: the file is
     left out of the index). The workers read the files themselves, so that no process holds every
@@ -2053,7 +2058,7 @@ def _extract_many(paths: List[str], jobs: Optional[int], limit=None) -> Iterator
     if workers > 1 and len(paths) >= _POOL_MIN_FILES:
         waiting: Dict[int, Optional[FileFacts]] = {}
         next_index = 0
-        done = run_pool(_ExtractJob(), list(enumerate(pairs)), min(workers, 8))
+        done = run_pool(_ExtractJob(screen), list(enumerate(pairs)), min(workers, 8))
         try:
             for i, facts in done:
                 waiting[i] = facts
@@ -2067,7 +2072,7 @@ def _extract_many(paths: List[str], jobs: Optional[int], limit=None) -> Iterator
     gc.disable()  # ast trees hold no cycles; collecting while building them is wasted work
     try:
         for path, one_limit in pairs:
-            yield _extract_path(path, one_limit)
+            yield _extract_path(path, one_limit, screen)
     finally:
         if was_enabled:
             gc.enable()

@@ -288,7 +288,7 @@ class Session:
                         return None
                     files_listed = listed(root)
                 shared = self._shared_index(root, files_listed, cache).with_settings(settings)
-                return self._with_libraries(attach(shared, settings, use_cache=cache is not None))
+                return self._with_libraries(attach(shared, settings, use_cache=cache is not None, jobs=self._jobs()))
 
             if not use_cache:
                 out.append(build(None))
@@ -344,6 +344,7 @@ class Session:
                 ),
                 settings,
                 use_cache=use_cache,
+                jobs=self._jobs(),
             )
         )
 
