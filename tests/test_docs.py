@@ -33,13 +33,13 @@ def test_generated_docs_are_current():
 
 def test_stale_detection_notices_a_change(tmp_path):
     (tmp_path / "README.md").write_text(README, encoding="utf-8")
-    assert docs.main(["--root", str(tmp_path)]) == 0  # writes docs/rules.md and the README tables
+    assert docs.main(["--root", str(tmp_path)]) == 0  # writes the rules reference and the README tables
     assert docs.stale_files(str(tmp_path)) == []
     assert docs.main(["--root", str(tmp_path), "--check"]) == 0
     readme = tmp_path / "README.md"
     readme.write_text(readme.read_text().replace("| blocking-sleep |", "| blocking-nap |"))
-    (tmp_path / "docs" / "rules.md").write_text("# old\n")
-    assert sorted(docs.stale_files(str(tmp_path))) == sorted([str(readme), str(tmp_path / "docs" / "rules.md")])
+    (tmp_path / docs.RULES_MD).write_text("# old\n")
+    assert sorted(docs.stale_files(str(tmp_path))) == sorted([str(readme), str(tmp_path / docs.RULES_MD)])
     assert docs.main(["--root", str(tmp_path), "--check"]) == 1
     assert docs.main(["--root", str(tmp_path)]) == 0
     assert docs.stale_files(str(tmp_path)) == []
@@ -55,14 +55,14 @@ def test_every_rule_doc_has_the_five_headings_in_order(cls):
 
 
 def test_rules_md_has_a_section_per_rule_at_its_url():
-    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    text = (ROOT / docs.RULES_MD).read_text(encoding="utf-8")
     sections = re.split(r"^## ", text, flags=re.M)[1:]
     anchors = {github_anchor(s.splitlines()[0]): s for s in sections}
     for cls in BUILTIN:
         url = cls.url()
-        assert url.startswith(DOCS_URL) and "docs/rules.md#" in url
+        assert url.startswith(DOCS_URL) and "src/awaitwise/rules/README.md#" in url
         section = anchors.get(url.split("#", 1)[1])
-        assert section is not None, f"{cls.code}: {url} names no heading of docs/rules.md"
+        assert section is not None, f"{cls.code}: {url} names no heading of the rules reference"
         assert re.findall(r"^### (.+?)\s*$", section, re.M) == list(DOC_HEADINGS)
 
 

@@ -138,7 +138,7 @@ def test_json_url_sarif_help_uri_and_rule_json_agree(tmp_path, monkeypatch):
     help_uri = {r["id"]: r.get("helpUri") for r in as_sarif["runs"][0]["tool"]["driver"]["rules"]}
     urls = {d["url"] for d in as_json if d["code"] == "AW100"}
     assert urls == {rule_json["url"]} == {help_uri["AW100"]}
-    assert rule_json["url"].endswith("docs/rules.md#aw100-blocking-sleep")
+    assert rule_json["url"].endswith("src/awaitwise/rules/README.md#aw100-blocking-sleep")
 
 
 def test_files_that_could_not_be_processed_are_tool_notifications(tmp_path, monkeypatch):

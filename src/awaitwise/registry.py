@@ -17,7 +17,7 @@ from typing import ClassVar, Dict, FrozenSet, Iterable, Iterator, List, Optional
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 CODE_RE = re.compile(r"^[A-Z]{1,5}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-DOCS_URL = "https://github.com/awaitwise/awaitwise/blob/main/docs/rules.md#"
+DOCS_URL = "https://github.com/awaitwise/awaitwise/blob/main/src/awaitwise/rules/README.md#"
 
 
 class RegistryError(Exception):
@@ -69,7 +69,7 @@ class Rule:
 
         return inspect.cleandoc(cls.__doc__ or "")
 
-    # Where the rule is documented. Built-in rules link to their section of docs/rules.md
+    # Where the rule is documented. Built-in rules link to their section of the rules reference
     # (the anchor of its `## CODE name` heading); a plugin sets its own page, or has no link.
     docs_url: ClassVar[Optional[str]] = None
 
