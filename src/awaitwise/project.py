@@ -3,9 +3,11 @@ what the names a module imports from another project module really are.
 
 It is built before the files are checked, from every Python file of the project around the given
 paths, with the stdlib `ast` parser (only definitions, imports, module-level aliases and class
-bases are kept). Everything in it is plain picklable data, so it can travel to worker processes
-and be cached per file: `extract(path, source) -> FileFacts` is a pure function of the source
-text, and module names (which depend on the folder layout) are attached when the index is built.
+bases are kept; what the names in function bodies refer to is read from the file's semantic
+model, analysis/semantic.py, built from the same tree). Everything in it is plain picklable
+data, so it can travel to worker processes and be cached per file: `extract(path, source) ->
+FileFacts` is a pure function of the source text, and module names (which depend on the folder
+layout) are attached when the index is built.
 
 Names are the dotted strings that `FileContext.qualname` produces: `pkg.mod.func`,
 `pkg.mod.Class.meth`, an instance method `pkg.mod.Class().meth`, a nested definition
@@ -419,7 +421,8 @@ class CallFact(NamedTuple):
     module-level (or builtin) name (`requests.Session().get`, `util.write_text`), or
     ("imp", level, module, name-or-None, rest) for a name imported inside the function, or
     ("path", definition path in this file, rest) for a local def/class and for `self`/`cls`
-    (`("path", "Store", "().save")`). The index resolves it further."""
+    (`("path", "Store", "().save")`); a name annotated with a class is an instance of it
+    (`c: Client` makes `c.get` `Client().get`). The index resolves it further."""
 
     target: object
     line: int
@@ -431,6 +434,9 @@ class CallFact(NamedTuple):
     # the conditions on the function's parameters under which the call runs, all of them
     # (("host", "truthy"), ...; see guards.py), or MEMO when it runs only to fill a memo
     guard: tuple = ()
+    # the qualified names of the exceptions a `try` around the call catches (or a
+    # `with contextlib.suppress(...)` around it suppresses), in the same function
+    caught: Tuple[str, ...] = ()
 
 
 # Builtins whose call never blocks and never reaches project code worth following.
@@ -501,6 +507,7 @@ _PURE_BUILTINS = frozenset(
 )
 # statements that may put the calls after or inside them under a path condition (guards.py)
 _GUARDED_STATEMENTS = frozenset({ast.If, ast.Try} | ({ast.TryStar} if hasattr(ast, "TryStar") else set()))
+_TRY_STATEMENTS = frozenset({ast.Try} | ({ast.TryStar} if hasattr(ast, "TryStar") else set()))
 
 
 _SCAN_KINDS: Dict[type, int] = {
@@ -682,6 +689,7 @@ class _FunctionScope:
         self.model = model
         self.import_tops = import_tops
         self.call_nodes: List[Tuple[ast.Call, bool, tuple, ModelScope]] = []
+        self.caught: Dict[int, Tuple[str, ...]] = {}
         self.guards = {}
         if want_calls and (
             getattr(node, "decorator_list", None)
@@ -691,6 +699,44 @@ class _FunctionScope:
 
             self.guards = guard_map(node, self._self_name(node))
         self._scan(node.body, want_calls)
+        if want_calls and self.call_nodes:
+            self._find_caught(node.body)
+
+    def _find_caught(self, body) -> None:
+        """The exceptions caught around each call: `try` bodies with handlers, and the bodies of
+        `with contextlib.suppress(...)`."""
+        for stmt in _own_statements(body):
+            t = type(stmt)
+            names: List[str] = []
+            if t in _TRY_STATEMENTS:
+                for handler in stmt.handlers:
+                    kind = handler.type
+                    for expr in kind.elts if isinstance(kind, ast.Tuple) else [kind] if kind is not None else []:
+                        name = self.model.resolve(self.scope, expr)
+                        if name is not None:
+                            names.append(name)
+            elif t is ast.With or t is ast.AsyncWith:
+                for item in stmt.items:
+                    context = item.context_expr
+                    if (
+                        isinstance(context, ast.Call)
+                        and self.model.resolve(self.scope, context.func) == "contextlib.suppress"
+                    ):
+                        for expr in context.args:
+                            name = self.model.resolve(self.scope, expr)
+                            if name is not None:
+                                names.append(name)
+            if not names:
+                continue
+            stack = list(stmt.body)
+            caught = self.caught
+            while stack:
+                n = stack.pop()
+                if isinstance(n, _NESTED):
+                    continue
+                if type(n) is ast.Call:
+                    caught[id(n)] = caught.get(id(n), ()) + tuple(names)
+                stack.extend(ast.iter_child_nodes(n))
 
     def _self_name(self, node) -> Optional[str]:
         """The first parameter of a method that receives the instance or the class."""
@@ -764,7 +810,8 @@ class _FunctionScope:
                 keywords = tuple((k.arg or "**", _arg_text(k.value)) for k in node.keywords)
                 args = (positional, keywords)
             receiver = _dotted(node.func.value) if isinstance(node.func, ast.Attribute) else None
-            out.append(CallFact(targets.stored(found), node.lineno, args, receiver, consumed, guard))
+            caught = self.caught.get(id(node), ())
+            out.append(CallFact(targets.stored(found), node.lineno, args, receiver, consumed, guard, caught))
         return tuple(out)
 
 

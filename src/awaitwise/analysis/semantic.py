@@ -27,6 +27,10 @@ and `path / "x"` for `pathlib` paths.
 The model is flow-insensitive and leans to precision: when the bindings of a name do not all
 give the same answer, the name resolves to nothing, and no rule reports on it.
 
+The project index builds the model without the module's name (module-relative: the file's
+definitions are named by their path, `Store.save`) and reads its scopes and binding sites for the
+calls of function bodies (project.py); `Site.origin` keeps each import as written for it.
+
 Across modules, the return annotation of a project function comes from the project index
 (`external_returns`, which FileContext connects). What it does not follow: inheritance (an
 attribute set in a base class), element types of containers other than an annotated `for`
