@@ -167,6 +167,16 @@ def make_path() -> Path:
 def shadows(os, requests=None):
     os.remove("f")
     requests.get("u")
+
+
+class Lazy:
+    def __init__(self):
+        self.later = None
+        self.unknown = None
+
+    def connect(self):
+        self.later = requests.Session()
+        self.unknown = []
 """
 
 
@@ -319,5 +329,6 @@ def test_instance_attributes_come_from_the_model():
             "http": "requests.Session()",  # a constructor call in a method
             "typed": "Path()",  # `self.typed: Path = base`
             "base": "Path()",  # the value is a parameter annotated `"Path"`
-        }
+        },
+        "Lazy": {"later": "requests.Session()"},  # `None` until connect() sets it
     }

@@ -667,17 +667,26 @@ class _Targets:
 
     def attr_values(self) -> Dict[str, Dict[str, object]]:
         """class path -> {attr: target} for the instance attributes whose bindings (in the
-        methods, and declarations in the class body) say what they are."""
+        methods, and declarations in the class body) say what they are, `None` left aside."""
         out: Dict[str, Dict[str, object]] = {}
         for scope in self.model.class_scopes():
             values = {}
             for attr, sites in scope.attr_sites.items():
+                # `self.x = None` beside `self.x = T()` is an attribute set later (Optional[T])
+                sites = [s for s in sites if not _is_none_value(s)]
+                if not sites:
+                    continue
                 found = self.agree(sites, attr, 0)
                 if found is not None:
                     values[attr] = self.stored(found)
             if values:
                 out[scope.prefix] = values
         return out
+
+
+def _is_none_value(site: Site) -> bool:
+    value = site.data if site.kind == "value" else site.data[1] if site.kind == "annotated" else False
+    return isinstance(value, ast.Constant) and value.value is None
 
 
 class _FunctionScope:
