@@ -592,7 +592,32 @@ class _Targets:
             return None if base is None else (base[0], base[1] + "()")
         if t is ast.NamedExpr:
             return self.target(scope, expr.value, depth + 1)
+        if t is ast.Await and type(expr.value) is ast.Call:
+            called = self.target(scope, expr.value.func, depth + 1)
+            return self.awaited(called, depth) if called is not None else None
         return None
+
+    def awaited(self, called, depth: int):
+        """What awaiting a call of the file's coroutine function `called` (a module-level one,
+        or a method called on an instance or the class) gives, by its return annotation."""
+        root, text = called
+        model = self.model
+        owner: Optional[ModelScope] = None
+        if root is None and "." not in text:
+            owner, name = model.root, text
+        elif root is None or root[0] == "path":
+            head, _, name = text.rpartition(".")
+            head = head[:-2] if head.endswith("()") else head
+            owner = model.class_scope(head if root is None else root[1] + head)
+        if owner is None:
+            return None
+        sites = owner.sites.get(name)
+        if not sites or len(sites) != 1 or sites[0].kind != "def":
+            return None
+        node = sites[0].data
+        if not isinstance(node, ast.AsyncFunctionDef) or node.returns is None:
+            return None
+        return self.annotation(owner, node.returns, depth + 1)
 
     def name(self, scope: ModelScope, name: str, depth: int):
         sites, where = scope.lookup(name)
