@@ -98,6 +98,38 @@ def test_facts_resolve_self_cls_local_imports_and_instance_attributes():
     assert facts.attr_values == {"C": {"s": "requests.Session()"}}
 
 
+def test_facts_name_the_exceptions_caught_around_each_call():
+    facts = extract(
+        "m.py",
+        (
+            "import contextlib, socket, ssl\n"
+            "from contextlib import suppress\n"
+            "def f(sock: socket.socket):\n"
+            "    try:\n"
+            "        sock.recv(1)\n"
+            "        with suppress(InterruptedError):\n"
+            "            sock.send(b'x')\n"
+            "        def later():\n"
+            "            sock.recv(2)\n"
+            "    except (BlockingIOError, ssl.SSLWantReadError):\n"
+            "        pass\n"
+            "    with contextlib.suppress(ValueError):\n"
+            "        sock.recv(3)\n"
+            "    with contextlib.nullcontext(BlockingIOError):\n"
+            "        sock.recv(4)\n"
+        ),
+    )
+    caught = {c.line: c.caught for c in calls_of(facts)["f"] if c.target == "socket.socket().recv"}
+    sent = [c.caught for c in calls_of(facts)["f"] if c.target == "socket.socket().send"]
+    assert caught == {
+        5: ("builtins.BlockingIOError", "ssl.SSLWantReadError"),
+        13: ("builtins.ValueError",),
+        15: (),
+    }
+    assert [set(c) for c in sent] == [{"builtins.BlockingIOError", "ssl.SSLWantReadError", "builtins.InterruptedError"}]
+    assert [c.caught for c in calls_of(facts)["f.<locals>.later"]] == [()]  # runs when called
+
+
 # --- the graph -------------------------------------------------------------------------------------
 
 

@@ -325,6 +325,8 @@ class BlockingGraph:
             found = None
             matched = self.matches(qualname)
             for rule, key in matched:
+                if call.caught and not getattr(rule, "non_blocking_errors", frozenset()).isdisjoint(call.caught):
+                    continue  # made in non-blocking mode: its failure to wait is caught
                 if rule.call_blocks(
                     key, _arguments(call.args), call.receiver, _LazyText(calls, text_cache), call.consumed
                 ):

@@ -199,7 +199,8 @@ def main(argv=None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(
-        prog="python -m awaitwise.docs", description="Write the rules reference and the README rule table from the registry."
+        prog="python -m awaitwise.docs",
+        description="Write the rules reference and the README rule table from the registry.",
     )
     parser.add_argument("--root", default=".", help="the project folder (default: the current folder)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale")

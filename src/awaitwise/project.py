@@ -3,9 +3,11 @@ what the names a module imports from another project module really are.
 
 It is built before the files are checked, from every Python file of the project around the given
 paths, with the stdlib `ast` parser (only definitions, imports, module-level aliases and class
-bases are kept). Everything in it is plain picklable data, so it can travel to worker processes
-and be cached per file: `extract(path, source) -> FileFacts` is a pure function of the source
-text, and module names (which depend on the folder layout) are attached when the index is built.
+bases are kept; what the names in function bodies refer to is read from the file's semantic
+model, analysis/semantic.py, built from the same tree). Everything in it is plain picklable
+data, so it can travel to worker processes and be cached per file: `extract(path, source) ->
+FileFacts` is a pure function of the source text, and module names (which depend on the folder
+layout) are attached when the index is built.
 
 Names are the dotted strings that `FileContext.qualname` produces: `pkg.mod.func`,
 `pkg.mod.Class.meth`, an instance method `pkg.mod.Class().meth`, a nested definition
@@ -23,13 +25,14 @@ import re
 import sys
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
+from .analysis.semantic import CLASS, MODULE, ModelScope, SemanticModel, Site
 from .pool import PoolJob, run_pool
 from .records import BUILTIN_NAMES, pack_calls, source_hash
 from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
 from .sourcefile import source_lines
 
-FACTS_VERSION = "17"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "18"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -135,7 +138,7 @@ def extract(path: str, source_text: str, screen: bool = True) -> FileFacts:
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
     try:
-        x = _Extractor(source_text)
+        x = _Extractor(source_text, SemanticModel(tree))
         x.module(tree)
     except RecursionError:
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
@@ -218,7 +221,9 @@ _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 class _Extractor:
-    def __init__(self, source: str):
+    def __init__(self, source: str, model: SemanticModel):
+        self.model = model
+        self.targets = _Targets(model)
         self.names: Dict[str, tuple] = {}
         self.star_imports: List[Tuple[int, str]] = []
         self.all_names: Optional[Tuple[str, ...]] = None
@@ -227,7 +232,6 @@ class _Extractor:
         self._dup_paths: Set[str] = set()
         self.calls: Dict[str, tuple] = {}
         self.attr_values: Dict[str, Dict[str, object]] = {}
-        self._scopes: List[_FunctionScope] = []  # the functions being extracted, innermost last
         self.import_tops: set = set()  # top-level names of the absolute imports, in any scope
         self._yield_lines = [i for i, line in enumerate(source_lines(source), 1) if "yield" in line]
 
@@ -239,6 +243,7 @@ class _Extractor:
 
     def module(self, tree: ast.Module) -> None:
         self._statements(tree.body, "", self.names)
+        self.attr_values = self.targets.attr_values()
         for path in self._dup_paths:
             self.functions.pop(path, None)
             self.classes.pop(path, None)
@@ -325,28 +330,14 @@ class _Extractor:
             params = list(node.args.posonlyargs) + list(node.args.args)
             if params:
                 self_attrs = (params[0].arg, owner.instance_attrs)
-        scope = _FunctionScope(
-            node,
-            path,
-            self._self_param(node, owner, prefix, table, decorators),
-            self._scopes[-1] if self._scopes else None,
-            not is_async,
-            self.import_tops,
-            self._instance_of,
-        )
-        self._scopes.append(scope)
-        try:
-            self._function_body(node.body, path + ".<locals>.", returns, self_attrs)
-        finally:
-            self._scopes.pop()
-        if not is_async:
-            calls = scope.call_facts()
-            if calls:
-                self.calls[path] = calls
-        if scope.self_param is not None and scope.self_param[2] == "()":
-            values = self.attr_values.setdefault(scope.self_param[1], {})
-            for attr, target in scope.self_attr_values():
-                values[attr] = target if values.get(attr, target) == target else None
+        model_scope = self.model.scope_of(node)
+        if model_scope is not None:
+            scope = _FunctionScope(node, model_scope, self.model, not is_async, self.import_tops, self._instance_of)
+            if not is_async:
+                calls = scope.call_facts(self.targets)
+                if calls:
+                    self.calls[path] = calls
+        self._function_body(node.body, path + ".<locals>.", returns, self_attrs)
         is_generator = self._has_yield(node)
         kind = _returns_kind(returns, is_async, is_generator)
         if kind == "unknown" and returns and all(isinstance(v, ast.Name) for v in returns):
@@ -361,20 +352,6 @@ class _Extractor:
             annotation_class(node.returns),
             _params(node.args),
         )
-
-    @staticmethod
-    def _self_param(node, owner, prefix: str, table, decorators):
-        """(first parameter name, class path, "()" for an instance method / "" for a classmethod)
-        for a method defined directly in a class body, else None."""
-        if owner is None or owner.members is not table:
-            return None
-        params = list(node.args.posonlyargs) + list(node.args.args)
-        if not params:
-            return None
-        names = {d.rsplit(".", 1)[-1] for d in decorators if d}
-        if "staticmethod" in names:
-            return None
-        return (params[0].arg, prefix[:-1], "" if "classmethod" in names else "()")
 
     def _returned_function_kind(self, node, path: str, returns) -> str:
         """'param' when every return gives back the first parameter, 'async-wrapper' when every
@@ -451,7 +428,8 @@ class CallFact(NamedTuple):
     module-level (or builtin) name (`requests.Session().get`, `util.write_text`), or
     ("imp", level, module, name-or-None, rest) for a name imported inside the function, or
     ("path", definition path in this file, rest) for a local def/class and for `self`/`cls`
-    (`("path", "Store", "().save")`). The index resolves it further."""
+    (`("path", "Store", "().save")`); a name annotated with a class is an instance of it
+    (`c: Client` makes `c.get` `Client().get`). The index resolves it further."""
 
     target: object
     line: int
@@ -463,6 +441,9 @@ class CallFact(NamedTuple):
     # the conditions on the function's parameters under which the call runs, all of them
     # (("host", "truthy"), ...; see guards.py), or MEMO when it runs only to fill a memo
     guard: tuple = ()
+    # the qualified names of the exceptions a `try` around the call catches (or a
+    # `with contextlib.suppress(...)` around it suppresses), in the same function
+    caught: Tuple[str, ...] = ()
 
 
 # Builtins whose call never blocks and never reaches project code worth following.
@@ -531,10 +512,9 @@ _PURE_BUILTINS = frozenset(
         "print",
     }
 )
-_UNBOUND = object()  # a local name that is not a single known value (a parameter, a loop variable...)
-_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 # statements that may put the calls after or inside them under a path condition (guards.py)
 _GUARDED_STATEMENTS = frozenset({ast.If, ast.Try} | ({ast.TryStar} if hasattr(ast, "TryStar") else set()))
+_TRY_STATEMENTS = frozenset({ast.Try} | ({ast.TryStar} if hasattr(ast, "TryStar") else set()))
 
 
 _SCAN_KINDS: Dict[type, int] = {
@@ -550,26 +530,19 @@ _SCAN_KINDS: Dict[type, int] = {
     ast.Pass: 2,
     ast.Break: 2,
     ast.Continue: 2,
+    ast.Global: 2,
+    ast.Nonlocal: 2,
     ast.Call: 3,
-    ast.Assign: 4,
-    ast.AnnAssign: 4,
-    ast.AugAssign: 5,
-    ast.Delete: 5,
-    ast.For: 6,
-    ast.AsyncFor: 6,
-    ast.comprehension: 7,
-    ast.With: 8,
-    ast.AsyncWith: 8,
-    ast.Import: 9,
-    ast.ImportFrom: 10,
-    ast.Global: 11,
-    ast.Nonlocal: 12,
-    ast.NamedExpr: 13,
-    ast.ExceptHandler: 14,
+    ast.For: 4,
+    ast.AsyncFor: 4,
+    ast.comprehension: 5,
+    ast.Import: 6,
+    ast.ImportFrom: 7,
+    ast.ListComp: 8,
+    ast.SetComp: 8,
+    ast.DictComp: 8,
+    ast.GeneratorExp: 8,
 }
-for _name in ("MatchAs", "MatchStar", "MatchMapping"):
-    if hasattr(ast, _name):
-        _SCAN_KINDS[getattr(ast, _name)] = 15
 # fields that never hold statements or expressions
 _NOT_CHILDREN = frozenset(
     {
@@ -597,36 +570,169 @@ _NOT_CHILDREN = frozenset(
 _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 
+class _Targets:
+    """What the names of function bodies refer to, as CallFact targets, read from the file's
+    semantic model (built module-relatively: the file's own definitions are named by their path).
+
+    A name bound at module level (or not bound in the file: a builtin, a star import) stays
+    text for the index to resolve; a name bound in a function takes what its bindings say, when
+    they all say the same: a value, an import, a local def or class, the instance (`self`) or
+    class (`cls`) of a method, or the class an annotation names (parameters, `x: T = ...`)."""
+
+    def __init__(self, model: SemanticModel):
+        self.model = model
+        self._memo: Dict[Tuple[int, str], object] = {}
+
+    def target(self, scope: ModelScope, expr, depth: int = 0):
+        """(root, text): root None when `text` starts with a module-level or builtin name, else a
+        tuple ("imp", ...) / ("path", path); None when the file cannot tell."""
+        if depth > 8:
+            return None
+        t = type(expr)
+        if t is ast.Name:
+            return self.name(scope, expr.id, depth)
+        if t is ast.Attribute:
+            base = self.target(scope, expr.value, depth + 1)
+            return None if base is None else (base[0], f"{base[1]}.{expr.attr}")
+        if t is ast.Call:
+            base = self.target(scope, expr.func, depth + 1)
+            return None if base is None else (base[0], base[1] + "()")
+        if t is ast.NamedExpr:
+            return self.target(scope, expr.value, depth + 1)
+        if t is ast.Await and type(expr.value) is ast.Call:
+            called = self.target(scope, expr.value.func, depth + 1)
+            return self.awaited(called, depth) if called is not None else None
+        return None
+
+    def awaited(self, called, depth: int):
+        """What awaiting a call of the file's coroutine function `called` (a module-level one,
+        or a method called on an instance or the class) gives, by its return annotation."""
+        root, text = called
+        model = self.model
+        owner: Optional[ModelScope] = None
+        if root is None and "." not in text:
+            owner, name = model.root, text
+        elif root is None or root[0] == "path":
+            head, _, name = text.rpartition(".")
+            head = head[:-2] if head.endswith("()") else head
+            owner = model.class_scope(head if root is None else root[1] + head)
+        if owner is None:
+            return None
+        sites = owner.sites.get(name)
+        if not sites or len(sites) != 1 or sites[0].kind != "def":
+            return None
+        node = sites[0].data
+        if not isinstance(node, ast.AsyncFunctionDef) or node.returns is None:
+            return None
+        return self.annotation(owner, node.returns, depth + 1)
+
+    def name(self, scope: ModelScope, name: str, depth: int):
+        sites, where = scope.lookup(name)
+        if where is None or where.kind == MODULE:
+            return (None, name)
+        if where.kind == CLASS or not sites:
+            return None
+        key = (id(where), name)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None  # a binding that refers to itself tells nothing
+        found = self.agree(sites, name, depth)
+        self._memo[key] = found
+        return found
+
+    def agree(self, sites: List[Site], name: str, depth: int):
+        if len(sites) > 1:
+            # a declaration (`x: T` alone) gives the type of every value bound to the name
+            for site in sites:
+                if site.kind == "annotated" and site.data[1] is None:
+                    declared = self.annotation(site.scope, site.data[0], depth + 1)
+                    if declared is not None:
+                        return declared
+        result = None
+        for i, site in enumerate(sites):
+            found = self.site(site, name, depth)
+            if found is None or (i and found != result):
+                return None
+            result = found
+        return result
+
+    def site(self, site: Site, name: str, depth: int):
+        kind = site.kind
+        if kind == "value":
+            return self.target(site.scope, site.data, depth + 1)
+        if kind == "import":
+            return (("imp",) + site.origin, "") if site.origin is not None else None
+        if kind in ("def", "class"):
+            return (("path", f"{site.scope.prefix}.{name}".lstrip(".")), "")
+        if kind == "param":
+            arg, index = site.data
+            function = site.scope
+            if index == 0 and function.class_scope is not None:
+                decorators = {_dotted(d) for d in function.node.decorator_list}
+                if "staticmethod" not in decorators:
+                    return (("path", function.class_scope.prefix), "" if "classmethod" in decorators else "()")
+            if arg.annotation is None:
+                return None
+            return self.annotation(function.parent or function, arg.annotation, depth + 1)
+        if kind == "annotated":
+            annotation, value = site.data
+            if value is not None and self.model.value_over_annotation(site):
+                return self.target(site.scope, value, depth + 1)
+            return self.annotation(site.scope, annotation, depth + 1)
+        return None
+
+    def annotation(self, scope: ModelScope, node, depth: int):
+        """An instance of the class an annotation names (annotation_class), as a target."""
+        text = annotation_class(node)
+        if text is None:
+            return None
+        first, _, rest = text.partition(".")
+        base = self.name(scope, first, depth + 1)
+        if base is None or base[1].endswith("()"):
+            return None
+        return (base[0], base[1] + ("." + rest if rest else "") + "()")
+
+    def stored(self, found) -> object:
+        """A target as CallFact and attr_values keep it."""
+        root, text = found
+        return sys.intern(text) if root is None else root + (sys.intern(text),)
+
+    def attr_values(self) -> Dict[str, Dict[str, object]]:
+        """class path -> {attr: target} for the instance attributes whose bindings (in the
+        methods, and declarations in the class body) say what they are, `None` left aside."""
+        out: Dict[str, Dict[str, object]] = {}
+        for scope in self.model.class_scopes():
+            values = {}
+            for attr, sites in scope.attr_sites.items():
+                # `self.x = None` beside `self.x = T()` is an attribute set later (Optional[T])
+                sites = [s for s in sites if not _is_none_value(s)]
+                if not sites:
+                    continue
+                found = self.agree(sites, attr, 0)
+                if found is not None:
+                    values[attr] = self.stored(found)
+            if values:
+                out[scope.prefix] = values
+        return out
+
+
+def _is_none_value(site: Site) -> bool:
+    value = site.data if site.kind == "value" else site.data[1] if site.kind == "annotated" else False
+    return isinstance(value, ast.Constant) and value.value is None
+
+
 class _FunctionScope:
-    """Local bindings of one function and the calls its body executes (not those of nested
-    defs, lambdas or classes, whose bodies run only when they are called)."""
+    """The calls one function's body executes (not those of nested defs, lambdas or classes,
+    whose bodies run only when they are called), each with the model scope it is made in."""
 
     def __init__(
-        self,
-        node,
-        path: str,
-        self_param,
-        outer: Optional[_FunctionScope],
-        want_calls: bool,
-        import_tops: Optional[set] = None,
-        instance_of=None,
+        self, node, scope: ModelScope, model: SemanticModel, want_calls: bool, import_tops: set, instance_of=None
     ):
-        self.path = path
-        self.import_tops = import_tops if import_tops is not None else set()
-        self.self_param = self_param
-        self.outer = outer
-        self.bindings: Dict[str, object] = {}
-        self.globals: Set[str] = set()
-        self.call_nodes: List[Tuple[ast.Call, bool, tuple]] = []
-        self.self_assigns: List[Tuple[str, ast.AST]] = []
-        args = node.args
-        params = list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
-        params += [a for a in (args.vararg, args.kwarg) if a is not None]
-        for i, a in enumerate(params):
-            if i == 0 and self_param is not None:
-                self._bind(a.arg, ("self",))
-            else:
-                self._bind(a.arg, _UNBOUND)
+        self.scope = scope
+        self.model = model
+        self.import_tops = import_tops
+        self.call_nodes: List[Tuple[ast.Call, bool, tuple, ModelScope]] = []
+        self.caught: Dict[int, Tuple[str, ...]] = {}
         self.guards = {}
         if want_calls and (
             getattr(node, "decorator_list", None)
@@ -634,48 +740,92 @@ class _FunctionScope:
         ):
             from .analysis.guards import guard_map
 
-            self.guards = guard_map(node, params[0].arg if self_param is not None and params else None, instance_of)
+            self.guards = guard_map(node, self._self_name(node), instance_of)
         self._scan(node.body, want_calls)
+        if want_calls and self.call_nodes:
+            self._find_caught(node.body)
 
-    def _bind(self, name: str, value) -> None:
-        prev = self.bindings.get(name)
-        self.bindings[name] = value if prev is None else _UNBOUND
+    def _find_caught(self, body) -> None:
+        """The exceptions caught around each call: `try` bodies with handlers, and the bodies of
+        `with contextlib.suppress(...)`."""
+        for stmt in _own_statements(body):
+            t = type(stmt)
+            names: List[str] = []
+            if t in _TRY_STATEMENTS:
+                for handler in stmt.handlers:
+                    kind = handler.type
+                    for expr in kind.elts if isinstance(kind, ast.Tuple) else [kind] if kind is not None else []:
+                        name = self.model.resolve(self.scope, expr)
+                        if name is not None:
+                            names.append(name)
+            elif t is ast.With or t is ast.AsyncWith:
+                for item in stmt.items:
+                    context = item.context_expr
+                    if (
+                        isinstance(context, ast.Call)
+                        and self.model.resolve(self.scope, context.func) == "contextlib.suppress"
+                    ):
+                        for expr in context.args:
+                            name = self.model.resolve(self.scope, expr)
+                            if name is not None:
+                                names.append(name)
+            if not names:
+                continue
+            stack = list(stmt.body)
+            caught = self.caught
+            while stack:
+                n = stack.pop()
+                if isinstance(n, _NESTED):
+                    continue
+                if type(n) is ast.Call:
+                    caught[id(n)] = caught.get(id(n), ()) + tuple(names)
+                stack.extend(ast.iter_child_nodes(n))
 
-    def _bind_target(self, target, value) -> None:
-        if isinstance(target, ast.Name):
-            self._bind(target.id, ("value", value) if value is not None else _UNBOUND)
-        else:
-            for name in _target_names(target):
-                self._bind(name, _UNBOUND)
-            if (
-                value is not None
-                and self.self_param is not None
-                and isinstance(target, ast.Attribute)
-                and isinstance(target.value, ast.Name)
-                and target.value.id == self.self_param[0]
-            ):
-                self.self_assigns.append((target.attr, value))
+    def _self_name(self, node) -> Optional[str]:
+        """The first parameter of a method that receives the instance or the class."""
+        if self.scope.class_scope is None:
+            return None
+        params = list(node.args.posonlyargs) + list(node.args.args)
+        if not params or "staticmethod" in {_dotted(d) for d in node.decorator_list}:
+            return None
+        return params[0].arg
 
     def _scan(self, body, want_calls: bool) -> None:
         consumed: Set[int] = set()
         guards = self.guards
-        stack = [(stmt, guards.get(id(stmt), ())) for stmt in reversed(body)]
+        top = self.scope
+        stack = [(stmt, guards.get(id(stmt), ()), top) for stmt in reversed(body)]
         kinds = _SCAN_KINDS
         fields_of = _CHILD_FIELDS
         AST = ast.AST
         while stack:
-            node, guard = stack.pop()
+            node, guard, scope = stack.pop()
             t = type(node)
             kind = kinds.get(t)
             if kind is not None:
                 if kind == 1:  # a nested scope: only what runs when it is defined
-                    if t is not ast.Lambda:
-                        self._bind(node.name, ("def", f"{self.path}.<locals>.{node.name}"))
-                    stack.extend((n, guard) for n in evaluated_at_definition(node))
+                    stack.extend((n, guard, scope) for n in evaluated_at_definition(node))
                     continue
                 if kind == 2:  # leaves
                     continue
-                self._scan_node(kind, node, consumed, want_calls, guard)
+                if kind == 3:  # Call
+                    if want_calls:
+                        self.call_nodes.append((node, id(node) in consumed, guard, scope))
+                    func = node.func
+                    if type(func) is ast.Name and (
+                        func.id in CONSUMERS or (func.id in PASS_THROUGH and id(node) in consumed)
+                    ):
+                        consumed.update(id(a) for a in node.args)
+                elif kind == 4 or kind == 5:  # For / AsyncFor / comprehension
+                    consumed.add(id(node.iter))
+                elif kind == 6:  # Import
+                    for alias in node.names:
+                        self.import_tops.add(alias.name.split(".", 1)[0])
+                elif kind == 7:  # ImportFrom
+                    if not node.level and node.module:
+                        self.import_tops.add(node.module.split(".", 1)[0])
+                else:  # a comprehension: its names are its own scope's
+                    scope = self.model.scope_of(node) or scope
             fields = fields_of.get(t)
             if fields is None:
                 fields = fields_of[t] = tuple(f for f in t._fields if f not in _NOT_CHILDREN)
@@ -684,141 +834,28 @@ class _FunctionScope:
                 if type(value) is list:
                     for item in reversed(value):
                         if isinstance(item, AST):
-                            stack.append((item, guards.get(id(item), guard) if guards else guard))
+                            stack.append((item, guards.get(id(item), guard) if guards else guard, scope))
                 elif isinstance(value, AST):
-                    stack.append((value, guard))
-        for name in self.globals:
-            self.bindings.pop(name, None)
+                    stack.append((value, guard, scope))
 
-    def _scan_node(self, kind: int, node, consumed: set, want_calls: bool, guard=()) -> None:
-        if kind == 3:  # Call
-            if want_calls:
-                self.call_nodes.append((node, id(node) in consumed, guard))
-            func = node.func
-            if type(func) is ast.Name and (func.id in CONSUMERS or (func.id in PASS_THROUGH and id(node) in consumed)):
-                consumed.update(id(a) for a in node.args)
-        elif kind == 4:  # Assign / AnnAssign
-            targets = node.targets if type(node) is ast.Assign else [node.target]
-            simple = len(targets) == 1 and isinstance(node.value, (ast.Call, ast.Name, ast.Attribute))
-            for t in targets:
-                self._bind_target(t, node.value if simple else None)
-        elif kind == 5:  # AugAssign / Delete
-            for t in node.targets if type(node) is ast.Delete else [node.target]:
-                self._bind_target(t, None)
-        elif kind == 6:  # For / AsyncFor
-            self._bind_target(node.target, None)
-            consumed.add(id(node.iter))
-        elif kind == 7:  # comprehension
-            consumed.add(id(node.iter))
-        elif kind == 8:  # With / AsyncWith
-            for item in node.items:
-                if item.optional_vars is not None:
-                    value = item.context_expr
-                    self._bind_target(
-                        item.optional_vars, value if isinstance(value, (ast.Call, ast.Name, ast.Attribute)) else None
-                    )
-        elif kind == 9:  # Import
-            for alias in node.names:
-                self.import_tops.add(alias.name.split(".", 1)[0])
-                if alias.asname:
-                    self._bind(alias.asname, ("imp", 0, alias.name, None))
-                else:
-                    top = alias.name.split(".")[0]
-                    self._bind(top, ("imp", 0, top, None))
-        elif kind == 10:  # ImportFrom
-            if not node.level and node.module:
-                self.import_tops.add(node.module.split(".", 1)[0])
-            for alias in node.names:
-                if alias.name != "*":
-                    self._bind(alias.asname or alias.name, ("imp", node.level or 0, node.module or "", alias.name))
-        elif kind == 11:  # Global
-            self.globals.update(node.names)
-        elif kind == 12:  # Nonlocal
-            for name in node.names:
-                self._bind(name, _UNBOUND)
-        elif kind == 13:  # NamedExpr
-            self._bind_target(node.target, None)
-        elif kind == 14:  # ExceptHandler
-            if node.name:
-                self._bind(node.name, _UNBOUND)
-        elif kind == 15:  # match captures
-            if getattr(node, "name", None):
-                self._bind(node.name, _UNBOUND)
-            if getattr(node, "rest", None):
-                self._bind(node.rest, _UNBOUND)
-
-    # --- resolution within the file ---------------------------------------------------------------
-    def target(self, expr, depth: int = 0):
-        """(root, text): root None when `text` starts with a module-level or builtin name, else a
-        tuple ("imp", ...) / ("path", path); None when the file cannot tell."""
-        if depth > 8:
-            return None
-        if isinstance(expr, ast.Name):
-            return self._name(expr.id, depth)
-        if isinstance(expr, ast.Attribute):
-            base = self.target(expr.value, depth + 1)
-            return None if base is None else (base[0], f"{base[1]}.{expr.attr}")
-        if isinstance(expr, ast.Call):
-            base = self.target(expr.func, depth + 1)
-            return None if base is None else (base[0], base[1] + "()")
-        return None
-
-    def _name(self, name: str, depth: int):
-        scope: Optional[_FunctionScope] = self
-        while scope is not None:
-            if name in scope.globals:
-                return (None, name)
-            binding = scope.bindings.get(name)
-            if binding is not None:
-                return scope._binding(binding, depth)
-            scope = scope.outer
-        return (None, name)
-
-    def _binding(self, binding, depth: int):
-        if binding is _UNBOUND:
-            return None
-        kind = binding[0]
-        if kind == "value":
-            return self.target(binding[1], depth + 1)
-        if kind == "def":
-            return (("path", binding[1]), "")
-        if kind == "imp":
-            return (binding, "")
-        if kind == "self":
-            return (("path", self.self_param[1]), self.self_param[2])
-        return None
-
-    def call_facts(self) -> tuple:
+    def call_facts(self, targets: _Targets) -> tuple:
         out = []
-        for node, consumed, guard in self.call_nodes:
-            found = self.target(node.func)
+        for node, consumed, guard, scope in self.call_nodes:
+            found = targets.target(scope, node.func)
             if found is None:
                 continue
             root, text = found
-            if root is None:
-                first = text.split(".", 1)[0]
-                if first in _PURE_BUILTINS and first == text:
-                    continue
-                target = sys.intern(text)
-            else:
-                target = root + (sys.intern(text),)
+            if root is None and text in _PURE_BUILTINS:
+                continue
             args = None
             if node.args or node.keywords:
                 positional = tuple("*" if isinstance(a, ast.Starred) else _arg_text(a) for a in node.args)
                 keywords = tuple((k.arg or "**", _arg_text(k.value)) for k in node.keywords)
                 args = (positional, keywords)
             receiver = _dotted(node.func.value) if isinstance(node.func, ast.Attribute) else None
-            out.append(CallFact(target, node.lineno, args, receiver, consumed, guard))
+            caught = self.caught.get(id(node), ())
+            out.append(CallFact(targets.stored(found), node.lineno, args, receiver, consumed, guard, caught))
         return tuple(out)
-
-    def self_attr_values(self):
-        for attr, value in self.self_assigns:
-            found = self.target(value)
-            if found is None:
-                yield attr, None
-            else:
-                root, text = found
-                yield attr, text if root is None else root + (text,)
 
 
 def _is_address(text: str) -> bool:

@@ -27,6 +27,10 @@ and `path / "x"` for `pathlib` paths.
 The model is flow-insensitive and leans to precision: when the bindings of a name do not all
 give the same answer, the name resolves to nothing, and no rule reports on it.
 
+The project index builds the model without the module's name (module-relative: the file's
+definitions are named by their path, `Store.save`) and reads its scopes and binding sites for the
+calls of function bodies (project.py); `Site.origin` keeps each import as written for it.
+
 Across modules, the return annotation of a project function comes from the project index
 (`external_returns`, which FileContext connects). What it does not follow: inheritance (an
 attribute set in a base class), element types of containers other than an annotated `for`
@@ -111,15 +115,17 @@ class Site:
     "value" (data: the expression), "annotated" (data: (annotation, value or None)),
     "element" (data: the iterable of a `for`), "def"/"class" (data: the ast node), "param"
     (data: (the ast.arg, index among positional parameters or -1)), "unknown".
-    `scope` is where the data is evaluated."""
+    `scope` is where the data is evaluated. `origin` of an import site is the import as written:
+    (level, module, name or None) (`import a.b` binds `a`: (0, "a", None))."""
 
-    __slots__ = ("kind", "data", "scope", "form")
+    __slots__ = ("kind", "data", "scope", "form", "origin")
 
-    def __init__(self, kind: str, data, scope: ModelScope, form: str = ""):
+    def __init__(self, kind: str, data, scope: ModelScope, form: str = "", origin: Optional[tuple] = None):
         self.kind = kind
         self.data = data
         self.scope = scope
         self.form = form  # the binding form where it is not plain from `kind`: "walrus", "match", "star-param"
+        self.origin = origin
 
     def __repr__(self):  # pragma: no cover - debugging aid
         return f"Site({self.kind}, {self.data!r})"
@@ -217,6 +223,7 @@ class SemanticModel:
         # what a call of a function of another module gives: (qualname, awaited) -> name or None
         self.external_returns: Optional[Callable[[str, bool], Optional[str]]] = None
         self._awaited: Optional[frozenset] = None
+        self._by_node: Optional[Dict[int, ModelScope]] = None
         _Builder(self).build(tree)
 
     def awaited_call_names(self) -> frozenset:
@@ -273,6 +280,34 @@ class SemanticModel:
 
     def class_scope(self, qualname: str) -> Optional[ModelScope]:
         return self._classes.get(qualname)
+
+    def class_scopes(self) -> List[ModelScope]:
+        """The scopes of the file's classes whose qualified name is theirs alone."""
+        return [scope for scope in self._classes.values() if scope is not None]
+
+    def scope_of(self, node: ast.AST) -> Optional[ModelScope]:
+        """The scope a def, lambda, class or comprehension node of the model's tree opens."""
+        if self._by_node is None:
+            found: Dict[int, ModelScope] = {}
+            stack = [self.root]
+            while stack:
+                scope = stack.pop()
+                found[id(scope.node)] = scope
+                stack.extend(scope.children.values())
+            self._by_node = found
+        return self._by_node.get(id(node))
+
+    def value_over_annotation(self, site: Site) -> bool:
+        """For an "annotated" site with a value (`x: T = v`): does the name take its type from the
+        value rather than from the annotation (as resolve() decides)?"""
+        annotation, value = site.data
+        if value is None:
+            return False
+        typed = self._annotation(annotation, site.scope, 1)
+        if typed is None or _vague(typed):
+            return True
+        made = self._expr(value, site.scope, 1)
+        return made is not None and self._exact(made)
 
     # --- resolution ------------------------------------------------------------------------------
     def _name(self, scope: ModelScope, name: str, depth: int) -> Optional[str]:
@@ -388,7 +423,9 @@ class SemanticModel:
         if top == "builtins" or made.rstrip("()") in _FIELD_FACTORIES:
             return False
         own = self.module_name.split(".", 1)[0]
-        return not own or top != own
+        if not own:  # names relative to the module: its own definitions are bound at its top
+            return not any(site.kind in ("def", "class") for site in self.root.sites.get(top, ()))
+        return top != own
 
     def _returns(self, func: str, depth: int, awaited: bool) -> Optional[str]:
         """The type a call of the file's function `func` returns, from its return annotation (for
@@ -659,10 +696,10 @@ class _Builder:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname is not None:
-                    scope.bind(alias.asname, Site("import", alias.name, scope))
+                    scope.bind(alias.asname, Site("import", alias.name, scope, origin=(0, alias.name, None)))
                 else:
                     top = alias.name.split(".")[0]
-                    scope.bind(top, Site("import", top, scope))
+                    scope.bind(top, Site("import", top, scope, origin=(0, top, None)))
             return None
         if isinstance(node, ast.ImportFrom):
             module = _import_from_module(node, self.model.module_name, self.model.is_package)
@@ -670,10 +707,9 @@ class _Builder:
                 if alias.name == "*":
                     continue
                 dotted = f"{module}.{alias.name}" if module else None
-                scope.bind(
-                    alias.asname or alias.name,
-                    Site("import", dotted, scope) if dotted else Site("unknown", None, scope),
-                )
+                # a relative import the module's name cannot place binds to nothing known
+                origin = (node.level or 0, node.module or "", alias.name)
+                scope.bind(alias.asname or alias.name, Site("import", dotted, scope, origin=origin))
             return None
         if isinstance(node, ast.Assign):
             for target in node.targets:
