@@ -12,7 +12,7 @@ import os
 import pkgutil
 import re
 import sys
-from typing import ClassVar, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple, Type
+from typing import ClassVar, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Type
 
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 CODE_RE = re.compile(r"^[A-Z]{1,5}[0-9]{3}$")
@@ -27,6 +27,16 @@ class RegistryError(Exception):
 def anchor(code: str, name: str) -> str:
     """The anchor GitHub gives the docs heading `## CODE name` (lower case, spaces to dashes)."""
     return f"{code.lower()}-{name}"
+
+
+class Triggers(NamedTuple):
+    """What a rule fires on, as data the screen matches against the semantic model's answers
+    (screening.calls_named): a function body none of whose sites matches is not parsed for it.
+
+    calls_in_async: a catalog matcher of qualified names (rules._blocking.Matcher): the rule can
+    only fire at a call, in async context, of a callee it names."""
+
+    calls_in_async: object = None
 
 
 class Rule:
@@ -118,11 +128,26 @@ class Rule:
         return []
 
     @classmethod
+    def triggers(cls, settings) -> Optional[Triggers]:
+        """What the rule fires on under `settings` (None: not declared; then screen_facts, or
+        `needs_async` and `tokens`, decide alone)."""
+        return None
+
+    @classmethod
     def screen_facts(cls, facts, settings, project) -> Optional[bool]:
-        """Could the rule fire in a file with these screening.ScreenFacts (one `ast` pass)?
+        """Could the rule fire in a file (or function body) with these screening.ScreenFacts?
 
         False: certainly not (the file is skipped for this rule; this must be sound). True: it
-        may. None (the default): no opinion, decide by `needs_async` and `tokens` as ever."""
+        may. None: no opinion, decide by `needs_async` and `tokens` as ever. The default answers
+        from the rule's `triggers`."""
+        found = cls.triggers(settings)
+        if found is None:
+            return None
+        if found.calls_in_async is not None:
+            from .screening import calls_named
+
+            if not calls_named(facts, found.calls_in_async, project):
+                return False
         return None
 
 

@@ -74,6 +74,12 @@ class ScreenFacts(NamedTuple):
     value_attrs: FrozenSet[object] = EMPTY
     async_attrs: FrozenSet[object] = EMPTY  # async_calls again, entries as in discarded_attrs
     module: str = ""  # set when the project index holds this very text (see screen_for)
+    # (terminal name, the semantic model's qualified name of the callee) of every call in async
+    # context (analysis/triggers.py: "" when the model resolves it to nothing, "?" when it was not
+    # asked); None when the model was not asked at all (then only the terminal names above count)
+    async_names: Optional[FrozenSet[Tuple[str, str]]] = None
+    # the module name and package flag the model resolved those names as ("name", is_package)
+    names_module: Optional[Tuple[str, bool]] = None
 
 
 UNPARSED = ScreenFacts(False)
@@ -118,23 +124,47 @@ def entry_name(entry) -> str:
     return entry[-1].rsplit(".", 1)[-1]
 
 
-def screen_units(source: str) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
+def screen_units(
+    source: str, module_name: str = "", is_package: bool = False
+) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
     """The file's facts and those of each function body that screening by function body may
     replace; None when `ast` rejects the file."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
-    return screen_units_from_tree(tree)
+    return screen_units_from_tree(tree, module_name, is_package)
 
 
-def screen_units_from_tree(tree: ast.AST) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
+def screen_units_from_tree(
+    tree: ast.AST, module_name: str = "", is_package: bool = False, model=None
+) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
+    """screen_units for a tree parsed elsewhere. `model`: the analysis.semantic.SemanticModel of
+    this tree under `module_name` (built here when not given)."""
     collector = _Collector()
     try:
         facts = collector.run(tree)
     except RecursionError:  # pragma: no cover - the walk is iterative; kept for safety
         return None
-    return facts, tuple(sorted(collector.unit_list, key=lambda u: u.start))
+    units = collector.unit_list
+    try:
+        if model is None and isinstance(tree, ast.Module):
+            from .analysis.semantic import SemanticModel
+
+            model = SemanticModel(tree, module_name, is_package)
+        if model is not None:
+            from .analysis.triggers import async_call_names
+
+            whole, per_body = async_call_names(model, tree, [u[0] for u in collector.units])
+            where = (module_name, is_package)
+            facts = facts._replace(async_names=whole, names_module=where)
+            units = [
+                u._replace(facts=u.facts._replace(async_names=names, names_module=where))
+                for u, names in zip(units, per_body)
+            ]
+    except RecursionError:  # pragma: no cover - the walks are iterative; resolution is bounded
+        pass  # the facts without the model's answers
+    return facts, tuple(sorted(units, key=lambda u: u.start))
 
 
 _FUNC_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
@@ -944,6 +974,56 @@ def calls_any(called: FrozenSet[str], names, facts: ScreenFacts) -> bool:
     return not called.isdisjoint(names) or not called.isdisjoint(facts.rebound)
 
 
+def project_may_retype(answer: str, project, module_name: str) -> bool:
+    """Could the qualified name the model gave a callee in the screen be another when the rule
+    asks, with the project index connected? Only the result of a call can change: the index
+    gives the return annotation of a function of another project module (FileContext connects
+    it as the model's external_returns), never of the file's own (`module_name`)."""
+    if not answer or project is None:
+        return False
+    at = answer.find("()")
+    while at != -1:
+        called = answer[:at]
+        if not called.startswith(module_name + ".") and project.has_top_level(called.split(".", 1)[0]):
+            return True
+        at = answer.find("()", at + 2)
+    return False
+
+
+def calls_named(facts: ScreenFacts, names, project) -> bool:
+    """Could a call in async context reach a callee that `names` names? `names` is a catalog
+    matcher of qualified names (rules._blocking.Matcher: `match(qualname)`, `terminals`, the
+    `patterns` with `*`). Where the semantic model answered (facts.async_names), its qualified
+    name decides, as it decides when the rule runs; a name that nothing resolves is matched only
+    by the `*` patterns (which also read subscripts). Where the answer could change once the
+    project index is asked (a call of a project function whose return annotation types the
+    result) or where the model was not asked, the terminal names decide, as calls_any does."""
+    if not facts.async_calls:
+        return False
+    terminals = names.terminals
+    rebound = facts.rebound
+    answers = facts.async_names
+    if answers is None:
+        return terminals is None or calls_any(facts.async_calls, terminals, facts)
+    from .analysis.triggers import UNASKED
+
+    module = facts.names_module[0] if facts.names_module is not None else ""
+
+    def by_terminal(term: str) -> bool:
+        return terminals is None or term == ANY or term in terminals or term in rebound
+
+    for term, answer in answers:
+        if answer == UNASKED or project_may_retype(answer, project, module):
+            if by_terminal(term):
+                return True
+        elif answer:
+            if names.match(answer) is not None:
+                return True
+        elif names.patterns and by_terminal(term):
+            return True
+    return False
+
+
 def pairs_any(pairs, outer_names, inner_names, facts: ScreenFacts) -> bool:
     """Like calls_any over (outer, inner) pairs: both ends must qualify (`inner_names` None: any)."""
     rebound = facts.rebound
@@ -956,7 +1036,8 @@ def pairs_any(pairs, outer_names, inner_names, facts: ScreenFacts) -> bool:
 
 
 # The fields of a unit's facts that are its own (the others are the file's), as stored.
-_UNIT_FIELDS = (2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15)
+_UNIT_FIELDS = (2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 17)
+_ASYNC_NAMES = 17
 
 
 def pack_units(units: Sequence[Unit]) -> bytes:
@@ -984,14 +1065,23 @@ def unpack_units(data, facts: ScreenFacts) -> Optional[Tuple[Unit, ...]]:
         out = []
         for start, end, col, pinned, decorated, fields in rows:
             values: List[object] = list(facts)
+            asked = facts.names_module is not None  # else no unit has the model's answers
             for i, value in zip(_UNIT_FIELDS, fields):
-                values[i] = value if value is not None else (False if i < 5 else EMPTY)
+                if i == _ASYNC_NAMES and not asked:
+                    value = None
+                elif value is None:
+                    value = False if i < 5 else EMPTY
+                values[i] = value
             unit_facts = ScreenFacts(*values)  # type: ignore[arg-type]  # its fields are checked below
             if not (
                 type(start) is int
                 and type(end) is int
                 and type(col) is int
-                and all(type(unit_facts[i]) is (bool if i < 5 else frozenset) for i in _UNIT_FIELDS)
+                and all(
+                    type(unit_facts[i]) is (bool if i < 5 else frozenset)
+                    for i in _UNIT_FIELDS
+                    if i != _ASYNC_NAMES or asked
+                )
             ):
                 return None
             out.append(Unit(start, end, col, unit_facts, bool(pinned), bool(decorated)))
@@ -1017,9 +1107,11 @@ class FileScreen:
         return self._units
 
 
-def screen_for(source: str, project=None, module_name: str = "") -> FileScreen:
+def screen_for(source: str, project=None, module_name: str = "", is_package: bool = False) -> FileScreen:
     """The screening of `source`: the project index's, when it holds this very text (so the
-    file is not parsed twice), else one `ast` pass here for the facts and the units together."""
+    file is not parsed twice), else one `ast` pass here for the facts and the units together.
+    The model's answers (async_names) are kept only when they were worked out under this
+    module name."""
     if project is not None and module_name:
         known = getattr(project, "modules", {}).get(module_name)
         packed = getattr(known, "screen", None)
@@ -1028,10 +1120,12 @@ def screen_for(source: str, project=None, module_name: str = "") -> FileScreen:
 
             found = unpack(packed) if known.source_hash == source_hash(source) else None
             if found is not None:
+                if found.names_module != (module_name, is_package):
+                    found = found._replace(async_names=None, names_module=None)
                 # the index describes this very text: its call targets may be resolved in it
                 units = getattr(known, "units", b"")
                 return FileScreen(found._replace(module=module_name), None if units else (), units)
-    parsed = screen_units(source)
+    parsed = screen_units(source, module_name, is_package)
     return FileScreen(UNPARSED, ()) if parsed is None else FileScreen(*parsed)
 
 
@@ -1066,6 +1160,8 @@ __all__ = [
     "terminal",
     "entry_name",
     "calls_any",
+    "calls_named",
+    "project_may_retype",
     "pairs_any",
 ]
 
