@@ -15,8 +15,7 @@ from test_screening import _both, _fixture_files, _key, _project_dirs, _settings
 
 REGISTRY = get_registry()
 # every rule that allows it (AW304 reads every body of the module, so it never allows it) and
-# screens a body on its facts or declares its triggers (AW403 has no opinion, so a body is never
-# replaced while it is on)
+# screens a body on its facts or declares its triggers
 BODY_RULES = [
     rule
     for rule in REGISTRY
@@ -44,7 +43,7 @@ def test_every_rule_is_body_local_but_unused_async():
     # a rule that judges suppressions (AW002) takes no part in the pass the bodies are left out of
     in_pass = [rule for rule in REGISTRY if not rule.judges_suppressions]
     assert {rule.code for rule in in_pass if not rule.body_local} == {"AW304"}
-    assert {rule.code for rule in in_pass} - {rule.code for rule in BODY_RULES} == {"AW304", "AW403"}
+    assert {rule.code for rule in in_pass} - {rule.code for rule in BODY_RULES} == {"AW304"}
     assert set(DEFAULT_RULES) <= set(BODY_RULES)
 
 
@@ -372,3 +371,18 @@ def test_the_models_names_are_used_only_under_the_module_name_they_were_made_for
     assert other.facts.async_names is None and other.facts.names_module is None
     assert all(u.facts.async_names is None for u in other.units())
     assert [u.start for u in other.units()] == [u.start for u in same.units()]
+
+
+def test_the_event_loop_rules_keep_only_the_bodies_that_call_what_they_report():
+    source = (
+        "import asyncio\n"
+        "async def param(loop):\n    x = 1\n    loop.run_until_complete(x)\n"  # a loop of unknown origin
+        "async def nested():\n    loop = asyncio.get_event_loop()\n    loop.run_until_complete(f())\n"
+        "async def other(runner):\n    r = 1\n    runner.run(r)\n"  # `run` of something unknown
+        "async def runs():\n    r = 1\n    asyncio.run(r)\n"
+    )
+    _facts, units = screen_units(source)
+    settings = Settings(select=("AW302", "AW303"))
+    rules = [REGISTRY.get(code) for code in ("AW302", "AW303")]
+    kept = [[r.code for r in rules if r.screen_facts(u.facts, settings, None) is not False] for u in units]
+    assert kept == [[], ["AW302", "AW303"], [], ["AW302"]]

@@ -30,13 +30,21 @@ def anchor(code: str, name: str) -> str:
 
 
 class Triggers(NamedTuple):
-    """What a rule fires on, as data the screen matches against the semantic model's answers
-    (screening.calls_named): a function body none of whose sites matches is not parsed for it.
+    """What a rule fires on, as data the screen matches against what one `ast` pass and the
+    semantic model say of a file and of each function body (screening.ScreenFacts): a body with
+    no site of a trigger is not parsed for the rule. Each field given is necessary on its own.
 
     calls_in_async: a catalog matcher of qualified names (rules._blocking.Matcher): the rule can
-    only fire at a call, in async context, of a callee it names."""
+    only fire at a call, in async context, of a callee it names (screening.calls_named).
+    kinds: node kinds where they stand (screening.AWAIT_IN_SYNC...): one of them must be there.
+    awaited_calls: terminal names: a call awaited in async context must end with one of them.
+    handlers_in_async: terminal names of exception types: an `except` in async context must
+    name a type that may end with one of them, or be bare."""
 
     calls_in_async: object = None
+    kinds: Optional[FrozenSet[str]] = None
+    awaited_calls: Optional[FrozenSet[str]] = None
+    handlers_in_async: Optional[FrozenSet[str]] = None
 
 
 class Rule:
@@ -143,11 +151,16 @@ class Rule:
         found = cls.triggers(settings)
         if found is None:
             return None
-        if found.calls_in_async is not None:
-            from .screening import calls_named
+        if found.kinds is not None and found.kinds.isdisjoint(facts.kinds):
+            return False
+        if found.awaited_calls is not None and found.awaited_calls.isdisjoint(facts.awaited_calls):
+            return False
+        from .screening import calls_any, calls_named
 
-            if not calls_named(facts, found.calls_in_async, project):
-                return False
+        if found.handlers_in_async is not None and not calls_any(facts.async_handlers, found.handlers_in_async, facts):
+            return False
+        if found.calls_in_async is not None and not calls_named(facts, found.calls_in_async, project):
+            return False
         return None
 
 

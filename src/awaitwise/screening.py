@@ -47,13 +47,17 @@ from typing import FrozenSet, Generic, List, NamedTuple, Optional, Sequence, Set
 EMPTY: FrozenSet = frozenset()
 ANY = ""  # a callee (or handler type) whose terminal name cannot be told
 
+# Node kinds (ScreenFacts.kinds), by where they stand; "sync" is possibly outside an async def body.
+AWAIT_IN_SYNC = "await:sync"
+ASYNC_SYNTAX_IN_SYNC = "async-syntax:sync"  # `async for`, `async with`, an async comprehension
+AWAIT_IN_FOR = "await-in-for:async"  # a (sync) `for` in async context with an `await` in its body
+
 
 class ScreenFacts(NamedTuple):
     parsed: bool  # ast accepted the file; when False, nothing below is known (and all is empty)
     has_async: bool = False  # `async def`, `await`, `async for`/`async with` or an async comprehension
-    await_outside_async: bool = False  # an `await` possibly outside an async def body
-    async_syntax_outside_async: bool = False  # `async for`/`async with`/async comprehension, likewise
-    awaited_acquire: bool = False  # `await x.acquire()` (no arguments) in async context
+    kinds: FrozenSet[str] = EMPTY  # the node kinds found where they stand (AWAIT_IN_SYNC...)
+    awaited_calls: FrozenSet[str] = EMPTY  # terminal names of the calls awaited in async context
     async_calls: FrozenSet[str] = EMPTY  # terminal names of calls in async context
     discarded_calls: FrozenSet[str] = EMPTY  # ... of calls whose value is dropped (`f()`, `_ = f()`)
     arg_calls: FrozenSet[Tuple[str, str]] = EMPTY  # (outer, inner) for `outer(..., inner(...), ...)`
@@ -177,6 +181,7 @@ _INTERESTING = frozenset(
         ast.Await,
         ast.AsyncFor,
         ast.AsyncWith,
+        ast.For,
         ast.comprehension,
         ast.ExceptHandler,
         ast.Import,
@@ -215,9 +220,8 @@ _RESOLVABLE = (ast.Call, ast.Name, ast.Attribute)
 # What the collector records about the code it walks, as opposed to the file-wide names: with
 # units on, each function body that is a Unit gets a set of its own (see _Collector._mark).
 _REGION_FIELDS = (
-    "await_outside",
-    "syntax_outside",
-    "awaited_acquire",
+    "kinds",
+    "awaited",
     "async_calls",
     "discarded",
     "discarded_attrs",
@@ -264,9 +268,8 @@ class _Collector:
         self._top_classes = set()
 
     def _fresh_region(self) -> None:
-        self.await_outside = False
-        self.syntax_outside = False
-        self.awaited_acquire = False
+        self.kinds: Set[str] = set()
+        self.awaited: Set[str] = set()
         self.async_calls: Set[str] = set()
         self.discarded: Set[str] = set()
         self.discarded_attrs: Set[object] = set()
@@ -424,9 +427,8 @@ class _Collector:
         return ScreenFacts(
             True,
             has_async,
-            self.await_outside,
-            self.syntax_outside,
-            self.awaited_acquire,
+            frozenset(self.kinds),
+            frozenset(self.awaited),
             frozenset(self.async_calls),
             frozenset(self.discarded),
             frozenset(self.arg_calls),
@@ -607,26 +609,21 @@ class _Collector:
         if isinstance(node, ast.Await):
             self.has_async = True
             if may_sync:
-                self.await_outside = True
-            value = node.value
-            if (
-                may_async
-                and isinstance(value, ast.Call)
-                and isinstance(value.func, ast.Attribute)
-                and value.func.attr == "acquire"
-                and not value.args
-                and not value.keywords
-            ):
-                self.awaited_acquire = True
+                self.kinds.add(AWAIT_IN_SYNC)
+            if may_async and isinstance(node.value, ast.Call):
+                self.awaited.add(terminal(node.value.func))
+        elif type(node) is ast.For:
+            if may_async and AWAIT_IN_FOR not in self.kinds and _holds_await(node.body):
+                self.kinds.add(AWAIT_IN_FOR)
         elif isinstance(node, (ast.AsyncFor, ast.AsyncWith)):
             self.has_async = True
             if may_sync:
-                self.syntax_outside = True
+                self.kinds.add(ASYNC_SYNTAX_IN_SYNC)
         elif isinstance(node, ast.comprehension):
             if node.is_async:
                 self.has_async = True
                 if may_sync:
-                    self.syntax_outside = True
+                    self.kinds.add(ASYNC_SYNTAX_IN_SYNC)
         elif isinstance(node, ast.ExceptHandler):
             if may_async:
                 if node.type is None:
@@ -659,6 +656,15 @@ class _Collector:
                 self._bind(el)
         elif isinstance(target, ast.Starred):
             self._bind(target.value)
+
+
+def _holds_await(body) -> bool:
+    """Is there an `await` anywhere in these statements (nested scopes included)?"""
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if type(node) is ast.Await:
+                return True
+    return False
 
 
 _NOT_CLASS = object()
@@ -1036,8 +1042,8 @@ def pairs_any(pairs, outer_names, inner_names, facts: ScreenFacts) -> bool:
 
 
 # The fields of a unit's facts that are its own (the others are the file's), as stored.
-_UNIT_FIELDS = (2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 17)
-_ASYNC_NAMES = 17
+_UNIT_FIELDS = (2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 16)
+_ASYNC_NAMES = 16
 
 
 def pack_units(units: Sequence[Unit]) -> bytes:
@@ -1070,18 +1076,14 @@ def unpack_units(data, facts: ScreenFacts) -> Optional[Tuple[Unit, ...]]:
                 if i == _ASYNC_NAMES and not asked:
                     value = None
                 elif value is None:
-                    value = False if i < 5 else EMPTY
+                    value = EMPTY
                 values[i] = value
             unit_facts = ScreenFacts(*values)  # type: ignore[arg-type]  # its fields are checked below
             if not (
                 type(start) is int
                 and type(end) is int
                 and type(col) is int
-                and all(
-                    type(unit_facts[i]) is (bool if i < 5 else frozenset)
-                    for i in _UNIT_FIELDS
-                    if i != _ASYNC_NAMES or asked
-                )
+                and all(type(unit_facts[i]) is frozenset for i in _UNIT_FIELDS if i != _ASYNC_NAMES or asked)
             ):
                 return None
             out.append(Unit(start, end, col, unit_facts, bool(pinned), bool(decorated)))
@@ -1148,6 +1150,9 @@ __all__ = [
     "ScreenFacts",
     "UNPARSED",
     "ANY",
+    "AWAIT_IN_SYNC",
+    "ASYNC_SYNTAX_IN_SYNC",
+    "AWAIT_IN_FOR",
     "Unit",
     "FileScreen",
     "screen_units",
