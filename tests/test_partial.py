@@ -386,3 +386,17 @@ def test_the_event_loop_rules_keep_only_the_bodies_that_call_what_they_report():
     rules = [REGISTRY.get(code) for code in ("AW302", "AW303")]
     kept = [[r.code for r in rules if r.screen_facts(u.facts, settings, None) is not False] for u in units]
     assert kept == [[], ["AW302", "AW303"], [], ["AW302"]]
+
+
+def test_a_callee_nothing_resolves_reaches_the_star_patterns_only_through_a_subscript():
+    from awaitwise.analysis.triggers import NOTHING, SUBSCRIPTED
+
+    source = (
+        "async def plain(sock):\n    n = 1\n    return sock.recv(n)\n"
+        "async def indexed(clients):\n    q = {}\n    return clients['shop'].find(q)\n"
+        "async def bound(client):\n    db = client['shop']\n    return db.orders.find({})\n"
+        "async def held(client):\n    with client['shop'] as db:\n        return db.orders.find({})\n"
+    )
+    _facts, units = screen_units(source)
+    answers = [sorted(answer for _term, answer in u.facts.async_names) for u in units]
+    assert answers == [[NOTHING], [SUBSCRIPTED], [SUBSCRIPTED], [SUBSCRIPTED]]

@@ -1000,10 +1000,11 @@ def calls_named(facts: ScreenFacts, names, project) -> bool:
     """Could a call in async context reach a callee that `names` names? `names` is a catalog
     matcher of qualified names (rules._blocking.Matcher: `match(qualname)`, `terminals`, the
     `patterns` with `*`). Where the semantic model answered (facts.async_names), its qualified
-    name decides, as it decides when the rule runs; a name that nothing resolves is matched only
-    by the `*` patterns (which also read subscripts). Where the answer could change once the
-    project index is asked (a call of a project function whose return annotation types the
-    result) or where the model was not asked, the terminal names decide, as calls_any does."""
+    name decides, as it decides when the rule runs; a callee that nothing resolves is matched
+    only by the `*` patterns, and only through a subscript (rules._blocking.loose_qualname).
+    Where the answer could change once the project index is asked (a call of a project function
+    whose return annotation types the result) or where the model was not asked, the terminal
+    names decide, as calls_any does."""
     if not facts.async_calls:
         return False
     terminals = names.terminals
@@ -1011,7 +1012,7 @@ def calls_named(facts: ScreenFacts, names, project) -> bool:
     answers = facts.async_names
     if answers is None:
         return terminals is None or calls_any(facts.async_calls, terminals, facts)
-    from .analysis.triggers import UNASKED
+    from .analysis.triggers import NOTHING, SUBSCRIPTED, UNASKED
 
     module = facts.names_module[0] if facts.names_module is not None else ""
 
@@ -1022,11 +1023,12 @@ def calls_named(facts: ScreenFacts, names, project) -> bool:
         if answer == UNASKED or project_may_retype(answer, project, module):
             if by_terminal(term):
                 return True
-        elif answer:
+        elif answer == SUBSCRIPTED:
+            if names.patterns and by_terminal(term):
+                return True
+        elif answer != NOTHING:
             if names.match(answer) is not None:
                 return True
-        elif names.patterns and by_terminal(term):
-            return True
     return False
 
 

@@ -12,8 +12,11 @@ defaults and annotations of a def count as async when the def is a coroutine fun
 in async context.
 
 Each entry is (terminal name, answer) where the answer is the qualified name, NOTHING when the
-model resolves the callee to nothing, or UNASKED when the walk could not tell in which of the
-model's scopes the call stands (the screen then decides by the terminal name alone).
+model resolves the callee to nothing, SUBSCRIPTED when it does not either but a subscript stands
+in the callee's chain or a name at its root is bound to a subscript somewhere in the file (the
+blocking rules' `*` patterns read such chains, `client["db"].find`), or UNASKED when the walk
+could not tell in which of the model's scopes the call stands (the screen then decides by the
+terminal name alone).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 from .semantic import ModelScope, SemanticModel
 
 NOTHING = ""  # the model resolves the callee to nothing
+SUBSCRIPTED = "[]"  # nothing either, but through a subscript (see the module's docstring)
 UNASKED = "?"  # the call's scope is not one the model has: no answer was asked for
 
 CallName = Tuple[str, str]
@@ -41,6 +45,39 @@ def call_terminal(func) -> str:
     if isinstance(func, ast.Name):
         return func.id
     return ""
+
+
+def _subscript_bound(tree: ast.AST) -> FrozenSet[str]:
+    """The names the file binds, in any scope, to a subscript (`db = client["shop"]`, `with
+    client["shop"] as db`)."""
+    out: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            if type(node.value) is ast.Subscript:
+                out.update(target.id for target in node.targets if isinstance(target, ast.Name))
+        elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)):
+            if type(node.value) is ast.Subscript and isinstance(node.target, ast.Name):
+                out.add(node.target.id)
+        elif isinstance(node, ast.withitem):  # `with client["shop"] as db:`
+            if type(node.context_expr) is ast.Subscript and isinstance(node.optional_vars, ast.Name):
+                out.add(node.optional_vars.id)
+    return frozenset(out)
+
+
+def _through_subscript(func, subscript_bound: FrozenSet[str]) -> bool:
+    """Does the callee's chain (attributes, calls, subscripts) hold a subscript, or start at a
+    name bound to one?"""
+    node = func
+    while True:
+        t = type(node)
+        if t is ast.Subscript:
+            return True
+        if t is ast.Attribute:
+            node = node.value
+        elif t is ast.Call:
+            node = node.func
+        else:
+            return t is ast.Name and node.id in subscript_bound
 
 
 def _scopes_by_node(model: SemanticModel) -> Dict[int, ModelScope]:
@@ -75,6 +112,7 @@ def async_call_names(
     """(the entries of the whole file, those of each def in `bodies`, in their order): the calls
     in async context, each as (terminal name, the model's answer), see the module's docstring."""
     scopes = _scopes_by_node(model)
+    subscript_bound: Optional[FrozenSet[str]] = None  # worked out on first need
     buckets: List[Set[CallName]] = [set() for _ in bodies]
     bucket_of = {id(node): i for i, node in enumerate(bodies)}
     outside: Set[CallName] = set()
@@ -107,6 +145,11 @@ def async_call_names(
                 answer = UNASKED
             else:
                 answer = model.resolve(scope, func) or NOTHING
+                if answer == NOTHING:
+                    if subscript_bound is None:
+                        subscript_bound = _subscript_bound(tree)
+                    if _through_subscript(func, subscript_bound):
+                        answer = SUBSCRIPTED
             into.add((call_terminal(func), answer))
         for child in ast.iter_child_nodes(node):
             push((child, scope, in_async, into))
@@ -116,4 +159,4 @@ def async_call_names(
     return frozenset(whole), [frozenset(b) for b in buckets]
 
 
-__all__ = ["NOTHING", "UNASKED", "CallName", "async_call_names", "call_terminal"]
+__all__ = ["NOTHING", "SUBSCRIPTED", "UNASKED", "CallName", "async_call_names", "call_terminal"]

@@ -122,7 +122,7 @@ class TransitiveBlocking(Rule):
             return False
         if project is None:
             return None
-        from ..analysis.triggers import NOTHING, UNASKED
+        from ..analysis.triggers import NOTHING, SUBSCRIPTED, UNASKED
         from ..callgraph import config_key
         from ..screening import ANY, project_may_retype
 
@@ -133,7 +133,7 @@ class TransitiveBlocking(Rule):
             return None if any(t == ANY or t in tokens or t in rebound for t in facts.async_calls) else False
         module = facts.names_module[0] if facts.names_module is not None else ""
         for term, answer in answers:
-            if answer == NOTHING:
+            if answer == NOTHING or answer == SUBSCRIPTED:
                 continue
             if answer == UNASKED or project_may_retype(answer, project, module):
                 if term == ANY or term in tokens or term in rebound:
