@@ -400,3 +400,9 @@ def test_a_callee_nothing_resolves_reaches_the_star_patterns_only_through_a_subs
     _facts, units = screen_units(source)
     answers = [sorted(answer for _term, answer in u.facts.async_names) for u in units]
     assert answers == [[NOTHING], [SUBSCRIPTED], [SUBSCRIPTED], [SUBSCRIPTED]]
+
+
+def test_a_file_without_async_def_has_no_call_in_async_context():
+    facts, units = screen_units("import time\ndef f():\n    time.sleep(1)\n    return 1\n", "pkg.mod")
+    assert facts.async_names == frozenset() and facts.names_module == ("pkg.mod", False)
+    assert [u.facts.async_names for u in units] == [frozenset()]

@@ -151,15 +151,26 @@ def screen_units_from_tree(
     except RecursionError:  # pragma: no cover - the walk is iterative; kept for safety
         return None
     units = collector.unit_list
+    built = False
+    if not facts.has_async:  # no `async def`: no call stands in async context, nothing to ask
+        where = (module_name, is_package)
+        facts = facts._replace(async_names=EMPTY, names_module=where)
+        units = [u._replace(facts=u.facts._replace(async_names=EMPTY, names_module=where)) for u in units]
+        return facts, tuple(sorted(units, key=lambda u: u.start))
     try:
         if model is None and isinstance(tree, ast.Module):
             from .analysis.semantic import SemanticModel
 
             model = SemanticModel(tree, module_name, is_package)
+            built = True
         if model is not None:
-            from .analysis.triggers import async_call_names
+            from .analysis.triggers import async_call_names, dismantle
 
-            whole, per_body = async_call_names(model, tree, [u[0] for u in collector.units])
+            try:
+                whole, per_body = async_call_names(model, tree, [u[0] for u in collector.units])
+            finally:
+                if built:  # nobody else holds it: free it now, the cycle collector may be off
+                    dismantle(model)
             where = (module_name, is_package)
             facts = facts._replace(async_names=whole, names_module=where)
             units = [
