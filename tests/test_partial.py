@@ -15,9 +15,15 @@ from test_screening import _both, _fixture_files, _key, _project_dirs, _settings
 
 REGISTRY = get_registry()
 # every rule that allows it (AW304 reads every body of the module, so it never allows it) and
-# screens a body on its facts (AW403 has no opinion, so a body is never replaced while it is on)
+# screens a body on its facts or declares its triggers
 BODY_RULES = [
-    rule for rule in REGISTRY if rule.body_local and rule.screen_facts.__func__ is not Rule.screen_facts.__func__
+    rule
+    for rule in REGISTRY
+    if rule.body_local
+    and (
+        rule.screen_facts.__func__ is not Rule.screen_facts.__func__
+        or rule.triggers.__func__ is not Rule.triggers.__func__
+    )
 ]
 DEFAULT_RULES = [rule for rule in REGISTRY if rule.default_enabled]
 
@@ -37,7 +43,7 @@ def test_every_rule_is_body_local_but_unused_async():
     # a rule that judges suppressions (AW002) takes no part in the pass the bodies are left out of
     in_pass = [rule for rule in REGISTRY if not rule.judges_suppressions]
     assert {rule.code for rule in in_pass if not rule.body_local} == {"AW304"}
-    assert {rule.code for rule in in_pass} - {rule.code for rule in BODY_RULES} == {"AW304", "AW403"}
+    assert {rule.code for rule in in_pass} - {rule.code for rule in BODY_RULES} == {"AW304"}
     assert set(DEFAULT_RULES) <= set(BODY_RULES)
 
 
@@ -180,8 +186,9 @@ def test_the_index_keeps_the_units_of_each_file(tmp_path):
     facts = screen.facts
     assert facts.module == "pkg.worker"
     from_index = screen.units()
-    # the same as a parse of the text here (which cannot name the module)
-    assert _without_module(from_index) == list(screen_for(SOURCE).units())
+    # the same as a parse of the text here under the same module name
+    assert _without_module(from_index) == list(screen_for(SOURCE, None, "pkg.worker").units())
+    assert all(u.facts.names_module == ("pkg.worker", False) for u in from_index)
     assert [u.start for u in from_index] == [6, 14, 17, 21, 25, 30, 35]
     assert [u.pinned for u in from_index] == [False, True, False, False, False, True, False]
     assert all(u.facts.module == "pkg.worker" for u in from_index)
@@ -311,3 +318,91 @@ def test_a_large_file_is_linted_in_pieces_with_the_results_of_one_parse(monkeypa
     assert len(parses) == len(found) + 1  # the pieces, then the whole file once for the unscreened run
     rows = [d.location.row for d in screened.diagnostics if d.code == "AW100"]
     assert len(rows) == len(set(rows)) == 1_000 + 20  # each finding once, whichever piece found it
+
+
+# --- the blocking rules screen bodies by the semantic model's qualified names --------------------
+
+MODEL_SOURCE = (
+    "import requests\n"
+    "from time import sleep as nap\n"
+    "async def cached(store: dict):\n    key = 'k'\n    return store.get(key)\n"  # builtins.dict().get: in no catalog
+    "async def fetch():\n    url = 'u'\n    return requests.get(url)\n"  # AW101
+    "async def pause():\n    delay = 1\n    nap(delay)\n"  # AW100, through the alias
+    "async def unknown(conn):\n    size = 1\n    return conn.read(size)\n"  # resolves to nothing: no rule names it
+)
+
+
+def test_the_blocking_rules_keep_only_the_bodies_whose_callees_their_catalogs_name():
+    _facts, units = screen_units(MODEL_SOURCE)
+    settings = Settings(select=("AW100", "AW101", "AW103"))
+    rules = [REGISTRY.get(code) for code in ("AW100", "AW101", "AW103")]
+    kept = [[r.code for r in rules if r.screen_facts(u.facts, settings, None) is not False] for u in units]
+    # (by terminal names alone, `store.get` would keep the first body for AW101)
+    assert kept == [[], ["AW101"], ["AW100"], []]
+    assert ("get", "builtins.dict().get") in units[0].facts.async_names
+
+
+def test_bodies_left_out_by_the_models_names_change_no_result(tmp_path, every_file):
+    path = tmp_path / "mod.py"
+    text = MODEL_SOURCE * 3
+    path.write_text(text, encoding="utf-8")
+    rules = [REGISTRY.get(code) for code in ("AW100", "AW101", "AW103")]
+    settings = Settings(select=("AW100", "AW101", "AW103"))
+    reduced = partial.reduced_source(text, screen_for(text), rules, settings, None)
+    assert reduced is not None and "store.get" not in reduced and "requests.get" in reduced
+    screened, full = _both(text, path, settings, rules=rules)
+    assert _key(screened) == _key(full)
+    assert sorted(d.code for d in full.diagnostics) == ["AW100"] * 3 + ["AW101"] * 3
+
+
+def test_the_models_names_are_used_only_under_the_module_name_they_were_made_for(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitwise]\n", encoding="utf-8")
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "worker.py").write_text(SOURCE, encoding="utf-8")
+    settings = Settings(select=("ALL",), project_root=str(tmp_path))
+    project = build_index(
+        [str(pkg / "__init__.py"), str(pkg / "worker.py")], settings, use_cache=False, force=True, jobs=1
+    )
+    same = screen_for(SOURCE, project, "pkg.worker")
+    assert same.facts.names_module == ("pkg.worker", False) and same.facts.async_names is not None
+    other = screen_for(SOURCE, project, "pkg.worker", is_package=True)
+    assert other.facts.async_names is None and other.facts.names_module is None
+    assert all(u.facts.async_names is None for u in other.units())
+    assert [u.start for u in other.units()] == [u.start for u in same.units()]
+
+
+def test_the_event_loop_rules_keep_only_the_bodies_that_call_what_they_report():
+    source = (
+        "import asyncio\n"
+        "async def param(loop):\n    x = 1\n    loop.run_until_complete(x)\n"  # a loop of unknown origin
+        "async def nested():\n    loop = asyncio.get_event_loop()\n    loop.run_until_complete(f())\n"
+        "async def other(runner):\n    r = 1\n    runner.run(r)\n"  # `run` of something unknown
+        "async def runs():\n    r = 1\n    asyncio.run(r)\n"
+    )
+    _facts, units = screen_units(source)
+    settings = Settings(select=("AW302", "AW303"))
+    rules = [REGISTRY.get(code) for code in ("AW302", "AW303")]
+    kept = [[r.code for r in rules if r.screen_facts(u.facts, settings, None) is not False] for u in units]
+    assert kept == [[], ["AW302", "AW303"], [], ["AW302"]]
+
+
+def test_a_callee_nothing_resolves_reaches_the_star_patterns_only_through_a_subscript():
+    from awaitwise.analysis.triggers import NOTHING, SUBSCRIPTED
+
+    source = (
+        "async def plain(sock):\n    n = 1\n    return sock.recv(n)\n"
+        "async def indexed(clients):\n    q = {}\n    return clients['shop'].find(q)\n"
+        "async def bound(client):\n    db = client['shop']\n    return db.orders.find({})\n"
+        "async def held(client):\n    with client['shop'] as db:\n        return db.orders.find({})\n"
+    )
+    _facts, units = screen_units(source)
+    answers = [sorted(answer for _term, answer in u.facts.async_names) for u in units]
+    assert answers == [[NOTHING], [SUBSCRIPTED], [SUBSCRIPTED], [SUBSCRIPTED]]
+
+
+def test_a_file_without_async_def_has_no_call_in_async_context():
+    facts, units = screen_units("import time\ndef f():\n    time.sleep(1)\n    return 1\n", "pkg.mod")
+    assert facts.async_names == frozenset() and facts.names_module == ("pkg.mod", False)
+    assert [u.facts.async_names for u in units] == [frozenset()]

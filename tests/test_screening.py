@@ -226,7 +226,8 @@ def test_screen_facts_record_where_calls_stand():
         "    n()\n"
     ).facts
     assert facts.parsed and facts.has_async
-    assert not facts.await_outside_async and not facts.async_syntax_outside_async
+    assert facts.kinds == frozenset()  # no `await` nor async syntax outside an async def body
+    assert facts.awaited_calls == {"h"}
     # calls of parameters (`cb()`, `conn.run()`) resolve to nothing and are not recorded
     assert facts.async_calls == {"g", "h", "k", "t", ANY}
     assert facts.discarded_calls == {"g", "m", "n", ANY}
@@ -533,3 +534,37 @@ def test_screen_facts_count_elements_of_a_display_statement_as_discarded():
 
     facts = screen_for("async def f(a):\n    [g()], (h(), {k()})\n    x = [m()]\n    a([n()])\n").facts
     assert facts.discarded_calls == {"g", "h", "k"}
+
+
+def test_node_kinds_are_recorded_where_they_stand():
+    from awaitwise.screening import ASYNC_SYNTAX_IN_SYNC, AWAIT_IN_FOR, AWAIT_IN_SYNC, screen_for
+
+    def kinds(source):
+        return screen_for(source).facts.kinds
+
+    assert kinds("def f(g):\n    await g()\n") == {AWAIT_IN_SYNC}
+    assert kinds("def f(g):\n    async with g():\n        pass\n") == {ASYNC_SYNTAX_IN_SYNC}
+    assert kinds("def f(g):\n    return [x async for x in g]\n") == {ASYNC_SYNTAX_IN_SYNC}
+    assert kinds("async def f(g):\n    await g()\n    async for x in g:\n        pass\n") == set()
+    # a lambda's body is not the coroutine's
+    assert kinds("async def f(g):\n    h = lambda: await g()\n") == {AWAIT_IN_SYNC}
+    assert kinds("async def f(g):\n    for x in g:\n        await x\n") == {AWAIT_IN_FOR}
+    assert kinds("async def f(g):\n    for x in g:\n        x()\n    await g\n") == set()
+    assert kinds("def f(g):\n    for x in g:\n        x()\n") == set()
+
+
+def test_rules_declaring_node_kinds_skip_bodies_without_them():
+    from awaitwise.screening import screen_units
+
+    source = (
+        "import asyncio\n"
+        "async def locked(lock):\n    await lock.acquire()\n    lock.release()\n"
+        "async def waits(ev):\n    await ev.wait()\n    return 1\n"
+        "def sync(g):\n    await g()\n    return 1\n"
+        "async def guarded(t):\n    try:\n        await t\n    except asyncio.CancelledError:\n        pass\n"
+    )
+    _facts, units = screen_units(source)
+    settings = Settings(select=("AW300", "AW301", "AW404", "AW405"))
+    rules = [REGISTRY.get(code) for code in ("AW300", "AW301", "AW404", "AW405")]
+    kept = [[r.code for r in rules if r.screen_facts(u.facts, settings, None) is not False] for u in units]
+    assert kept == [["AW405"], [], ["AW300"], ["AW404"]]

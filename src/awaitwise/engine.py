@@ -149,7 +149,7 @@ def _lint(
         # the project index's facts when it holds this very text, else one `ast` pass here
         from .screening import screen_for
 
-        screened = screen_for(source, project, module_name)
+        screened = screen_for(source, project, module_name, is_package)
         facts = screened.facts
         if facts.parsed:
             active = screen_with_facts(rule_classes, facts, source, settings, project, module_name)

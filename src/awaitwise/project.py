@@ -157,9 +157,10 @@ def extract(path: str, source_text: str, screen: bool = True) -> FileFacts:
             x.attr_values,
             imports=imports,
         )
+    from .modules import module_name_for
     from .screening import pack, pack_units, screen_units_from_tree
 
-    screened = screen_units_from_tree(tree)
+    screened = screen_units_from_tree(tree, *module_name_for(path))
     if screened is None:  # pragma: no cover - the walk is iterative
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
     screen_facts, units = screened

@@ -12,7 +12,7 @@ import os
 import pkgutil
 import re
 import sys
-from typing import ClassVar, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple, Type
+from typing import ClassVar, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Type
 
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 CODE_RE = re.compile(r"^[A-Z]{1,5}[0-9]{3}$")
@@ -27,6 +27,24 @@ class RegistryError(Exception):
 def anchor(code: str, name: str) -> str:
     """The anchor GitHub gives the docs heading `## CODE name` (lower case, spaces to dashes)."""
     return f"{code.lower()}-{name}"
+
+
+class Triggers(NamedTuple):
+    """What a rule fires on, as data the screen matches against what one `ast` pass and the
+    semantic model say of a file and of each function body (screening.ScreenFacts): a body with
+    no site of a trigger is not parsed for the rule. Each field given is necessary on its own.
+
+    calls_in_async: a catalog matcher of qualified names (rules._blocking.Matcher): the rule can
+    only fire at a call, in async context, of a callee it names (screening.calls_named).
+    kinds: node kinds where they stand (screening.AWAIT_IN_SYNC...): one of them must be there.
+    awaited_calls: terminal names: a call awaited in async context must end with one of them.
+    handlers_in_async: terminal names of exception types: an `except` in async context must
+    name a type that may end with one of them, or be bare."""
+
+    calls_in_async: object = None
+    kinds: Optional[FrozenSet[str]] = None
+    awaited_calls: Optional[FrozenSet[str]] = None
+    handlers_in_async: Optional[FrozenSet[str]] = None
 
 
 class Rule:
@@ -118,11 +136,31 @@ class Rule:
         return []
 
     @classmethod
+    def triggers(cls, settings) -> Optional[Triggers]:
+        """What the rule fires on under `settings` (None: not declared; then screen_facts, or
+        `needs_async` and `tokens`, decide alone)."""
+        return None
+
+    @classmethod
     def screen_facts(cls, facts, settings, project) -> Optional[bool]:
-        """Could the rule fire in a file with these screening.ScreenFacts (one `ast` pass)?
+        """Could the rule fire in a file (or function body) with these screening.ScreenFacts?
 
         False: certainly not (the file is skipped for this rule; this must be sound). True: it
-        may. None (the default): no opinion, decide by `needs_async` and `tokens` as ever."""
+        may. None: no opinion, decide by `needs_async` and `tokens` as ever. The default answers
+        from the rule's `triggers`."""
+        found = cls.triggers(settings)
+        if found is None:
+            return None
+        if found.kinds is not None and found.kinds.isdisjoint(facts.kinds):
+            return False
+        if found.awaited_calls is not None and found.awaited_calls.isdisjoint(facts.awaited_calls):
+            return False
+        from .screening import calls_any, calls_named
+
+        if found.handlers_in_async is not None and not calls_any(facts.async_handlers, found.handlers_in_async, facts):
+            return False
+        if found.calls_in_async is not None and not calls_named(facts, found.calls_in_async, project):
+            return False
         return None
 
 

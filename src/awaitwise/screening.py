@@ -47,13 +47,17 @@ from typing import FrozenSet, Generic, List, NamedTuple, Optional, Sequence, Set
 EMPTY: FrozenSet = frozenset()
 ANY = ""  # a callee (or handler type) whose terminal name cannot be told
 
+# Node kinds (ScreenFacts.kinds), by where they stand; "sync" is possibly outside an async def body.
+AWAIT_IN_SYNC = "await:sync"
+ASYNC_SYNTAX_IN_SYNC = "async-syntax:sync"  # `async for`, `async with`, an async comprehension
+AWAIT_IN_FOR = "await-in-for:async"  # a (sync) `for` in async context with an `await` in its body
+
 
 class ScreenFacts(NamedTuple):
     parsed: bool  # ast accepted the file; when False, nothing below is known (and all is empty)
     has_async: bool = False  # `async def`, `await`, `async for`/`async with` or an async comprehension
-    await_outside_async: bool = False  # an `await` possibly outside an async def body
-    async_syntax_outside_async: bool = False  # `async for`/`async with`/async comprehension, likewise
-    awaited_acquire: bool = False  # `await x.acquire()` (no arguments) in async context
+    kinds: FrozenSet[str] = EMPTY  # the node kinds found where they stand (AWAIT_IN_SYNC...)
+    awaited_calls: FrozenSet[str] = EMPTY  # terminal names of the calls awaited in async context
     async_calls: FrozenSet[str] = EMPTY  # terminal names of calls in async context
     discarded_calls: FrozenSet[str] = EMPTY  # ... of calls whose value is dropped (`f()`, `_ = f()`)
     arg_calls: FrozenSet[Tuple[str, str]] = EMPTY  # (outer, inner) for `outer(..., inner(...), ...)`
@@ -74,6 +78,12 @@ class ScreenFacts(NamedTuple):
     value_attrs: FrozenSet[object] = EMPTY
     async_attrs: FrozenSet[object] = EMPTY  # async_calls again, entries as in discarded_attrs
     module: str = ""  # set when the project index holds this very text (see screen_for)
+    # (terminal name, the semantic model's qualified name of the callee) of every call in async
+    # context (analysis/triggers.py: "" when the model resolves it to nothing, "?" when it was not
+    # asked); None when the model was not asked at all (then only the terminal names above count)
+    async_names: Optional[FrozenSet[Tuple[str, str]]] = None
+    # the module name and package flag the model resolved those names as ("name", is_package)
+    names_module: Optional[Tuple[str, bool]] = None
 
 
 UNPARSED = ScreenFacts(False)
@@ -118,23 +128,58 @@ def entry_name(entry) -> str:
     return entry[-1].rsplit(".", 1)[-1]
 
 
-def screen_units(source: str) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
+def screen_units(
+    source: str, module_name: str = "", is_package: bool = False
+) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
     """The file's facts and those of each function body that screening by function body may
     replace; None when `ast` rejects the file."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
-    return screen_units_from_tree(tree)
+    return screen_units_from_tree(tree, module_name, is_package)
 
 
-def screen_units_from_tree(tree: ast.AST) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
+def screen_units_from_tree(
+    tree: ast.AST, module_name: str = "", is_package: bool = False, model=None
+) -> Optional[Tuple[ScreenFacts, Tuple[Unit, ...]]]:
+    """screen_units for a tree parsed elsewhere. `model`: the analysis.semantic.SemanticModel of
+    this tree under `module_name` (built here when not given)."""
     collector = _Collector()
     try:
         facts = collector.run(tree)
     except RecursionError:  # pragma: no cover - the walk is iterative; kept for safety
         return None
-    return facts, tuple(sorted(collector.unit_list, key=lambda u: u.start))
+    units = collector.unit_list
+    built = False
+    if not facts.has_async:  # no `async def`: no call stands in async context, nothing to ask
+        where = (module_name, is_package)
+        facts = facts._replace(async_names=EMPTY, names_module=where)
+        units = [u._replace(facts=u.facts._replace(async_names=EMPTY, names_module=where)) for u in units]
+        return facts, tuple(sorted(units, key=lambda u: u.start))
+    try:
+        if model is None and isinstance(tree, ast.Module):
+            from .analysis.semantic import SemanticModel
+
+            model = SemanticModel(tree, module_name, is_package)
+            built = True
+        if model is not None:
+            from .analysis.triggers import async_call_names, dismantle
+
+            try:
+                whole, per_body = async_call_names(model, tree, [u[0] for u in collector.units])
+            finally:
+                if built:  # nobody else holds it: free it now, the cycle collector may be off
+                    dismantle(model)
+            where = (module_name, is_package)
+            facts = facts._replace(async_names=whole, names_module=where)
+            units = [
+                u._replace(facts=u.facts._replace(async_names=names, names_module=where))
+                for u, names in zip(units, per_body)
+            ]
+    except RecursionError:  # pragma: no cover - the walks are iterative; resolution is bounded
+        pass  # the facts without the model's answers
+    return facts, tuple(sorted(units, key=lambda u: u.start))
 
 
 _FUNC_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
@@ -147,6 +192,7 @@ _INTERESTING = frozenset(
         ast.Await,
         ast.AsyncFor,
         ast.AsyncWith,
+        ast.For,
         ast.comprehension,
         ast.ExceptHandler,
         ast.Import,
@@ -185,9 +231,8 @@ _RESOLVABLE = (ast.Call, ast.Name, ast.Attribute)
 # What the collector records about the code it walks, as opposed to the file-wide names: with
 # units on, each function body that is a Unit gets a set of its own (see _Collector._mark).
 _REGION_FIELDS = (
-    "await_outside",
-    "syntax_outside",
-    "awaited_acquire",
+    "kinds",
+    "awaited",
     "async_calls",
     "discarded",
     "discarded_attrs",
@@ -234,9 +279,8 @@ class _Collector:
         self._top_classes = set()
 
     def _fresh_region(self) -> None:
-        self.await_outside = False
-        self.syntax_outside = False
-        self.awaited_acquire = False
+        self.kinds: Set[str] = set()
+        self.awaited: Set[str] = set()
         self.async_calls: Set[str] = set()
         self.discarded: Set[str] = set()
         self.discarded_attrs: Set[object] = set()
@@ -394,9 +438,8 @@ class _Collector:
         return ScreenFacts(
             True,
             has_async,
-            self.await_outside,
-            self.syntax_outside,
-            self.awaited_acquire,
+            frozenset(self.kinds),
+            frozenset(self.awaited),
             frozenset(self.async_calls),
             frozenset(self.discarded),
             frozenset(self.arg_calls),
@@ -577,26 +620,21 @@ class _Collector:
         if isinstance(node, ast.Await):
             self.has_async = True
             if may_sync:
-                self.await_outside = True
-            value = node.value
-            if (
-                may_async
-                and isinstance(value, ast.Call)
-                and isinstance(value.func, ast.Attribute)
-                and value.func.attr == "acquire"
-                and not value.args
-                and not value.keywords
-            ):
-                self.awaited_acquire = True
+                self.kinds.add(AWAIT_IN_SYNC)
+            if may_async and isinstance(node.value, ast.Call):
+                self.awaited.add(terminal(node.value.func))
+        elif type(node) is ast.For:
+            if may_async and AWAIT_IN_FOR not in self.kinds and _holds_await(node.body):
+                self.kinds.add(AWAIT_IN_FOR)
         elif isinstance(node, (ast.AsyncFor, ast.AsyncWith)):
             self.has_async = True
             if may_sync:
-                self.syntax_outside = True
+                self.kinds.add(ASYNC_SYNTAX_IN_SYNC)
         elif isinstance(node, ast.comprehension):
             if node.is_async:
                 self.has_async = True
                 if may_sync:
-                    self.syntax_outside = True
+                    self.kinds.add(ASYNC_SYNTAX_IN_SYNC)
         elif isinstance(node, ast.ExceptHandler):
             if may_async:
                 if node.type is None:
@@ -629,6 +667,15 @@ class _Collector:
                 self._bind(el)
         elif isinstance(target, ast.Starred):
             self._bind(target.value)
+
+
+def _holds_await(body) -> bool:
+    """Is there an `await` anywhere in these statements (nested scopes included)?"""
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if type(node) is ast.Await:
+                return True
+    return False
 
 
 _NOT_CLASS = object()
@@ -944,6 +991,58 @@ def calls_any(called: FrozenSet[str], names, facts: ScreenFacts) -> bool:
     return not called.isdisjoint(names) or not called.isdisjoint(facts.rebound)
 
 
+def project_may_retype(answer: str, project, module_name: str) -> bool:
+    """Could the qualified name the model gave a callee in the screen be another when the rule
+    asks, with the project index connected? Only the result of a call can change: the index
+    gives the return annotation of a function of another project module (FileContext connects
+    it as the model's external_returns), never of the file's own (`module_name`)."""
+    if not answer or project is None:
+        return False
+    at = answer.find("()")
+    while at != -1:
+        called = answer[:at]
+        if not called.startswith(module_name + ".") and project.has_top_level(called.split(".", 1)[0]):
+            return True
+        at = answer.find("()", at + 2)
+    return False
+
+
+def calls_named(facts: ScreenFacts, names, project) -> bool:
+    """Could a call in async context reach a callee that `names` names? `names` is a catalog
+    matcher of qualified names (rules._blocking.Matcher: `match(qualname)`, `terminals`, the
+    `patterns` with `*`). Where the semantic model answered (facts.async_names), its qualified
+    name decides, as it decides when the rule runs; a callee that nothing resolves is matched
+    only by the `*` patterns, and only through a subscript (rules._blocking.loose_qualname).
+    Where the answer could change once the project index is asked (a call of a project function
+    whose return annotation types the result) or where the model was not asked, the terminal
+    names decide, as calls_any does."""
+    if not facts.async_calls:
+        return False
+    terminals = names.terminals
+    rebound = facts.rebound
+    answers = facts.async_names
+    if answers is None:
+        return terminals is None or calls_any(facts.async_calls, terminals, facts)
+    from .analysis.triggers import NOTHING, SUBSCRIPTED, UNASKED
+
+    module = facts.names_module[0] if facts.names_module is not None else ""
+
+    def by_terminal(term: str) -> bool:
+        return terminals is None or term == ANY or term in terminals or term in rebound
+
+    for term, answer in answers:
+        if answer == UNASKED or project_may_retype(answer, project, module):
+            if by_terminal(term):
+                return True
+        elif answer == SUBSCRIPTED:
+            if names.patterns and by_terminal(term):
+                return True
+        elif answer != NOTHING:
+            if names.match(answer) is not None:
+                return True
+    return False
+
+
 def pairs_any(pairs, outer_names, inner_names, facts: ScreenFacts) -> bool:
     """Like calls_any over (outer, inner) pairs: both ends must qualify (`inner_names` None: any)."""
     rebound = facts.rebound
@@ -956,7 +1055,8 @@ def pairs_any(pairs, outer_names, inner_names, facts: ScreenFacts) -> bool:
 
 
 # The fields of a unit's facts that are its own (the others are the file's), as stored.
-_UNIT_FIELDS = (2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15)
+_UNIT_FIELDS = (2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 16)
+_ASYNC_NAMES = 16
 
 
 def pack_units(units: Sequence[Unit]) -> bytes:
@@ -984,14 +1084,19 @@ def unpack_units(data, facts: ScreenFacts) -> Optional[Tuple[Unit, ...]]:
         out = []
         for start, end, col, pinned, decorated, fields in rows:
             values: List[object] = list(facts)
+            asked = facts.names_module is not None  # else no unit has the model's answers
             for i, value in zip(_UNIT_FIELDS, fields):
-                values[i] = value if value is not None else (False if i < 5 else EMPTY)
+                if i == _ASYNC_NAMES and not asked:
+                    value = None
+                elif value is None:
+                    value = EMPTY
+                values[i] = value
             unit_facts = ScreenFacts(*values)  # type: ignore[arg-type]  # its fields are checked below
             if not (
                 type(start) is int
                 and type(end) is int
                 and type(col) is int
-                and all(type(unit_facts[i]) is (bool if i < 5 else frozenset) for i in _UNIT_FIELDS)
+                and all(type(unit_facts[i]) is frozenset for i in _UNIT_FIELDS if i != _ASYNC_NAMES or asked)
             ):
                 return None
             out.append(Unit(start, end, col, unit_facts, bool(pinned), bool(decorated)))
@@ -1017,9 +1122,11 @@ class FileScreen:
         return self._units
 
 
-def screen_for(source: str, project=None, module_name: str = "") -> FileScreen:
+def screen_for(source: str, project=None, module_name: str = "", is_package: bool = False) -> FileScreen:
     """The screening of `source`: the project index's, when it holds this very text (so the
-    file is not parsed twice), else one `ast` pass here for the facts and the units together."""
+    file is not parsed twice), else one `ast` pass here for the facts and the units together.
+    The model's answers (async_names) are kept only when they were worked out under this
+    module name."""
     if project is not None and module_name:
         known = getattr(project, "modules", {}).get(module_name)
         packed = getattr(known, "screen", None)
@@ -1028,10 +1135,12 @@ def screen_for(source: str, project=None, module_name: str = "") -> FileScreen:
 
             found = unpack(packed) if known.source_hash == source_hash(source) else None
             if found is not None:
+                if found.names_module != (module_name, is_package):
+                    found = found._replace(async_names=None, names_module=None)
                 # the index describes this very text: its call targets may be resolved in it
                 units = getattr(known, "units", b"")
                 return FileScreen(found._replace(module=module_name), None if units else (), units)
-    parsed = screen_units(source)
+    parsed = screen_units(source, module_name, is_package)
     return FileScreen(UNPARSED, ()) if parsed is None else FileScreen(*parsed)
 
 
@@ -1054,6 +1163,9 @@ __all__ = [
     "ScreenFacts",
     "UNPARSED",
     "ANY",
+    "AWAIT_IN_SYNC",
+    "ASYNC_SYNTAX_IN_SYNC",
+    "AWAIT_IN_FOR",
     "Unit",
     "FileScreen",
     "screen_units",
@@ -1066,6 +1178,8 @@ __all__ = [
     "terminal",
     "entry_name",
     "calls_any",
+    "calls_named",
+    "project_may_retype",
     "pairs_any",
 ]
 

@@ -15,7 +15,7 @@ from typing import ClassVar, Dict, FrozenSet, List, Optional, Tuple, Union, cast
 import libcst as cst
 
 from .. import fixes
-from ..registry import Rule
+from ..registry import Rule, Triggers
 from ..screening import LazyTypes
 from ._blocking_match import (
     CONSUMERS,
@@ -120,6 +120,9 @@ class Matcher:
         return None
 
 
+_NO_CATALOG = Matcher({})  # what a rule without a catalog under the settings fires on: nothing
+
+
 class _CatalogWords:
     """The `tokens` of a rule that names none: its catalog's screen words, read from the rule's
     matcher when first asked for."""
@@ -205,17 +208,11 @@ class BlockingCallRule(Rule):
         return tokens | project.typed_function_names(matcher.screen_words)
 
     @classmethod
-    def screen_facts(cls, facts, settings, project):
-        """Screening: a call in async context whose name may end like a catalog entry (then the
-        word check of `tokens`)."""
-        if not facts.async_calls:
-            return False
+    def triggers(cls, settings) -> Optional[Triggers]:
+        """A call, in async context, of a callee the catalog names (then the word check of
+        `tokens`)."""
         matcher = cls.catalog_matcher(settings)
-        if matcher is None or matcher.terminals is None:
-            return None
-        from ..screening import calls_any
-
-        return None if calls_any(facts.async_calls, matcher.terminals, facts) else False
+        return Triggers(calls_in_async=_NO_CATALOG if matcher is None else matcher)
 
     # --- the same decisions over plain data (AW110's call graph of sync helpers) ---------------
     @classmethod

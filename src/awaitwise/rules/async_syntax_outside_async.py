@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..registry import Rule
+from ..registry import Rule, Triggers
+from ..screening import ASYNC_SYNTAX_IN_SYNC
 from ._concurrency import boundary_finding
 
 
@@ -49,8 +50,8 @@ class AsyncSyntaxOutsideAsync(Rule):
     tokens = frozenset({"async"})
 
     @classmethod
-    def screen_facts(cls, facts, settings, project):
-        return facts.async_syntax_outside_async
+    def triggers(cls, settings):
+        return Triggers(kinds=frozenset({ASYNC_SYNTAX_IN_SYNC}))
 
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is not None:

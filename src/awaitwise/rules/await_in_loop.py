@@ -6,7 +6,8 @@ from typing import List, Set
 
 import libcst as cst
 
-from ..registry import Rule
+from ..registry import Rule, Triggers
+from ..screening import AWAIT_IN_FOR
 from ._concurrency import code, local_nodes, received_from, terminal
 
 # Awaited methods whose order matters or that touch shared state: streams, queues, locks,
@@ -209,6 +210,10 @@ class AwaitInLoop(Rule):
     uses_project = True  # is an awaited call one of the project's own functions?
     fix = None
     tokens = frozenset({"for"})
+
+    @classmethod
+    def triggers(cls, settings):
+        return Triggers(kinds=frozenset({AWAIT_IN_FOR}))
 
     def visit_For(self, node: cst.For) -> None:
         if node.asynchronous is not None or not self.ctx.in_async or node.orelse is not None:

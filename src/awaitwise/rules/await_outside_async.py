@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..registry import Rule
+from ..registry import Rule, Triggers
+from ..screening import AWAIT_IN_SYNC
 from ._concurrency import boundary_finding
 
 
@@ -52,8 +53,8 @@ class AwaitOutsideAsync(Rule):
     tokens = frozenset({"await"})
 
     @classmethod
-    def screen_facts(cls, facts, settings, project):
-        return facts.await_outside_async
+    def triggers(cls, settings):
+        return Triggers(kinds=frozenset({AWAIT_IN_SYNC}))
 
     def visit_Await(self, node: cst.Await) -> None:
         found = boundary_finding(self.ctx, "`await`", self.code)

@@ -6,9 +6,9 @@ from typing import Optional, Sequence, Set, Union
 
 import libcst as cst
 
-from ..registry import Rule
+from ..registry import Rule, Triggers
 from ..scopes import dotted
-from ..screening import LazyTypes, calls_any
+from ..screening import LazyTypes
 from ..walker import children
 from ._concurrency import all_nodes, code, is_call_to, local_nodes
 
@@ -455,9 +455,9 @@ class CancellationSwallowed(Rule):
         )
 
     @classmethod
-    def screen_facts(cls, facts, settings, project):
+    def triggers(cls, settings):
         # a handler in async context that is bare or may catch a cancellation exception
-        return calls_any(facts.async_handlers, _CANCEL_NAMES, facts)
+        return Triggers(handlers_in_async=_CANCEL_NAMES)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         ctx = self.ctx

@@ -5,11 +5,12 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import fixes
-from ..registry import Rule
-from ..screening import calls_any
+from ..registry import Rule, Triggers
+from ._blocking import Matcher
 from ._helpers import module_ref
 
 _GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
+_TRIGGERS = Triggers(calls_in_async=Matcher(dict.fromkeys(_GET_EVENT_LOOP, "")))
 
 
 class GetEventLoopInCoroutine(Rule):
@@ -53,8 +54,8 @@ class GetEventLoopInCoroutine(Rule):
     tokens = frozenset({"get_event_loop"})
 
     @classmethod
-    def screen_facts(cls, facts, settings, project):
-        return None if calls_any(facts.async_calls, cls.tokens, facts) else False
+    def triggers(cls, settings):
+        return _TRIGGERS
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.in_async:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, List, Sequence, Union
 import libcst as cst
 
 from .. import fixes
-from ..registry import Rule
+from ..registry import Rule, Triggers
 from ..screening import LazyTypes
 from ._concurrency import (
     block_indent,
@@ -92,9 +92,8 @@ class ManualAcquire(Rule):
     tokens = frozenset({"acquire"})
 
     @classmethod
-    def screen_facts(cls, facts, settings, project):
-        # `await x.acquire()` in async context
-        return None if facts.awaited_acquire else False
+    def triggers(cls, settings):
+        return Triggers(awaited_calls=frozenset({"acquire"}))  # `await x.acquire()` in async context
 
     def visit_Await(self, node: cst.Await) -> None:
         ctx = self.ctx

@@ -7,8 +7,8 @@ from typing import Optional
 import libcst as cst
 
 from .. import fixes
-from ..registry import Rule
-from ..screening import calls_any
+from ..registry import Rule, Triggers
+from ._blocking import Matcher
 from ._concurrency import operand_code
 from ._helpers import await_code, can_add_await
 
@@ -34,6 +34,11 @@ _LOOP_SOURCES = (
     "asyncio.SelectorEventLoop()",
     "asyncio.ProactorEventLoop()",
     "uvloop.new_event_loop()",
+)
+
+# the callees the rule reports, as the screen matches them
+_TRIGGERS = Triggers(
+    calls_in_async=Matcher(dict.fromkeys([*_RUNNERS, *(f"{loop}.run_until_complete" for loop in _LOOP_SOURCES)], ""))
 )
 
 
@@ -86,9 +91,9 @@ class NestedEventLoop(Rule):
     tokens = frozenset({"run", "run_until_complete"})
 
     @classmethod
-    def screen_facts(cls, facts, settings, project):
-        # a call in async context that may be a runner; then the usual word check
-        return None if calls_any(facts.async_calls, cls.tokens, facts) else False
+    def triggers(cls, settings):
+        # a call in async context of a runner or of a loop's run_until_complete; then the words
+        return _TRIGGERS
 
     def visit_Module(self, node: cst.Module) -> None:
         self.skip = self.ctx.imports_module("nest_asyncio")

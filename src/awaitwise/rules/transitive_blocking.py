@@ -113,28 +113,35 @@ class TransitiveBlocking(Rule):
 
     @classmethod
     def screen_facts(cls, facts, settings, project):
-        """Screening on the file's ast facts: a call in async context under a name that can reach
-        a blocking project callable (its name, its class's name, an alias, or a local rebinding)."""
+        """Screening: a call in async context whose callee, as the semantic model names it, can
+        reach a blocking callable of the project or of an installed package. A callee the model
+        resolves to nothing is never reported; where its answer could change once the project
+        index is asked, or where the model was not asked, the callee's terminal name decides
+        (its name, its class's name, an alias, or a local rebinding)."""
         if not facts.async_calls:
             return False
         if project is None:
             return None
+        from ..analysis.triggers import NOTHING, SUBSCRIPTED, UNASKED
         from ..callgraph import config_key
-        from ..screening import ANY, entry_name
-        from ._coroutines import target_qualname
+        from ..screening import ANY, project_may_retype
 
         tokens = cls.screen_tokens_with_project(settings, project)
         rebound = facts.rebound
-        for entry in facts.async_attrs:
-            last = entry_name(entry)
-            if not (last == ANY or last in tokens or last in rebound):
+        answers = facts.async_names
+        if answers is None:
+            return None if any(t == ANY or t in tokens or t in rebound for t in facts.async_calls) else False
+        module = facts.names_module[0] if facts.names_module is not None else ""
+        for term, answer in answers:
+            if answer == NOTHING or answer == SUBSCRIPTED:
                 continue
-            if type(entry) is str or entry[0] == "name":
-                return None
-            # a call target: resolved in the index the way visit_Call resolves the callee
-            q = target_qualname(entry, facts, project)
-            if q is None or project.memo(
-                ("AW110 reaches", q, config_key(settings)), lambda q=q: cls._reaches(q, settings, project)
+            if answer == UNASKED or project_may_retype(answer, project, module):
+                if term == ANY or term in tokens or term in rebound:
+                    return None
+                continue
+            if project.memo(
+                ("AW110 reaches", answer, config_key(settings)),
+                lambda q=answer: cls._reaches(q, settings, project),
             ):
                 return None
         return False
