@@ -569,3 +569,37 @@ def test_value_bindings_for_node_questions_follow_the_model():
 
     walk(ctx, [Probe(ctx)], lambda code, exc: pytest.fail(repr(exc)))
     assert seen == {"f": "unknown", "g": "value"}
+
+
+def test_a_released_model_is_freed_without_the_cycle_collector():
+    """The index's workers run with the cycle collector off: a model must not outlive the file
+    that made it once released (SemanticModel.release), and it would without release."""
+    import ast as ast_module
+    import gc
+
+    from awaitwise.analysis.semantic import ModelScope, SemanticModel
+
+    tree = ast_module.parse(
+        "import os\nclass C:\n    def m(self):\n        x = [y for y in os.environ]\n        return x\n"
+    )
+
+    def scopes() -> int:
+        return sum(1 for o in gc.get_objects() if isinstance(o, ModelScope))
+
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        before = scopes()
+        kept = SemanticModel(tree)
+        del kept
+        assert scopes() > before  # the cycles keep the scopes alive
+        gc.collect()
+        before = scopes()
+        released = SemanticModel(tree)
+        released.release()
+        del released
+        assert scopes() == before
+    finally:
+        if enabled:
+            gc.enable()

@@ -137,11 +137,14 @@ def extract(path: str, source_text: str, screen: bool = True) -> FileFacts:
         tree = ast.parse(source_text)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
+    model = SemanticModel(tree)
     try:
-        x = _Extractor(source_text, SemanticModel(tree))
+        x = _Extractor(source_text, model)
         x.module(tree)
     except RecursionError:
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
+    finally:
+        model.release()  # the facts hold none of it; the cycle collector may be off
     imports = tuple(sorted(x.import_tops))
     if not screen:
         return FileFacts(

@@ -164,13 +164,13 @@ def screen_units_from_tree(
             model = SemanticModel(tree, module_name, is_package)
             built = True
         if model is not None:
-            from .analysis.triggers import async_call_names, dismantle
+            from .analysis.triggers import async_call_names
 
             try:
                 whole, per_body = async_call_names(model, tree, [u[0] for u in collector.units])
             finally:
                 if built:  # nobody else holds it: free it now, the cycle collector may be off
-                    dismantle(model)
+                    model.release()
             where = (module_name, is_package)
             facts = facts._replace(async_names=whole, names_module=where)
             units = [

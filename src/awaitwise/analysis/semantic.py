@@ -253,6 +253,23 @@ class SemanticModel:
         except RecursionError:  # pragma: no cover - the walk is iterative; resolution is bounded
             return None
 
+    def release(self) -> None:
+        """Break the reference cycles between the scopes of the model (parents and children,
+        bindings and the scopes they belong to), so that it is freed as soon as it is dropped:
+        the index's workers run with the cycle collector off. The model answers nothing after."""
+        stack = [self.root]
+        while stack:
+            scope = stack.pop()
+            stack.extend(scope.children.values())
+            stack.extend(scope.anonymous)
+            scope.children = {}
+            scope.anonymous = []
+            scope.sites = {}
+            scope.attr_sites = {}
+            scope.parent = None
+            scope.class_scope = None
+        self._memo.clear()
+
     # --- queries ---------------------------------------------------------------------------------
     def resolve_name(self, scope: ModelScope, name: str) -> Optional[str]:
         key = (id(scope), name)

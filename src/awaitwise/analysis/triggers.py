@@ -159,21 +159,4 @@ def async_call_names(
     return frozenset(whole), [frozenset(b) for b in buckets]
 
 
-def dismantle(model: SemanticModel) -> None:
-    """Break the reference cycles between the scopes of a model (parents and children, bindings
-    and the scopes they belong to), so that it is freed as soon as it is dropped: the index's
-    workers run with the cycle collector off. The model answers nothing once dismantled."""
-    stack = [model.root]
-    while stack:
-        scope = stack.pop()
-        stack.extend(scope.children.values())
-        stack.extend(scope.anonymous)
-        scope.children = {}
-        scope.anonymous = []
-        scope.sites = {}
-        scope.attr_sites = {}
-        scope.parent = None
-        scope.class_scope = None
-
-
-__all__ = ["NOTHING", "SUBSCRIPTED", "UNASKED", "dismantle", "CallName", "async_call_names", "call_terminal"]
+__all__ = ["NOTHING", "SUBSCRIPTED", "UNASKED", "CallName", "async_call_names", "call_terminal"]
