@@ -265,6 +265,30 @@ def test_listed_files_reuse_the_walk_of_a_folder_of_packages_without_a_marker(tm
         project_mod.project_files = real_project_files
 
 
+def test_a_run_over_a_few_files_and_one_over_the_tree_keep_a_state_each(tmp_path, builds):
+    """Checkouts side by side without a marker (`alpha/alpha/`, `beta/beta/`): a run over two
+    files indexes their checkout, a run over the tree every checkout. Alternating them (a
+    pre-commit hook, then a full check) builds neither index again once each has run, and each
+    reports what an uncached run reports."""
+    top = tmp_path / "checkouts"
+    for pkg in ("alpha", "beta"):
+        (top / pkg / pkg).mkdir(parents=True)
+        (top / pkg / pkg / "__init__.py").write_text("", encoding="utf-8")
+        (top / pkg / pkg / "helpers.py").write_text(HELPERS_BLOCKING, encoding="utf-8")
+        (top / pkg / pkg / "api.py").write_text(API, encoding="utf-8")
+    _age(top)
+    few = ["alpha/alpha/api.py", "alpha/alpha/helpers.py"]
+    whole, some = _run(top, "."), _run(top, *few)
+    assert "AW110" in whole and "beta" in whole and "AW110" in some and "beta" not in some
+    assert len(builds) == 2 and len(_states(top)) == 2
+    builds.clear()
+    for _ in range(2):
+        assert _run(top, *few) == some
+        assert _run(top, ".") == whole
+    assert builds == []
+    assert _run(top, "--no-cache", ".") == whole and _run(top, "--no-cache", *few) == some
+
+
 # --- the stored answer of the last check ------------------------------------------------------
 
 

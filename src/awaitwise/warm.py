@@ -197,6 +197,14 @@ def _run_digest(files: Sequence[str]) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def _roots_key(files: Sequence[str], settings) -> str:
+    """Which project a run's files make (the folders project.project_roots lists), as a short key."""
+    from .project import project_roots
+
+    roots = sorted(set(project_roots(files, settings)))
+    return hashlib.blake2b("\0".join(roots).encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
+
+
 def _same(value):
     return value
 
@@ -208,11 +216,14 @@ class WarmStart:
     def __init__(self, cache, settings, registry):
         self.settings = settings
         self.registry = registry
-        # one bundle per configuration, holding its latest state
+        # one bundle per configuration and project (the folders its files are listed from),
+        # holding its latest state: a run over a few files, whose project is their own package,
+        # and a run over the whole tree keep a state each instead of replacing each other's
         self.bundle = None
         self.cache = cache
+        self._key = "state-" + state_key(settings, registry)
         if cache is not None and cache.enabled:
-            self.bundle = cache.bundle("state-" + state_key(settings, registry))
+            self.bundle = cache.bundle(self._key)  # until project() names the project
         self._built = None  # (index, listed, stats, dirs) of the last index built here
         self.stats: Dict[str, Optional[Tuple[int, int]]] = {}  # abs path -> stat, from project()
         self._lazy: Optional[LazyProject] = None
@@ -258,6 +269,7 @@ class WarmStart:
         else:
             listed = listed_files(files, self.settings, given)
             stats, dirs = scan(listed)
+        self.bundle = self.cache.bundle(f"{self._key}-{_roots_key(files, self.settings)}")
         self.stats = dict(zip(listed, stats))  # the runner's cache lookups use them too
         state = self._load()
         self.environment = environment_signature(self.settings)
