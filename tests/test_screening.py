@@ -250,6 +250,7 @@ def test_screening_uses_the_project_index_facts_of_the_same_text():
     class Facts:
         source_hash = None
         screen = screening.pack(screening.ScreenFacts(True))  # "nothing here": every rule screened out
+        units = b""  # as project.FileFacts has them: no body worth screening alone
 
     class Project:
         modules = {"m": Facts()}  # noqa: RUF012 - a stand-in, read only

@@ -1128,8 +1128,8 @@ def screen_for(source: str, project=None, module_name: str = "", is_package: boo
     The model's answers (async_names) are kept only when they were worked out under this
     module name."""
     if project is not None and module_name:
-        known = getattr(project, "modules", {}).get(module_name)
-        packed = getattr(known, "screen", None)
+        known = project.modules.get(module_name)
+        packed = known.screen if known is not None else None
         if known is not None and packed is not None:
             from .records import source_hash
 
@@ -1138,7 +1138,7 @@ def screen_for(source: str, project=None, module_name: str = "", is_package: boo
                 if found.names_module != (module_name, is_package):
                     found = found._replace(async_names=None, names_module=None)
                 # the index describes this very text: its call targets may be resolved in it
-                units = getattr(known, "units", b"")
+                units = known.units
                 return FileScreen(found._replace(module=module_name), None if units else (), units)
     parsed = screen_units(source, module_name, is_package)
     return FileScreen(UNPARSED, ()) if parsed is None else FileScreen(*parsed)
