@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Dict, FrozenSet, List, Optional, Set
 
+from ..codes import FLAKE8_ASYNC_CODES
 from ..diagnostics import SAFE, Diagnostic, Edit, Fix, Location
 from ..noqa import EQUIVALENT, find_directive, scan_comments, suppresses, without_codes
 from ..registry import Rule, get_registry
@@ -12,56 +13,6 @@ from ..sourcefile import source_lines
 
 PARSE_ERROR = "AW001"  # reported by the engine itself, for a file that does not parse
 
-# flake8-async's own codes (the ones without an awaitwise equivalent are other tools' business:
-# such a code is neither judged nor unknown)
-FLAKE8_ASYNC_CODES = frozenset(
-    f"ASYNC{n}"
-    for n in (
-        100,
-        102,
-        103,
-        104,
-        105,
-        106,
-        109,
-        110,
-        111,
-        112,
-        113,
-        114,
-        115,
-        116,
-        118,
-        119,
-        120,
-        121,
-        122,
-        123,
-        124,
-        125,
-        200,
-        210,
-        211,
-        212,
-        220,
-        221,
-        222,
-        230,
-        231,
-        232,
-        233,
-        240,
-        250,
-        251,
-        300,
-        400,
-        900,
-        910,
-        911,
-        912,
-        913,
-    )
-)
 _LETTERS = re.compile(r"[A-Z]+")
 _CODES = re.compile(r"[A-Z]+[0-9]+", re.I)
 
