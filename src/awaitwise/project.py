@@ -145,29 +145,7 @@ def extract(path: str, source_text: str, screen: bool = True) -> FileFacts:
         return FileFacts(digest, False, {}, (), None, {}, {}, words)
     finally:
         model.release()  # the facts hold none of it; the cycle collector may be off
-    imports = tuple(sorted(x.import_tops))
-    if not screen:
-        return FileFacts(
-            digest,
-            True,
-            x.names,
-            tuple(x.star_imports),
-            x.all_names,
-            x.functions,
-            x.classes,
-            words,
-            pack_calls(x.calls),
-            x.attr_values,
-            imports=imports,
-        )
-    from .modules import module_name_for
-    from .screening import pack, pack_units, screen_units_from_tree
-
-    screened = screen_units_from_tree(tree, *module_name_for(path))
-    if screened is None:  # pragma: no cover - the walk is iterative
-        return FileFacts(digest, False, {}, (), None, {}, {}, words)
-    screen_facts, units = screened
-    return FileFacts(
+    facts = FileFacts(
         digest,
         True,
         x.names,
@@ -178,10 +156,18 @@ def extract(path: str, source_text: str, screen: bool = True) -> FileFacts:
         words,
         pack_calls(x.calls),
         x.attr_values,
-        pack(screen_facts),
-        pack_units(units) if units else b"",
-        imports,
+        imports=tuple(sorted(x.import_tops)),
     )
+    if not screen:
+        return facts
+    from .modules import module_name_for
+    from .screening import pack, pack_units, screen_units_from_tree
+
+    screened = screen_units_from_tree(tree, *module_name_for(path))
+    if screened is None:  # pragma: no cover - the walk is iterative
+        return FileFacts(digest, False, {}, (), None, {}, {}, words)
+    screen_facts, units = screened
+    return facts._replace(screen=pack(screen_facts), units=pack_units(units) if units else b"")
 
 
 def _dotted(node) -> Optional[str]:
