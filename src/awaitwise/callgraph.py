@@ -24,6 +24,7 @@ import os
 from typing import Dict, FrozenSet, List, NamedTuple, Optional, Tuple, cast
 
 from .analysis.guards import MEMO, describe, evaluate
+from .catalogs.coroutines import PRESERVING_DECORATORS
 from .rules._blocking_match import UNKNOWN, ArgValue, pick_argument
 
 Node = Tuple[str, str]  # (module, definition path)
@@ -31,19 +32,8 @@ Node = Tuple[str, str]  # (module, definition path)
 # Decorators after which calling the function still runs its body right away. The memoizing ones
 # (functools.cache, lru_cache) are not among them: their body runs once per argument values, which
 # is a memo (analysis/guards.py), so the calls are not followed.
-_TRANSPARENT_DECORATORS = frozenset(
-    {
-        "builtins.staticmethod",
-        "builtins.classmethod",
-        "abc.abstractmethod",
-        "typing.override",
-        "typing_extensions.override",
-        "typing.final",
-        "typing_extensions.final",
-        "contextlib.contextmanager",
-    }
-)
 _CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager"})
+_TRANSPARENT_DECORATORS = PRESERVING_DECORATORS | _CONTEXT_MANAGERS
 _OPAQUE_ARG = ArgValue(None, False, "", "?")
 
 

@@ -26,6 +26,7 @@ import sys
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from .analysis.semantic import CLASS, MODULE, ModelScope, SemanticModel, Site
+from .catalogs.coroutines import PRESERVING_DECORATORS
 from .pool import PoolJob, run_pool
 from .records import BUILTIN_NAMES, pack_calls, source_hash
 from .rules._blocking_match import CONSUMERS, PASS_THROUGH
@@ -37,19 +38,6 @@ FACTS_VERSION = "18"  # bump when FileFacts changes shape (it is part of cache k
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
 
-# Decorators that leave an `async def` a coroutine function. Any other decorator may wrap it into
-# something else (a sync wrapper, a task factory, a property...), so such a def is not trusted.
-PRESERVING_DECORATORS = frozenset(
-    {
-        "builtins.staticmethod",
-        "builtins.classmethod",
-        "abc.abstractmethod",
-        "typing.override",
-        "typing_extensions.override",
-        "typing.final",
-        "typing_extensions.final",
-    }
-)
 # Bases that define nothing a project method could be confused with.
 TRANSPARENT_BASES = frozenset(
     {

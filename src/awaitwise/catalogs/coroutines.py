@@ -330,6 +330,21 @@ NON_CALLABLE_RESULTS: FrozenSet[str] = frozenset(
     }
 )
 
+# Decorators that leave a def what it is: an `async def` stays a coroutine function, and calling
+# a sync one still runs its body. Any other decorator may wrap it into something else (a sync
+# wrapper, a task factory, a property...), so such a def is not trusted.
+PRESERVING_DECORATORS: FrozenSet[str] = frozenset(
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "abc.abstractmethod",
+        "typing.override",
+        "typing_extensions.override",
+        "typing.final",
+        "typing_extensions.final",
+    }
+)
+
 # AW400: calls that start a task and return the only strong reference to it.
 TASK_FACTORIES: FrozenSet[str] = frozenset({"asyncio.create_task", "asyncio.ensure_future"}) | _each(
     ASYNCIO_LOOPS, ("create_task",)
@@ -345,4 +360,5 @@ __all__ = [
     "NON_CALLABLE_RESULTS",
     "TASK_FACTORIES",
     "ASYNCIO_LOOPS",
+    "PRESERVING_DECORATORS",
 ]
