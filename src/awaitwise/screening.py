@@ -44,6 +44,8 @@ import ast
 import types
 from typing import FrozenSet, Generic, List, NamedTuple, Optional, Sequence, Set, Tuple, Type, TypeVar
 
+from .analysis.semantic import CHILD_FIELDS, child_fields
+
 EMPTY: FrozenSet = frozenset()
 ANY = ""  # a callee (or handler type) whose terminal name cannot be told
 
@@ -206,8 +208,6 @@ _INTERESTING = frozenset(
 _DISPLAY_TYPES = frozenset({ast.List, ast.Tuple, ast.Set})
 _COMPREHENSION_TYPES = frozenset({ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp})
 _LEAVES = frozenset({ast.Name, ast.Constant})  # nothing below them, nothing to record
-_NOT_CHILD_FIELDS = frozenset({"ctx", "op", "ops"})
-_CHILD_FIELDS: dict = {}
 _VALUE_PARENTS = (
     ast.If,
     ast.While,
@@ -387,7 +387,7 @@ class _Collector:
         pop, push = stack.pop, stack.append
         funcs, interesting, comprehensions, leaves = _FUNC_TYPES, _INTERESTING, _COMPREHENSION_TYPES, _LEAVES
         expr_stmt, displays = ast.Expr, _DISPLAY_TYPES
-        fields_of = _CHILD_FIELDS
+        fields_of = CHILD_FIELDS
         AST = ast.AST
         while stack:
             item = pop()
@@ -411,9 +411,7 @@ class _Collector:
                 if env.values and not names.isdisjoint(env.values):
                     env = env._replace(values={k: v for k, v in env.values.items() if k not in names})
                 tail = item[2:6] + (env,)
-            fields = fields_of.get(t)
-            if fields is None:
-                fields = fields_of[t] = tuple(f for f in t._fields if f not in _NOT_CHILD_FIELDS)
+            fields = fields_of.get(t) or child_fields(t)
             for name in fields:
                 value = getattr(node, name, None)
                 if type(value) is list:
@@ -763,7 +761,7 @@ def _local_names(func):
     simple = {}
     stack = list(func.body)
     pop, push = stack.pop, stack.append
-    fields_of = _CHILD_FIELDS
+    fields_of = CHILD_FIELDS
     AST, Name, Load, Constant = ast.AST, ast.Name, ast.Load, ast.Constant
     while stack:
         node = pop()
@@ -807,9 +805,7 @@ def _local_names(func):
                     counts[name] = 2
         # the same loop as in _Collector.run, kept inline: as a helper function returning the
         # children, this walk is measurably slower (tests/benchmarks/README.md)
-        fields = fields_of.get(t)
-        if fields is None:
-            fields = fields_of[t] = tuple(f for f in t._fields if f not in _NOT_CHILD_FIELDS)
+        fields = fields_of.get(t) or child_fields(t)
         for field in fields:
             value = getattr(node, field, None)
             if type(value) is list:

@@ -46,6 +46,8 @@ from __future__ import annotations
 import ast
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
+from .semantic import CHILD_FIELDS, child_fields
+
 TRUTHY, FALSY, NONE, NOT_NONE = "truthy", "falsy", "none", "not-none"
 # Terms on a parameter whose default is a sentinel object (`value=notset`, tested with
 # `value is notset` or `isinstance(value, Notset)` where `notset = Notset()`): the kind is
@@ -492,9 +494,6 @@ def _exits(stmts) -> bool:
 
 
 _SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-# the fields of each node type that hold nodes worth visiting (contexts and operators hold none)
-_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
-_NOT_CHILDREN = frozenset({"ctx", "op", "ops"})
 
 
 def _own_nodes(stmts):
@@ -503,16 +502,14 @@ def _own_nodes(stmts):
     stack = list(stmts)
     AST = ast.AST
     scopes = _SCOPE_TYPES
-    fields_of = _CHILD_FIELDS
+    fields_of = CHILD_FIELDS
     while stack:
         node = stack.pop()
         yield node
         t = type(node)
         if t in scopes:  # one of `stmts` itself
             continue
-        fields = fields_of.get(t)
-        if fields is None:
-            fields = fields_of[t] = tuple(f for f in t._fields if f not in _NOT_CHILDREN)
+        fields = fields_of.get(t) or child_fields(t)
         for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Type, Union
 
 MODULE, FUNCTION, LAMBDA, CLASS, COMPREHENSION = "module", "function", "lambda", "class", "comprehension"
 
@@ -609,7 +609,7 @@ class _Builder:
         model = self.model
         stack: list = [(stmt, model.root) for stmt in reversed(tree.body)]
         all_scopes = [model.root]
-        special, fields_of, skip = _SPECIAL, _FIELDS, _LEAVES
+        special, fields_of, skip = _SPECIAL, CHILD_FIELDS, _LEAVES
         AST = ast.AST
         pop, push = stack.pop, stack.append
         while stack:
@@ -621,9 +621,7 @@ class _Builder:
                     stack.extend(reversed(pushed))
                 continue
             # a node that binds nothing itself: walk its children (in source order once popped)
-            fields = fields_of.get(t)
-            if fields is None:
-                fields = fields_of[t] = tuple(f for f in t._fields if f not in ("ctx", "op", "ops"))
+            fields = fields_of.get(t) or child_fields(t)
             children: List[ast.AST] = []
             for field in fields:
                 value = getattr(node, field, None)
@@ -880,7 +878,18 @@ _SPECIAL = frozenset(
     | ({ast.TypeAlias} if hasattr(ast, "TypeAlias") else set())
 )
 _LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue})
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
+# The fields of each ast node type that may hold nodes worth visiting (contexts and operators
+# hold none), filled per type on first use: the walks of the model, the screen and the path
+# guards share it.
+CHILD_FIELDS: Dict[Type[ast.AST], Tuple[str, ...]] = {}
+_NO_NODES = frozenset({"ctx", "op", "ops"})
+
+
+def child_fields(t: Type[ast.AST]) -> Tuple[str, ...]:
+    fields = CHILD_FIELDS.get(t)
+    if fields is None:
+        fields = CHILD_FIELDS[t] = tuple(f for f in t._fields if f not in _NO_NODES)
+    return fields
 
 
 def _is_overload(node) -> bool:
