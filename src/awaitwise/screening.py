@@ -45,6 +45,7 @@ import types
 from typing import FrozenSet, Generic, List, NamedTuple, Optional, Sequence, Set, Tuple, Type, TypeVar
 
 from .analysis.semantic import CHILD_FIELDS, child_fields
+from .analysis.triggers import call_terminal
 
 EMPTY: FrozenSet = frozenset()
 ANY = ""  # a callee (or handler type) whose terminal name cannot be told
@@ -106,17 +107,6 @@ class Unit(NamedTuple):
     # parameter (`self.x = ...`, which name resolution reads for the class's other methods)
     pinned: bool
     decorated_first: bool  # the first statement is decorated (its lines start above `start`)
-
-
-def terminal(node) -> str:
-    """The terminal name of a callee / type expression: `a.b.c` -> c, `f` -> f, `f()` -> f."""
-    while isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ANY
 
 
 def entry_name(entry) -> str:
@@ -543,7 +533,7 @@ class _Collector:
             self._other(node, may_async, may_sync)
 
     def _call(self, node: ast.Call, parent, may_async, in_func, env):
-        name = terminal(node.func)
+        name = call_terminal(node.func)
         if may_async:
             self.async_calls.add(name)
             self.async_attrs.add(self._target(node.func, env, name))
@@ -564,12 +554,12 @@ class _Collector:
             self.value_attrs.add(self._target(node.func, env, name))
         for arg in node.args:
             if isinstance(arg, ast.Call):
-                self.arg_calls.add((name, terminal(arg.func)))
+                self.arg_calls.add((name, call_terminal(arg.func)))
             elif isinstance(arg, (ast.Name, ast.Attribute)):
-                self.name_args.add((name, terminal(arg)))
+                self.name_args.add((name, call_terminal(arg)))
         for kw in node.keywords:
             if isinstance(kw.value, ast.Call):
-                self.arg_calls.add((name, terminal(kw.value.func)))
+                self.arg_calls.add((name, call_terminal(kw.value.func)))
 
     def _target(self, func, env, name):
         """What the *_attrs sets record for a call of `func` (terminal name `name`): a call
@@ -620,7 +610,7 @@ class _Collector:
             if may_sync:
                 self.kinds.add(AWAIT_IN_SYNC)
             if may_async and isinstance(node.value, ast.Call):
-                self.awaited.add(terminal(node.value.func))
+                self.awaited.add(call_terminal(node.value.func))
         elif type(node) is ast.For:
             if may_async and AWAIT_IN_FOR not in self.kinds and _holds_await(node.body):
                 self.kinds.add(AWAIT_IN_FOR)
@@ -638,9 +628,9 @@ class _Collector:
                 if node.type is None:
                     self.handlers.add(ANY)
                 elif isinstance(node.type, ast.Tuple):
-                    self.handlers.update(terminal(e) for e in node.type.elts)
+                    self.handlers.update(call_terminal(e) for e in node.type.elts)
                 else:
-                    self.handlers.add(terminal(node.type))
+                    self.handlers.add(call_terminal(node.type))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 if alias.asname is not None:
@@ -1171,7 +1161,6 @@ __all__ = [
     "unpack",
     "pack_units",
     "unpack_units",
-    "terminal",
     "entry_name",
     "calls_any",
     "calls_named",

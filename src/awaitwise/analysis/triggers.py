@@ -37,7 +37,8 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def call_terminal(func) -> str:
-    """`a.b.c` -> c, `f` -> f, `f()` -> f; "" for any other callee."""
+    """The terminal name of a callee or type expression: `a.b.c` -> c, `f` -> f, `f()` -> f; ""
+    (screening.ANY) for any other."""
     while isinstance(func, ast.Call):
         func = func.func
     if isinstance(func, ast.Attribute):
