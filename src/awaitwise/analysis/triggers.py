@@ -22,9 +22,9 @@ terminal name alone).
 from __future__ import annotations
 
 import ast
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import FrozenSet, List, Optional, Sequence, Set, Tuple
 
-from .semantic import ModelScope, SemanticModel
+from .semantic import SemanticModel
 
 NOTHING = ""  # the model resolves the callee to nothing
 SUBSCRIPTED = "[]"  # nothing either, but through a subscript (see the module's docstring)
@@ -81,16 +81,6 @@ def _through_subscript(func, subscript_bound: FrozenSet[str]) -> bool:
             return t is ast.Name and node.id in subscript_bound
 
 
-def _scopes_by_node(model: SemanticModel) -> Dict[int, ModelScope]:
-    out: Dict[int, ModelScope] = {}
-    stack = [model.root]
-    while stack:
-        scope = stack.pop()
-        out[id(scope.node)] = scope
-        stack.extend(scope.children.values())
-    return out
-
-
 def _head(node) -> List[ast.AST]:
     """What a def, lambda or class evaluates in the scope it stands in."""
     if isinstance(node, ast.ClassDef):
@@ -112,7 +102,7 @@ def async_call_names(
 ) -> Tuple[FrozenSet[CallName], List[FrozenSet[CallName]]]:
     """(the entries of the whole file, those of each def in `bodies`, in their order): the calls
     in async context, each as (terminal name, the model's answer), see the module's docstring."""
-    scopes = _scopes_by_node(model)
+    scope_of = model.scope_of
     subscript_bound: Optional[FrozenSet[str]] = None  # worked out on first need
     buckets: List[Set[CallName]] = [set() for _ in bodies]
     bucket_of = {id(node): i for i, node in enumerate(bodies)}
@@ -127,7 +117,7 @@ def async_call_names(
             is_async = t is ast.AsyncFunctionDef
             for child in _head(node):
                 push((child, scope, in_async or is_async, into))
-            inner = scopes.get(id(node)) if scope is not None else None
+            inner = scope_of(node) if scope is not None else None
             body_into = into
             if t is not ast.Lambda and t is not ast.ClassDef:
                 found = bucket_of.get(id(node))
@@ -138,7 +128,7 @@ def async_call_names(
                 push((child, inner, is_async, body_into))
             continue
         if t in _COMPREHENSIONS:
-            scope = scopes.get(id(node)) if scope is not None else None
+            scope = scope_of(node) if scope is not None else None
         elif t is ast.Call and in_async:
             func = node.func
             answer: Optional[str]
