@@ -10,7 +10,7 @@ from ..registry import Rule, Triggers
 from ..scopes import dotted
 from ..screening import LazyTypes
 from ..walker import children
-from ._concurrency import all_nodes, code, is_call_to, local_nodes
+from ._concurrency import all_nodes, code, is_call_to, local_nodes, terminal
 
 _CANCELLED = {
     "asyncio.CancelledError": "asyncio.CancelledError",
@@ -562,13 +562,7 @@ class CancellationSwallowed(Rule):
                 if not (isinstance(n, cst.Call) and n.args):
                     continue
                 func = n.func
-                name = (
-                    func.attr.value
-                    if isinstance(func, cst.Attribute)
-                    else func.value
-                    if isinstance(func, cst.Name)
-                    else None
-                )
+                name = terminal(func)
                 if name not in _TASK_STARTERS and not (name == "run" and self.ctx.qualname(func) in _RUNNERS):
                     continue
                 for arg in n.args:
@@ -618,14 +612,7 @@ class CancellationSwallowed(Rule):
         for expr in awaited:
             targets = [expr]
             if isinstance(expr, cst.Call):  # asyncio.wait_for(task, ...), asyncio.gather(*tasks)
-                func = expr.func
-                fname = (
-                    func.attr.value
-                    if isinstance(func, cst.Attribute)
-                    else func.value
-                    if isinstance(func, cst.Name)
-                    else None
-                )
+                fname = terminal(expr.func)
                 if fname not in ("wait_for", "gather", "shield", "wait"):
                     return False
                 targets = [a.value for a in expr.args if a.keyword is None][: 1 if fname != "gather" else None]
