@@ -172,16 +172,21 @@ def _without_module(units):
     return [u._replace(facts=u.facts._replace(module="")) for u in units]
 
 
-def test_the_index_keeps_the_units_of_each_file(tmp_path):
+def _worker_project(tmp_path):
+    """The index of a project whose package `pkg` holds SOURCE as `pkg.worker`."""
     (tmp_path / "pyproject.toml").write_text("[tool.awaitwise]\n", encoding="utf-8")
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("", encoding="utf-8")
     (pkg / "worker.py").write_text(SOURCE, encoding="utf-8")
     settings = Settings(select=("ALL",), project_root=str(tmp_path))
-    project = build_index(
+    return build_index(
         [str(pkg / "__init__.py"), str(pkg / "worker.py")], settings, use_cache=False, force=True, jobs=1
     )
+
+
+def test_the_index_keeps_the_units_of_each_file(tmp_path):
+    project = _worker_project(tmp_path)
     screen = screen_for(SOURCE, project, "pkg.worker")
     facts = screen.facts
     assert facts.module == "pkg.worker"
@@ -356,15 +361,7 @@ def test_bodies_left_out_by_the_models_names_change_no_result(tmp_path, every_fi
 
 
 def test_the_models_names_are_used_only_under_the_module_name_they_were_made_for(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.awaitwise]\n", encoding="utf-8")
-    pkg = tmp_path / "pkg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("", encoding="utf-8")
-    (pkg / "worker.py").write_text(SOURCE, encoding="utf-8")
-    settings = Settings(select=("ALL",), project_root=str(tmp_path))
-    project = build_index(
-        [str(pkg / "__init__.py"), str(pkg / "worker.py")], settings, use_cache=False, force=True, jobs=1
-    )
+    project = _worker_project(tmp_path)
     same = screen_for(SOURCE, project, "pkg.worker")
     assert same.facts.names_module == ("pkg.worker", False) and same.facts.async_names is not None
     other = screen_for(SOURCE, project, "pkg.worker", is_package=True)
