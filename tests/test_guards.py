@@ -221,10 +221,13 @@ def test_an_isinstance_test_on_a_sentinel_default_needs_the_module_binding():
     source = "def f(key, default=UNSET):\n    if isinstance(default, _Unset):\n        c_x(key)\n    return default\n"
     function = ast.parse(source).body[0]
     call = function.body[0].body[0]
-    made = {"UNSET": "_Unset"}.get
+    made = {"UNSET": "_Unset()", "_Unset": "_Unset"}.get
     assert guards.guard_map(function, None, made)[id(call)] == (("default", "left-out:UNSET"),)
     assert id(call) not in guards.guard_map(function, None)  # without it: no term
-    assert id(call) not in guards.guard_map(function, None, {"UNSET": "Other"}.get)
+    assert id(call) not in guards.guard_map(function, None, {"UNSET": "Other()", "_Unset": "_Unset"}.get)
+    # an imported class, named as the model names it
+    imported = {"UNSET": "lib.Unset()", "_Unset": "lib.Unset"}.get
+    assert guards.guard_map(function, None, imported)[id(call)] == (("default", "left-out:UNSET"),)
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ from .rules._blocking_match import CONSUMERS, PASS_THROUGH
 from .screening import evaluated_at_definition
 from .sourcefile import source_lines
 
-FACTS_VERSION = "18"  # bump when FileFacts changes shape (it is part of cache keys)
+FACTS_VERSION = "19"  # bump when FileFacts changes shape (it is part of cache keys)
 
 _WORD = re.compile(r"\w+")
 _MAX_DEPTH = 24
@@ -277,13 +277,6 @@ class _Extractor:
                 for child in _child_blocks(stmt):
                     stack.extend(reversed(child))
 
-    def _instance_of(self, name: str) -> Optional[str]:
-        """The class a module-level `name = Class()` makes (as written), else None."""
-        binding = self.names.get(name)
-        if binding is not None and binding[0] == "alias" and binding[1].endswith("()") and "(" not in binding[1][:-2]:
-            return binding[1][:-2]
-        return None
-
     def _record_path(self, path: str) -> bool:
         if path in self.functions or path in self.classes:
             self._dup_paths.add(path)
@@ -310,7 +303,7 @@ class _Extractor:
                 self_attrs = (params[0].arg, owner.instance_attrs)
         model_scope = self.model.scope_of(node)
         if model_scope is not None:
-            scope = _FunctionScope(node, model_scope, self.model, not is_async, self.import_tops, self._instance_of)
+            scope = _FunctionScope(node, model_scope, self.model, not is_async, self.import_tops)
             if not is_async:
                 calls = scope.call_facts(self.targets)
                 if calls:
@@ -703,9 +696,7 @@ class _FunctionScope:
     """The calls one function's body executes (not those of nested defs, lambdas or classes,
     whose bodies run only when they are called), each with the model scope it is made in."""
 
-    def __init__(
-        self, node, scope: ModelScope, model: SemanticModel, want_calls: bool, import_tops: set, instance_of=None
-    ):
+    def __init__(self, node, scope: ModelScope, model: SemanticModel, want_calls: bool, import_tops: set):
         self.scope = scope
         self.model = model
         self.import_tops = import_tops
@@ -718,7 +709,7 @@ class _FunctionScope:
         ):
             from .analysis.guards import guard_map
 
-            self.guards = guard_map(node, self._self_name(node), instance_of)
+            self.guards = guard_map(node, self._self_name(node), lambda name: model.resolve_name(scope, name))
         self._scan(node.body, want_calls)
         if want_calls and self.call_nodes:
             self._find_caught(node.body)

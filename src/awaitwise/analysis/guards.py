@@ -68,11 +68,12 @@ Guard = Tuple[Tuple[str, str], ...]
 
 
 def guard_map(
-    function, self_name: Optional[str], instance_of: Optional[Callable[[str], Optional[str]]] = None
+    function, self_name: Optional[str], qualname_of: Optional[Callable[[str], Optional[str]]] = None
 ) -> Dict[int, Guard]:
     """{id(statement): guard} for the statements of `function`'s body (nested defs and classes
-    excluded) that run under a condition: see the module docstring. `instance_of(name)`: the
-    dotted name of the class a module-level `name = Class()` makes, if it is one."""
+    excluded) that run under a condition: see the module docstring. `qualname_of(name)`: the
+    semantic model's answer for a name read in the function (`_Unset`, `_Unset()` for a
+    `UNSET = _Unset()`), which the `isinstance` test on a sentinel needs."""
     args = function.args
     params = {a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)}
     params.discard(self_name)
@@ -82,7 +83,7 @@ def guard_map(
             globals_.update(stmt.names)
     reader = _Reader(params, self_name, globals_, function.body)
     reader.sentinels = _sentinel_defaults(args)
-    reader.instance_of = instance_of
+    reader.qualname_of = qualname_of
     out: Dict[int, Guard] = {}
     reader.block(function.body, MEMO if memoised(function) else (), out)
     return out
@@ -120,7 +121,7 @@ class _Reader:
         self._stores: Optional[Dict[str, List[Tuple[int, int]]]] = None  # name -> where it is assigned
         self.loops = 0  # the loops around the statements being read
         self.sentinels: Dict[str, str] = {}  # parameter -> the name its default is
-        self.instance_of: Optional[Callable[[str], Optional[str]]] = None
+        self.qualname_of: Optional[Callable[[str], Optional[str]]] = None
 
     def is_param(self, name: str, test=None) -> bool:
         """Does `name` hold what the caller passed, where `test` reads it: a parameter assigned
@@ -299,14 +300,18 @@ class _Reader:
             and len(test.args) == 2
             and not test.keywords
             and isinstance(test.args[0], ast.Name)
-            and self.instance_of is not None
+            and self.qualname_of is not None
         ):
             name = test.args[0].id
             default = self.sentinels.get(name)
-            if default is None or "." in default:
+            cls = _dotted(test.args[1])
+            if default is None or "." in default or cls is None:
                 return None
-            made = self.instance_of(default)
-            if made is not None and made == _dotted(test.args[1]) and self.is_param(name, test):
+            head, _, rest = cls.partition(".")
+            made, base = self.qualname_of(default), self.qualname_of(head)
+            if made is None or base is None:
+                return None
+            if made == base + ("." + rest if rest else "") + "()" and self.is_param(name, test):
                 return name, default, True
         return None
 
