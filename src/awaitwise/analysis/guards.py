@@ -62,7 +62,6 @@ MEMO_DECORATORS = frozenset({"cache", "lru_cache", "functools.cache", "functools
 IMPLICIT_FILLS = {"import_module": "sys.modules", "importlib.import_module": "sys.modules", "__import__": "sys.modules"}
 # What a lookup raises when the memo is empty, by the kind of slot it reads.
 _MISS_ERRORS = {"item": frozenset({"KeyError", "LookupError"}), "attr": frozenset({"AttributeError"})}
-_NEGATION = {TRUTHY: FALSY, FALSY: TRUTHY, NONE: NOT_NONE, NOT_NONE: NONE}
 
 Guard = Tuple[Tuple[str, str], ...]
 
@@ -137,12 +136,6 @@ class _Reader:
         end = (test.end_lineno or 0, test.end_col_offset or 0)
         return all(at > end for at in self._stores.get(name, ()))
 
-    def params(self):
-        """The parameters not assigned anywhere in the function (worked out on first use)."""
-        self._bindings()
-        assert self._rebound is not None
-        return self._params - self._rebound
-
     def values(self) -> Dict[str, Optional[list]]:
         """{local name: [(statement, value), ...]} of its plain assignments (`x = v`, `x: T = v`,
         each target of `x = y = v`); a name bound any other way maps to None."""
@@ -151,7 +144,7 @@ class _Reader:
         return self._values
 
     def _bindings(self) -> None:
-        """One walk of the function for params() and values(), on first use."""
+        """One walk of the function for is_param() and values(), on first use."""
         if self._values is not None:
             return
         values: Dict[str, Optional[list]] = {}
