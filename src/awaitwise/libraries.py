@@ -226,8 +226,8 @@ class Libraries:
         """Extract the files of the distributions in `dists` that have no stored summary, in
         worker processes, for _build to take instead of extracting each file itself."""
         paths: List[str] = []
+        folder = self._folder()
         for dist in dists:
-            folder = self._folder()
             if folder is not None and os.path.exists(os.path.join(folder, self._file_name(dist, dist.record_digest))):
                 continue  # most likely read from the cache
             paths.extend(path for _module, _rel, path in _module_files(dist))
